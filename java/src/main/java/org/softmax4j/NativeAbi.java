@@ -1,0 +1,42 @@
+package org.softmax4j;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The C ABI of {@code native/include/softmax4j.h}, one Java method per C
+ * function, as implemented by each binding. Internal: applications use
+ * {@link Kernels}. Arguments are passed as they are: callers validate first
+ * (a wrong size here is memory corruption, not an exception).
+ *
+ * <p>Pointers are {@link MemorySegment}s, heap or native; {@code null} stands for
+ * a C {@code NULL}. Return values are the C status codes.
+ */
+public interface NativeAbi {
+    int OK = 0;
+    int ERR_ARGUMENT = 1;
+    int ERR_TARGET = 2;
+    int ERR_UNSUPPORTED = 3;
+
+    /** Which binding this is. */
+    Binding binding();
+
+    String version();
+
+    int isa();
+
+    int isaSupported(int isa);
+
+    int setIsa(int isa);
+
+    int numThreads();
+
+    int setNumThreads(int n);
+
+    int softmax(long n, long c, MemorySegment x, MemorySegment y, int log);
+
+    int softmaxCe(long n, long c, int dtype, MemorySegment logits, MemorySegment targets,
+                  MemorySegment classWeight, int ignoreIndex, int reduction,
+                  float labelSmoothing, float zLoss, float gradScale, MemorySegment loss,
+                  MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
+                  MemorySegment dlogits, MemorySegment errRow);
+}

@@ -1,0 +1,109 @@
+package org.softmax4j.jni;
+
+import java.lang.foreign.MemorySegment;
+import org.softmax4j.Binding;
+import org.softmax4j.NativeAbi;
+
+/**
+ * The C ABI through JavaCPP's JNI glue. Each segment becomes (array, byte
+ * offset) when it is on the heap, or (null, address) when it is native, so
+ * neither kind is copied. Heap segments must be backed by the array type
+ * the C side reads (float[] for float32 data, short[] for bf16/f16, int[]
+ * for labels) and writable: read-only heap segments hide their array.
+ */
+public final class JniAbi implements NativeAbi {
+
+    private JniAbi() {}
+
+    /** Loads the JNI glue and libsoftmax4j through JavaCPP. */
+    public static JniAbi load() {
+        JniNatives.s4j_isa(); // runs JniNatives' static initialiser: Loader.load()
+        return new JniAbi();
+    }
+
+    private static <T> T array(MemorySegment s, Class<T> type, String what) {
+        if (s == null || s.isNative()) return null;
+        Object base = s.heapBase().orElseThrow(() -> new IllegalArgumentException(what
+                + ": a read-only heap segment cannot pass through the JNI binding "
+                + "(use a writable or native segment, or the FFM binding)"));
+        if (!type.isInstance(base)) {
+            throw new IllegalArgumentException(what + ": the JNI binding needs a "
+                    + type.getSimpleName() + "-backed heap segment here, not "
+                    + base.getClass().getSimpleName());
+        }
+        return type.cast(base);
+    }
+
+    /** Byte offset into the heap array, or the absolute address of a native segment. */
+    private static long offset(MemorySegment s) {
+        return s == null ? 0L : s.address();
+    }
+
+    @Override
+    public Binding binding() {
+        return Binding.JNI;
+    }
+
+    @Override
+    public String version() {
+        return JniNatives.s4j_version();
+    }
+
+    @Override
+    public int isa() {
+        return JniNatives.s4j_isa();
+    }
+
+    @Override
+    public int isaSupported(int isa) {
+        return JniNatives.s4j_isa_supported(isa);
+    }
+
+    @Override
+    public int setIsa(int isa) {
+        return JniNatives.s4j_set_isa(isa);
+    }
+
+    @Override
+    public int numThreads() {
+        return JniNatives.s4j_num_threads();
+    }
+
+    @Override
+    public int setNumThreads(int n) {
+        return JniNatives.s4j_set_num_threads(n);
+    }
+
+    @Override
+    public int softmax(long n, long c, MemorySegment x, MemorySegment y, int log) {
+        return JniNatives.softmax(n, c, array(x, float[].class, "x"), offset(x),
+                array(y, float[].class, "y"), offset(y), log);
+    }
+
+    @Override
+    public int softmaxCe(long n, long c, int dtype, MemorySegment logits, MemorySegment targets,
+                         MemorySegment classWeight, int ignoreIndex, int reduction,
+                         float labelSmoothing, float zLoss, float gradScale, MemorySegment loss,
+                         MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
+                         MemorySegment dlogits, MemorySegment errRow) {
+        int[] t = array(targets, int[].class, "targets");
+        float[] w = array(classWeight, float[].class, "class weights");
+        float[] l = array(loss, float[].class, "loss");
+        float[] rl = array(rowLoss, float[].class, "row losses");
+        float[] lse = array(rowLse, float[].class, "row lse");
+        int[] am = array(rowArgmax, int[].class, "row argmax");
+        long[] er = array(errRow, long[].class, "error row");
+        if (dtype == 0) {
+            return JniNatives.softmaxCe(n, c, dtype, array(logits, float[].class, "logits"),
+                    offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
+                    reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
+                    offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
+                    array(dlogits, float[].class, "dlogits"), offset(dlogits), er, offset(errRow));
+        }
+        return JniNatives.softmaxCe(n, c, dtype, array(logits, short[].class, "logits"),
+                offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
+                reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
+                offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
+                array(dlogits, short[].class, "dlogits"), offset(dlogits), er, offset(errRow));
+    }
+}

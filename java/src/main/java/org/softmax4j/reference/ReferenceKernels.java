@@ -1,0 +1,135 @@
+package org.softmax4j.reference;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+import org.softmax4j.AbstractKernels;
+import org.softmax4j.CeOutputs;
+import org.softmax4j.CrossEntropy;
+import org.softmax4j.DType;
+import org.softmax4j.HalfFloats;
+import org.softmax4j.Reduction;
+
+/**
+ * Pure-Java kernels with double accumulation: the oracle every other
+ * implementation is tested against. Written for clarity, not speed; each
+ * formula is the mathematical definition, evaluated in the stable form
+ * (max subtracted; lse - x_k as (max - x_k) + log sum).
+ */
+public final class ReferenceKernels extends AbstractKernels {
+    public static final ReferenceKernels INSTANCE = new ReferenceKernels();
+
+    private ReferenceKernels() {}
+
+    @Override
+    public String name() {
+        return "reference (Java, double)";
+    }
+
+    static double load(MemorySegment s, DType dtype, long i) {
+        return switch (dtype) {
+            case F32 -> s.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+            case BF16, F16 -> HalfFloats.toFloat(dtype, s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+        };
+    }
+
+    static void store(MemorySegment s, DType dtype, long i, double v) {
+        switch (dtype) {
+            case F32 -> s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (float) v);
+            case BF16, F16 -> s.setAtIndex(JAVA_SHORT_UNALIGNED, i,
+                    HalfFloats.fromFloat(dtype, (float) v));
+        }
+    }
+
+    /** Row statistics: max, log of sum exp(x - max), and PyTorch's argmax. */
+    private record RowStats(double max, double logSum, int argmax) {
+        static RowStats of(double[] x) {
+            double m = Double.NEGATIVE_INFINITY;
+            int am = 0;
+            for (int k = 0; k < x.length; k++) {
+                if (Double.isNaN(x[k])) { // NaN is the maximum, as in torch.argmax
+                    m = Double.NaN;
+                    am = k;
+                    break;
+                }
+                if (x[k] > m) {
+                    m = x[k];
+                    am = k;
+                }
+            }
+            double s = 0;
+            for (double v : x) s += Math.exp(v - m);
+            return new RowStats(m, Math.log(s), am);
+        }
+    }
+
+    private static double[] row(MemorySegment s, DType dtype, long r, int c) {
+        double[] x = new double[c];
+        for (int k = 0; k < c; k++) x[k] = load(s, dtype, r * c + k);
+        return x;
+    }
+
+    @Override
+    protected void softmaxImpl(int n, int c, MemorySegment x, MemorySegment y, boolean log) {
+        for (long r = 0; r < n; r++) {
+            double[] v = row(x, DType.F32, r, c);
+            RowStats st = RowStats.of(v);
+            for (int k = 0; k < c; k++) {
+                double lp = (v[k] - st.max) - st.logSum;
+                store(y, DType.F32, r * c + k, log ? lp : Math.exp(lp));
+            }
+        }
+    }
+
+    @Override
+    protected float crossEntropyImpl(CrossEntropy ce, int n, int c, DType dtype,
+                                     MemorySegment logits, MemorySegment targets, CeOutputs out) {
+        float[] w = ce.classWeight();
+        double eps = ce.labelSmoothing(), zc = ce.zLoss();
+        double wSum = 0, divisor = 0;
+        for (int k = 0; k < c; k++) wSum += w == null ? 1 : w[k];
+        for (long r = 0; r < n; r++) {
+            int y = targets.getAtIndex(JAVA_INT_UNALIGNED, r);
+            if (y != ce.ignoreIndex()) divisor += w == null ? 1 : w[y];
+        }
+        double scale = ce.reduction() == Reduction.MEAN ? ce.gradScale() / divisor : ce.gradScale();
+        double total = 0;
+        for (long r = 0; r < n; r++) {
+            double[] x = row(logits, dtype, r, c);
+            RowStats st = RowStats.of(x);
+            double lse = st.max + st.logSum;
+            if (out.rowLse() != null) out.rowLse().setAtIndex(JAVA_FLOAT_UNALIGNED, r, (float) lse);
+            if (out.rowArgmax() != null) out.rowArgmax().setAtIndex(JAVA_INT_UNALIGNED, r, st.argmax);
+            int y = targets.getAtIndex(JAVA_INT_UNALIGNED, r);
+            if (y == ce.ignoreIndex()) {
+                if (out.rowLoss() != null) out.rowLoss().setAtIndex(JAVA_FLOAT_UNALIGNED, r, 0f);
+                if (out.dlogits() != null) {
+                    for (int k = 0; k < c; k++) store(out.dlogits(), dtype, r * c + k, 0);
+                }
+                continue;
+            }
+            double wy = w == null ? 1 : w[y];
+            double loss = (1 - eps) * wy * ((st.max - x[y]) + st.logSum);
+            if (eps != 0) {
+                double smooth = 0;
+                for (int k = 0; k < c; k++) smooth += (w == null ? 1 : w[k]) * ((st.max - x[k]) + st.logSum);
+                loss += eps / c * smooth;
+            }
+            if (zc != 0) loss += zc * lse * lse;
+            total += loss;
+            if (out.rowLoss() != null) out.rowLoss().setAtIndex(JAVA_FLOAT_UNALIGNED, r, (float) loss);
+            if (out.dlogits() != null) {
+                // d loss_i / d x_k = p_k A - eps w_k / c - [k == y] (1 - eps) w_y
+                double a = (1 - eps) * wy + eps * wSum / c + 2 * zc * lse;
+                for (int k = 0; k < c; k++) {
+                    double p = Math.exp((x[k] - st.max) - st.logSum);
+                    double g = p * a - eps * (w == null ? 1 : w[k]) / c - (k == y ? (1 - eps) * wy : 0);
+                    store(out.dlogits(), dtype, r * c + k, scale * g);
+                }
+            }
+        }
+        return (float) (ce.reduction() == Reduction.MEAN ? total / divisor : total);
+    }
+}

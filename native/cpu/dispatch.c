@@ -1,0 +1,88 @@
+/*
+ * dispatch.c — run-time choice of the instruction set and the thread count:
+ * the library's only global state. The scalar table is the default; the
+ * AVX2 one replaces it after a CPUID check at load time (BLIS-style), and
+ * S4J_ISA / S4J_NUM_THREADS in the environment override both choices.
+ */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static _Atomic(const s4j_kernel_table *) active = &s4j_kernels_scalar;
+static _Atomic int active_isa = S4J_ISA_SCALAR;
+static _Atomic int num_threads = 1;
+
+// ---------------------------------------------------------------------------
+// CPU features
+
+static int cpu_has_avx2(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const unsigned fma = 1u << 12, osxsave = 1u << 27, avx = 1u << 28,
+                   f16c = 1u << 29;
+    if ((c & (fma | osxsave | avx | f16c)) != (fma | osxsave | avx | f16c))
+        return 0;
+    // The OS must save the YMM state (XCR0 bits 1 and 2).
+    unsigned lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 6u) != 6u) return 0;
+    if (__get_cpuid_max(0, 0) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b >> 5) & 1u; // AVX2
+}
+
+int s4j_isa_supported(int isa) {
+    switch (isa) {
+    case S4J_ISA_SCALAR: return 1;
+    case S4J_ISA_AVX2: return cpu_has_avx2();
+    default: return 0;
+    }
+}
+
+int s4j_set_isa(int isa) {
+    if (isa != S4J_ISA_SCALAR && isa != S4J_ISA_AVX2) return S4J_ERR_ARGUMENT;
+    if (!s4j_isa_supported(isa)) return S4J_ERR_UNSUPPORTED;
+    atomic_store(&active, isa == S4J_ISA_AVX2 ? &s4j_kernels_avx2
+                                              : &s4j_kernels_scalar);
+    atomic_store(&active_isa, isa);
+    return S4J_OK;
+}
+
+int s4j_isa(void) { return atomic_load(&active_isa); }
+
+const s4j_kernel_table *s4j_active_kernels(void) {
+    return atomic_load_explicit(&active, memory_order_acquire);
+}
+
+// ---------------------------------------------------------------------------
+// Threads
+
+int s4j_num_threads(void) { return atomic_load(&num_threads); }
+
+int s4j_set_num_threads(int n) {
+    if (n < 1 || n > 1024) return S4J_ERR_ARGUMENT;
+    atomic_store(&num_threads, n);
+    return S4J_OK;
+}
+
+const char *s4j_version(void) { return S4J_VERSION; }
+
+// ---------------------------------------------------------------------------
+// Load-time choice
+
+__attribute__((constructor)) static void s4j_init(void) {
+    cpu_set_t set;
+    int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+    const char *env = getenv("S4J_NUM_THREADS");
+    int n = env ? atoi(env) : 0;
+    s4j_set_num_threads(n >= 1 ? n : cpus > 0 ? cpus : 1);
+
+    env = getenv("S4J_ISA");
+    if (env && strcmp(env, "scalar") == 0) s4j_set_isa(S4J_ISA_SCALAR);
+    else if (cpu_has_avx2()) s4j_set_isa(S4J_ISA_AVX2);
+}

@@ -1,0 +1,228 @@
+/*
+ * softmax_ce.c — softmax, log-softmax and fused softmax cross-entropy over
+ * rows: argument checks, the per-row bookkeeping (targets, class weights,
+ * label smoothing, z-loss, reductions) and the split of rows over threads.
+ * The passes over the data are the ISA's row kernels (softmax_ce_*.c).
+ *
+ * Fusion: per row, one pass computes max and sum(exp) online, a second
+ * pass writes the gradient (softmax - target) * scale and the smoothing
+ * sum. The logits are read from memory once (the second read hits the
+ * cache: a row of 128k floats is 512 KiB) and the gradient written once:
+ * 8 bytes per float32 element, against 20+ for softmax, log, gather and a
+ * separate backward.
+ *
+ * Determinism: rows are cut into chunks that depend only on n and c, and
+ * chunk sums are added in chunk order, so the loss is bit-identical for any
+ * thread count.
+ */
+#include <math.h>
+
+#include "internal.h"
+
+#define MAX_CHUNKS 256
+#define MIN_CHUNK_ELEMS 16384 // below this a chunk is not worth a thread
+
+// Rows per chunk: at least MIN_CHUNK_ELEMS elements, at most MAX_CHUNKS.
+static int64_t chunk_rows(int64_t n, int64_t c) {
+    int64_t rows = (MIN_CHUNK_ELEMS + c - 1) / c;
+    int64_t by_count = (n + MAX_CHUNKS - 1) / MAX_CHUNKS;
+    if (rows < by_count) rows = by_count;
+    return rows < 1 ? 1 : rows;
+}
+
+// ---------------------------------------------------------------------------
+// softmax / log-softmax
+
+typedef struct {
+    const s4j_kernel_table *k;
+    int64_t n, c, rows_per_chunk;
+    const float *x;
+    float *y;
+    int log;
+} softmax_job;
+
+static void softmax_chunk(void *arg, int64_t chunk) {
+    const softmax_job *j = arg;
+    int64_t r0 = chunk * j->rows_per_chunk;
+    int64_t r1 = r0 + j->rows_per_chunk < j->n ? r0 + j->rows_per_chunk : j->n;
+    for (int64_t r = r0; r < r1; r++) {
+        const float *x = j->x + r * j->c;
+        float *y = j->y + r * j->c;
+        float max, sum;
+        j->k->row_stats(x, S4J_F32, j->c, &max, &sum);
+        if (j->log) {
+            j->k->row_log_softmax(x, j->c, max, logf(sum), y);
+        } else {
+            s4j_row_grad g = {.max = max, .a = 1.0f / sum, .b = 0.0f, .w = NULL};
+            j->k->row_finish(x, S4J_F32, j->c, &g, y, 0);
+        }
+    }
+}
+
+int s4j_softmax(int64_t n, int64_t c, const float *x, float *y, int32_t log) {
+    if (n < 0 || (n > 0 && (c < 1 || !x || !y))) return S4J_ERR_ARGUMENT;
+    if (n == 0) return S4J_OK;
+    softmax_job j = {s4j_active_kernels(), n, c, chunk_rows(n, c), x, y, log};
+    s4j_parallel_for((n + j.rows_per_chunk - 1) / j.rows_per_chunk,
+                     softmax_chunk, &j);
+    return S4J_OK;
+}
+
+// ---------------------------------------------------------------------------
+// fused softmax cross-entropy
+
+typedef struct {
+    const s4j_kernel_table *k;
+    int64_t n, c, rows_per_chunk;
+    int32_t dtype;
+    const char *logits;
+    const int32_t *targets;
+    const float *w;
+    float w_total; // sum of class weights (c when unweighted)
+    int32_t ignore_index;
+    float eps, zc;
+    float scale; // gradient scale: grad_scale, divided by the mean's divisor
+    float *row_loss, *row_lse;
+    int32_t *row_argmax;
+    char *dlogits;
+    double chunk_sum[MAX_CHUNKS];
+} ce_job;
+
+// First index of the row maximum, PyTorch-style: the first NaN if there is
+// one (the sum is then NaN), the first +inf if there is one (the sum is
+// then NaN too: inf - inf), else the first element equal to max.
+static int32_t find_argmax(const s4j_kernel_table *k, const void *x, int32_t dtype,
+                          int64_t c, float max, float sum) {
+    int64_t at = -1;
+    if (isnan(sum)) {
+        at = k->row_find(x, dtype, c, NAN);
+        if (at < 0) at = k->row_find(x, dtype, c, INFINITY);
+    } else {
+        at = k->row_find(x, dtype, c, max);
+    }
+    return at < 0 ? 0 : (int32_t)at; // all -inf: 0, as torch.argmax
+}
+
+static void ce_chunk(void *arg, int64_t chunk) {
+    ce_job *j = arg;
+    const int64_t c = j->c, bytes = s4j_dtype_size(j->dtype) * c;
+    int64_t r0 = chunk * j->rows_per_chunk;
+    int64_t r1 = r0 + j->rows_per_chunk < j->n ? r0 + j->rows_per_chunk : j->n;
+    double total = 0.0;
+    for (int64_t r = r0; r < r1; r++) {
+        const void *x = j->logits + r * bytes;
+        void *dx = j->dlogits ? j->dlogits + r * bytes : NULL;
+        const int32_t y = j->targets[r];
+        const int ignored = y == j->ignore_index;
+
+        float max, sum;
+        j->k->row_stats(x, j->dtype, c, &max, &sum);
+        const float log_sum = logf(sum);
+        const float lse = max + log_sum;
+        if (j->row_lse) j->row_lse[r] = lse;
+        if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, j->dtype, c, max, sum);
+        // Read before the gradient pass: dlogits may be the logits buffer.
+        const float x_y = ignored ? 0.0f : s4j_load_elem(x, j->dtype, y);
+
+        if (ignored) {
+            if (dx) memset(dx, 0, (size_t)bytes);
+            if (j->row_loss) j->row_loss[r] = 0.0f;
+            continue;
+        }
+        const float w_y = j->w ? j->w[y] : 1.0f;
+        // loss_i = (1-eps) w_y (lse - x_y) + eps/c sum_k w_k (lse - x_k)
+        //        + zc lse^2; lse - x_k is formed as (max - x_k) + log_sum so
+        // that huge logits keep their small differences.
+        // d loss_i / d x_k = p_k A - eps w_k / c - [k == y] (1-eps) w_y,
+        // with A = (1-eps) w_y + eps W / c + 2 zc lse, W = sum_k w_k.
+        const float A = (1.0f - j->eps) * w_y + j->eps * j->w_total / (float)c +
+                        2.0f * j->zc * lse;
+        s4j_row_grad g = {
+            .max = max,
+            .a = j->scale * A / sum,
+            .b = j->scale * j->eps / (float)c,
+            .w = j->w,
+        };
+        double smooth = dx || j->eps != 0.0f
+                            ? j->k->row_finish(x, j->dtype, c, &g, dx, j->eps != 0.0f)
+                            : 0.0;
+        double loss = (1.0 - j->eps) * w_y * ((double)(max - x_y) + log_sum);
+        if (j->eps != 0.0f)
+            loss += j->eps / (double)c * (smooth + (double)j->w_total * log_sum);
+        if (j->zc != 0.0f) loss += (double)j->zc * lse * lse;
+        if (dx) {
+            // The target's extra term, on the value the vector pass wrote.
+            float e = expf(x_y - max);
+            float gy = g.a * e - g.b * (j->w ? j->w[y] : 1.0f) -
+                       j->scale * (1.0f - j->eps) * w_y;
+            s4j_store_elem(dx, j->dtype, y, gy);
+        }
+        if (j->row_loss) j->row_loss[r] = (float)loss;
+        total += loss;
+    }
+    j->chunk_sum[chunk] = total;
+}
+
+int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
+                   const int32_t *targets, const float *class_weight,
+                   int32_t ignore_index, int32_t reduction,
+                   float label_smoothing, float z_loss, float grad_scale,
+                   float *loss, float *row_loss, float *row_lse,
+                   int32_t *row_argmax, void *dlogits, int64_t *err_row) {
+    if (n < 0 || !loss || (dtype != S4J_F32 && dtype != S4J_BF16 && dtype != S4J_F16) ||
+        reduction < S4J_REDUCE_NONE || reduction > S4J_REDUCE_MEAN ||
+        !(label_smoothing >= 0.0f && label_smoothing < 1.0f) || !(z_loss >= 0.0f) ||
+        !isfinite(grad_scale))
+        return S4J_ERR_ARGUMENT;
+    if (n > 0 && (c < 1 || !logits || !targets ||
+                  (reduction == S4J_REDUCE_NONE && !row_loss)))
+        return S4J_ERR_ARGUMENT;
+
+    // Targets first, so that a bad one leaves every output untouched; the
+    // same pass gives the mean's divisor.
+    double divisor = 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        int32_t y = targets[r];
+        if (y == ignore_index) continue;
+        if (y < 0 || y >= c) {
+            if (err_row) *err_row = r;
+            return S4J_ERR_TARGET;
+        }
+        divisor += class_weight ? (double)class_weight[y] : 1.0;
+    }
+    if (n == 0) {
+        *loss = reduction == S4J_REDUCE_MEAN ? NAN : 0.0f;
+        return S4J_OK;
+    }
+
+    ce_job *j = &(ce_job){0};
+    j->k = s4j_active_kernels();
+    j->n = n;
+    j->c = c;
+    j->rows_per_chunk = chunk_rows(n, c);
+    j->dtype = dtype;
+    j->logits = logits;
+    j->targets = targets;
+    j->w = class_weight;
+    double w_total = (double)c;
+    if (class_weight) {
+        w_total = 0.0;
+        for (int64_t k = 0; k < c; k++) w_total += class_weight[k];
+    }
+    j->w_total = (float)w_total;
+    j->ignore_index = ignore_index;
+    j->eps = label_smoothing;
+    j->zc = z_loss;
+    j->scale = reduction == S4J_REDUCE_MEAN ? (float)(grad_scale / divisor) : grad_scale;
+    j->row_loss = row_loss;
+    j->row_lse = row_lse;
+    j->row_argmax = row_argmax;
+    j->dlogits = dlogits;
+
+    int64_t chunks = (n + j->rows_per_chunk - 1) / j->rows_per_chunk;
+    s4j_parallel_for(chunks, ce_chunk, j);
+    double total = 0.0;
+    for (int64_t t = 0; t < chunks; t++) total += j->chunk_sum[t];
+    *loss = (float)(reduction == S4J_REDUCE_MEAN ? total / divisor : total);
+    return S4J_OK;
+}

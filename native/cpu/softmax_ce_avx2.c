@@ -1,0 +1,302 @@
+/*
+ * softmax_ce_avx2.c — AVX2/FMA/F16C row kernels for softmax and softmax
+ * cross-entropy (contracts in internal.h). The only file of the softmax
+ * family compiled with -mavx2 -mfma -mf16c; chosen at run time.
+ *
+ * Per row: pass 1 reads the row once and keeps, per lane, a running max and
+ * a running sum of exp(x - max) (rescaled once per 32-element block, so the
+ * cost is ~1.1 exp per element); pass 2 re-reads the row (now in cache)
+ * and writes a * exp(x - max) - b * w. Partial rows go through an 8-wide
+ * staging buffer, so every element is handled by the same vector code.
+ * bf16/f16 are widened to float32 on load and rounded once on store.
+ */
+#include <immintrin.h>
+#include <math.h>
+
+#include "internal.h"
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+// ---------------------------------------------------------------------------
+// exp
+
+// exp(x) for x <= 88, with ~1 ulp error: x = n ln2 + r, |r| <= ln2/2,
+// exp(r) by the Cephes minimax polynomial, 2^n built in the exponent bits.
+// Results below FLT_MIN (x < -87.33) flush to 0, so -inf gives exactly 0;
+// NaN stays NaN (max/min take the constant first: on NaN they return the
+// second operand).
+ALWAYS_INLINE __m256 exp256(__m256 x) {
+    const __m256 lo = _mm256_set1_ps(-87.3365478515625f);
+    const __m256 hi = _mm256_set1_ps(88.0f);
+    __m256 xc = _mm256_min_ps(hi, _mm256_max_ps(lo, x));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    // r = x - n ln2 in two steps (ln2 = C1 + C2, C1 exact in few bits)
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    // 2^n: n in [-126, 127] after the clamp, so the biased exponent is valid
+    __m256i e = _mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    // flush what would be subnormal (and -inf) to exactly 0
+    return _mm256_andnot_ps(_mm256_cmp_ps(x, lo, _CMP_LT_OQ), y);
+}
+
+// ---------------------------------------------------------------------------
+// loads and stores of 8 elements of any dtype, as float32
+
+ALWAYS_INLINE __m256 load8(const void *x, int32_t dtype, int64_t i) {
+    switch (dtype) {
+    case S4J_BF16: {
+        __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)x + i));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    }
+    case S4J_F16:
+        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)x + i)));
+    default: return _mm256_loadu_ps((const float *)x + i);
+    }
+}
+
+// Round to bf16, nearest-even; NaN stays a (quiet) NaN.
+ALWAYS_INLINE __m128i f32_to_bf16_8(__m256 v) {
+    __m256i u = _mm256_castps_si256(v);
+    __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+    __m256i r = _mm256_srli_epi32(
+        _mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)), lsb), 16);
+    __m256i nan = _mm256_or_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(0x40));
+    r = _mm256_blendv_epi8(r, nan, _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+    // pack 8 x u32 (each < 2^16) to 8 x u16; packus works per 128-bit lane
+    __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);
+    return _mm256_castsi256_si128(packed);
+}
+
+ALWAYS_INLINE void store8(void *y, int32_t dtype, int64_t i, __m256 v) {
+    switch (dtype) {
+    case S4J_BF16:
+        _mm_storeu_si128((__m128i *)((uint16_t *)y + i), f32_to_bf16_8(v));
+        break;
+    case S4J_F16:
+        _mm_storeu_si128((__m128i *)((uint16_t *)y + i),
+                         _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+        break;
+    default: _mm256_storeu_ps((float *)y + i, v);
+    }
+}
+
+// The last rem < 8 elements, padded with `pad`.
+ALWAYS_INLINE __m256 load_tail(const void *x, int32_t dtype, int64_t i, int64_t rem,
+                               float pad) {
+    float buf[8];
+    for (int k = 0; k < 8; k++) buf[k] = k < rem ? s4j_load_elem(x, dtype, i + k) : pad;
+    return _mm256_loadu_ps(buf);
+}
+
+ALWAYS_INLINE void store_tail(void *y, int32_t dtype, int64_t i, int64_t rem, __m256 v) {
+    float buf[8];
+    _mm256_storeu_ps(buf, v);
+    for (int k = 0; k < rem; k++) s4j_store_elem(y, dtype, i + k, buf[k]);
+}
+
+ALWAYS_INLINE float hmax(__m256 v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    return _mm_cvtss_f32(m);
+}
+
+ALWAYS_INLINE float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// ---------------------------------------------------------------------------
+// pass 1: online max and sum of exp(x - max)
+
+// Folds the block max bm into lane state (m, s) and returns the new m. The
+// max is clamped to >= -FLT_MAX so that masked (-inf) lanes compute
+// exp(-inf) = 0 rather than exp(-inf - -inf) = NaN.
+ALWAYS_INLINE __m256 rescale(__m256 *m, __m256 *s, __m256 bm) {
+    __m256 m_new = _mm256_max_ps(bm, *m); // NaN in bm is dropped; s catches it
+    *s = _mm256_mul_ps(*s, exp256(_mm256_sub_ps(*m, m_new)));
+    *m = m_new;
+    return m_new;
+}
+
+ALWAYS_INLINE void stats_impl(const void *x, int32_t dtype, int64_t c, float *max_out,
+                              float *sum_out) {
+    __m256 m = _mm256_set1_ps(-3.40282347e38f);
+    __m256 s = _mm256_setzero_ps();
+    // Every 4096 elements the float lane sums are folded into double ones
+    // (rescaled to the current max), so long rows keep float32 accuracy.
+    __m256d sd_lo = _mm256_setzero_pd(), sd_hi = _mm256_setzero_pd();
+    __m256 m_d = m; // the max sd_* are relative to
+    int64_t i = 0;
+    while (i < c) {
+        int64_t end = i + 4096 < c ? i + 4096 : c;
+        // 4 vectors per step: one rescale exp per 32 elements, and four
+        // independent exp chains to hide their latency.
+        for (; i + 32 <= end; i += 32) {
+            __m256 v0 = load8(x, dtype, i), v1 = load8(x, dtype, i + 8);
+            __m256 v2 = load8(x, dtype, i + 16), v3 = load8(x, dtype, i + 24);
+            __m256 bm = _mm256_max_ps(_mm256_max_ps(v0, v1), _mm256_max_ps(v2, v3));
+            __m256 mn = rescale(&m, &s, bm);
+            __m256 e0 = exp256(_mm256_sub_ps(v0, mn)), e1 = exp256(_mm256_sub_ps(v1, mn));
+            __m256 e2 = exp256(_mm256_sub_ps(v2, mn)), e3 = exp256(_mm256_sub_ps(v3, mn));
+            s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(e0, e1), _mm256_add_ps(e2, e3)));
+        }
+        for (; i < end; i += 8) {
+            __m256 v = i + 8 <= end ? load8(x, dtype, i)
+                                    : load_tail(x, dtype, i, end - i, -INFINITY);
+            __m256 mn = rescale(&m, &s, v);
+            s = _mm256_add_ps(s, exp256(_mm256_sub_ps(v, mn)));
+        }
+        // sd = sd * exp(m_d - m) + s, in double
+        __m256 f = exp256(_mm256_sub_ps(m_d, m));
+        sd_lo = _mm256_fmadd_pd(sd_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(f)),
+                                _mm256_cvtps_pd(_mm256_castps256_ps128(s)));
+        sd_hi = _mm256_fmadd_pd(sd_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1)),
+                                _mm256_cvtps_pd(_mm256_extractf128_ps(s, 1)));
+        s = _mm256_setzero_ps();
+        m_d = m;
+    }
+    // Combine the lanes.
+    float mx = hmax(m);
+    __m256 f = exp256(_mm256_sub_ps(m, _mm256_set1_ps(mx)));
+    __m256d t = _mm256_add_pd(_mm256_mul_pd(sd_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(f))),
+                              _mm256_mul_pd(sd_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1))));
+    __m128d t2 = _mm_add_pd(_mm256_castpd256_pd128(t), _mm256_extractf128_pd(t, 1));
+    *max_out = mx;
+    *sum_out = (float)(_mm_cvtsd_f64(t2) + _mm_cvtsd_f64(_mm_unpackhi_pd(t2, t2)));
+}
+
+static void row_stats_avx2(const void *x, int32_t dtype, int64_t c, float *max,
+                           float *sum) {
+    switch (dtype) { // one specialised copy per dtype
+    case S4J_BF16: stats_impl(x, S4J_BF16, c, max, sum); break;
+    case S4J_F16: stats_impl(x, S4J_F16, c, max, sum); break;
+    default: stats_impl(x, S4J_F32, c, max, sum);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// pass 2: out = a exp(x - max) - b w, and sum w (max - x)
+
+ALWAYS_INLINE __m256 grad8(__m256 v, __m256 mx, __m256 a, __m256 bw) {
+    return _mm256_fmsub_ps(a, exp256(_mm256_sub_ps(v, mx)), bw);
+}
+
+ALWAYS_INLINE double finish_impl(const void *x, int32_t dtype, int64_t c,
+                                 const s4j_row_grad *g, void *out, int want_smooth,
+                                 int weighted) {
+    const __m256 mx = _mm256_set1_ps(g->max), a = _mm256_set1_ps(g->a),
+                 b = _mm256_set1_ps(g->b);
+    __m256 sm0 = _mm256_setzero_ps(), sm1 = _mm256_setzero_ps();
+    double smooth = 0.0;
+    int64_t i = 0;
+    // Two vectors per step; smoothing partial sums are flushed to double
+    // every 4096 elements so that long rows keep float32 accuracy.
+    while (i + 16 <= c) {
+        int64_t end = i + 4096 < c ? i + 4096 : c;
+        for (; i + 16 <= end; i += 16) {
+            __m256 v0 = load8(x, dtype, i), v1 = load8(x, dtype, i + 8);
+            __m256 w0 = weighted ? _mm256_loadu_ps(g->w + i) : _mm256_set1_ps(1.0f);
+            __m256 w1 = weighted ? _mm256_loadu_ps(g->w + i + 8) : _mm256_set1_ps(1.0f);
+            if (want_smooth) {
+                sm0 = _mm256_fmadd_ps(w0, _mm256_sub_ps(mx, v0), sm0);
+                sm1 = _mm256_fmadd_ps(w1, _mm256_sub_ps(mx, v1), sm1);
+            }
+            if (out) {
+                __m256 bw0 = weighted ? _mm256_mul_ps(b, w0) : b;
+                __m256 bw1 = weighted ? _mm256_mul_ps(b, w1) : b;
+                store8(out, dtype, i, grad8(v0, mx, a, bw0));
+                store8(out, dtype, i + 8, grad8(v1, mx, a, bw1));
+            }
+        }
+        if (want_smooth) {
+            smooth += hsum(_mm256_add_ps(sm0, sm1));
+            sm0 = sm1 = _mm256_setzero_ps();
+        }
+    }
+    for (; i < c; i += 8) {
+        int64_t rem = c - i < 8 ? c - i : 8;
+        // pad with max: contributes w (max - max) = 0 to the smoothing sum
+        __m256 v = rem == 8 ? load8(x, dtype, i) : load_tail(x, dtype, i, rem, g->max);
+        __m256 w = _mm256_set1_ps(1.0f);
+        if (weighted) w = rem == 8 ? _mm256_loadu_ps(g->w + i)
+                                   : load_tail(g->w, S4J_F32, i, rem, 0.0f);
+        if (want_smooth) smooth += hsum(_mm256_mul_ps(w, _mm256_sub_ps(mx, v)));
+        if (out) {
+            __m256 r = grad8(v, mx, a, weighted ? _mm256_mul_ps(b, w) : b);
+            if (rem == 8) store8(out, dtype, i, r);
+            else store_tail(out, dtype, i, rem, r);
+        }
+    }
+    return smooth;
+}
+
+static double row_finish_avx2(const void *x, int32_t dtype, int64_t c,
+                              const s4j_row_grad *g, void *out, int want_smooth) {
+    // Specialise the common cases; the rest share one generic copy.
+    if (!g->w && dtype == S4J_F32) {
+        if (out && !want_smooth) return finish_impl(x, S4J_F32, c, g, out, 0, 0);
+        if (out) return finish_impl(x, S4J_F32, c, g, out, 1, 0);
+    }
+    switch (dtype) {
+    case S4J_BF16: return finish_impl(x, S4J_BF16, c, g, out, want_smooth, g->w != NULL);
+    case S4J_F16: return finish_impl(x, S4J_F16, c, g, out, want_smooth, g->w != NULL);
+    default: return finish_impl(x, S4J_F32, c, g, out, want_smooth, g->w != NULL);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// log-softmax and search
+
+static void row_log_softmax_avx2(const float *x, int64_t c, float max,
+                                 float log_sum, float *y) {
+    const __m256 m = _mm256_set1_ps(max), ls = _mm256_set1_ps(log_sum);
+    int64_t i = 0;
+    for (; i + 8 <= c; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), m), ls));
+    for (; i < c; i++) y[i] = (x[i] - max) - log_sum;
+}
+
+ALWAYS_INLINE int64_t find_impl(const void *x, int32_t dtype, int64_t c, float value) {
+    const int want_nan = isnan(value);
+    const __m256 t = _mm256_set1_ps(value);
+    int64_t i = 0;
+    for (; i + 8 <= c; i += 8) {
+        __m256 v = load8(x, dtype, i);
+        __m256 hit = want_nan ? _mm256_cmp_ps(v, v, _CMP_UNORD_Q) : _mm256_cmp_ps(v, t, _CMP_EQ_OQ);
+        int mask = _mm256_movemask_ps(hit);
+        if (mask) return i + __builtin_ctz((unsigned)mask);
+    }
+    for (; i < c; i++) {
+        float v = s4j_load_elem(x, dtype, i);
+        if (want_nan ? isnan(v) : v == value) return i;
+    }
+    return -1;
+}
+
+static int64_t row_find_avx2(const void *x, int32_t dtype, int64_t c, float value) {
+    switch (dtype) {
+    case S4J_BF16: return find_impl(x, S4J_BF16, c, value);
+    case S4J_F16: return find_impl(x, S4J_F16, c, value);
+    default: return find_impl(x, S4J_F32, c, value);
+    }
+}
+
+const s4j_kernel_table s4j_kernels_avx2 = {
+    .row_stats = row_stats_avx2,
+    .row_finish = row_finish_avx2,
+    .row_log_softmax = row_log_softmax_avx2,
+    .row_find = row_find_avx2,
+};

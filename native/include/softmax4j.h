@@ -1,0 +1,150 @@
+/*
+ * softmax4j.h — the whole C ABI of softmax4j.
+ *
+ * Both Java bindings (FFM downcalls and JavaCPP-generated JNI) bind to the
+ * functions declared here, and nothing else. Conventions for every function:
+ *
+ *  - Plain C99, `s4j_` prefix, row-major matrices, int64_t sizes, int32_t
+ *    class labels.
+ *  - Every function returns an int status: S4J_OK (0) or one of the
+ *    S4J_ERR_* codes below. No function aborts, prints or exits.
+ *  - The caller owns all memory. Kernels never allocate on the hot path.
+ *  - The only global state is the instruction-set choice and the thread
+ *    count (s4j_set_isa, s4j_set_num_threads). Every kernel may be called
+ *    from many threads at once.
+ *  - Pointers to optional outputs may be NULL; "n x c" buffers are dense
+ *    (row stride c) unless a leading dimension is given.
+ */
+#ifndef SOFTMAX4J_H
+#define SOFTMAX4J_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(S4J_BUILDING_LIBRARY)
+#define S4J_API __attribute__((visibility("default")))
+#else
+#define S4J_API
+#endif
+
+/* ---- status codes ------------------------------------------------------ */
+#define S4J_OK              0
+#define S4J_ERR_ARGUMENT    1 /* a size, enum or pointer is invalid */
+#define S4J_ERR_TARGET      2 /* a target label is out of range; see err_row */
+#define S4J_ERR_UNSUPPORTED 3 /* the CPU lacks the requested instruction set */
+
+/* ---- element types of logits and their gradient ------------------------ */
+#define S4J_F32  0 /* IEEE binary32 */
+#define S4J_BF16 1 /* bfloat16: the upper 16 bits of a binary32 */
+#define S4J_F16  2 /* IEEE binary16 */
+
+/* ---- reductions (PyTorch's F.cross_entropy `reduction`) ---------------- */
+#define S4J_REDUCE_NONE 0
+#define S4J_REDUCE_SUM  1
+#define S4J_REDUCE_MEAN 2
+
+/* ---- instruction sets --------------------------------------------------- */
+#define S4J_ISA_SCALAR 0 /* portable C, baseline x86-64 */
+#define S4J_ISA_AVX2   1 /* AVX2 + FMA + F16C */
+
+/* ---- library state ------------------------------------------------------ */
+
+/* Version string "major.minor.patch"; never NULL. */
+S4J_API const char *s4j_version(void);
+
+/* The instruction set kernels use now. At load time this is the best one
+ * the CPU supports, unless the environment variable S4J_ISA=scalar|avx2
+ * asks for another. */
+S4J_API int s4j_isa(void);
+
+/* 1 if this CPU (and OS) can run `isa`, else 0. */
+S4J_API int s4j_isa_supported(int isa);
+
+/* Switch every kernel to `isa`. Returns S4J_ERR_UNSUPPORTED (and changes
+ * nothing) when the CPU cannot run it, S4J_ERR_ARGUMENT for an unknown
+ * value. Not meant to race with running kernels: calls already running
+ * finish on the set they started with. */
+S4J_API int s4j_set_isa(int isa);
+
+/* Threads a kernel may use: at load time the CPUs this process may run on,
+ * or S4J_NUM_THREADS from the environment. */
+S4J_API int s4j_num_threads(void);
+
+/* Set the thread count (1..1024); S4J_ERR_ARGUMENT otherwise. */
+S4J_API int s4j_set_num_threads(int n);
+
+/* ---- softmax ------------------------------------------------------------ */
+
+/* y[i,:] = softmax(x[i,:]) (log_softmax when `log` is non-zero) for each of
+ * the n rows of c float32 values. x and y may be the same buffer (exactly,
+ * not partially overlapping). Max-subtracted, so any finite input is safe;
+ * -inf entries get probability 0; a row holding NaN becomes all NaN.
+ * Errors: S4J_ERR_ARGUMENT if n < 0, c < 1 (when n > 0) or a pointer is
+ * NULL while n > 0. */
+S4J_API int s4j_softmax(int64_t n, int64_t c, const float *x, float *y,
+                        int32_t log);
+
+/* ---- fused softmax cross-entropy ---------------------------------------- */
+
+/* Softmax cross-entropy over n rows of c logits, forward and (when dlogits
+ * is not NULL) backward in the same pass over the data. Semantics are those
+ * of PyTorch's F.cross_entropy(logits, targets, weight, ignore_index,
+ * reduction, label_smoothing) plus an optional z-loss:
+ *
+ *   lse_i  = log sum_c exp(x_ic)
+ *   loss_i = (1-eps) w[y_i] (lse_i - x_i,y_i)
+ *          + (eps/c) sum_k w[k] (lse_i - x_ik)
+ *          + zc lse_i^2                                (0 if y_i == ignore)
+ *
+ * with w = class_weight (all ones when NULL), eps = label_smoothing,
+ * zc = z_loss. Reduction SUM adds the loss_i; MEAN divides that sum by
+ * sum_{i not ignored} w[y_i] (the number of non-ignored rows when
+ * unweighted), and is NaN when every row is ignored, as in PyTorch; NONE
+ * leaves per-row values in row_loss (required) and stores their sum in
+ * *loss.
+ *
+ * The gradient written to dlogits is d(grad_scale * reduced loss)/dx; for
+ * NONE it is d(grad_scale * sum_i loss_i)/dx. Ignored rows get zeros.
+ * It is formed in float32 and rounded once to `dtype`.
+ *
+ * n, c        rows and classes; n >= 0, c >= 1 (c is free when n == 0)
+ * dtype       S4J_F32, S4J_BF16 or S4J_F16: element type of logits and
+ *             dlogits; all arithmetic is float32 (sums of rows in double)
+ * logits      n x c elements of dtype
+ * targets     n labels, each in [0, c) or equal to ignore_index
+ * class_weight  NULL or c float32 weights
+ * label_smoothing  in [0, 1)
+ * z_loss      coefficient of lse^2, >= 0
+ * loss        out, 1 float: the reduced loss (required)
+ * row_loss    out, NULL or n floats: loss_i (0 for ignored rows)
+ * row_lse     out, NULL or n floats: lse_i (for every row)
+ * row_argmax  out, NULL or n int32: first index of the row maximum (the
+ *             first NaN if the row holds one) — accuracy for free
+ * dlogits     out, NULL or n x c elements of dtype; may be exactly the
+ *             logits buffer (in-place gradient)
+ * err_row     out, NULL or 1 int64: on S4J_ERR_TARGET the first bad row
+ *
+ * Numerics: max-subtracted log-sum-exp, so any finite logits (1e30, -1e30,
+ * all below -200, ...) give the right loss and gradient; -inf entries act
+ * as masks (probability 0); NaN in a row makes that row's loss, lse and
+ * gradient NaN and nothing else; +inf logits give NaN.
+ *
+ * Errors (nothing is written): S4J_ERR_ARGUMENT for bad sizes, enums,
+ * smoothing or z_loss out of range, or required pointers that are NULL;
+ * S4J_ERR_TARGET when a target is outside [0, c) and not ignore_index. */
+S4J_API int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype,
+                           const void *logits, const int32_t *targets,
+                           const float *class_weight, int32_t ignore_index,
+                           int32_t reduction, float label_smoothing,
+                           float z_loss, float grad_scale, float *loss,
+                           float *row_loss, float *row_lse,
+                           int32_t *row_argmax, void *dlogits,
+                           int64_t *err_row);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SOFTMAX4J_H */

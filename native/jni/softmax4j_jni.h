@@ -1,0 +1,42 @@
+/*
+ * softmax4j_jni.h — adapters between the JavaCPP-generated JNI glue and the
+ * ABI of softmax4j.h. Not an ABI of its own: each function forwards to the
+ * s4j_ function of the same name.
+ *
+ * Each pointer arrives as (array, offset): a pinned Java array (JavaCPP's
+ * @CriticalRegion, no copy) plus a byte offset into it, or a NULL array plus
+ * an absolute address (a native MemorySegment). Both NULL/0 means NULL.
+ */
+#ifndef SOFTMAX4J_JNI_H
+#define SOFTMAX4J_JNI_H
+
+#include <stdint.h>
+
+#include "softmax4j.h"
+
+static inline void *s4j_jni_ptr(void *array, int64_t offset) {
+    return array ? (void *)((char *)array + offset) : (void *)(uintptr_t)offset;
+}
+#define S4J_P(name) s4j_jni_ptr(name, name##_off)
+
+static inline int s4j_jni_softmax(int64_t n, int64_t c, void *x, int64_t x_off, void *y,
+                                  int64_t y_off, int32_t log) {
+    return s4j_softmax(n, c, (const float *)S4J_P(x), (float *)S4J_P(y), log);
+}
+
+static inline int s4j_jni_softmax_ce(
+    int64_t n, int64_t c, int32_t dtype, void *logits, int64_t logits_off, void *targets,
+    int64_t targets_off, void *weight, int64_t weight_off, int32_t ignore_index,
+    int32_t reduction, float label_smoothing, float z_loss, float grad_scale, void *loss,
+    int64_t loss_off, void *row_loss, int64_t row_loss_off, void *row_lse, int64_t row_lse_off,
+    void *row_argmax, int64_t row_argmax_off, void *dlogits, int64_t dlogits_off,
+    void *err_row, int64_t err_row_off) {
+    return s4j_softmax_ce(n, c, dtype, S4J_P(logits), (const int32_t *)S4J_P(targets),
+                          (const float *)S4J_P(weight), ignore_index, reduction,
+                          label_smoothing, z_loss, grad_scale, (float *)S4J_P(loss),
+                          (float *)S4J_P(row_loss), (float *)S4J_P(row_lse),
+                          (int32_t *)S4J_P(row_argmax), S4J_P(dlogits),
+                          (int64_t *)S4J_P(err_row));
+}
+
+#endif
