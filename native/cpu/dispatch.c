@@ -13,6 +13,31 @@
 
 #include "internal.h"
 
+// The scalar table is complete; the AVX2 one overrides every entry.
+static const s4j_kernel_table s4j_kernels_scalar = {
+    .row_stats = s4j_row_stats_scalar,
+    .row_finish = s4j_row_finish_scalar,
+    .row_log_softmax = s4j_row_log_softmax_scalar,
+    .row_find = s4j_row_find_scalar,
+    .gemm_mr = 4,
+    .gemm_nr = 8,
+    .sgemm_ukr = s4j_sgemm_ukr_scalar_4x8,
+    .sgemm_skinny_nt = s4j_sgemm_skinny_nt_scalar,
+    .sgemm_skinny_tn = s4j_sgemm_skinny_tn_scalar,
+};
+
+static const s4j_kernel_table s4j_kernels_avx2 = {
+    .row_stats = s4j_row_stats_avx2,
+    .row_finish = s4j_row_finish_avx2,
+    .row_log_softmax = s4j_row_log_softmax_avx2,
+    .row_find = s4j_row_find_avx2,
+    .gemm_mr = 6,
+    .gemm_nr = 16,
+    .sgemm_ukr = s4j_sgemm_ukr_avx2_6x16,
+    .sgemm_skinny_nt = s4j_sgemm_skinny_nt_avx2,
+    .sgemm_skinny_tn = s4j_sgemm_skinny_tn_avx2,
+};
+
 static _Atomic(const s4j_kernel_table *) active = &s4j_kernels_scalar;
 static _Atomic int active_isa = S4J_ISA_SCALAR;
 static _Atomic int num_threads = 1;

@@ -94,10 +94,62 @@ typedef struct {
     // First index k with x[k] == value (isnan(x[k]) when value is NaN),
     // or -1.
     int64_t (*row_find)(const void *x, int32_t dtype, int64_t c, float value);
+
+    // ---- GEMM (contracts in gemm.c) ----
+    int gemm_mr, gemm_nr; // micro-tile of sgemm_ukr
+    // C[mr x nr] = alpha * A_panel * B_panel + beta * C over k, where the
+    // packed A panel holds k columns of mr values, the B panel k rows of nr.
+    // beta == 0: C is not read.
+    void (*sgemm_ukr)(int64_t k, const float *a, const float *b, float *c, int64_t ldc,
+                      float alpha, float beta);
+    // Skinny products, n <= S4J_SKINNY_N columns of C, C addressed by
+    // (row stride rsc, column stride csc); beta == 0: C is not read.
+    // nt: A is m x k row-major (lda); bt is op(B) transposed and packed n x k.
+    void (*sgemm_skinny_nt)(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                            int64_t lda, const float *bt, float beta, float *c, int64_t rsc,
+                            int64_t csc);
+    // tn: A is stored k x m (lda), op(A) = A^T; bp is op(B) packed k x n.
+    void (*sgemm_skinny_tn)(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                            int64_t lda, const float *bp, float beta, float *c, int64_t rsc,
+                            int64_t csc);
 } s4j_kernel_table;
 
-extern const s4j_kernel_table s4j_kernels_scalar;
-extern const s4j_kernel_table s4j_kernels_avx2;
+#define S4J_SKINNY_N 16
+
+// C[i*rsc + j*csc] = alpha * t[i*nr + j] + beta * C (beta == 0: not read):
+// how every partial tile reaches C.
+static inline void s4j_tile_update(int64_t mr, int64_t nr, const float *t, int64_t ldt,
+                                   float alpha, float beta, float *c, int64_t rsc,
+                                   int64_t csc) {
+    for (int64_t i = 0; i < mr; i++)
+        for (int64_t j = 0; j < nr; j++) {
+            float *cij = c + i * rsc + j * csc;
+            *cij = alpha * t[i * ldt + j] + (beta == 0.0f ? 0.0f : beta * *cij);
+        }
+}
+
+
+// The kernels of each ISA; dispatch.c fills one table per ISA with them.
+#define S4J_DECLARE_KERNELS(isa)                                                      \
+    void s4j_row_stats_##isa(const void *x, int32_t dtype, int64_t c, float *max,      \
+                             float *sum);                                              \
+    double s4j_row_finish_##isa(const void *x, int32_t dtype, int64_t c,               \
+                                const s4j_row_grad *g, void *out, int want_smooth);    \
+    void s4j_row_log_softmax_##isa(const float *x, int64_t c, float max,               \
+                                   float log_sum, float *y);                           \
+    int64_t s4j_row_find_##isa(const void *x, int32_t dtype, int64_t c, float value);  \
+    void s4j_sgemm_skinny_nt_##isa(int64_t m, int64_t n, int64_t k, float alpha,       \
+                                   const float *a, int64_t lda, const float *bt,       \
+                                   float beta, float *c, int64_t rsc, int64_t csc);    \
+    void s4j_sgemm_skinny_tn_##isa(int64_t m, int64_t n, int64_t k, float alpha,       \
+                                   const float *a, int64_t lda, const float *bp,       \
+                                   float beta, float *c, int64_t rsc, int64_t csc);
+S4J_DECLARE_KERNELS(scalar)
+S4J_DECLARE_KERNELS(avx2)
+void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *c,
+                              int64_t ldc, float alpha, float beta);
+void s4j_sgemm_ukr_avx2_6x16(int64_t k, const float *a, const float *b, float *c,
+                             int64_t ldc, float alpha, float beta);
 
 // The table of the ISA in use (dispatch.c).
 const s4j_kernel_table *s4j_active_kernels(void);
@@ -105,12 +157,15 @@ const s4j_kernel_table *s4j_active_kernels(void);
 // ---------------------------------------------------------------------------
 // Thread pool (threads.c)
 
-typedef void (*s4j_task_fn)(void *ctx, int64_t task);
+// slot: which of the job's threads runs the task, in [0, max_threads); two
+// tasks running at the same time never share a slot (per-thread buffers).
+typedef void (*s4j_task_fn)(void *ctx, int64_t task, int slot);
 
-// Runs fn(ctx, t) for t in [0, ntasks) on up to s4j_num_threads() threads,
-// the caller included; returns when all are done. When another thread is
-// already running a parallel job, runs everything on the caller instead
-// (callers are then parallel already).
-void s4j_parallel_for(int64_t ntasks, s4j_task_fn fn, void *ctx);
+// Runs fn(ctx, t, slot) for t in [0, ntasks) on up to
+// min(max_threads, s4j_num_threads()) threads, the caller included; returns
+// when all are done. When another thread is already running a parallel
+// job, runs everything on the caller (slot 0) instead: callers are then
+// parallel already.
+void s4j_parallel_for(int64_t ntasks, int max_threads, s4j_task_fn fn, void *ctx);
 
 #endif

@@ -41,7 +41,7 @@ typedef struct {
     int log;
 } softmax_job;
 
-static void softmax_chunk(void *arg, int64_t chunk) {
+static void softmax_chunk(void *arg, int64_t chunk, int slot) {
     const softmax_job *j = arg;
     int64_t r0 = chunk * j->rows_per_chunk;
     int64_t r1 = r0 + j->rows_per_chunk < j->n ? r0 + j->rows_per_chunk : j->n;
@@ -63,7 +63,7 @@ int s4j_softmax(int64_t n, int64_t c, const float *x, float *y, int32_t log) {
     if (n < 0 || (n > 0 && (c < 1 || !x || !y))) return S4J_ERR_ARGUMENT;
     if (n == 0) return S4J_OK;
     softmax_job j = {s4j_active_kernels(), n, c, chunk_rows(n, c), x, y, log};
-    s4j_parallel_for((n + j.rows_per_chunk - 1) / j.rows_per_chunk,
+    s4j_parallel_for((n + j.rows_per_chunk - 1) / j.rows_per_chunk, INT32_MAX,
                      softmax_chunk, &j);
     return S4J_OK;
 }
@@ -103,7 +103,7 @@ static int32_t find_argmax(const s4j_kernel_table *k, const void *x, int32_t dty
     return at < 0 ? 0 : (int32_t)at; // all -inf: 0, as torch.argmax
 }
 
-static void ce_chunk(void *arg, int64_t chunk) {
+static void ce_chunk(void *arg, int64_t chunk, int slot) {
     ce_job *j = arg;
     const int64_t c = j->c, bytes = s4j_dtype_size(j->dtype) * c;
     int64_t r0 = chunk * j->rows_per_chunk;
@@ -220,7 +220,7 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
     j->dlogits = dlogits;
 
     int64_t chunks = (n + j->rows_per_chunk - 1) / j->rows_per_chunk;
-    s4j_parallel_for(chunks, ce_chunk, j);
+    s4j_parallel_for(chunks, INT32_MAX, ce_chunk, j);
     double total = 0.0;
     for (int64_t t = 0; t < chunks; t++) total += j->chunk_sum[t];
     *loss = (float)(reduction == S4J_REDUCE_MEAN ? total / divisor : total);

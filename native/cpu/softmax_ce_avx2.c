@@ -178,7 +178,7 @@ ALWAYS_INLINE void stats_impl(const void *x, int32_t dtype, int64_t c, float *ma
     *sum_out = (float)(_mm_cvtsd_f64(t2) + _mm_cvtsd_f64(_mm_unpackhi_pd(t2, t2)));
 }
 
-static void row_stats_avx2(const void *x, int32_t dtype, int64_t c, float *max,
+void s4j_row_stats_avx2(const void *x, int32_t dtype, int64_t c, float *max,
                            float *sum) {
     switch (dtype) { // one specialised copy per dtype
     case S4J_BF16: stats_impl(x, S4J_BF16, c, max, sum); break;
@@ -243,7 +243,7 @@ ALWAYS_INLINE double finish_impl(const void *x, int32_t dtype, int64_t c,
     return smooth;
 }
 
-static double row_finish_avx2(const void *x, int32_t dtype, int64_t c,
+double s4j_row_finish_avx2(const void *x, int32_t dtype, int64_t c,
                               const s4j_row_grad *g, void *out, int want_smooth) {
     // Specialise the common cases; the rest share one generic copy.
     if (!g->w && dtype == S4J_F32) {
@@ -260,7 +260,7 @@ static double row_finish_avx2(const void *x, int32_t dtype, int64_t c,
 // ---------------------------------------------------------------------------
 // log-softmax and search
 
-static void row_log_softmax_avx2(const float *x, int64_t c, float max,
+void s4j_row_log_softmax_avx2(const float *x, int64_t c, float max,
                                  float log_sum, float *y) {
     const __m256 m = _mm256_set1_ps(max), ls = _mm256_set1_ps(log_sum);
     int64_t i = 0;
@@ -286,17 +286,10 @@ ALWAYS_INLINE int64_t find_impl(const void *x, int32_t dtype, int64_t c, float v
     return -1;
 }
 
-static int64_t row_find_avx2(const void *x, int32_t dtype, int64_t c, float value) {
+int64_t s4j_row_find_avx2(const void *x, int32_t dtype, int64_t c, float value) {
     switch (dtype) {
     case S4J_BF16: return find_impl(x, S4J_BF16, c, value);
     case S4J_F16: return find_impl(x, S4J_F16, c, value);
     default: return find_impl(x, S4J_F32, c, value);
     }
 }
-
-const s4j_kernel_table s4j_kernels_avx2 = {
-    .row_stats = row_stats_avx2,
-    .row_finish = row_finish_avx2,
-    .row_log_softmax = row_log_softmax_avx2,
-    .row_find = row_find_avx2,
-};

@@ -11,7 +11,7 @@
 // ---------------------------------------------------------------------------
 // pass 1: online max and sum of exp(x - max)
 
-static void row_stats_scalar(const void *x, int32_t dtype, int64_t c,
+void s4j_row_stats_scalar(const void *x, int32_t dtype, int64_t c,
                              float *max_out, float *sum_out) {
     // Start at -FLT_MAX rather than -inf so that exp(x - m) and the rescale
     // exp(m_old - m) never see -inf - -inf (NaN) on masked entries.
@@ -34,7 +34,7 @@ static void row_stats_scalar(const void *x, int32_t dtype, int64_t c,
 // ---------------------------------------------------------------------------
 // pass 2: gradient (or probabilities) and the label-smoothing sum
 
-static double row_finish_scalar(const void *x, int32_t dtype, int64_t c,
+double s4j_row_finish_scalar(const void *x, int32_t dtype, int64_t c,
                                 const s4j_row_grad *g, void *out,
                                 int want_smooth) {
     double smooth = 0.0;
@@ -47,12 +47,12 @@ static double row_finish_scalar(const void *x, int32_t dtype, int64_t c,
     return smooth;
 }
 
-static void row_log_softmax_scalar(const float *x, int64_t c, float max,
+void s4j_row_log_softmax_scalar(const float *x, int64_t c, float max,
                                    float log_sum, float *y) {
     for (int64_t k = 0; k < c; k++) y[k] = (x[k] - max) - log_sum;
 }
 
-static int64_t row_find_scalar(const void *x, int32_t dtype, int64_t c,
+int64_t s4j_row_find_scalar(const void *x, int32_t dtype, int64_t c,
                                float value) {
     int want_nan = isnan(value);
     for (int64_t k = 0; k < c; k++) {
@@ -61,10 +61,3 @@ static int64_t row_find_scalar(const void *x, int32_t dtype, int64_t c,
     }
     return -1;
 }
-
-const s4j_kernel_table s4j_kernels_scalar = {
-    .row_stats = row_stats_scalar,
-    .row_finish = row_finish_scalar,
-    .row_log_softmax = row_log_softmax_scalar,
-    .row_find = row_find_scalar,
-};

@@ -48,7 +48,7 @@ static pool_t pool = {
 };
 
 // Claims and runs tasks of job `gen` until none are left.
-static void run_tasks(uint32_t gen, s4j_task_fn fn, void *ctx, int64_t ntasks) {
+static void run_tasks(uint32_t gen, s4j_task_fn fn, void *ctx, int64_t ntasks, int slot) {
     for (;;) {
         uint64_t c = atomic_load_explicit(&pool.claim, memory_order_acquire);
         for (;;) {
@@ -59,7 +59,7 @@ static void run_tasks(uint32_t gen, s4j_task_fn fn, void *ctx, int64_t ntasks) {
                                                       memory_order_acquire))
                 break;
         }
-        fn(ctx, (int64_t)(c & 0xffffffffu));
+        fn(ctx, (int64_t)(c & 0xffffffffu), slot);
         atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
     }
 }
@@ -85,7 +85,7 @@ static void *worker_main(void *arg) {
         int64_t ntasks = pool.ntasks;
         int take_part = index < pool.max_workers;
         pthread_mutex_unlock(&pool.mu);
-        if (take_part) run_tasks(seen, fn, ctx, ntasks);
+        if (take_part) run_tasks(seen, fn, ctx, ntasks, index + 1);
     }
     return NULL;
 }
@@ -107,12 +107,13 @@ static int grow_pool(int want) {
     return pool.nworkers;
 }
 
-void s4j_parallel_for(int64_t ntasks, s4j_task_fn fn, void *ctx) {
+void s4j_parallel_for(int64_t ntasks, int max_threads, s4j_task_fn fn, void *ctx) {
     int threads = s4j_num_threads();
+    if (max_threads < threads) threads = max_threads;
     if (ntasks <= 0) return;
     if (ntasks == 1 || threads <= 1 || ntasks > 0xffffffffLL ||
         pthread_mutex_trylock(&pool.submit) != 0) {
-        for (int64_t t = 0; t < ntasks; t++) fn(ctx, t);
+        for (int64_t t = 0; t < ntasks; t++) fn(ctx, t, 0);
         return;
     }
     int workers = grow_pool(threads - 1);
@@ -129,7 +130,7 @@ void s4j_parallel_for(int64_t ntasks, s4j_task_fn fn, void *ctx) {
     if (pool.sleepers > 0) pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.mu);
 
-    run_tasks(gen, fn, ctx, ntasks);
+    run_tasks(gen, fn, ctx, ntasks, 0);
     // Wait for tasks claimed by workers; yield now and then in case a worker
     // was descheduled on a busy machine.
     for (unsigned spins = 0;

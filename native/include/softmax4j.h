@@ -144,6 +144,56 @@ S4J_API int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype,
                            int32_t *row_argmax, void *dlogits,
                            int64_t *err_row);
 
+/* ---- GEMM ---------------------------------------------------------------- */
+
+/* C = alpha op(A) op(B) + beta C in float32, all matrices row-major.
+ * op(A) is m x k: A is stored m x k (row stride lda >= k), or k x m
+ * (lda >= m) when trans_a != 0. op(B) is k x n: stored k x n (ldb >= n), or
+ * n x k (ldb >= k) when trans_b != 0. C is m x n with ldc >= n.
+ * When beta == 0, C is only written (NaN in C does not leak). C must not
+ * overlap A or B. Any m, n, k >= 0; with k == 0, C = beta C.
+ * Packed, cache-blocked (BLIS loop structure) with an AVX2/FMA or scalar
+ * micro-kernel, a dedicated path for n <= 16 (the skinny shapes of softmax
+ * regression), multi-threaded over blocks of C.
+ * work, work_bytes: packing workspace, 64-byte aligned, at least
+ * s4j_sgemm_workspace_size() bytes for full speed; with less, fewer threads
+ * are used (a single thread needs s4j_sgemm_workspace_size() / threads).
+ * Errors: S4J_ERR_ARGUMENT for negative sizes, too-small leading
+ * dimensions, NULL pointers (when m, n > 0) or a workspace too small or
+ * misaligned even for one thread. */
+S4J_API int s4j_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k,
+                      float alpha, const float *a, int64_t lda, const float *b,
+                      int64_t ldb, float beta, float *c, int64_t ldc, void *work,
+                      int64_t work_bytes);
+
+/* Bytes of workspace s4j_sgemm uses at the current thread count; the same
+ * for every problem size (the blocking is fixed). */
+S4J_API int64_t s4j_sgemm_workspace_size(void);
+
+/* ---- helpers of the training step ---------------------------------------- */
+
+/* y[i, j] += bias[j] for n rows of c floats. */
+S4J_API int s4j_add_bias(int64_t n, int64_t c, const float *bias, float *y);
+
+/* out[j] = alpha sum_i x[i, j] + beta out[j] over n rows of c floats
+ * (the bias gradient). beta == 0: out is not read. Sums in double. */
+S4J_API int s4j_column_sums(int64_t n, int64_t c, float alpha, const float *x, float beta,
+                            float *out);
+
+/* out[i, :] = scale * src[index[i], :] for `rows` rows of `cols` unsigned
+ * bytes; src holds src_rows rows. A minibatch of [0, 1] pixels from uint8
+ * images. S4J_ERR_ARGUMENT (*err_row set, nothing written) when an index is
+ * outside [0, src_rows). */
+S4J_API int s4j_gather_scaled_u8(int64_t rows, int64_t cols, const uint8_t *src,
+                                 int64_t src_rows, const int32_t *index, float scale,
+                                 float *out, int64_t *err_row);
+
+/* One SGD step over `count` parameters (PyTorch's SGD, no dampening):
+ * d = g + weight_decay w; v = momentum v + d (skipped when v == NULL,
+ * which requires momentum == 0); w -= lr d (or lr v). */
+S4J_API int s4j_sgd_step(int64_t count, float lr, float momentum, float weight_decay,
+                         float *w, const float *g, float *v);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,4 +39,40 @@ static inline int s4j_jni_softmax_ce(
                           (int64_t *)S4J_P(err_row));
 }
 
+static inline int s4j_jni_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n,
+                                int64_t k, float alpha, void *a, int64_t a_off, int64_t lda,
+                                void *b, int64_t b_off, int64_t ldb, float beta, void *c,
+                                int64_t c_off, int64_t ldc, void *work, int64_t work_off,
+                                int64_t work_bytes) {
+    return s4j_sgemm(trans_a, trans_b, m, n, k, alpha, (const float *)S4J_P(a), lda,
+                     (const float *)S4J_P(b), ldb, beta, (float *)S4J_P(c), ldc, S4J_P(work),
+                     work_bytes);
+}
+
+static inline int s4j_jni_add_bias(int64_t n, int64_t c, void *bias, int64_t bias_off, void *y,
+                                   int64_t y_off) {
+    return s4j_add_bias(n, c, (const float *)S4J_P(bias), (float *)S4J_P(y));
+}
+
+static inline int s4j_jni_column_sums(int64_t n, int64_t c, float alpha, void *x, int64_t x_off,
+                                      float beta, void *out, int64_t out_off) {
+    return s4j_column_sums(n, c, alpha, (const float *)S4J_P(x), beta, (float *)S4J_P(out));
+}
+
+static inline int s4j_jni_gather_scaled_u8(int64_t rows, int64_t cols, void *src,
+                                           int64_t src_off, int64_t src_rows, void *index,
+                                           int64_t index_off, float scale, void *out,
+                                           int64_t out_off, void *err_row, int64_t err_row_off) {
+    return s4j_gather_scaled_u8(rows, cols, (const uint8_t *)S4J_P(src), src_rows,
+                                (const int32_t *)S4J_P(index), scale, (float *)S4J_P(out),
+                                (int64_t *)S4J_P(err_row));
+}
+
+static inline int s4j_jni_sgd_step(int64_t count, float lr, float momentum, float weight_decay,
+                                   void *w, int64_t w_off, void *g, int64_t g_off, void *v,
+                                   int64_t v_off) {
+    return s4j_sgd_step(count, lr, momentum, weight_decay, (float *)S4J_P(w),
+                        (const float *)S4J_P(g), (float *)S4J_P(v));
+}
+
 #endif

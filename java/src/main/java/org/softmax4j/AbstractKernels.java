@@ -20,6 +20,22 @@ public abstract class AbstractKernels implements Kernels {
                                               MemorySegment logits, MemorySegment targets,
                                               CeOutputs out);
 
+    protected abstract void sgemmImpl(boolean transA, boolean transB, int m, int n, int k,
+                                      float alpha, MemorySegment a, int lda, MemorySegment b,
+                                      int ldb, float beta, MemorySegment c, int ldc);
+
+    protected abstract void addBiasImpl(int n, int c, MemorySegment bias, MemorySegment y);
+
+    protected abstract void columnSumsImpl(int n, int c, float alpha, MemorySegment x,
+                                           float beta, MemorySegment out);
+
+    protected abstract void gatherScaledImpl(int rows, int cols, MemorySegment src,
+                                             long srcRows, MemorySegment index, float scale,
+                                             MemorySegment out);
+
+    protected abstract void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
+                                        MemorySegment w, MemorySegment g, MemorySegment v);
+
     @Override
     public final void softmax(int n, int c, MemorySegment x, MemorySegment y) {
         checkSoftmax(n, c, x, y);
@@ -61,7 +77,93 @@ public abstract class AbstractKernels implements Kernels {
         return crossEntropyImpl(ce, n, c, dtype, logits, targets, out);
     }
 
+    @Override
+    public final void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
+                            MemorySegment c, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm sizes must be >= 0: m=" + m + " n=" + n + " k=" + k);
+        }
+        matrix("A", a, transA ? k : m, transA ? m : k, lda, false);
+        matrix("B", b, transB ? n : k, transB ? k : n, ldb, false);
+        matrix("C", c, m, n, ldc, true);
+        disjoint(c, a);
+        disjoint(c, b);
+        if (m == 0 || n == 0) return;
+        sgemmImpl(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    @Override
+    public final void addBias(int n, int c, MemorySegment bias, MemorySegment y) {
+        checkShape(n, c);
+        input("bias", bias, c, 4);
+        output("y", y, (long) n * c, 4, true);
+        disjoint(bias, y);
+        if (n > 0) addBiasImpl(n, c, bias, y);
+    }
+
+    @Override
+    public final void columnSums(int n, int c, float alpha, MemorySegment x, float beta,
+                                 MemorySegment out) {
+        checkShape(n, c);
+        input("x", x, (long) n * c, 4);
+        output("out", out, c, 4, true);
+        disjoint(x, out);
+        columnSumsImpl(n, c, alpha, x, beta, out);
+    }
+
+    @Override
+    public final void gatherScaled(int rows, int cols, MemorySegment src, long srcRows,
+                                   MemorySegment index, float scale, MemorySegment out) {
+        if (rows < 0 || cols < 0 || srcRows < 0) {
+            throw new IllegalArgumentException("gatherScaled sizes must be >= 0: rows=" + rows
+                    + " cols=" + cols + " srcRows=" + srcRows);
+        }
+        input("src", src, Math.multiplyExact(srcRows, (long) cols), 1);
+        input("index", index, rows, 4);
+        output("out", out, (long) rows * cols, 4, true);
+        disjoint(src, out);
+        disjoint(index, out);
+        for (long i = 0; i < rows; i++) {
+            int r = index.getAtIndex(JAVA_INT_UNALIGNED, i);
+            if (r < 0 || r >= srcRows) {
+                throw new IllegalArgumentException("index[" + i + "] = " + r
+                        + " is outside [0, " + srcRows + ")");
+            }
+        }
+        if (rows > 0 && cols > 0) gatherScaledImpl(rows, cols, src, srcRows, index, scale, out);
+    }
+
+    @Override
+    public final void sgdStep(long count, float lr, float momentum, float weightDecay,
+                              MemorySegment w, MemorySegment g, MemorySegment v) {
+        if (count < 0) throw new IllegalArgumentException("count = " + count + " is negative");
+        if (!Float.isFinite(lr) || !(momentum >= 0 && momentum < 1) || !Float.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("sgdStep: lr " + lr + ", momentum " + momentum
+                    + " (in [0, 1)), weight decay " + weightDecay + " must be finite");
+        }
+        output("w", w, count, 4, true);
+        input("g", g, count, 4);
+        output("v", v, count, 4, momentum != 0);
+        disjoint(w, g);
+        disjoint(w, v);
+        disjoint(g, v);
+        if (count > 0) sgdStepImpl(count, lr, momentum, weightDecay, w, g, momentum != 0 ? v : null);
+    }
+
     // ---- checks -----------------------------------------------------------
+
+    /** A rows x cols row-major matrix with row stride ld. */
+    private static void matrix(String what, MemorySegment s, int rows, int cols, int ld,
+                               boolean isOutput) {
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException("ld" + what.toLowerCase() + " = " + ld
+                    + " is less than the " + cols + " columns of " + what);
+        }
+        long elems = rows == 0 || cols == 0 ? 0 : Math.addExact(Math.multiplyExact((long) rows - 1, ld), cols);
+        if (isOutput) output(what, s, elems, 4, true);
+        else input(what, s, elems, 4);
+    }
 
     private static void checkSoftmax(int n, int c, MemorySegment x, MemorySegment y) {
         checkShape(n, c);

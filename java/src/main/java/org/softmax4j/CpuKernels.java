@@ -1,22 +1,32 @@
 package org.softmax4j;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.EnumMap;
 import java.util.Map;
 
 /** The native CPU kernels, reached through one {@link NativeAbi} binding. */
 final class CpuKernels extends AbstractKernels {
-    private static final Map<Binding, CpuKernels> INSTANCES = new EnumMap<>(Binding.class);
+    private static final Map<Binding, Map<Gemm, CpuKernels>> INSTANCES = new EnumMap<>(Binding.class);
 
     private final NativeAbi abi;
+    private final Gemm gemm;
+    /** Per-thread GEMM packing workspace, allocated once and reused (grown with the thread count). */
+    private final ThreadLocal<MemorySegment> gemmWork = new ThreadLocal<>();
 
-    private CpuKernels(NativeAbi abi) {
+    private CpuKernels(NativeAbi abi, Gemm gemm) {
         this.abi = abi;
+        this.gemm = gemm;
     }
 
-    static synchronized CpuKernels of(Binding binding) {
+    static synchronized CpuKernels of(Binding binding, Gemm gemm) {
         if (binding == null) throw new IllegalArgumentException("binding is null");
-        return INSTANCES.computeIfAbsent(binding, b -> new CpuKernels(Softmax4j.abi(b)));
+        if (gemm == null) throw new IllegalArgumentException("gemm is null");
+        if (gemm == Gemm.OPENBLAS) {
+            throw new UnsupportedOperationException("OpenBLAS GEMM: not wired yet");
+        }
+        return INSTANCES.computeIfAbsent(binding, b -> new EnumMap<>(Gemm.class))
+                .computeIfAbsent(gemm, g -> new CpuKernels(Softmax4j.abi(binding), g));
     }
 
     @Override
@@ -43,6 +53,44 @@ final class CpuKernels extends AbstractKernels {
                 MemorySegment.ofArray(errRow));
         check(status, targets, errRow);
         return loss[0];
+    }
+
+    @Override
+    protected void sgemmImpl(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
+                             MemorySegment c, int ldc) {
+        long need = abi.sgemmWorkspaceSize();
+        MemorySegment work = gemmWork.get();
+        if (work == null || work.byteSize() < need) {
+            work = Arena.ofAuto().allocate(need, 64);
+            gemmWork.set(work);
+        }
+        check(abi.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                ldc, work, work.byteSize()), null, null);
+    }
+
+    @Override
+    protected void addBiasImpl(int n, int c, MemorySegment bias, MemorySegment y) {
+        check(abi.addBias(n, c, bias, y), null, null);
+    }
+
+    @Override
+    protected void columnSumsImpl(int n, int c, float alpha, MemorySegment x, float beta,
+                                  MemorySegment out) {
+        check(abi.columnSums(n, c, alpha, x, beta, out), null, null);
+    }
+
+    @Override
+    protected void gatherScaledImpl(int rows, int cols, MemorySegment src, long srcRows,
+                                    MemorySegment index, float scale, MemorySegment out) {
+        check(abi.gatherScaledU8(rows, cols, src, srcRows, index, scale, out, null),
+                null, null);
+    }
+
+    @Override
+    protected void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
+                               MemorySegment w, MemorySegment g, MemorySegment v) {
+        check(abi.sgdStep(count, lr, momentum, weightDecay, w, g, v), null, null);
     }
 
     /** Native status to exception; arguments were validated, so errors here are bugs or races. */

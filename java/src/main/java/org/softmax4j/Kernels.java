@@ -30,7 +30,12 @@ public interface Kernels {
 
     /** Native CPU kernels through the given binding. */
     static Kernels cpu(Binding binding) {
-        return CpuKernels.of(binding);
+        return cpu(binding, Gemm.SOFTMAX4J);
+    }
+
+    /** Native CPU kernels through the given binding, with the given SGEMM. */
+    static Kernels cpu(Binding binding, Gemm gemm) {
+        return CpuKernels.of(binding, gemm);
     }
 
     /** The pure-Java reference (double accumulation): slow, and the oracle of the tests. */
@@ -88,5 +93,69 @@ public interface Kernels {
     default float crossEntropy(CrossEntropy ce, int n, int c, DType dtype, short[] logits,
                                int[] targets, CeOutputs out) {
         return crossEntropy(ce, n, c, dtype, Segments.of(logits), Segments.of(targets), out);
+    }
+
+    // ---- GEMM -------------------------------------------------------------
+
+    /**
+     * {@code C = alpha op(A) op(B) + beta C} in float32, all matrices row-major.
+     * op(A) is m x k (A is stored k x m when {@code transA}), op(B) is k x n
+     * (stored n x k when {@code transB}), C is m x n. The leading dimensions
+     * are row strides in elements, at least the stored matrix's column count.
+     * When beta is 0, C is not read (NaN in C does not leak into the result).
+     * C must not overlap A or B.
+     */
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+               MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
+               MemorySegment c, int ldc);
+
+    default void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                       float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc) {
+        sgemm(transA, transB, m, n, k, alpha, Segments.of(a), lda, Segments.of(b), ldb, beta,
+                Segments.of(c), ldc);
+    }
+
+    // ---- small helpers of the training step --------------------------------
+
+    /** {@code y[i, j] += bias[j]} for n rows of c floats. */
+    void addBias(int n, int c, MemorySegment bias, MemorySegment y);
+
+    default void addBias(int n, int c, float[] bias, float[] y) {
+        addBias(n, c, Segments.of(bias), Segments.of(y));
+    }
+
+    /** {@code out[j] = alpha sum_i x[i, j] + beta out[j]} over n rows of c floats (db). */
+    void columnSums(int n, int c, float alpha, MemorySegment x, float beta, MemorySegment out);
+
+    default void columnSums(int n, int c, float alpha, float[] x, float beta, float[] out) {
+        columnSums(n, c, alpha, Segments.of(x), beta, Segments.of(out));
+    }
+
+    /**
+     * A minibatch from a uint8 matrix: {@code out[i, :] = scale * src[index[i], :]}
+     * for {@code rows} rows of {@code cols} unsigned bytes, e.g. pixels to
+     * [0, 1] floats. {@code src} holds {@code srcRows} rows; every index must
+     * be in [0, srcRows).
+     */
+    void gatherScaled(int rows, int cols, MemorySegment src, long srcRows, MemorySegment index,
+                      float scale, MemorySegment out);
+
+    default void gatherScaled(int rows, int cols, byte[] src, int[] index, float scale,
+                              float[] out) {
+        gatherScaled(rows, cols, Segments.of(src), src == null ? 0 : src.length / Math.max(cols, 1),
+                Segments.of(index), scale, Segments.of(out));
+    }
+
+    /**
+     * One SGD step over {@code count} parameters, as PyTorch's SGD without
+     * dampening: {@code d = g + weightDecay w; v = momentum v + d; w -= lr v}
+     * ({@code w -= lr d} when momentum is 0, and v may then be null).
+     */
+    void sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
+                 MemorySegment g, MemorySegment v);
+
+    default void sgdStep(long count, float lr, float momentum, float weightDecay, float[] w,
+                         float[] g, float[] v) {
+        sgdStep(count, lr, momentum, weightDecay, Segments.of(w), Segments.of(g), Segments.of(v));
     }
 }

@@ -39,4 +39,20 @@ public interface NativeAbi {
                   float labelSmoothing, float zLoss, float gradScale, MemorySegment loss,
                   MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
                   MemorySegment dlogits, MemorySegment errRow);
+
+    int sgemm(int transA, int transB, long m, long n, long k, float alpha, MemorySegment a,
+              long lda, MemorySegment b, long ldb, float beta, MemorySegment c, long ldc,
+              MemorySegment work, long workBytes);
+
+    long sgemmWorkspaceSize();
+
+    int addBias(long n, long c, MemorySegment bias, MemorySegment y);
+
+    int columnSums(long n, long c, float alpha, MemorySegment x, float beta, MemorySegment out);
+
+    int gatherScaledU8(long rows, long cols, MemorySegment src, long srcRows,
+                       MemorySegment index, float scale, MemorySegment out, MemorySegment errRow);
+
+    int sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
+                MemorySegment g, MemorySegment v);
 }

@@ -25,7 +25,8 @@ import org.softmax4j.NativeAbi;
  */
 public final class FfmAbi implements NativeAbi {
     private final MethodHandle version, isa, isaSupported, setIsa, numThreads, setNumThreads;
-    private final MethodHandle softmax, softmaxCe;
+    private final MethodHandle softmax, softmaxCe, sgemm, sgemmWorkspaceSize, addBias;
+    private final MethodHandle columnSums, gatherScaledU8, sgdStep;
 
     private FfmAbi(SymbolLookup lib) {
         Linker linker = Linker.nativeLinker();
@@ -49,6 +50,18 @@ public final class FfmAbi implements NativeAbi {
                 JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT,
                 JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
                 ADDRESS), critical);
+        sgemm = h.of("s4j_sgemm", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG,
+                JAVA_FLOAT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), critical);
+        sgemmWorkspaceSize = h.of("s4j_sgemm_workspace_size", FunctionDescriptor.of(JAVA_LONG));
+        addBias = h.of("s4j_add_bias", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
+                ADDRESS, ADDRESS), critical);
+        columnSums = h.of("s4j_column_sums", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
+                JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_FLOAT, ADDRESS), critical);
+        gatherScaledU8 = h.of("s4j_gather_scaled_u8", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
+                JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_FLOAT, ADDRESS, ADDRESS), critical);
+        sgdStep = h.of("s4j_sgd_step", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_FLOAT,
+                JAVA_FLOAT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS), critical);
     }
 
     /**
@@ -156,6 +169,69 @@ public final class FfmAbi implements NativeAbi {
                     ptr(classWeight), ignoreIndex, reduction, labelSmoothing, zLoss, gradScale,
                     ptr(loss), ptr(rowLoss), ptr(rowLse), ptr(rowArgmax), ptr(dlogits),
                     ptr(errRow));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int sgemm(int transA, int transB, long m, long n, long k, float alpha,
+                     MemorySegment a, long lda, MemorySegment b, long ldb, float beta,
+                     MemorySegment c, long ldc, MemorySegment work, long workBytes) {
+        try {
+            return (int) sgemm.invokeExact(transA, transB, m, n, k, alpha, ptr(a), lda, ptr(b),
+                    ldb, beta, ptr(c), ldc, ptr(work), workBytes);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long sgemmWorkspaceSize() {
+        try {
+            return (long) sgemmWorkspaceSize.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int addBias(long n, long c, MemorySegment bias, MemorySegment y) {
+        try {
+            return (int) addBias.invokeExact(n, c, ptr(bias), ptr(y));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int columnSums(long n, long c, float alpha, MemorySegment x, float beta,
+                          MemorySegment out) {
+        try {
+            return (int) columnSums.invokeExact(n, c, alpha, ptr(x), beta, ptr(out));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int gatherScaledU8(long rows, long cols, MemorySegment src, long srcRows,
+                              MemorySegment index, float scale, MemorySegment out,
+                              MemorySegment errRow) {
+        try {
+            return (int) gatherScaledU8.invokeExact(rows, cols, ptr(src), srcRows, ptr(index),
+                    scale, ptr(out), ptr(errRow));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
+                       MemorySegment g, MemorySegment v) {
+        try {
+            return (int) sgdStep.invokeExact(count, lr, momentum, weightDecay, ptr(w), ptr(g),
+                    ptr(v));
         } catch (Throwable t) {
             throw rethrow(t);
         }

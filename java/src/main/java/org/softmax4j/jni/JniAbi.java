@@ -106,4 +106,50 @@ public final class JniAbi implements NativeAbi {
                 offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
                 array(dlogits, short[].class, "dlogits"), offset(dlogits), er, offset(errRow));
     }
+
+    @Override
+    public int sgemm(int transA, int transB, long m, long n, long k, float alpha,
+                     MemorySegment a, long lda, MemorySegment b, long ldb, float beta,
+                     MemorySegment c, long ldc, MemorySegment work, long workBytes) {
+        return JniNatives.sgemm(transA, transB, m, n, k, alpha, array(a, float[].class, "A"),
+                offset(a), lda, array(b, float[].class, "B"), offset(b), ldb, beta,
+                array(c, float[].class, "C"), offset(c), ldc, array(work, byte[].class, "work"),
+                offset(work), workBytes);
+    }
+
+    @Override
+    public long sgemmWorkspaceSize() {
+        return JniNatives.s4j_sgemm_workspace_size();
+    }
+
+    @Override
+    public int addBias(long n, long c, MemorySegment bias, MemorySegment y) {
+        return JniNatives.addBias(n, c, array(bias, float[].class, "bias"), offset(bias),
+                array(y, float[].class, "y"), offset(y));
+    }
+
+    @Override
+    public int columnSums(long n, long c, float alpha, MemorySegment x, float beta,
+                          MemorySegment out) {
+        return JniNatives.columnSums(n, c, alpha, array(x, float[].class, "x"), offset(x), beta,
+                array(out, float[].class, "out"), offset(out));
+    }
+
+    @Override
+    public int gatherScaledU8(long rows, long cols, MemorySegment src, long srcRows,
+                              MemorySegment index, float scale, MemorySegment out,
+                              MemorySegment errRow) {
+        return JniNatives.gatherScaledU8(rows, cols, array(src, byte[].class, "src"), offset(src),
+                srcRows, array(index, int[].class, "index"), offset(index), scale,
+                array(out, float[].class, "out"), offset(out),
+                array(errRow, long[].class, "error row"), offset(errRow));
+    }
+
+    @Override
+    public int sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
+                       MemorySegment g, MemorySegment v) {
+        return JniNatives.sgdStep(count, lr, momentum, weightDecay, array(w, float[].class, "w"),
+                offset(w), array(g, float[].class, "g"), offset(g), array(v, float[].class, "v"),
+                offset(v));
+    }
 }

@@ -61,4 +61,36 @@ public final class JniNatives {
                                        long rowLossOff, float[] rowLse, long rowLseOff,
                                        int[] rowArgmax, long rowArgmaxOff, short[] dlogits,
                                        long dlogitsOff, long[] errRow, long errRowOff);
+
+    @CriticalRegion
+    @Name("s4j_jni_sgemm")
+    public static native int sgemm(int transA, int transB, long m, long n, long k, float alpha,
+                                   float[] a, long aOff, long lda, float[] b, long bOff, long ldb,
+                                   float beta, float[] c, long cOff, long ldc, byte[] work,
+                                   long workOff, long workBytes);
+
+    public static native long s4j_sgemm_workspace_size();
+
+    @CriticalRegion
+    @Name("s4j_jni_add_bias")
+    public static native int addBias(long n, long c, float[] bias, long biasOff, float[] y,
+                                     long yOff);
+
+    @CriticalRegion
+    @Name("s4j_jni_column_sums")
+    public static native int columnSums(long n, long c, float alpha, float[] x, long xOff,
+                                        float beta, float[] out, long outOff);
+
+    @CriticalRegion
+    @Name("s4j_jni_gather_scaled_u8")
+    public static native int gatherScaledU8(long rows, long cols, byte[] src, long srcOff,
+                                            long srcRows, int[] index, long indexOff,
+                                            float scale, float[] out, long outOff,
+                                            long[] errRow, long errRowOff);
+
+    @CriticalRegion
+    @Name("s4j_jni_sgd_step")
+    public static native int sgdStep(long count, float lr, float momentum, float weightDecay,
+                                     float[] w, long wOff, float[] g, long gOff, float[] v,
+                                     long vOff);
 }

@@ -1,5 +1,6 @@
 package org.softmax4j.reference;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -131,5 +132,75 @@ public final class ReferenceKernels extends AbstractKernels {
             }
         }
         return (float) (ce.reduction() == Reduction.MEAN ? total / divisor : total);
+    }
+
+    // ---- GEMM and the training-step helpers ---------------------------------
+
+    private static float get(MemorySegment s, long i) {
+        return s.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+    }
+
+    private static void set(MemorySegment s, long i, float v) {
+        s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
+    }
+
+    @Override
+    protected void sgemmImpl(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
+                             MemorySegment c, int ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double acc = 0;
+                for (int p = 0; p < k; p++) {
+                    double av = get(a, transA ? (long) p * lda + i : (long) i * lda + p);
+                    double bv = get(b, transB ? (long) j * ldb + p : (long) p * ldb + j);
+                    acc += av * bv;
+                }
+                long at = (long) i * ldc + j;
+                // beta == 0: C is not read, so NaN there does not leak
+                double old = beta == 0 ? 0 : beta * (double) get(c, at);
+                set(c, at, (float) (alpha * acc + old));
+            }
+        }
+    }
+
+    @Override
+    protected void addBiasImpl(int n, int c, MemorySegment bias, MemorySegment y) {
+        for (long i = 0; i < (long) n * c; i++) set(y, i, get(y, i) + get(bias, i % c));
+    }
+
+    @Override
+    protected void columnSumsImpl(int n, int c, float alpha, MemorySegment x, float beta,
+                                  MemorySegment out) {
+        for (int j = 0; j < c; j++) {
+            double acc = 0;
+            for (long i = 0; i < n; i++) acc += get(x, i * c + j);
+            double old = beta == 0 ? 0 : beta * (double) get(out, j);
+            set(out, j, (float) (alpha * acc + old));
+        }
+    }
+
+    @Override
+    protected void gatherScaledImpl(int rows, int cols, MemorySegment src, long srcRows,
+                                    MemorySegment index, float scale, MemorySegment out) {
+        for (long i = 0; i < rows; i++) {
+            long from = (long) index.getAtIndex(JAVA_INT_UNALIGNED, i) * cols;
+            for (long j = 0; j < cols; j++) {
+                set(out, i * cols + j, scale * (src.get(JAVA_BYTE, from + j) & 0xff));
+            }
+        }
+    }
+
+    @Override
+    protected void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
+                               MemorySegment w, MemorySegment g, MemorySegment v) {
+        for (long i = 0; i < count; i++) {
+            float d = get(g, i) + weightDecay * get(w, i);
+            if (v != null) {
+                d = momentum * get(v, i) + d;
+                set(v, i, d);
+            }
+            set(w, i, get(w, i) - lr * d);
+        }
     }
 }
