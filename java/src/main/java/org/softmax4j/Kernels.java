@@ -38,6 +38,17 @@ public interface Kernels {
         return CpuKernels.of(binding, gemm);
     }
 
+    /**
+     * The CUDA kernels on the first GPU.
+     *
+     * @throws UnsupportedOperationException when this build has no CUDA backend, or
+     *     there is no NVIDIA GPU or driver (the message says which)
+     */
+    static Kernels cuda() {
+        throw new UnsupportedOperationException(
+                "softmax4j: this build has no CUDA backend yet; use the CPU (Kernels.cpu())");
+    }
+
     /** The pure-Java reference (double accumulation): slow, and the oracle of the tests. */
     static Kernels reference() {
         return ReferenceKernels.INSTANCE;
