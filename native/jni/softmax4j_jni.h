@@ -75,4 +75,23 @@ static inline int s4j_jni_sgd_step(int64_t count, float lr, float momentum, floa
                         (const float *)S4J_P(g), (float *)S4J_P(v));
 }
 
+// OpenBLAS's cblas_sgemm (row-major), called through the address Java found
+// with FFM's SymbolLookup in the library the openblas preset loaded: the
+// preset's own float[] methods copy arrays, this pins them.
+typedef void (*s4j_cblas_sgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int k,
+                                   float alpha, const float *a, int lda, const float *b, int ldb,
+                                   float beta, float *c, int ldc);
+
+static inline int s4j_jni_cblas_sgemm(int64_t fn, int32_t trans_a, int32_t trans_b, int32_t m,
+                                      int32_t n, int32_t k, float alpha, void *a, int64_t a_off,
+                                      int32_t lda, void *b, int64_t b_off, int32_t ldb,
+                                      float beta, void *c, int64_t c_off, int32_t ldc) {
+    enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+    ((s4j_cblas_sgemm_fn)(uintptr_t)fn)(ROW_MAJOR, trans_a ? TRANS : NO_TRANS,
+                                        trans_b ? TRANS : NO_TRANS, m, n, k, alpha,
+                                        (const float *)S4J_P(a), lda, (const float *)S4J_P(b),
+                                        ldb, beta, (float *)S4J_P(c), ldc);
+    return 0;
+}
+
 #endif

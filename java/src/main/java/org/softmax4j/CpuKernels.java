@@ -22,9 +22,7 @@ final class CpuKernels extends AbstractKernels {
     static synchronized CpuKernels of(Binding binding, Gemm gemm) {
         if (binding == null) throw new IllegalArgumentException("binding is null");
         if (gemm == null) throw new IllegalArgumentException("gemm is null");
-        if (gemm == Gemm.OPENBLAS) {
-            throw new UnsupportedOperationException("OpenBLAS GEMM: not wired yet");
-        }
+        if (gemm == Gemm.OPENBLAS) OpenBlas.sgemm(); // fail here, clearly, if it is missing
         return INSTANCES.computeIfAbsent(binding, b -> new EnumMap<>(Gemm.class))
                 .computeIfAbsent(gemm, g -> new CpuKernels(Softmax4j.abi(binding), g));
     }
@@ -33,7 +31,7 @@ final class CpuKernels extends AbstractKernels {
     public String name() {
         return "cpu/" + abi.binding().name().toLowerCase(java.util.Locale.ROOT) + " "
                 + Isa.of(abi.isa()).name().toLowerCase(java.util.Locale.ROOT) + " x"
-                + abi.numThreads() + " threads";
+                + abi.numThreads() + " threads" + (gemm == Gemm.OPENBLAS ? " +openblas" : "");
     }
 
     @Override
@@ -59,6 +57,12 @@ final class CpuKernels extends AbstractKernels {
     protected void sgemmImpl(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
                              MemorySegment c, int ldc) {
+        if (gemm == Gemm.OPENBLAS) {
+            MemorySegment fn = OpenBlas.sgemm();
+            OpenBlas.useThreads(abi.numThreads());
+            abi.cblasSgemm(fn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
         long need = abi.sgemmWorkspaceSize();
         MemorySegment work = gemmWork.get();
         if (work == null || work.byteSize() < need) {

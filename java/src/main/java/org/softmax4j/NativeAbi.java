@@ -55,4 +55,12 @@ public interface NativeAbi {
 
     int sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
                 MemorySegment g, MemorySegment v);
+
+    /**
+     * Calls a cblas_sgemm (row-major) at address {@code fn}: OpenBLAS's, found by
+     * {@code OpenBlas}. Not part of softmax4j.h: the same call through either binding.
+     */
+    void cblasSgemm(MemorySegment fn, boolean transA, boolean transB, int m, int n, int k,
+                    float alpha, MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
+                    MemorySegment c, int ldc);
 }

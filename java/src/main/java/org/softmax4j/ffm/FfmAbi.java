@@ -26,7 +26,7 @@ import org.softmax4j.NativeAbi;
 public final class FfmAbi implements NativeAbi {
     private final MethodHandle version, isa, isaSupported, setIsa, numThreads, setNumThreads;
     private final MethodHandle softmax, softmaxCe, sgemm, sgemmWorkspaceSize, addBias;
-    private final MethodHandle columnSums, gatherScaledU8, sgdStep;
+    private final MethodHandle columnSums, gatherScaledU8, sgdStep, cblasSgemm;
 
     private FfmAbi(SymbolLookup lib) {
         Linker linker = Linker.nativeLinker();
@@ -60,6 +60,11 @@ public final class FfmAbi implements NativeAbi {
                 JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_FLOAT, ADDRESS), critical);
         gatherScaledU8 = h.of("s4j_gather_scaled_u8", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
                 JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_FLOAT, ADDRESS, ADDRESS), critical);
+        // cblas_sgemm by address: (fn, order, transA, transB, m, n, k, alpha, a, lda, b, ldb,
+        // beta, c, ldc)
+        cblasSgemm = linker.downcallHandle(FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT,
+                JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
+                JAVA_FLOAT, ADDRESS, JAVA_INT), critical);
         sgdStep = h.of("s4j_sgd_step", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_FLOAT,
                 JAVA_FLOAT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS), critical);
     }
@@ -232,6 +237,20 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (int) sgdStep.invokeExact(count, lr, momentum, weightDecay, ptr(w), ptr(g),
                     ptr(v));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void cblasSgemm(MemorySegment fn, boolean transA, boolean transB, int m, int n, int k,
+                           float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
+                           float beta, MemorySegment c, int ldc) {
+        final int rowMajor = 101, noTrans = 111, trans = 112;
+        try {
+            cblasSgemm.invokeExact(fn, rowMajor, transA ? trans : noTrans,
+                    transB ? trans : noTrans, m, n, k, alpha, ptr(a), lda, ptr(b), ldb, beta,
+                    ptr(c), ldc);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -152,4 +152,13 @@ public final class JniAbi implements NativeAbi {
                 offset(w), array(g, float[].class, "g"), offset(g), array(v, float[].class, "v"),
                 offset(v));
     }
+
+    @Override
+    public void cblasSgemm(MemorySegment fn, boolean transA, boolean transB, int m, int n, int k,
+                           float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
+                           float beta, MemorySegment c, int ldc) {
+        JniNatives.cblasSgemm(fn.address(), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
+                array(a, float[].class, "A"), offset(a), lda, array(b, float[].class, "B"),
+                offset(b), ldb, beta, array(c, float[].class, "C"), offset(c), ldc);
+    }
 }

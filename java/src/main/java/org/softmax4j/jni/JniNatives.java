@@ -93,4 +93,11 @@ public final class JniNatives {
     public static native int sgdStep(long count, float lr, float momentum, float weightDecay,
                                      float[] w, long wOff, float[] g, long gOff, float[] v,
                                      long vOff);
+
+    @CriticalRegion
+    @Name("s4j_jni_cblas_sgemm")
+    public static native int cblasSgemm(long fn, int transA, int transB, int m, int n, int k,
+                                        float alpha, float[] a, long aOff, int lda, float[] b,
+                                        long bOff, int ldb, float beta, float[] c, long cOff,
+                                        int ldc);
 }
