@@ -218,8 +218,13 @@ static void blocked(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64
     nblocks = round_up(nblocks, threads);
     j.mc = round_up((m + nblocks - 1) / nblocks, mr);
     nblocks = (m + j.mc - 1) / j.mc;
-    // Too few row blocks for the threads: split the B panels too.
-    j.jgroups = nblocks >= threads ? 1 : (threads + nblocks - 1) / nblocks;
+    // Split the B panels too, so that there are ~8 tasks per thread: claimed
+    // dynamically, they even out unequal row blocks and a thread the OS
+    // delays. Each task packs its A block again, which costs ~1/nr of its
+    // multiply-adds per panel group... far less than the idle time it saves.
+    int64_t npan_max = (n < NC ? n + nr - 1 : NC) / nr;
+    j.jgroups = threads == 1 ? 1 : (8 * threads + nblocks - 1) / nblocks;
+    if (j.jgroups > npan_max / 4) j.jgroups = npan_max / 4 > 1 ? npan_max / 4 : 1;
 
     for (j.jc = 0; j.jc < n; j.jc += NC) {
         j.nc = n - j.jc < NC ? n - j.jc : NC;
