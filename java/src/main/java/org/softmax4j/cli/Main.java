@@ -1,10 +1,165 @@
 package org.softmax4j.cli;
 
-/** Placeholder entry point replaced by the CLI (issue 4). */
-public final class Main {
-    private Main() {}
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.softmax4j.Softmax4j;
+import org.softmax4j.data.DataException;
+import org.softmax4j.train.CheckpointException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
+/**
+ * The {@code softmax4j} command line: train softmax regression on
+ * Fashion-MNIST and study the result. Exit codes: 0 success, 1 an unexpected
+ * failure (a bug: run with {@code --verbose} for the stack trace), 2 a usage
+ * or data error (one line on stderr says what to fix).
+ */
+@Command(name = "softmax4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true, synopsisSubcommandLabel = "COMMAND",
+        description = {"Softmax regression (784 -> 10) on Fashion-MNIST with minibatch SGD, every "
+                + "step through softmax4j's native kernels (GEMM, fused softmax cross-entropy, "
+                + "SGD update).", ""},
+        commandListHeading = "%nCommands:%n",
+        footer = {"", "Run 'softmax4j COMMAND --help' for the options of a command.",
+                "Data: --data DIR, else $SOFTMAX4J_DATA, else /usr/share/datasets/fashion-mnist "
+                        + "(Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist).",
+                "Outputs go to runs/COMMAND-yyyyMMdd-HHmmss/ unless --out DIR is given.",
+                "Exit codes: 0 success, 1 unexpected failure, 2 usage or data error."},
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class,
+                SweepCommand.class, MisclassifiedCommand.class, QuantizeCommand.class,
+                FormatsCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Show the stack trace of errors.")
+    boolean verbose;
+
+    final Map<String, String> env;
+    final Path workDir;
+    /** Whether a person watches a terminal (then progress bars are drawn on stderr). */
+    boolean interactive;
+
+    /** The command as run from a shell: the process environment and current directory. */
+    public Main() {
+        this(System.getenv(), Path.of(""));
+    }
+
+    Main(Map<String, String> env, Path workDir) {
+        this.env = env;
+        this.workDir = workDir;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    /** Runs the command line and exits with its code. */
     public static void main(String[] args) {
-        System.out.println(org.softmax4j.Kernels.cpu().name());
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        CommandLine cl = commandLine(out, err, System.getenv(), Path.of(""));
+        // Only a terminal gets a progress bar: CI logs and pipes get the epoch lines alone.
+        ((Main) cl.getCommand()).interactive = System.console() != null && System.console().isTerminal();
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /**
+     * Runs a command line in this process (the tests use it): output to
+     * {@code out}, messages and errors to {@code err}; {@code env} stands for
+     * the environment and {@code workDir} for the current directory.
+     *
+     * @return the exit code
+     */
+    public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env,
+                          Path workDir) {
+        return commandLine(out, err, env, workDir).execute(args);
+    }
+
+    /** The configured picocli command line. */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> env,
+                                   Path workDir) {
+        Main main = new Main(env, workDir);
+        CommandLine cl = new CommandLine(main);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler(parameterErrors(err));
+        cl.setExecutionExceptionHandler(executionErrors(err, main));
+        return cl;
+    }
+
+    /** A usage error: one line naming the command and the problem, exit 2. */
+    private static IParameterExceptionHandler parameterErrors(PrintWriter err) {
+        return (ex, args) -> {
+            String name = ex.getCommandLine().getCommandSpec().qualifiedName();
+            String message = String.valueOf(ex.getMessage()).lines().findFirst().orElse("").strip();
+            err.println(name + ": " + message + " (see '" + name + " --help')");
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        };
+    }
+
+    /** User errors in one line with exit 2; anything else is a bug, exit 1. */
+    private static IExecutionExceptionHandler executionErrors(PrintWriter err, Main main) {
+        return (ex, cl, parseResult) -> {
+            String name = cl.getCommandSpec().qualifiedName();
+            boolean user = ex instanceof CliException || ex instanceof DataException
+                    || ex instanceof CheckpointException;
+            if (user) {
+                String message = String.valueOf(ex.getMessage());
+                // Library messages start with "softmax4j: "; the command's name says that already.
+                if (message.startsWith("softmax4j: ")) message = message.substring("softmax4j: ".length());
+                err.println(name + ": " + message);
+            } else {
+                err.println(name + ": unexpected error: " + ex
+                        + (main.verbose ? "" : " (run with --verbose for the stack trace)"));
+            }
+            if (main.verbose) ex.printStackTrace(err);
+            err.flush();
+            return user ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
+        };
+    }
+
+    /** The version of the jar (from Maven's pom.properties) and of the native library. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String jar = "dev";
+            try (InputStream in = Main.class.getResourceAsStream(
+                    "/META-INF/maven/org.softmax4j/softmax4j/pom.properties")) {
+                if (in != null) {
+                    Properties p = new Properties();
+                    p.load(in);
+                    jar = p.getProperty("version", jar);
+                }
+            } catch (java.io.IOException e) {
+                // keep "dev"
+            }
+            String natives;
+            try {
+                natives = "native " + Softmax4j.version() + ", " + Softmax4j.isa().name().toLowerCase()
+                        + ", " + Softmax4j.threads() + " threads";
+            } catch (RuntimeException | LinkageError e) {
+                natives = "native library unavailable: " + e.getMessage();
+            }
+            return new String[] {"softmax4j " + jar + " (" + natives + ")",
+                    "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"};
+        }
     }
 }

@@ -1,0 +1,64 @@
+package org.softmax4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.softmax4j.Kernels;
+import org.softmax4j.data.FashionMnist;
+import org.softmax4j.train.ConfusionMatrix;
+import org.softmax4j.train.Evaluation;
+import org.softmax4j.train.Evaluator;
+import org.softmax4j.train.SoftmaxRegression;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code softmax4j eval}. */
+@Command(header = "Loss, accuracy and confusion matrix of a saved model.",
+        name = "eval", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {"Evaluate a saved model on Fashion-MNIST: loss and accuracy on the training "
+                + "and test sets, and the test confusion matrix.", ""})
+final class EvalCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+            description = "Model file (default: the newest runs/train-*/model.s4j).")
+    Path model;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    KernelOptions kernelOptions;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        ModelLoader.Loaded loaded = ModelLoader.load(main, model);
+        Kernels kernels = kernelOptions.kernels();
+        FashionMnist mnist = data.load(main.env);
+        SoftmaxRegression m = loaded.checkpoint().model();
+        Evaluator evaluator = new Evaluator(kernels, m.features(), m.classes());
+        Evaluation train = evaluator.evaluate(m, mnist.train());
+        int[] predictions = new int[mnist.test().size()];
+        Evaluation test = evaluator.evaluate(m, mnist.test(), predictions, null);
+        out.println(loaded.describe(main.workDir));
+        out.printf(Locale.ROOT, "train: loss %.4f, accuracy %.4f (%d/%d)%n", train.loss(), train.accuracy(),
+                train.correct(), train.count());
+        out.printf(Locale.ROOT, "test:  loss %.4f, accuracy %.4f (%d/%d)%n", test.loss(), test.accuracy(),
+                test.correct(), test.count());
+        out.print(Reports.confusionTable(ConfusionMatrix.of(mnist.test(), predictions),
+                FashionMnist.CLASS_NAMES));
+        out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.accuracy());
+        out.flush();
+        return 0;
+    }
+}

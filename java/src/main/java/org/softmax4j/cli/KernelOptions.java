@@ -1,0 +1,68 @@
+package org.softmax4j.cli;
+
+import org.softmax4j.Binding;
+import org.softmax4j.Gemm;
+import org.softmax4j.Kernels;
+import org.softmax4j.Softmax4j;
+import picocli.CommandLine.Option;
+
+/** Which kernels run: device, binding, GEMM and threads (a picocli mixin). */
+final class KernelOptions {
+    @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu",
+            description = "Where the kernels run (default: ${DEFAULT-VALUE}).")
+    Choices.DeviceChoice device;
+
+    @Option(names = "--binding", paramLabel = "ffm|jni", defaultValue = "ffm",
+            description = "How Java calls the native CPU kernels: FFM downcalls or JNI "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Choices.BindingChoice binding;
+
+    @Option(names = "--gemm", paramLabel = "ours|openblas", defaultValue = "ours",
+            description = "Which SGEMM the CPU kernels use: softmax4j's own or OpenBLAS "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Choices.GemmChoice gemm;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Threads of the native CPU kernels (default: $S4J_NUM_THREADS, else "
+                    + "one per core; for training one less, as a thread of its own gathers the batches).")
+    Integer threads;
+
+    /**
+     * The chosen kernels, with the thread count applied.
+     *
+     * @throws CliException when the device or GEMM is not available (the message says why)
+     */
+    Kernels kernels() {
+        return kernels(false);
+    }
+
+    /**
+     * The chosen kernels for training. Unless told otherwise (--threads,
+     * S4J_NUM_THREADS or -Dsoftmax4j.threads), the native kernels get one
+     * thread less than the cores, because the trainer gathers the next batch
+     * on a thread of its own (measured on 2 cores, book settings: 1 native
+     * thread + the gather thread take 35-45 ms per epoch once warm, 2 native
+     * threads + the gather thread 52-57 ms, 2 native threads without it 45-56 ms).
+     */
+    Kernels kernelsForTraining(java.util.Map<String, String> env) {
+        boolean chosen = threads != null || env.get("S4J_NUM_THREADS") != null
+                || System.getProperty("softmax4j.threads") != null;
+        return kernels(!chosen);
+    }
+
+    private Kernels kernels(boolean leaveOneCore) {
+        if (threads != null && (threads < 1 || threads > 1024)) {
+            throw new CliException("--threads must be in [1, 1024]: " + threads);
+        }
+        try {
+            if (device == Choices.DeviceChoice.cuda) return Kernels.cuda();
+            Kernels k = Kernels.cpu(binding == Choices.BindingChoice.jni ? Binding.JNI : Binding.FFM,
+                    gemm == Choices.GemmChoice.openblas ? Gemm.OPENBLAS : Gemm.SOFTMAX4J);
+            if (threads != null) Softmax4j.setThreads(threads);
+            else if (leaveOneCore) Softmax4j.setThreads(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+            return k;
+        } catch (UnsupportedOperationException e) {
+            throw new CliException(e.getMessage(), e);
+        }
+    }
+}

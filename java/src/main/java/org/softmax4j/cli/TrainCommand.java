@@ -1,0 +1,314 @@
+package org.softmax4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.softmax4j.Kernels;
+import org.softmax4j.data.FashionMnist;
+import org.softmax4j.train.Checkpoint;
+import org.softmax4j.train.ConfusionMatrix;
+import org.softmax4j.train.EpochMetrics;
+import org.softmax4j.train.Evaluation;
+import org.softmax4j.train.Evaluator;
+import org.softmax4j.train.LrSchedule;
+import org.softmax4j.train.TrainConfig;
+import org.softmax4j.train.TrainResult;
+import org.softmax4j.train.Trainer;
+import org.softmax4j.train.TrainingListener;
+import org.softmax4j.train.TrainingState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code softmax4j train}. */
+@Command(header = "Train softmax regression on Fashion-MNIST; save the model, metrics and plots.",
+        name = "train", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {"Train softmax regression (784 -> 10, weights ~ N(0, 0.01^2), zero bias) on "
+                + "Fashion-MNIST with minibatch SGD. Prints one line per epoch (train loss and "
+                + "accuracy, test loss and accuracy, samples/s), then the test accuracy, the "
+                + "confusion matrix and the training-loop time. Writes the resumable model "
+                + "file, metrics as CSV and JSON, loss and accuracy curves as SVG and the "
+                + "confusion matrix as CSV to the output directory.", ""},
+        footer = {"", "Presets: book = Dive into Deep Learning's settings (10 epochs, batch 256, lr 0.1, "
+                + "plain SGD; ~0.83 test accuracy); tuned = 40 epochs, batch 128, lr 0.05, momentum "
+                + "0.9, weight decay 1e-4, cosine schedule (~0.85). Options given explicitly override "
+                + "the preset.",
+                "Example: softmax4j train --preset tuned --out runs/tuned"})
+final class TrainCommand implements Callable<Integer> {
+    /** Training options that a resumed run takes from its checkpoint. */
+    private static final List<String> FIXED_BY_CHECKPOINT = List.of("--preset", "--batch-size",
+            "--lr", "--seed", "--momentum", "--weight-decay", "--schedule", "--step-size", "--gamma",
+            "--val-fraction", "--patience", "--no-shuffle");
+
+    @ParentCommand
+    Main main;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--preset", paramLabel = "book|tuned", defaultValue = "book",
+            description = "Starting settings, see below (default: ${DEFAULT-VALUE}).")
+    Choices.Preset preset;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (book 10, tuned 40).")
+    Integer epochs;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Examples per SGD step; the last, smaller batch of an epoch is used (book 256, tuned 128).")
+    Integer batchSize;
+
+    @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate (book 0.1, tuned 0.05).")
+    Float lr;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of the initial weights, the shuffling and the validation split; the same seed gives the same result on the same machine and thread count (default: 0).")
+    Long seed;
+
+    @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum in [0, 1) (book 0, tuned 0.9).")
+    Float momentum;
+
+    @Option(names = "--weight-decay", paramLabel = "L2", description = "L2 penalty on the weights, not the bias (book 0, tuned 1e-4).")
+    Float weightDecay;
+
+    @Option(names = "--schedule", paramLabel = "constant|step|cosine",
+            description = "Learning-rate schedule: constant; step (x gamma every step-size epochs); cosine (per step, to 0 at the end) (book constant, tuned cosine).")
+    Choices.ScheduleChoice schedule;
+
+    @Option(names = "--step-size", paramLabel = "EPOCHS", description = "Epochs between decays of the step schedule (default: 3).")
+    Integer stepSize;
+
+    @Option(names = "--gamma", paramLabel = "G", description = "Decay factor of the step schedule (default: 0.5).")
+    Float gamma;
+
+    @Option(names = "--val-fraction", paramLabel = "F", description = "Fraction of the training set held out (seeded) for validation, in [0, 1) (default: 0, or 0.1 with --patience).")
+    Double valFraction;
+
+    @Option(names = "--patience", paramLabel = "EPOCHS", description = "Early stopping: stop after this many epochs without a lower validation loss and keep the best weights; 0 = off (default: 0).")
+    Integer patience;
+
+    @Option(names = "--no-shuffle", description = "Keep the stored order of the training set instead of reshuffling every epoch.")
+    boolean noShuffle;
+
+    @Option(names = "--resume", paramLabel = "FILE", description = "Continue the run saved in FILE (a model.s4j or checkpoint.s4j) with its settings; only --epochs may raise the total. Ends bit-identical to an uninterrupted run.")
+    Path resume;
+
+    @Option(names = "--stop-after", paramLabel = "EPOCHS", description = "Stop once this many epochs are done and save a resumable model, to continue later with --resume (the schedule still spans --epochs).")
+    Integer stopAfter;
+
+    @Option(names = "--checkpoint-every", paramLabel = "EPOCHS", description = "Also save checkpoint.s4j every EPOCHS epochs (default: 0 = only the final model.s4j, which is resumable too).")
+    int checkpointEvery;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    KernelOptions kernelOptions;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/train-yyyyMMdd-HHmmss).")
+    Path out;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only the final summary: no progress bar, no line per epoch.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
+        if (checkpointEvery < 0) throw new CliException("--checkpoint-every must be >= 0: " + checkpointEvery);
+        if (stopAfter != null && stopAfter < 1) throw new CliException("--stop-after must be >= 1: " + stopAfter);
+        TrainingState resumedState = null;
+        TrainConfig config;
+        if (resume != null) {
+            Checkpoint ckpt = Checkpoint.load(main.workDir.resolve(resume));
+            config = resumeConfig(ckpt);
+            resumedState = ckpt.state();
+        } else {
+            config = config();
+        }
+        Kernels kernels = kernelOptions.kernelsForTraining(main.env);
+
+        long t0 = System.nanoTime();
+        FashionMnist mnist = data.load(main.env);
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        Path dir = Outputs.runDir(main.workDir, out, "train");
+        List<String> names = FashionMnist.CLASS_NAMES;
+
+        Trainer trainer = new Trainer(kernels, config);
+        if (!quiet) {
+            stdout.printf(Locale.ROOT, "Fashion-MNIST: %s training and %s test images from %s%n",
+                    Reports.grouped(mnist.train().size()), Reports.grouped(mnist.test().size()),
+                    data.resolve(main.env));
+            stdout.println("settings: " + Reports.describe(config)
+                    + (resumedState != null ? "; resuming after epoch " + resumedState.epochsDone() : ""));
+            stdout.println("kernels: " + kernels.name() + (trainer.prefetches()
+                    ? ", and a thread that gathers the next batch" : ""));
+            stdout.flush();
+        }
+
+        ProgressBar bar = main.interactive && !quiet ? new ProgressBar(stderr, config.epochs()) : null;
+        TrainConfig cfg = config;
+        TrainingListener listener = new TrainingListener() {
+            @Override
+            public void onBatch(int epoch, int batch, int batches) {
+                if (bar != null) bar.update(epoch, batch, batches);
+            }
+
+            @Override
+            public void onEpoch(EpochMetrics m, TrainingState state) {
+                if (bar != null) bar.clear();
+                if (!quiet) {
+                    stdout.println(Reports.epochLine(m, cfg.epochs(),
+                            cfg.earlyStopping() && state.bestEpoch() == m.epoch()));
+                    stdout.flush();
+                }
+                if (stopAfter != null && state.epochsDone() >= stopAfter) state.requestStop();
+                if (checkpointEvery > 0 && m.epoch() % checkpointEvery == 0) {
+                    try {
+                        Checkpoint.of(state, cfg, names).save(dir.resolve("checkpoint.s4j"));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+        };
+        TrainResult result = resumedState == null
+                ? trainer.fit(mnist.train(), mnist.test(), listener)
+                : trainer.resume(resumedState, mnist.train(), mnist.test(), listener);
+
+        Evaluator evaluator = new Evaluator(kernels, result.model().features(), result.model().classes());
+        int[] predictions = new int[mnist.test().size()];
+        Evaluation test = evaluator.evaluate(result.model(), mnist.test(), predictions, null);
+        ConfusionMatrix cm = ConfusionMatrix.of(mnist.test(), predictions);
+
+        Checkpoint.of(result.state(), config, names).save(dir.resolve(Outputs.MODEL_FILE));
+        Reports.writeMetricsCsv(dir.resolve("metrics.csv"), result.history());
+        Files.writeString(dir.resolve("metrics.json"), metricsJson(config, kernels, result, test, cm,
+                loadSeconds), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("curves.svg"), Reports.curvesSvg(result.history(),
+                "Fashion-MNIST softmax regression"), StandardCharsets.UTF_8);
+        writeConfusionCsv(dir.resolve("confusion.csv"), cm, names);
+
+        TrainingState state = result.state();
+        if (config.earlyStopping()) {
+            stdout.printf(Locale.ROOT, "early stopping: %s; best validation loss %.4f at epoch %d, "
+                            + "its weights kept%n", state.stoppedEarly()
+                            ? "stopped after epoch " + state.epochsDone() : "ran all epochs",
+                    state.bestValLoss(), state.bestEpoch());
+        }
+        boolean unfinished = !state.stoppedEarly() && state.epochsDone() < config.epochs();
+        if (unfinished) {
+            stdout.printf(Locale.ROOT, "stopped after epoch %d of %d (--stop-after); continue with: "
+                    + "softmax4j train --resume %s%n", state.epochsDone(), config.epochs(),
+                    Outputs.show(main.workDir, dir.resolve(Outputs.MODEL_FILE)));
+        }
+        stdout.printf(Locale.ROOT, "test accuracy: %.4f (%d/%d), test loss %.4f%n", test.accuracy(),
+                test.correct(), test.count(), test.loss());
+        stdout.print(Reports.confusionTable(cm, names));
+        stdout.printf(Locale.ROOT, "training loop: %.3f s (%s samples/s)%n", result.loopSeconds(),
+                Reports.grouped(result.samplesPerSecond()));
+        stdout.printf(Locale.ROOT, "data loading: %.3f s%n", loadSeconds);
+        stdout.println("outputs: " + Outputs.show(main.workDir, dir) + "/ (model.s4j, metrics.csv, "
+                + "metrics.json, curves.svg, confusion.csv" + (checkpointEvery > 0 ? ", checkpoint.s4j" : "") + ")");
+        stdout.flush();
+        return 0;
+    }
+
+    /** The preset with the options given on the command line applied. */
+    TrainConfig config() {
+        TrainConfig.Builder b = (preset == Choices.Preset.tuned ? TrainConfig.tuned() : TrainConfig.book()).toBuilder();
+        if (epochs != null) b.epochs(epochs);
+        if (batchSize != null) b.batchSize(batchSize);
+        if (lr != null) b.lr(lr);
+        if (seed != null) b.seed(seed);
+        if (momentum != null) b.momentum(momentum);
+        if (weightDecay != null) b.weightDecay(weightDecay);
+        if ((stepSize != null || gamma != null) && schedule != Choices.ScheduleChoice.step) {
+            throw new CliException("--step-size and --gamma belong to --schedule step");
+        }
+        try {
+            if (schedule != null) {
+                b.schedule(switch (schedule) {
+                    case constant -> LrSchedule.constant();
+                    case step -> LrSchedule.step(stepSize == null ? 3 : stepSize, gamma == null ? 0.5f : gamma);
+                    case cosine -> LrSchedule.cosine(0f);
+                });
+            }
+            if (patience != null) {
+                if (patience > 0 && valFraction != null && valFraction == 0) {
+                    throw new CliException("--patience needs a validation split: --val-fraction > 0");
+                }
+                b.patience(patience);
+            }
+            if (valFraction != null) b.valFraction(valFraction);
+            else if (patience != null && patience > 0) b.valFraction(0.1);
+            if (noShuffle) b.shuffle(false);
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), e);
+        }
+    }
+
+    private TrainConfig resumeConfig(Checkpoint ckpt) {
+        for (String option : FIXED_BY_CHECKPOINT) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw new CliException(option + " cannot be combined with --resume: the checkpoint "
+                        + "fixes the settings (only --epochs may raise the total)");
+            }
+        }
+        if (!ckpt.resumable()) {
+            throw new CliException(resume + " holds a model without training state; it cannot be resumed");
+        }
+        TrainConfig c = ckpt.config();
+        if (epochs != null) {
+            try {
+                c = c.toBuilder().epochs(epochs).build();
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage(), e);
+            }
+        }
+        TrainingState s = ckpt.state();
+        if (s.stoppedEarly()) {
+            throw new CliException(resume + ": that run stopped early after epoch " + s.epochsDone()
+                    + " (no better validation loss); there is nothing to resume");
+        }
+        if (s.epochsDone() >= c.epochs()) {
+            throw new CliException(resume + " has already trained " + s.epochsDone() + " of "
+                    + c.epochs() + " epochs; pass --epochs N with N > " + s.epochsDone()
+                    + " to train further");
+        }
+        return c;
+    }
+
+    private static String metricsJson(TrainConfig config, Kernels kernels, TrainResult r,
+                                      Evaluation test, ConfusionMatrix cm, double loadSeconds) {
+        TrainingState s = r.state();
+        return "{\n  \"command\": \"train\",\n  \"kernels\": " + Reports.jsonString(kernels.name())
+                + ",\n  \"config\": " + Reports.configJson(config)
+                + ",\n  \"epochs\": " + Reports.historyJson(r.history(), "  ")
+                + ",\n  \"test\": {\"loss\": " + Reports.jsonNum(test.loss()) + ", \"accuracy\": "
+                + Reports.jsonNum(test.accuracy()) + ", \"correct\": " + test.correct() + ", \"count\": "
+                + test.count() + ", \"confusion_matrix\": " + Reports.matrixJson(cm) + "}"
+                + ",\n  \"stopped_early\": " + s.stoppedEarly() + ",\n  \"best_epoch\": " + s.bestEpoch()
+                + ",\n  \"training_loop_seconds\": " + r.loopSeconds()
+                + ",\n  \"samples_per_second\": " + Reports.jsonNum(r.samplesPerSecond())
+                + ",\n  \"data_loading_seconds\": " + loadSeconds + "\n}\n";
+    }
+
+    private static void writeConfusionCsv(Path file, ConfusionMatrix cm, List<String> names)
+            throws IOException {
+        StringBuilder sb = new StringBuilder("true\\predicted");
+        for (String n : names) sb.append(',').append(n);
+        sb.append('\n');
+        for (int t = 0; t < cm.classes(); t++) {
+            sb.append(names.get(t));
+            for (long v : cm.counts()[t]) sb.append(',').append(v);
+            sb.append('\n');
+        }
+        Files.writeString(file, sb, StandardCharsets.UTF_8);
+    }
+}

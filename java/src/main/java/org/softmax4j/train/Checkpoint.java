@@ -1,0 +1,375 @@
+package org.softmax4j.train;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * A saved model, optionally with everything needed to resume its training
+ * bit-identically: the softmax4j model file ({@code .s4j}).
+ *
+ * <h2>File format, version 1</h2>
+ * All numbers big-endian; floats IEEE 754. The header and trailer keep this
+ * layout in every version, so any version's checksum can be verified:
+ * <pre>
+ * offset    size  field
+ * 0         8     magic "S4JMODEL" (ASCII)
+ * 8         4     format version, u32 (1)
+ * 12        8     payload length L, u64
+ * 20        L     payload (below)
+ * 20+L      4     CRC-32C of bytes [0, 20+L)
+ * </pre>
+ * Payload of version 1:
+ * <pre>
+ * u32 features F, u32 classes C
+ * u32 class-name count (0 or C), then each name: u16 length + modified UTF-8 (DataOutput.writeUTF)
+ * f32[F*C] W (row-major F x C), f32[C] b   -- the model to predict with
+ * u8 has-training-state (0 or 1); when 1:
+ *   config: u32 epochs, u32 batch size, f32 lr, f32 momentum, f32 weight decay,
+ *           u8 schedule (0 constant, 1 step, 2 cosine), u32 step epochs, f32 gamma (step)
+ *           or final fraction (cosine), u64 seed, u8 shuffle, f64 validation fraction,
+ *           u32 patience, f64 init std
+ *   state:  u32 epochs done, u64 global step, u8 stopped early,
+ *           f32[F*C] current W, f32[C] current b,
+ *           u8 has momentum; when 1: f32[F*C] velocity of W, f32[C] velocity of b,
+ *           f64 best validation loss, u32 best epoch, u32 epochs without improvement,
+ *           u8 has best; when 1: f32[F*C] best W, f32[C] best b,
+ *           u32 history length H, then H x (u32 epoch, f32 lr, f64 train loss,
+ *           f64 train accuracy, f64 val loss, f64 val accuracy, f64 test loss,
+ *           f64 test accuracy, f64 train seconds, f64 samples/s)
+ * </pre>
+ * The shuffling needs no saved RNG state: each epoch's order is derived from
+ * the seed and the epoch number (see {@link Trainer}).
+ *
+ * <p>{@link #save} writes a temporary file in the same directory, forces it
+ * to disk and renames it over the target, so a crash never leaves a partial
+ * model file. {@link #load} checks magic, length, checksum and version, in
+ * that order, and throws {@link CheckpointException} naming the file and the problem.
+ *
+ * @param model      the parameters to predict with
+ * @param classNames the class names (empty when unknown)
+ * @param config     the training settings, or null for a model-only file
+ * @param state      the training state to resume, or null for a model-only file
+ */
+public record Checkpoint(SoftmaxRegression model, List<String> classNames, TrainConfig config,
+                         TrainingState state) {
+    /** The format version this code writes and reads. */
+    public static final int VERSION = 1;
+    private static final byte[] MAGIC = "S4JMODEL".getBytes(StandardCharsets.US_ASCII);
+    private static final int HEADER = 20;
+    private static final int TRAILER = 4;
+
+    public Checkpoint {
+        if (model == null) throw new IllegalArgumentException("model is null");
+        classNames = List.copyOf(classNames);
+        if (!classNames.isEmpty() && classNames.size() != model.classes()) {
+            throw new IllegalArgumentException(classNames.size() + " class names for "
+                    + model.classes() + " classes");
+        }
+        if ((config == null) != (state == null)) {
+            throw new IllegalArgumentException("config and state go together");
+        }
+    }
+
+    /** A resumable checkpoint of a run (copies the state; the model is its {@link TrainingState#inferenceModel()}). */
+    public static Checkpoint of(TrainingState state, TrainConfig config, List<String> classNames) {
+        TrainingState copy = state.copy();
+        return new Checkpoint(copy.inferenceModel().copy(), classNames, config, copy);
+    }
+
+    /** A model without training state. */
+    public static Checkpoint modelOnly(SoftmaxRegression model, List<String> classNames) {
+        return new Checkpoint(model, classNames, null, null);
+    }
+
+    /** Whether training can resume from this file. */
+    public boolean resumable() {
+        return state != null;
+    }
+
+    // ---- writing ------------------------------------------------------------
+
+    /** Writes this checkpoint to {@code path} atomically (temporary file, fsync, rename). */
+    public void save(Path path) throws IOException {
+        byte[] bytes = toBytes();
+        Path abs = path.toAbsolutePath();
+        Path dir = abs.getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) ch.write(buf);
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The file's bytes. */
+    public byte[] toBytes() {
+        try {
+            ByteArrayOutputStream payload = new ByteArrayOutputStream(1 << 16);
+            writePayload(new DataOutputStream(payload));
+            ByteArrayOutputStream file = new ByteArrayOutputStream(payload.size() + HEADER + TRAILER);
+            DataOutputStream out = new DataOutputStream(file);
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeLong(payload.size());
+            payload.writeTo(out);
+            CRC32C crc = new CRC32C();
+            crc.update(file.toByteArray());
+            out.writeInt((int) crc.getValue());
+            out.flush();
+            return file.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in-memory streams do not fail
+        }
+    }
+
+    private void writePayload(DataOutputStream out) throws IOException {
+        out.writeInt(model.features());
+        out.writeInt(model.classes());
+        out.writeInt(classNames.size());
+        for (String name : classNames) out.writeUTF(name);
+        writeFloats(out, model.weights());
+        writeFloats(out, model.bias());
+        out.writeByte(state == null ? 0 : 1);
+        if (state == null) return;
+        TrainConfig c = config;
+        out.writeInt(c.epochs());
+        out.writeInt(c.batchSize());
+        out.writeFloat(c.lr());
+        out.writeFloat(c.momentum());
+        out.writeFloat(c.weightDecay());
+        switch (c.schedule()) {
+            case LrSchedule.Constant k -> {
+                out.writeByte(0);
+                out.writeInt(0);
+                out.writeFloat(0f);
+            }
+            case LrSchedule.Step s -> {
+                out.writeByte(1);
+                out.writeInt(s.everyEpochs());
+                out.writeFloat(s.gamma());
+            }
+            case LrSchedule.Cosine s -> {
+                out.writeByte(2);
+                out.writeInt(0);
+                out.writeFloat(s.minFraction());
+            }
+        }
+        out.writeLong(c.seed());
+        out.writeByte(c.shuffle() ? 1 : 0);
+        out.writeDouble(c.valFraction());
+        out.writeInt(c.patience());
+        out.writeDouble(c.initStd());
+
+        TrainingState s = state;
+        out.writeInt(s.epochsDone);
+        out.writeLong(s.step);
+        out.writeByte(s.stoppedEarly ? 1 : 0);
+        writeFloats(out, s.model.weights());
+        writeFloats(out, s.model.bias());
+        out.writeByte(s.velocityW == null ? 0 : 1);
+        if (s.velocityW != null) {
+            writeFloats(out, s.velocityW);
+            writeFloats(out, s.velocityB);
+        }
+        out.writeDouble(s.bestValLoss);
+        out.writeInt(s.bestEpoch);
+        out.writeInt(s.badEpochs);
+        out.writeByte(s.best == null ? 0 : 1);
+        if (s.best != null) {
+            writeFloats(out, s.best.weights());
+            writeFloats(out, s.best.bias());
+        }
+        out.writeInt(s.history.size());
+        for (EpochMetrics m : s.history) {
+            out.writeInt(m.epoch());
+            out.writeFloat(m.lr());
+            for (double d : new double[] {m.trainLoss(), m.trainAccuracy(), m.valLoss(),
+                    m.valAccuracy(), m.testLoss(), m.testAccuracy(), m.trainSeconds(),
+                    m.samplesPerSecond()}) {
+                out.writeDouble(d);
+            }
+        }
+    }
+
+    private static void writeFloats(DataOutputStream out, float[] a) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(a.length * Float.BYTES); // big-endian
+        buf.asFloatBuffer().put(a);
+        out.write(buf.array());
+    }
+
+    // ---- reading ------------------------------------------------------------
+
+    /**
+     * Reads a model file.
+     *
+     * @throws CheckpointException when it is missing, not a model file, truncated,
+     *     corrupt (checksum mismatch), of another format version, or inconsistent
+     */
+    public static Checkpoint load(Path path) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException(path + ": model file not found");
+        } catch (IOException e) {
+            throw new CheckpointException(path + ": cannot read the model file (" + e + ")", e);
+        }
+        return fromBytes(bytes, path.toString());
+    }
+
+    /** Parses a model file's bytes; {@code name} names it in messages. */
+    public static Checkpoint fromBytes(byte[] bytes, String name) {
+        if (bytes.length < MAGIC.length || !Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            throw new CheckpointException(name + ": not a softmax4j model file (no S4JMODEL magic)");
+        }
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        if (bytes.length < HEADER + TRAILER) {
+            throw new CheckpointException(name + ": truncated model file (" + bytes.length + " bytes)");
+        }
+        int version = buf.getInt(8);
+        long length = buf.getLong(12);
+        long expected = HEADER + length + TRAILER;
+        if (length < 0 || expected != bytes.length) {
+            throw new CheckpointException(name + ": " + (length >= 0 && bytes.length < expected
+                    ? "truncated model file" : "corrupt model file (wrong length)") + ": the header "
+                    + "announces " + (length >= 0 ? expected : "an invalid number of") + " bytes, the file has "
+                    + bytes.length);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, HEADER + (int) length);
+        int stored = buf.getInt(HEADER + (int) length);
+        if ((int) crc.getValue() != stored) {
+            throw new CheckpointException(name + ": corrupt model file: checksum mismatch (CRC-32C "
+                    + String.format("%08x, stored %08x", (int) crc.getValue(), stored) + ")");
+        }
+        if (version != VERSION) {
+            throw new CheckpointException(name + ": model format version " + version
+                    + " is not supported (this softmax4j reads version " + VERSION + ")");
+        }
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, HEADER, (int) length));
+            Checkpoint c = readPayload(in, (int) length);
+            if (in.available() != 0) {
+                throw new CheckpointException(name + ": corrupt model file: " + in.available()
+                        + " unexpected bytes at the end of the payload");
+            }
+            return c;
+        } catch (EOFException e) {
+            throw new CheckpointException(name + ": corrupt model file: the payload ends early", e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CheckpointException(name + ": corrupt model file: " + e.getMessage(), e);
+        }
+    }
+
+    private static Checkpoint readPayload(DataInputStream in, int length) throws IOException {
+        int features = in.readInt(), classes = in.readInt();
+        if (features < 1 || classes < 1 || (long) features * classes * Float.BYTES > length) {
+            throw new IOException("invalid shape " + features + " x " + classes);
+        }
+        int names = in.readInt();
+        if (names != 0 && names != classes) throw new IOException(names + " class names for " + classes + " classes");
+        List<String> classNames = new ArrayList<>(names);
+        for (int i = 0; i < names; i++) classNames.add(in.readUTF());
+        SoftmaxRegression model = new SoftmaxRegression(features, classes,
+                readFloats(in, features * classes), readFloats(in, classes));
+        int hasState = in.readUnsignedByte();
+        if (hasState == 0) return modelOnly(model, classNames);
+        if (hasState != 1) throw new IOException("invalid training-state flag " + hasState);
+
+        int epochs = in.readInt(), batchSize = in.readInt();
+        float lr = in.readFloat(), momentum = in.readFloat(), weightDecay = in.readFloat();
+        int kind = in.readUnsignedByte();
+        int stepEpochs = in.readInt();
+        float param = in.readFloat();
+        LrSchedule schedule = switch (kind) {
+            case 0 -> LrSchedule.constant();
+            case 1 -> LrSchedule.step(stepEpochs, param);
+            case 2 -> LrSchedule.cosine(param);
+            default -> throw new IOException("unknown learning-rate schedule " + kind);
+        };
+        long seed = in.readLong();
+        boolean shuffle = readFlag(in);
+        double valFraction = in.readDouble();
+        int patience = in.readInt();
+        double initStd = in.readDouble();
+        TrainConfig config = new TrainConfig(epochs, batchSize, lr, momentum, weightDecay, schedule,
+                seed, shuffle, valFraction, patience, initStd);
+
+        int epochsDone = in.readInt();
+        long step = in.readLong();
+        boolean stoppedEarly = readFlag(in);
+        SoftmaxRegression current = new SoftmaxRegression(features, classes,
+                readFloats(in, features * classes), readFloats(in, classes));
+        boolean hasVelocity = readFlag(in);
+        float[] vw = hasVelocity ? readFloats(in, features * classes) : null;
+        float[] vb = hasVelocity ? readFloats(in, classes) : null;
+        if (hasVelocity != (momentum != 0)) throw new IOException("momentum buffers do not match momentum " + momentum);
+        TrainingState s = new TrainingState(current, vw, vb);
+        s.epochsDone = epochsDone;
+        s.step = step;
+        s.stoppedEarly = stoppedEarly;
+        s.bestValLoss = in.readDouble();
+        s.bestEpoch = in.readInt();
+        s.badEpochs = in.readInt();
+        if (readFlag(in)) {
+            s.best = new SoftmaxRegression(features, classes, readFloats(in, features * classes),
+                    readFloats(in, classes));
+        }
+        int history = in.readInt();
+        if (history < 0 || epochsDone < 0 || step < 0 || history > epochsDone) {
+            throw new IOException("invalid progress: " + epochsDone + " epochs, step " + step
+                    + ", " + history + " history entries");
+        }
+        for (int i = 0; i < history; i++) {
+            int epoch = in.readInt();
+            float elr = in.readFloat();
+            double[] d = new double[8];
+            for (int j = 0; j < d.length; j++) d[j] = in.readDouble();
+            s.history.add(new EpochMetrics(epoch, elr, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]));
+        }
+        return new Checkpoint(model, classNames, config, s);
+    }
+
+    private static boolean readFlag(DataInputStream in) throws IOException {
+        int b = in.readUnsignedByte();
+        if (b > 1) throw new IOException("invalid flag byte " + b);
+        return b == 1;
+    }
+
+    private static float[] readFloats(DataInputStream in, int count) throws IOException {
+        byte[] raw = new byte[count * Float.BYTES];
+        in.readFully(raw);
+        float[] a = new float[count];
+        ByteBuffer.wrap(raw).asFloatBuffer().get(a);
+        return a;
+    }
+}
