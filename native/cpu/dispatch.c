@@ -1,8 +1,9 @@
 /*
  * dispatch.c — run-time choice of the instruction set and the thread count:
  * the library's only global state. The scalar table is the default; the
- * AVX2 one replaces it after a CPUID check at load time (BLIS-style), and
- * S4J_ISA / S4J_NUM_THREADS in the environment override both choices.
+ * AVX2 or AVX-512 one replaces it after a CPUID check at load time
+ * (BLIS-style), and S4J_ISA / S4J_NUM_THREADS in the environment override
+ * both choices.
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -38,6 +39,19 @@ static const s4j_kernel_table s4j_kernels_avx2 = {
     .sgemm_skinny_tn = s4j_sgemm_skinny_tn_avx2,
 };
 
+// AVX-512: the AVX2 table with the GEMM micro-kernels overridden.
+static const s4j_kernel_table s4j_kernels_avx512 = {
+    .row_stats = s4j_row_stats_avx2,
+    .row_finish = s4j_row_finish_avx2,
+    .row_log_softmax = s4j_row_log_softmax_avx2,
+    .row_find = s4j_row_find_avx2,
+    .gemm_mr = 12,
+    .gemm_nr = 32,
+    .sgemm_ukr = s4j_sgemm_ukr_avx512_12x32,
+    .sgemm_skinny_nt = s4j_sgemm_skinny_nt_avx512,
+    .sgemm_skinny_tn = s4j_sgemm_skinny_tn_avx512,
+};
+
 static _Atomic(const s4j_kernel_table *) active = &s4j_kernels_scalar;
 static _Atomic int active_isa = S4J_ISA_SCALAR;
 static _Atomic int num_threads = 1;
@@ -61,19 +75,37 @@ static int cpu_has_avx2(void) {
     return (b >> 5) & 1u; // AVX2
 }
 
+static int cpu_has_avx512(void) {
+    if (!cpu_has_avx2()) return 0;
+    unsigned a, b, c, d, lo, hi;
+    __cpuid_count(7, 0, a, b, c, d);
+    if (!((b >> 16) & 1u)) return 0; // AVX512F
+    // The OS must save opmask and both halves of the ZMM registers (XCR0 5-7).
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 0xe6u) == 0xe6u;
+}
+
+static const s4j_kernel_table *table_of(int isa) {
+    switch (isa) {
+    case S4J_ISA_AVX512: return &s4j_kernels_avx512;
+    case S4J_ISA_AVX2: return &s4j_kernels_avx2;
+    default: return &s4j_kernels_scalar;
+    }
+}
+
 int s4j_isa_supported(int isa) {
     switch (isa) {
     case S4J_ISA_SCALAR: return 1;
     case S4J_ISA_AVX2: return cpu_has_avx2();
+    case S4J_ISA_AVX512: return cpu_has_avx512();
     default: return 0;
     }
 }
 
 int s4j_set_isa(int isa) {
-    if (isa != S4J_ISA_SCALAR && isa != S4J_ISA_AVX2) return S4J_ERR_ARGUMENT;
+    if (isa < S4J_ISA_SCALAR || isa > S4J_ISA_AVX512) return S4J_ERR_ARGUMENT;
     if (!s4j_isa_supported(isa)) return S4J_ERR_UNSUPPORTED;
-    atomic_store(&active, isa == S4J_ISA_AVX2 ? &s4j_kernels_avx2
-                                              : &s4j_kernels_scalar);
+    atomic_store(&active, table_of(isa));
     atomic_store(&active_isa, isa);
     return S4J_OK;
 }
@@ -107,7 +139,13 @@ __attribute__((constructor)) static void s4j_init(void) {
     int n = env ? atoi(env) : 0;
     s4j_set_num_threads(n >= 1 ? n : cpus > 0 ? cpus : 1);
 
+    // The best level, or the one S4J_ISA names when the CPU has it.
+    int best = cpu_has_avx512() ? S4J_ISA_AVX512 : cpu_has_avx2() ? S4J_ISA_AVX2 : S4J_ISA_SCALAR;
     env = getenv("S4J_ISA");
-    if (env && strcmp(env, "scalar") == 0) s4j_set_isa(S4J_ISA_SCALAR);
-    else if (cpu_has_avx2()) s4j_set_isa(S4J_ISA_AVX2);
+    int want = !env ? best
+               : strcmp(env, "scalar") == 0 ? S4J_ISA_SCALAR
+               : strcmp(env, "avx2") == 0   ? S4J_ISA_AVX2
+               : strcmp(env, "avx512") == 0 ? S4J_ISA_AVX512
+                                            : best;
+    if (s4j_set_isa(want) != S4J_OK) s4j_set_isa(best);
 }

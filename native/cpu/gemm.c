@@ -31,10 +31,10 @@
 // (144 KiB) in L2 (1 MiB), the KC x NC B block (3 MiB) in L3.
 
 #define KC 256
-#define MC 144 // multiple of every MR (4, 6, 8)
+#define MC 144 // multiple of every MR (4, 6, 12)
 #define NC 3072
-#define MAX_MR 8
-#define MAX_NR 16
+#define MAX_MR 12
+#define MAX_NR 32
 #define ALIGN 64
 
 static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
@@ -104,7 +104,7 @@ static void skinny(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64_
         skinny_job job = {kt, ta, m, n, kk, 0, alpha, p0 == 0 ? beta : 1.0f,
                           ta ? a + p0 * lda : a + p0, lda, work, c, rsc, csc};
         int tasks = m * n * kk >= MIN_PARALLEL_FMAS ? 4 * threads : 1;
-        job.rows_per_task = round_up((m + tasks - 1) / tasks, 16);
+        job.rows_per_task = round_up((m + tasks - 1) / tasks, 32);
         s4j_parallel_for((m + job.rows_per_task - 1) / job.rows_per_task, threads, skinny_task,
                          &job);
     }

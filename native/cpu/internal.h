@@ -150,6 +150,14 @@ void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *
                               int64_t ldc, float alpha, float beta);
 void s4j_sgemm_ukr_avx2_6x16(int64_t k, const float *a, const float *b, float *c,
                              int64_t ldc, float alpha, float beta);
+void s4j_sgemm_ukr_avx512_12x32(int64_t k, const float *a, const float *b, float *c,
+                                int64_t ldc, float alpha, float beta);
+void s4j_sgemm_skinny_nt_avx512(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                                int64_t lda, const float *bt, float beta, float *c,
+                                int64_t rsc, int64_t csc);
+void s4j_sgemm_skinny_tn_avx512(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                                int64_t lda, const float *bp, float beta, float *c,
+                                int64_t rsc, int64_t csc);
 
 // The table of the ISA in use (dispatch.c).
 const s4j_kernel_table *s4j_active_kernels(void);

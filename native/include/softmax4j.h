@@ -49,6 +49,7 @@ extern "C" {
 /* ---- instruction sets --------------------------------------------------- */
 #define S4J_ISA_SCALAR 0 /* portable C, baseline x86-64 */
 #define S4J_ISA_AVX2   1 /* AVX2 + FMA + F16C */
+#define S4J_ISA_AVX512 2 /* AVX2 level plus AVX-512F GEMM micro-kernels */
 
 /* ---- library state ------------------------------------------------------ */
 
@@ -56,8 +57,9 @@ extern "C" {
 S4J_API const char *s4j_version(void);
 
 /* The instruction set kernels use now. At load time this is the best one
- * the CPU supports, unless the environment variable S4J_ISA=scalar|avx2
- * asks for another. */
+ * the CPU supports, unless the environment variable
+ * S4J_ISA=scalar|avx2|avx512 asks for another (a level the CPU lacks is
+ * ignored). */
 S4J_API int s4j_isa(void);
 
 /* 1 if this CPU (and OS) can run `isa`, else 0. */

@@ -145,7 +145,7 @@ int main(void) {
     work = aligned_alloc(64, (size_t)work_bytes);
     errors();
     helpers();
-    for (int isa = S4J_ISA_SCALAR; isa <= S4J_ISA_AVX2; isa++) {
+    for (int isa = S4J_ISA_SCALAR; isa <= S4J_ISA_AVX512; isa++) {
         if (s4j_set_isa(isa) != S4J_OK) {
             printf("isa %d not supported here: skipped\n", isa);
             continue;

@@ -350,7 +350,7 @@ int main(void) {
     printf("seed %llu (S4J_TEST_SEED=%llu reproduces)\n", (unsigned long long)seed, (unsigned long long)seed);
     rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
     error_codes();
-    for (int isa = S4J_ISA_SCALAR; isa <= S4J_ISA_AVX2; isa++) {
+    for (int isa = S4J_ISA_SCALAR; isa <= S4J_ISA_AVX512; isa++) {
         if (s4j_set_isa(isa) != S4J_OK) {
             printf("isa %d not supported here: skipped\n", isa);
             continue;

@@ -10,7 +10,7 @@ import org.softmax4j.jni.JniAbi;
 /**
  * The native library's global settings: which instruction set the CPU kernels
  * use and how many threads. Chosen once at load time (the best ISA of this
- * CPU; all its cores) and overridable by {@code -Dsoftmax4j.isa=scalar|avx2},
+ * CPU; all its cores) and overridable by {@code -Dsoftmax4j.isa=scalar|avx2|avx512},
  * {@code -Dsoftmax4j.threads=N}, the environment variables {@code S4J_ISA} and
  * {@code S4J_NUM_THREADS}, or the setters here. Natives are extracted from the
  * jar and loaded on first use; no environment setup is needed.
@@ -48,8 +48,9 @@ public final class Softmax4j {
             setIsa(abi, switch (isa.trim().toLowerCase(Locale.ROOT)) {
                 case "scalar" -> Isa.SCALAR;
                 case "avx2" -> Isa.AVX2;
+                case "avx512" -> Isa.AVX512;
                 default -> throw new IllegalArgumentException(
-                        "-Dsoftmax4j.isa=" + isa + ": expected scalar or avx2");
+                        "-Dsoftmax4j.isa=" + isa + ": expected scalar, avx2 or avx512");
             });
         } else if (abi.isaSupported(Isa.AVX2.code) == 0) {
             LOG.log(Level.INFO, "softmax4j: this CPU lacks AVX2/FMA/F16C; using the scalar kernels");

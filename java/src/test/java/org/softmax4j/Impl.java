@@ -25,7 +25,7 @@ record Impl(Binding binding, Isa isa) {
 
     /** The best ISA again, after a test that switched. */
     static void restoreBestIsa() {
-        Softmax4j.setIsa(Softmax4j.isSupported(Isa.AVX2) ? Isa.AVX2 : Isa.SCALAR);
+        Softmax4j.setIsa(Isa.best());
     }
 
     @Override

@@ -61,12 +61,18 @@ final class Baselines {
             for (int t = 0; t < threads; t++) {
                 long from = t * slice, len = Math.min(slice, bytes - from);
                 if (len <= 0) break;
-                parts.add(pool.submit(() -> {
-                    COPY.invokeExact(src.asSlice(from, len), dst.asSlice(from, len), len);
-                    return null;
-                }));
+                parts.add(pool.submit(() -> copySlice(src.asSlice(from, len), dst.asSlice(from, len))));
             }
             for (Future<?> f : parts) f.get();
+        }
+
+        private static Void copySlice(MemorySegment src, MemorySegment dst) {
+            try {
+                COPY.invokeExact(src, dst, src.byteSize());
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            return null;
         }
 
         @Override
