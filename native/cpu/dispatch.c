@@ -28,6 +28,7 @@ static const s4j_kernel_table s4j_kernels_scalar = {
 };
 
 static const s4j_kernel_table s4j_kernels_avx2 = {
+    .row_small = s4j_row_small_avx2,
     .row_stats = s4j_row_stats_avx2,
     .row_finish = s4j_row_finish_avx2,
     .row_log_softmax = s4j_row_log_softmax_avx2,
@@ -41,6 +42,7 @@ static const s4j_kernel_table s4j_kernels_avx2 = {
 
 // AVX-512: the AVX2 table with the GEMM micro-kernels overridden.
 static const s4j_kernel_table s4j_kernels_avx512 = {
+    .row_small = s4j_row_small_avx2,
     .row_stats = s4j_row_stats_avx2,
     .row_finish = s4j_row_finish_avx2,
     .row_log_softmax = s4j_row_log_softmax_avx2,

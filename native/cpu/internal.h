@@ -78,7 +78,27 @@ typedef struct {
     const float *w; // class weights multiplying b, or NULL
 } s4j_row_grad;
 
+// A whole short row (c <= S4J_SMALL_ROW) in one call, in registers: what
+// row_stats, the argmax search and row_finish do for long rows, plus the
+// target's term. The gradient is
+//   out[k] = scale (a0 + a1 lse) / sum * exp(x[k] - max) - b * w[k] - [k == target] d.
+#define S4J_SMALL_ROW 32
 typedef struct {
+    float a0, a1, scale, b, d;
+    const float *w;  // class weights multiplying b, or NULL
+    int64_t target;  // row label; the gradient is written only when out != NULL
+} s4j_small_row_args;
+
+typedef struct {
+    float max, log_sum;
+    int64_t argmax; // PyTorch's: first NaN, else first +inf, else first max
+    double smooth;  // sum_k w[k] (max - x[k]) when asked for
+} s4j_small_row_result;
+
+typedef struct {
+    // Optional (NULL: use the three long-row passes).
+    void (*row_small)(const void *x, int32_t dtype, int64_t c, const s4j_small_row_args *p,
+                      void *out, int want_smooth, s4j_small_row_result *res);
     // Row maximum and sum of exp(x - max), reading the row once. A row
     // holding NaN gives a NaN sum; an all -inf row a sum of 0.
     void (*row_stats)(const void *x, int32_t dtype, int64_t c, float *max,
@@ -146,6 +166,8 @@ static inline void s4j_tile_update(int64_t mr, int64_t nr, const float *t, int64
                                    float beta, float *c, int64_t rsc, int64_t csc);
 S4J_DECLARE_KERNELS(scalar)
 S4J_DECLARE_KERNELS(avx2)
+void s4j_row_small_avx2(const void *x, int32_t dtype, int64_t c, const s4j_small_row_args *p,
+                        void *out, int want_smooth, s4j_small_row_result *res);
 void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *c,
                               int64_t ldc, float alpha, float beta);
 void s4j_sgemm_ukr_avx2_6x16(int64_t k, const float *a, const float *b, float *c,

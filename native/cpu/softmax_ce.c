@@ -115,48 +115,56 @@ static void ce_chunk(void *arg, int64_t chunk, int slot) {
         const int32_t y = j->targets[r];
         const int ignored = y == j->ignore_index;
 
-        float max, sum;
-        j->k->row_stats(x, j->dtype, c, &max, &sum);
-        const float log_sum = logf(sum);
-        const float lse = max + log_sum;
-        if (j->row_lse) j->row_lse[r] = lse;
-        if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, j->dtype, c, max, sum);
         // Read before the gradient pass: dlogits may be the logits buffer.
         const float x_y = ignored ? 0.0f : s4j_load_elem(x, j->dtype, y);
-
-        if (ignored) {
-            if (dx) memset(dx, 0, (size_t)bytes);
-            if (j->row_loss) j->row_loss[r] = 0.0f;
-            continue;
-        }
-        const float w_y = j->w ? j->w[y] : 1.0f;
+        const float w_y = ignored ? 0.0f : j->w ? j->w[y] : 1.0f;
         // loss_i = (1-eps) w_y (lse - x_y) + eps/c sum_k w_k (lse - x_k)
         //        + zc lse^2; lse - x_k is formed as (max - x_k) + log_sum so
         // that huge logits keep their small differences.
         // d loss_i / d x_k = p_k A - eps w_k / c - [k == y] (1-eps) w_y,
         // with A = (1-eps) w_y + eps W / c + 2 zc lse, W = sum_k w_k.
-        const float A = (1.0f - j->eps) * w_y + j->eps * j->w_total / (float)c +
-                        2.0f * j->zc * lse;
-        s4j_row_grad g = {
-            .max = max,
-            .a = j->scale * A / sum,
-            .b = j->scale * j->eps / (float)c,
-            .w = j->w,
-        };
-        double smooth = dx || j->eps != 0.0f
-                            ? j->k->row_finish(x, j->dtype, c, &g, dx, j->eps != 0.0f)
-                            : 0.0;
+        const float a0 = (1.0f - j->eps) * w_y + j->eps * j->w_total / (float)c;
+        const float a1 = 2.0f * j->zc, b = j->scale * j->eps / (float)c;
+        const float d = j->scale * (1.0f - j->eps) * w_y;
+        void *grad = ignored ? NULL : dx;
+        const int want_smooth = !ignored && j->eps != 0.0f;
+
+        float max, log_sum;
+        double smooth = 0.0;
+        if (j->k->row_small && c <= S4J_SMALL_ROW) {
+            s4j_small_row_args p = {a0, a1, j->scale, b, d, j->w, y};
+            s4j_small_row_result res;
+            j->k->row_small(x, j->dtype, c, &p, grad, want_smooth, &res);
+            max = res.max;
+            log_sum = res.log_sum;
+            smooth = res.smooth;
+            if (j->row_argmax) j->row_argmax[r] = (int32_t)res.argmax;
+        } else {
+            float sum;
+            j->k->row_stats(x, j->dtype, c, &max, &sum);
+            log_sum = logf(sum);
+            if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, j->dtype, c, max, sum);
+            s4j_row_grad g = {.max = max, .a = j->scale * (a0 + a1 * (max + log_sum)) / sum,
+                              .b = b, .w = j->w};
+            if (grad || want_smooth)
+                smooth = j->k->row_finish(x, j->dtype, c, &g, grad, want_smooth);
+            if (grad) {
+                // The target's extra term, on the value the vector pass wrote.
+                float gy = g.a * expf(x_y - max) - b * w_y - d;
+                s4j_store_elem(grad, j->dtype, y, gy);
+            }
+        }
+        const float lse = max + log_sum;
+        if (j->row_lse) j->row_lse[r] = lse;
+        if (ignored) {
+            if (dx) memset(dx, 0, (size_t)bytes);
+            if (j->row_loss) j->row_loss[r] = 0.0f;
+            continue;
+        }
         double loss = (1.0 - j->eps) * w_y * ((double)(max - x_y) + log_sum);
         if (j->eps != 0.0f)
             loss += j->eps / (double)c * (smooth + (double)j->w_total * log_sum);
         if (j->zc != 0.0f) loss += (double)j->zc * lse * lse;
-        if (dx) {
-            // The target's extra term, on the value the vector pass wrote.
-            float e = expf(x_y - max);
-            float gy = g.a * e - g.b * (j->w ? j->w[y] : 1.0f) -
-                       j->scale * (1.0f - j->eps) * w_y;
-            s4j_store_elem(dx, j->dtype, y, gy);
-        }
         if (j->row_loss) j->row_loss[r] = (float)loss;
         total += loss;
     }

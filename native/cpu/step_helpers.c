@@ -34,6 +34,35 @@ int s4j_column_sums(int64_t n, int64_t c, float alpha, const float *x, float bet
     return S4J_OK;
 }
 
+typedef struct {
+    int64_t rows, cols, rows_per_task;
+    const uint8_t *src;
+    const int32_t *index;
+    float scale;
+    float *out;
+} gather_job;
+
+static void gather_task(void *arg, int64_t task, int slot) {
+    const gather_job *j = arg;
+    const int64_t r0 = task * j->rows_per_task;
+    const int64_t r1 = r0 + j->rows_per_task < j->rows ? r0 + j->rows_per_task : j->rows;
+    // Shuffled rows are latency-bound (~370 ns per 784-byte row when fetched
+    // one after another): prefetch every line of the row AHEAD rows ahead.
+    // Measured per Fashion-MNIST epoch (2 threads): none 25 ms, AHEAD 2:
+    // 5.3, 4: 4.0, 8: 6.7, 16: 5.5 (more lines than the fill buffers hold).
+    enum { AHEAD = 4 };
+    for (int64_t i = r0; i < r1; i++) {
+        if (i + AHEAD < r1) {
+            const char *next = (const char *)(j->src + (int64_t)j->index[i + AHEAD] * j->cols);
+            for (int64_t b = 0; b < j->cols; b += 64) __builtin_prefetch(next + b);
+            __builtin_prefetch(next + j->cols - 1);
+        }
+        const uint8_t *s = j->src + (int64_t)j->index[i] * j->cols;
+        float *o = j->out + i * j->cols;
+        for (int64_t c = 0; c < j->cols; c++) o[c] = j->scale * (float)s[c];
+    }
+}
+
 int s4j_gather_scaled_u8(int64_t rows, int64_t cols, const uint8_t *src, int64_t src_rows,
                          const int32_t *index, float scale, float *out, int64_t *err_row) {
     if (rows < 0 || cols < 0 || src_rows < 0 ||
@@ -45,11 +74,10 @@ int s4j_gather_scaled_u8(int64_t rows, int64_t cols, const uint8_t *src, int64_t
             return S4J_ERR_ARGUMENT;
         }
     }
-    for (int64_t i = 0; i < rows; i++) {
-        const uint8_t *s = src + (int64_t)index[i] * cols;
-        float *o = out + i * cols;
-        for (int64_t j = 0; j < cols; j++) o[j] = scale * (float)s[j];
-    }
+    if (cols == 0) return S4J_OK;
+    // Two threads keep twice the rows in flight; tasks of >= 64 KiB of input.
+    gather_job j = {rows, cols, (65536 + cols - 1) / cols, src, index, scale, out};
+    s4j_parallel_for((rows + j.rows_per_task - 1) / j.rows_per_task, INT32_MAX, gather_task, &j);
     return S4J_OK;
 }
 
