@@ -29,6 +29,9 @@ static const s4j_kernel_table s4j_kernels_scalar = {
 
 static const s4j_kernel_table s4j_kernels_avx2 = {
     .row_small = s4j_row_small_avx2,
+    .row_max_f32 = s4j_row_max_f32_avx2,
+    .row_exp_f32 = s4j_row_exp_f32_avx2,
+    .row_scale_f32 = s4j_row_scale_f32_avx2,
     .row_stats = s4j_row_stats_avx2,
     .row_finish = s4j_row_finish_avx2,
     .row_log_softmax = s4j_row_log_softmax_avx2,
@@ -40,9 +43,13 @@ static const s4j_kernel_table s4j_kernels_avx2 = {
     .sgemm_skinny_tn = s4j_sgemm_skinny_tn_avx2,
 };
 
-// AVX-512: the AVX2 table with the GEMM micro-kernels overridden.
+// AVX-512: the AVX2 table with the GEMM micro-kernels and the cached-row
+// softmax trio overridden.
 static const s4j_kernel_table s4j_kernels_avx512 = {
     .row_small = s4j_row_small_avx2,
+    .row_max_f32 = s4j_row_max_f32_avx512,
+    .row_exp_f32 = s4j_row_exp_f32_avx512,
+    .row_scale_f32 = s4j_row_scale_f32_avx512,
     .row_stats = s4j_row_stats_avx2,
     .row_finish = s4j_row_finish_avx2,
     .row_log_softmax = s4j_row_log_softmax_avx2,

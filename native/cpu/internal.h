@@ -95,10 +95,24 @@ typedef struct {
     double smooth;  // sum_k w[k] (max - x[k]) when asked for
 } s4j_small_row_result;
 
+// float32 rows whose row and gradient fit in L2 together (c <= S4J_CACHED_ROW)
+// can compute exp once per element instead of twice: max; then
+// out = exp(x - max) with the sum; then out = a * out - b * w in place.
+#define S4J_CACHED_ROW 65536
+
 typedef struct {
     // Optional (NULL: use the three long-row passes).
     void (*row_small)(const void *x, int32_t dtype, int64_t c, const s4j_small_row_args *p,
                       void *out, int want_smooth, s4j_small_row_result *res);
+    // Optional trio for float32 rows up to S4J_CACHED_ROW (NULL: not used).
+    // Maximum of a row (NaN ignored: it poisons the sum of the next pass).
+    float (*row_max_f32)(const float *x, int64_t c);
+    // out = exp(x - max); returns the sum (double accumulated) and, when
+    // smooth != NULL, stores sum_k w[k] (max - x[k]) there. out may be x.
+    double (*row_exp_f32)(const float *x, int64_t c, float max, float *out, const float *w,
+                          double *smooth);
+    // out = a * out - b * (w ? w[k] : 1), in place.
+    void (*row_scale_f32)(float *out, int64_t c, float a, float b, const float *w);
     // Row maximum and sum of exp(x - max), reading the row once. A row
     // holding NaN gives a NaN sum; an all -inf row a sum of 0.
     void (*row_stats)(const void *x, int32_t dtype, int64_t c, float *max,
@@ -168,6 +182,14 @@ S4J_DECLARE_KERNELS(scalar)
 S4J_DECLARE_KERNELS(avx2)
 void s4j_row_small_avx2(const void *x, int32_t dtype, int64_t c, const s4j_small_row_args *p,
                         void *out, int want_smooth, s4j_small_row_result *res);
+float s4j_row_max_f32_avx2(const float *x, int64_t c);
+double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, const float *w,
+                            double *smooth);
+void s4j_row_scale_f32_avx2(float *out, int64_t c, float a, float b, const float *w);
+float s4j_row_max_f32_avx512(const float *x, int64_t c);
+double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, const float *w,
+                              double *smooth);
+void s4j_row_scale_f32_avx512(float *out, int64_t c, float a, float b, const float *w);
 void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *c,
                               int64_t ldc, float alpha, float beta);
 void s4j_sgemm_ukr_avx2_6x16(int64_t k, const float *a, const float *b, float *c,

@@ -139,6 +139,17 @@ static void ce_chunk(void *arg, int64_t chunk, int slot) {
             log_sum = res.log_sum;
             smooth = res.smooth;
             if (j->row_argmax) j->row_argmax[r] = (int32_t)res.argmax;
+        } else if (j->k->row_exp_f32 && grad && j->dtype == S4J_F32 && c <= S4J_CACHED_ROW &&
+                   !(grad == x && j->row_argmax)) {
+            // exp once per element, the costly part of a cached row. (In place
+            // with argmax wanted, the logits would be gone before the search.)
+            max = j->k->row_max_f32(x, c);
+            double sum = j->k->row_exp_f32(x, c, max, grad, j->w, want_smooth ? &smooth : NULL);
+            log_sum = logf((float)sum);
+            if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, S4J_F32, c, max, (float)sum);
+            float a = j->scale * (a0 + a1 * (max + log_sum)) / (float)sum;
+            j->k->row_scale_f32(grad, c, a, b, j->w);
+            ((float *)grad)[y] -= d;
         } else {
             float sum;
             j->k->row_stats(x, j->dtype, c, &max, &sum);

@@ -385,6 +385,78 @@ void s4j_row_small_avx2(const void *x, int32_t dtype, int64_t c, const s4j_small
 }
 
 // ---------------------------------------------------------------------------
+// medium float32 rows: exp once per element (max; exp + sum; scale)
+
+float s4j_row_max_f32_avx2(const float *x, int64_t c) {
+    // four accumulators: max has a 2-cycle latency and 2 ports
+    __m256 m0 = _mm256_set1_ps(-3.40282347e38f), m1 = m0, m2 = m0, m3 = m0;
+    int64_t i = 0;
+    for (; i + 32 <= c; i += 32) {
+        m0 = _mm256_max_ps(_mm256_loadu_ps(x + i), m0);
+        m1 = _mm256_max_ps(_mm256_loadu_ps(x + i + 8), m1);
+        m2 = _mm256_max_ps(_mm256_loadu_ps(x + i + 16), m2);
+        m3 = _mm256_max_ps(_mm256_loadu_ps(x + i + 24), m3);
+    }
+    for (; i < c; i += 8)
+        m0 = _mm256_max_ps(c - i >= 8 ? _mm256_loadu_ps(x + i) : load_tail(x, S4J_F32, i, c - i, -INFINITY), m0);
+    return hmax(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
+}
+
+double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, const float *w,
+                            double *smooth) {
+    const __m256 m = _mm256_set1_ps(max);
+    double sum = 0.0, sm = 0.0;
+    int64_t i = 0;
+    // float partial sums flushed to double every 4096 elements
+    while (i < c) {
+        int64_t end = i + 4096 < c ? i + 4096 : c;
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0, t0 = s0;
+        for (; i + 16 <= end; i += 16) {
+            __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+            if (smooth) {
+                __m256 w0 = w ? _mm256_loadu_ps(w + i) : _mm256_set1_ps(1.0f);
+                __m256 w1 = w ? _mm256_loadu_ps(w + i + 8) : _mm256_set1_ps(1.0f);
+                t0 = _mm256_fmadd_ps(w0, _mm256_sub_ps(m, v0), t0);
+                t0 = _mm256_fmadd_ps(w1, _mm256_sub_ps(m, v1), t0);
+            }
+            __m256 e0 = exp256(_mm256_sub_ps(v0, m)), e1 = exp256(_mm256_sub_ps(v1, m));
+            _mm256_storeu_ps(out + i, e0);
+            _mm256_storeu_ps(out + i + 8, e1);
+            s0 = _mm256_add_ps(s0, e0);
+            s1 = _mm256_add_ps(s1, e1);
+        }
+        for (; i < end; i += 8) {
+            int64_t rem = end - i < 8 ? end - i : 8;
+            __m256 v = rem == 8 ? _mm256_loadu_ps(x + i) : load_tail(x, S4J_F32, i, rem, max);
+            if (smooth) {
+                __m256 wv = w ? (rem == 8 ? _mm256_loadu_ps(w + i) : load_tail(w, S4J_F32, i, rem, 0.0f))
+                              : _mm256_set1_ps(1.0f);
+                t0 = _mm256_fmadd_ps(wv, _mm256_sub_ps(m, v), t0); // padding: max - max = 0
+            }
+            __m256 e = exp256(_mm256_sub_ps(v, m));
+            if (rem == 8) _mm256_storeu_ps(out + i, e);
+            else store_tail(out, S4J_F32, i, rem, e);
+            // padding lanes hold exp(0) = 1: drop them from the sum
+            s0 = _mm256_add_ps(s0, _mm256_and_ps(e, _mm256_castsi256_ps(tail_mask(rem))));
+        }
+        sum += hsum(_mm256_add_ps(s0, s1));
+        sm += hsum(t0);
+    }
+    if (smooth) *smooth = sm;
+    return sum;
+}
+
+void s4j_row_scale_f32_avx2(float *out, int64_t c, float a, float b, const float *w) {
+    const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b);
+    int64_t i = 0;
+    for (; i + 8 <= c; i += 8) {
+        __m256 bw = w ? _mm256_mul_ps(vb, _mm256_loadu_ps(w + i)) : vb;
+        _mm256_storeu_ps(out + i, _mm256_fmsub_ps(va, _mm256_loadu_ps(out + i), bw));
+    }
+    for (; i < c; i++) out[i] = a * out[i] - b * (w ? w[i] : 1.0f);
+}
+
+// ---------------------------------------------------------------------------
 // log-softmax and search
 
 void s4j_row_log_softmax_avx2(const float *x, int64_t c, float max,

@@ -49,7 +49,7 @@ extern "C" {
 /* ---- instruction sets --------------------------------------------------- */
 #define S4J_ISA_SCALAR 0 /* portable C, baseline x86-64 */
 #define S4J_ISA_AVX2   1 /* AVX2 + FMA + F16C */
-#define S4J_ISA_AVX512 2 /* AVX2 level plus AVX-512F GEMM micro-kernels */
+#define S4J_ISA_AVX512 2 /* AVX2 level plus AVX-512F GEMM and softmax kernels */
 
 /* ---- library state ------------------------------------------------------ */
 
