@@ -127,9 +127,11 @@ static void run_case(const ce_case *t, int inplace, const char *label) {
     for (int64_t r = 0; r < n; r++) { row_loss[r] = NAN; lse[r] = NAN; am[r] = -7; }
     float loss = NAN;
 
+    // argmax off now and then: in place without it takes another path
+    const int want_argmax = (int)(rnd_u64() % 4) != 0;
     int rc = s4j_softmax_ce(n, c, t->dtype, logits, t->y, t->w, t->ignore, t->reduction,
                             (float)t->eps, (float)t->zc, (float)t->scale, &loss, row_loss,
-                            lse, am, dl, NULL);
+                            lse, want_argmax ? am : NULL, dl, NULL);
     CHECK(rc == S4J_OK, "%s: status %d", label, rc);
 
     double rloss, *rrow = malloc(sizeof(double) * (size_t)(n + 1)), *rlse = malloc(sizeof(double) * (size_t)(n + 1));
@@ -158,7 +160,7 @@ static void run_case(const ce_case *t, int inplace, const char *label) {
     for (int64_t r = 0; r < n; r++) {
         CHECK(close_to(row_loss[r], rrow[r], ltol, 1e-6), "%s: row_loss[%ld] %.9g vs %.9g", label, (long)r, row_loss[r], rrow[r]);
         CHECK(close_to(lse[r], rlse[r], 1e-6, 1e-6), "%s: lse[%ld] %.9g vs %.9g", label, (long)r, lse[r], rlse[r]);
-        CHECK(am[r] == ram[r], "%s: argmax[%ld] %d vs %d", label, (long)r, am[r], ram[r]);
+        if (want_argmax) CHECK(am[r] == ram[r], "%s: argmax[%ld] %d vs %d", label, (long)r, am[r], ram[r]);
     }
     CHECK(close_to(loss, rloss, ltol, 1e-6), "%s: loss %.9g vs %.9g", label, loss, rloss);
     free(logits);

@@ -140,8 +140,10 @@ class SoftmaxCrossEntropyTest {
                                             .withIgnoreIndex(i % 2 == 0 ? -100 : 0)
                                             .withClassWeight(weighted ? weights(rnd, c) : null)
                                             .withGradScale(i % 3 == 0 ? 0.5f : 1f);
+                                    // extras (lse, argmax) off for every 4th case: the
+                                    // in-place float32 path without argmax is another one
                                     check(k, new Case(n, c, dtype, ce, ignore, grad,
-                                            i % 2 == 0 ? 3 : 20, true), rnd, "seed=" + seed);
+                                            i % 2 == 0 ? 3 : 20, i % 4 != 1), rnd, "seed=" + seed);
                                     i++;
                                 }
     }
