@@ -9,32 +9,33 @@ import java.util.Locale;
  * java.desktop). A figure is one or more panels side by side, each with
  * axes, "nice" ticks, a legend and any number of series; NaN values leave a
  * gap. A log-scaled x axis suits sweeps over learning rates or batch sizes.
+ * Public for the benchmark report (bench/), which draws its figures with it.
  */
-final class SvgPlot {
+public final class SvgPlot {
     private static final int PANEL_W = 460, PANEL_H = 320;
     private static final int LEFT = 62, RIGHT = 16, TOP = 34, BOTTOM = 46;
     /** A colour-blind-safe palette (Okabe-Ito). */
-    static final String[] COLORS = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
+    public static final String[] COLORS = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
             "#56B4E9", "#000000"};
 
     private SvgPlot() {}
 
     /** One line: {@code y[i]} at {@code x[i]}, drawn dashed when {@code dashed}. */
-    record Series(String name, double[] x, double[] y, String color, boolean dashed) {}
+    public record Series(String name, double[] x, double[] y, String color, boolean dashed) {}
 
     /** One chart. */
-    record Panel(String title, String xLabel, String yLabel, boolean logX, List<Series> series,
+    public record Panel(String title, String xLabel, String yLabel, boolean logX, List<Series> series,
                  Legend legend) {
-        Panel(String title, String xLabel, String yLabel, boolean logX, List<Series> series) {
+        public Panel(String title, String xLabel, String yLabel, boolean logX, List<Series> series) {
             this(title, xLabel, yLabel, logX, series, Legend.TOP_RIGHT);
         }
     }
 
     /** Where the legend goes: where the curves are not (falling, rising, U-shaped). */
-    enum Legend { TOP_RIGHT, BOTTOM_RIGHT, TOP_CENTER }
+    public enum Legend { TOP_RIGHT, BOTTOM_RIGHT, TOP_CENTER }
 
     /** The SVG document of the panels side by side. */
-    static String render(List<Panel> panels) {
+    public static String render(List<Panel> panels) {
         int width = PANEL_W * panels.size(), height = PANEL_H;
         StringBuilder sb = new StringBuilder(8192);
         sb.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

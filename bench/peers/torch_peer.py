@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""PyTorch on the CPU as a peer of softmax4j's benchmarks (bench/run.sh runs it).
+
+Prints one JSON object per line:
+  {"bench": "ce", "shape": "NxC", "ms": [...]}   F.cross_entropy forward+backward, float32
+  {"bench": "epoch", "ms": [...]}                 one epoch of the book's softmax regression
+  {"bench": "loop10", "s": x, "acc": y}           10 epochs, as the book's chapter
+with as many threads as given (torch.set_num_threads), inputs built like the Java side's.
+"""
+import gzip
+import json
+import struct
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def median_ms(fn, reps):
+    fn()  # warm-up
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return times
+
+
+def ce(shape, reps):
+    n, c = (int(v) for v in shape.split("x"))
+    g = torch.Generator().manual_seed(42)
+    x = (torch.rand(n, c, generator=g) * 4 - 2).requires_grad_(True)
+    y = torch.randint(0, c, (n,), generator=g)
+
+    def step():
+        x.grad = None
+        F.cross_entropy(x, y).backward()
+
+    return median_ms(step, reps)
+
+
+def idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    magic, count = struct.unpack(">II", data[:8])
+    if magic == 0x801:
+        return torch.frombuffer(bytearray(data[8:]), dtype=torch.uint8).long()
+    rows, cols = struct.unpack(">II", data[8:16])
+    return torch.frombuffer(bytearray(data[16:]), dtype=torch.uint8).reshape(count, rows * cols)
+
+
+def training(data_dir, epochs):
+    """The book's loop over preloaded tensors: 784->10, SGD lr 0.1, batch 256."""
+    xs = idx(f"{data_dir}/train-images-idx3-ubyte.gz")
+    ys = idx(f"{data_dir}/train-labels-idx1-ubyte.gz")
+    xt = idx(f"{data_dir}/t10k-images-idx3-ubyte.gz").float() / 255
+    yt = idx(f"{data_dir}/t10k-labels-idx1-ubyte.gz")
+    torch.manual_seed(0)
+    w = (torch.randn(784, 10) * 0.01).requires_grad_(True)
+    b = torch.zeros(10, requires_grad=True)
+    opt = torch.optim.SGD([w, b], lr=0.1)
+    epoch_ms = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        perm = torch.randperm(60000)
+        for s in range(0, 60000, 256):
+            i = perm[s:s + 256]
+            x = xs[i].float() / 255
+            loss = F.cross_entropy(x @ w + b, ys[i])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        epoch_ms.append((time.perf_counter() - t0) * 1e3)
+    with torch.no_grad():
+        acc = ((xt @ w + b).argmax(1) == yt).float().mean().item()
+    return epoch_ms, acc
+
+
+def main():
+    threads, data_dir, shapes = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    torch.set_num_threads(threads)
+    for shape in shapes:
+        n, c = (int(v) for v in shape.split("x"))
+        reps = 3 if n * c >= 50_000_000 else 11
+        print(json.dumps({"bench": "ce", "shape": shape, "ms": ce(shape, reps)}), flush=True)
+    if data_dir != "-":
+        epoch_ms, acc = training(data_dir, 10)
+        print(json.dumps({"bench": "epoch", "ms": epoch_ms}), flush=True)
+        print(json.dumps({"bench": "loop10", "s": sum(epoch_ms) / 1e3, "acc": acc}), flush=True)
+    print(json.dumps({"bench": "version", "torch": torch.__version__}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,398 @@
+package org.softmax4j.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.util.Statistics;
+import org.softmax4j.Softmax4j;
+import org.softmax4j.cli.SvgPlot;
+
+/**
+ * Runs the benchmarks (JMH), the PyTorch peer where it is installed, and
+ * writes a dated report: Markdown with a summary table at the top, every
+ * figure beside its ceiling or peer from the same run, medians with the
+ * spread (min-max over all measured iterations of all forks), and SVG plots.
+ *
+ * <pre>
+ * bench/run.sh [--quick] [--only REGEX] [--out DIR]
+ * </pre>
+ */
+public final class BenchMain {
+    private static final String[] CE_SHAPES = {"8192x10", "8192x1000", "4096x8192", "4096x32768", "256x131072"};
+
+    private final boolean quick;
+    private final Path out;
+    private final String command;
+    private final List<String> log = new ArrayList<>();
+
+    private BenchMain(boolean quick, Path out, String command) {
+        this.quick = quick;
+        this.out = out;
+        this.command = command;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        String only = ".*";
+        Path out = Path.of("bench/results/" + LocalDate.now());
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--only" -> only = args[++i];
+                case "--out" -> out = Path.of(args[++i]);
+                case "-h", "--help" -> {
+                    System.out.println("usage: bench/run.sh [--quick] [--only REGEX] [--out DIR]\n"
+                            + "  --quick   1 fork, short iterations (a smoke run, not for quoting)\n"
+                            + "  --only    run only benchmark classes matching REGEX, e.g. Gemm\n"
+                            + "  --out     report folder (default bench/results/<date>)");
+                    return;
+                }
+                default -> {
+                    System.err.println("unknown argument " + args[i] + " (try --help)");
+                    System.exit(2);
+                }
+            }
+        }
+        Files.createDirectories(out);
+        new BenchMain(quick, out, "bench/run.sh " + String.join(" ", args)).run(Pattern.compile(only));
+    }
+
+    // ---- running ------------------------------------------------------------
+
+    /** Median and spread of one benchmark's measured iterations, in its unit. */
+    record Figure(double median, double min, double max, String unit) {
+        static Figure of(RunResult r) {
+            Statistics s = r.getPrimaryResult().getStatistics();
+            return new Figure(s.getPercentile(50), s.getMin(), s.getMax(), r.getPrimaryResult().getScoreUnit());
+        }
+    }
+
+    /** Runs one benchmark class; figures keyed by its parameters in {@code keys} order, joined by '/'. */
+    private Map<String, Figure> jmh(Class<?> bench, Pattern only, String... keys) throws Exception {
+        Map<String, Figure> figures = new LinkedHashMap<>();
+        if (!only.matcher(bench.getSimpleName()).find()) return figures;
+        ChainedOptionsBuilder opt = new OptionsBuilder().include(bench.getName() + "\\.");
+        if (quick) {
+            opt.forks(1).warmupIterations(1).measurementIterations(2)
+                    .warmupTime(TimeValue.milliseconds(200)).measurementTime(TimeValue.milliseconds(200));
+        }
+        String lib = System.getProperty("softmax4j.bench.lib");
+        if (lib != null) opt.jvmArgsAppend("-Dsoftmax4j.bench.lib=" + lib);
+        try {
+            Collection<RunResult> results = new Runner(opt.build()).run();
+            for (RunResult r : results) {
+                List<String> values = new ArrayList<>();
+                for (String key : keys) values.add(r.getParams().getParam(key));
+                figures.put(String.join("/", values), Figure.of(r));
+            }
+        } catch (Exception e) {
+            note(bench.getSimpleName() + " failed: " + e.getMessage());
+        }
+        return figures;
+    }
+
+    private void note(String line) {
+        System.err.println(line);
+        log.add(line);
+    }
+
+    /** PyTorch on the CPU (Debian's python3-torch), if /usr/bin/python3 can import it. */
+    private List<Map<String, String>> torch() {
+        Path python = Path.of("/usr/bin/python3");
+        if (!Files.isExecutable(python)) python = Path.of("python3");
+        List<Map<String, String>> lines = new ArrayList<>();
+        try {
+            Process check = new ProcessBuilder(python.toString(), "-c", "import torch").redirectErrorStream(true).start();
+            if (check.waitFor() != 0) {
+                note("PyTorch peer skipped: `" + python + " -c 'import torch'` failed "
+                        + "(install it with: apt-get install python3-torch)");
+                return lines;
+            }
+            List<String> cmd = new ArrayList<>(List.of(python.toString(), "bench/peers/torch_peer.py",
+                    String.valueOf(Softmax4j.threads()),
+                    Files.isDirectory(Path.of("/usr/share/datasets/fashion-mnist")) ? "/usr/share/datasets/fashion-mnist" : "-"));
+            cmd.addAll(Arrays.asList(CE_SHAPES));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (line.startsWith("{")) lines.add(parseFlat(line));
+                    else System.err.println("torch: " + line);
+                }
+            }
+            if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) note("PyTorch peer failed (exit " + p.exitValue() + ")");
+        } catch (IOException | InterruptedException e) {
+            note("PyTorch peer skipped: " + e.getMessage());
+        }
+        return lines;
+    }
+
+    /** The flat JSON objects torch_peer.py prints: numbers, strings and one list of numbers. */
+    static Map<String, String> parseFlat(String json) {
+        Map<String, String> m = new LinkedHashMap<>();
+        Matcher kv = Pattern.compile("\"(\\w+)\":\\s*(\\[[^]]*]|\"[^\"]*\"|[-0-9.eE+]+)").matcher(json);
+        while (kv.find()) m.put(kv.group(1), kv.group(2).replace("\"", ""));
+        return m;
+    }
+
+    static double[] numbers(String list) {
+        return Arrays.stream(list.replaceAll("[\\[\\]]", "").split(",")).map(String::trim)
+                .filter(s -> !s.isEmpty()).mapToDouble(Double::parseDouble).toArray();
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    // ---- the report ---------------------------------------------------------
+
+    private void run(Pattern only) throws Exception {
+        String started = LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME);
+        long t0 = System.nanoTime();
+        Map<String, Figure> ce = jmh(SoftmaxCeBench.class, only, "shape", "impl");
+        Map<String, Figure> ref = jmh(ReferenceCeBench.class, only, "shape");
+        Map<String, Figure> gemm = jmh(GemmBench.class, only, "shape", "impl");
+        Map<String, Figure> jgemm = jmh(JavaGemmBench.class, only, "shape");
+        Map<String, Figure> overhead = jmh(BindingOverheadBench.class, only, "binding", "memory", "length");
+        Map<String, Figure> epoch = jmh(TrainEpochBench.class, only);
+        List<Map<String, String>> torch = only.matcher("Torch").find() || only.pattern().equals(".*") ? torch() : List.of();
+        double minutes = (System.nanoTime() - t0) / 60e9;
+
+        StringBuilder md = new StringBuilder();
+        md.append("# softmax4j benchmark report\n\n");
+        md.append(String.format(Locale.ROOT, "%s, %.1f minutes. Command: `%s`%s.%n%n", started, minutes, command,
+                quick ? " (quick mode: one fork, short iterations; indicative only)" : ""));
+        md.append(machine()).append("\n");
+        Summary summary = new Summary(md);
+        summary.header();
+
+        // softmax cross-entropy: GB/s counting 8 N C bytes
+        Map<String, Double> ceGbs = new LinkedHashMap<>();
+        for (var e : ce.entrySet()) {
+            String[] k = e.getKey().split("/"); // shape/impl
+            ceGbs.put(e.getKey(), bytes(k[0]) / (e.getValue().median() * 1e-3) / 1e9);
+        }
+        String head = "4096x32768";
+        if (ce.containsKey(head + "/fused_ffm")) {
+            double ours = ce.get(head + "/fused_ffm").median(), copy = ce.get(head + "/copy").median();
+            summary.row("softmax-CE fwd+bwd f32, N=4096 C=32768", fmt(ceGbs.get(head + "/fused_ffm")) + " GB/s",
+                    "copy " + fmt(ceGbs.get(head + "/copy")) + " GB/s", copy / ours);
+            if (ce.containsKey(head + "/naive")) {
+                summary.row("  same, vs naive three-pass C", fmt(ours) + " ms", "naive " + fmt(ce.get(head + "/naive").median()) + " ms",
+                        ce.get(head + "/naive").median() / ours);
+            }
+            if (ref.containsKey(head)) {
+                summary.row("  same, vs Java reference", fmt(ours) + " ms", "reference " + fmt(ref.get(head).median()) + " ms",
+                        ref.get(head).median() / ours);
+            }
+            for (Map<String, String> t : torch) {
+                if ("ce".equals(t.get("bench")) && head.equals(t.get("shape"))) {
+                    double tm = median(numbers(t.get("ms")));
+                    summary.row("  same, vs PyTorch F.cross_entropy", fmt(ours) + " ms", "PyTorch " + fmt(tm) + " ms", tm / ours);
+                }
+            }
+        }
+        for (String shape : new String[] {"2048x2048x2048", "256x10x784", "784x10x256t"}) {
+            if (gemm.containsKey(shape + "/ours_ffm") && gemm.containsKey(shape + "/openblas")) {
+                double g1 = gflops(shape, gemm.get(shape + "/ours_ffm").median());
+                double g2 = gflops(shape, gemm.get(shape + "/openblas").median());
+                summary.row("SGEMM " + shape, fmt(g1) + " GFLOP/s", "OpenBLAS " + fmt(g2) + " GFLOP/s", g1 / g2);
+            }
+        }
+        if (!epoch.isEmpty()) {
+            double ms = epoch.values().iterator().next().median();
+            String peer = "";
+            double ratio = Double.NaN;
+            for (Map<String, String> t : torch) {
+                if ("epoch".equals(t.get("bench"))) {
+                    double tm = median(numbers(t.get("ms")));
+                    peer = "PyTorch " + fmt(tm) + " ms";
+                    ratio = tm / ms;
+                }
+            }
+            summary.row("training epoch (Fashion-MNIST, batch 256)", fmt(ms) + " ms", peer, ratio);
+        }
+        if (overhead.containsKey("ffm/heap/16")) {
+            summary.row("call overhead, softmax of 16 floats", "FFM " + fmt(overhead.get("ffm/heap/16").median()) + " ns",
+                    "JNI " + fmt(overhead.get("jni/heap/16").median()) + " ns",
+                    overhead.get("jni/heap/16").median() / overhead.get("ffm/heap/16").median());
+        }
+        md.append("\nRatios: >1 means softmax4j is faster (or, for the copy row, how close to the ceiling: ")
+                .append("ours/ceiling in GB/s). Every figure is the median of all measured iterations of all forks.\n");
+
+        section(md, "Fused softmax cross-entropy (forward+backward, float32, mean)",
+                "GB/s count 8 N C bytes (logits read once, gradient written once) for every variant, "
+                        + "so `copy` (memcpy on all threads) is the ceiling and each column reads against it.",
+                ce, "shape/impl", ceGbs);
+        ceFigure(ceGbs);
+        section(md, "Java reference (double) on 4096x32768", "", ref, "shape", null);
+        Map<String, Double> gf = new LinkedHashMap<>();
+        for (var e : gemm.entrySet()) gf.put(e.getKey(), gflops(e.getKey().split("/")[0], e.getValue().median()));
+        for (var e : jgemm.entrySet()) gf.put(e.getKey() + "/java", gflops(e.getKey(), e.getValue().median()));
+        Map<String, Figure> allGemm = new LinkedHashMap<>(gemm);
+        for (var e : jgemm.entrySet()) allGemm.put(e.getKey() + "/java", e.getValue());
+        section(md, "SGEMM", "GFLOP/s = 2 m n k / time; `t`: A transposed. OpenBLAS is called through FFM without copies; "
+                + "`java` is a plain triple loop on one thread.", allGemm, "shape/impl", gf);
+        gemmFigure(gf);
+        section(md, "Binding overhead", "Softmax of one row of 16 floats; the buffers hold `length` floats. Equal times at "
+                + "16 and 16M floats show that no binding copies arrays.", overhead, "binding/memory/length", null);
+        section(md, "Training epoch", "", epoch, "", null);
+        if (!torch.isEmpty()) {
+            md.append("\n## PyTorch peer (CPU, same thread count)\n\n| benchmark | median | all |\n|---|---|---|\n");
+            for (Map<String, String> t : torch) {
+                String name = t.get("bench") + (t.containsKey("shape") ? " " + t.get("shape") : "");
+                if (t.containsKey("ms")) {
+                    md.append("| ").append(name).append(" | ").append(fmt(median(numbers(t.get("ms"))))).append(" ms | ")
+                            .append(Arrays.toString(Arrays.stream(numbers(t.get("ms"))).map(BenchMain::round3).toArray()))
+                            .append(" |\n");
+                } else {
+                    md.append("| ").append(name).append(" | ").append(t).append(" | |\n");
+                }
+            }
+        }
+        if (!log.isEmpty()) {
+            md.append("\n## Notes\n\n");
+            for (String l : log) md.append("- ").append(l).append("\n");
+        }
+        Files.writeString(out.resolve("report.md"), md.toString());
+        System.out.println(md);
+        System.out.println("report: " + out.resolve("report.md"));
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static double bytes(String shape) {
+        String[] nc = shape.split("x");
+        return 8.0 * Long.parseLong(nc[0]) * Long.parseLong(nc[1]);
+    }
+
+    private static double gflops(String shape, double micros) {
+        String[] d = shape.replace("t", "").split("x");
+        return 2.0 * Double.parseDouble(d[0]) * Double.parseDouble(d[1]) * Double.parseDouble(d[2]) / (micros * 1e-6) / 1e9;
+    }
+
+    static String fmt(double v) {
+        if (Double.isNaN(v)) return "-";
+        double a = Math.abs(v);
+        return String.format(Locale.ROOT, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3g", v);
+    }
+
+    /** The summary table at the top. */
+    private static final class Summary {
+        private final StringBuilder md;
+
+        Summary(StringBuilder md) {
+            this.md = md;
+        }
+
+        void header() {
+            md.append("## Summary\n\n| what | softmax4j | ceiling or peer | ratio |\n|---|---|---|---|\n");
+        }
+
+        void row(String what, String ours, String other, double ratio) {
+            md.append("| ").append(what).append(" | ").append(ours).append(" | ").append(other).append(" | ")
+                    .append(Double.isNaN(ratio) ? "-" : fmt(ratio) + "x").append(" |\n");
+        }
+    }
+
+    private static void section(StringBuilder md, String title, String text, Map<String, Figure> figures,
+                                String keyName, Map<String, Double> rate) {
+        if (figures.isEmpty()) return;
+        md.append("\n## ").append(title).append("\n\n");
+        if (!text.isEmpty()) md.append(text).append("\n\n");
+        md.append("| ").append(keyName.isEmpty() ? "benchmark" : keyName).append(" | median | min - max |")
+                .append(rate != null ? " rate |" : "").append("\n|---|---|---|").append(rate != null ? "---|" : "")
+                .append("\n");
+        for (var e : figures.entrySet()) {
+            Figure f = e.getValue();
+            md.append("| ").append(e.getKey().isEmpty() ? "-" : e.getKey()).append(" | ").append(fmt(f.median()))
+                    .append(' ').append(f.unit()).append(" | ").append(fmt(f.min())).append(" - ").append(fmt(f.max()))
+                    .append(rate != null ? " | " + fmt(rate.getOrDefault(e.getKey(), Double.NaN)) : "").append(" |\n");
+        }
+    }
+
+    private void ceFigure(Map<String, Double> gbs) throws IOException {
+        if (gbs.isEmpty()) return;
+        List<SvgPlot.Series> series = new ArrayList<>();
+        String[] impls = {"fused_ffm", "fused_jni", "naive", "copy"};
+        for (int i = 0; i < impls.length; i++) {
+            double[] x = new double[CE_SHAPES.length], y = new double[CE_SHAPES.length];
+            for (int s = 0; s < CE_SHAPES.length; s++) {
+                x[s] = Double.parseDouble(CE_SHAPES[s].split("x")[1]);
+                y[s] = gbs.getOrDefault(CE_SHAPES[s] + "/" + impls[i], Double.NaN);
+            }
+            series.add(new SvgPlot.Series(impls[i], x, y, SvgPlot.COLORS[i], impls[i].equals("copy")));
+        }
+        List<SvgPlot.Series> ratio = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            double[] x = series.get(i).x(), y = new double[x.length];
+            for (int s = 0; s < x.length; s++) y[s] = series.get(i).y()[s] / series.get(3).y()[s];
+            ratio.add(new SvgPlot.Series(impls[i], x, y, SvgPlot.COLORS[i], false));
+        }
+        Files.writeString(out.resolve("softmax_ce.svg"), SvgPlot.render(List.of(
+                new SvgPlot.Panel("softmax-CE fwd+bwd (GB/s)", "classes C", "GB/s", true, series),
+                new SvgPlot.Panel("ratio to copy bandwidth", "classes C", "fraction of copy", true, ratio))));
+        log.add("figure: softmax_ce.svg (GB/s and fraction of copy bandwidth versus C)");
+    }
+
+    private void gemmFigure(Map<String, Double> gf) throws IOException {
+        String[] squares = {"512x512x512", "1024x1024x1024", "2048x2048x2048"};
+        List<SvgPlot.Series> series = new ArrayList<>();
+        String[] impls = {"ours_ffm", "ours_jni", "openblas"};
+        for (int i = 0; i < impls.length; i++) {
+            double[] x = new double[squares.length], y = new double[squares.length];
+            for (int s = 0; s < squares.length; s++) {
+                x[s] = Double.parseDouble(squares[s].split("x")[0]);
+                y[s] = gf.getOrDefault(squares[s] + "/" + impls[i], Double.NaN);
+            }
+            series.add(new SvgPlot.Series(impls[i], x, y, SvgPlot.COLORS[i], impls[i].equals("openblas")));
+        }
+        if (series.stream().allMatch(s -> Arrays.stream(s.y()).allMatch(Double::isNaN))) return;
+        Files.writeString(out.resolve("sgemm.svg"), SvgPlot.render(List.of(
+                new SvgPlot.Panel("SGEMM n x n x n (GFLOP/s)", "n", "GFLOP/s", true, series, SvgPlot.Legend.BOTTOM_RIGHT))));
+        log.add("figure: sgemm.svg (GFLOP/s versus size)");
+    }
+
+    /** CPU, cores, memory, JDK, ISA and threads. */
+    private static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux: keep "unknown"
+        }
+        return String.format(Locale.ROOT, "Machine: %s, %d CPUs, %d GiB max heap; %s %s; softmax4j %s, ISA %s, %d threads.%n",
+                cpu, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 30,
+                System.getProperty("java.vm.name"), System.getProperty("java.version"), Softmax4j.version(),
+                Softmax4j.isa(), Softmax4j.threads());
+    }
+}
