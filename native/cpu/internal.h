@@ -111,8 +111,10 @@ typedef struct {
     // smooth != NULL, stores sum_k w[k] (max - x[k]) there. out may be x.
     double (*row_exp_f32)(const float *x, int64_t c, float max, float *out, const float *w,
                           double *smooth);
-    // out = a * out - b * (w ? w[k] : 1), in place.
-    void (*row_scale_f32)(float *out, int64_t c, float a, float b, const float *w);
+    // out = a * e - b * (w ? w[k] : 1); e may be out. stream: write with
+    // non-temporal stores (then fenced).
+    void (*row_scale_f32)(const float *e, float *out, int64_t c, float a, float b,
+                          const float *w, int stream);
     // Row maximum and sum of exp(x - max), reading the row once. A row
     // holding NaN gives a NaN sum; an all -inf row a sum of 0.
     void (*row_stats)(const void *x, int32_t dtype, int64_t c, float *max,
@@ -185,11 +187,13 @@ void s4j_row_small_avx2(const void *x, int32_t dtype, int64_t c, const s4j_small
 float s4j_row_max_f32_avx2(const float *x, int64_t c);
 double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, const float *w,
                             double *smooth);
-void s4j_row_scale_f32_avx2(float *out, int64_t c, float a, float b, const float *w);
+void s4j_row_scale_f32_avx2(const float *e, float *out, int64_t c, float a, float b,
+                            const float *w, int stream);
 float s4j_row_max_f32_avx512(const float *x, int64_t c);
 double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, const float *w,
                               double *smooth);
-void s4j_row_scale_f32_avx512(float *out, int64_t c, float a, float b, const float *w);
+void s4j_row_scale_f32_avx512(const float *e, float *out, int64_t c, float a, float b,
+                              const float *w, int stream);
 void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *c,
                               int64_t ldc, float alpha, float beta);
 void s4j_sgemm_ukr_avx2_6x16(int64_t k, const float *a, const float *b, float *c,

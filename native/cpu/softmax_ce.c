@@ -85,8 +85,23 @@ typedef struct {
     float *row_loss, *row_lse;
     int32_t *row_argmax;
     char *dlogits;
+    float *scratch;         // per-slot rows of exp values (cached path), or NULL
+    int64_t scratch_stride; // floats per slot
+    int stream;             // write gradients with non-temporal stores
     double chunk_sum[MAX_CHUNKS];
 } ce_job;
+
+// Scratch per thread for one row of exp values, in floats (64-byte multiple).
+static int64_t scratch_floats(int64_t c) { return (c + 15) / 16 * 16; }
+
+// Gradients above this size bypass the caches: they are not read again soon,
+// and streaming stores skip reading every line before writing it.
+#define STREAM_BYTES (8LL << 20)
+
+int64_t s4j_softmax_ce_workspace_size(int64_t c) {
+    if (c <= S4J_SMALL_ROW || c > S4J_CACHED_ROW) return 0;
+    return (int64_t)s4j_num_threads() * scratch_floats(c) * 4;
+}
 
 // First index of the row maximum, PyTorch-style: the first NaN if there is
 // one (the sum is then NaN), the first +inf if there is one (the sum is
@@ -140,16 +155,18 @@ static void ce_chunk(void *arg, int64_t chunk, int slot) {
             smooth = res.smooth;
             if (j->row_argmax) j->row_argmax[r] = (int32_t)res.argmax;
         } else if (j->k->row_exp_f32 && grad && j->dtype == S4J_F32 && c <= S4J_CACHED_ROW &&
-                   !(grad == x && j->row_argmax)) {
-            // exp once per element, the costly part of a cached row. (In place
-            // with argmax wanted, the logits would be gone before the search.)
+                   (j->scratch || !(grad == x && j->row_argmax))) {
+            // exp once per element, the costly part of a cached row: into the
+            // thread's scratch row, or else into the gradient itself. (In place
+            // without scratch, the logits would be gone before an argmax search.)
+            float *e = j->scratch ? j->scratch + slot * j->scratch_stride : grad;
             max = j->k->row_max_f32(x, c);
-            double sum = j->k->row_exp_f32(x, c, max, grad, j->w, want_smooth ? &smooth : NULL);
+            double sum = j->k->row_exp_f32(x, c, max, e, j->w, want_smooth ? &smooth : NULL);
             log_sum = logf((float)sum);
             if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, S4J_F32, c, max, (float)sum);
-            float a = j->scale * (a0 + a1 * (max + log_sum)) / (float)sum;
-            j->k->row_scale_f32(grad, c, a, b, j->w);
-            ((float *)grad)[y] -= d;
+            float a = j->scale * (a0 + a1 * (max + log_sum)) / (float)sum, e_y = e[y];
+            j->k->row_scale_f32(e, grad, c, a, b, j->w, j->stream);
+            ((float *)grad)[y] = a * e_y - b * w_y - d;
         } else {
             float sum;
             j->k->row_stats(x, j->dtype, c, &max, &sum);
@@ -187,7 +204,8 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
                    int32_t ignore_index, int32_t reduction,
                    float label_smoothing, float z_loss, float grad_scale,
                    float *loss, float *row_loss, float *row_lse,
-                   int32_t *row_argmax, void *dlogits, int64_t *err_row) {
+                   int32_t *row_argmax, void *dlogits, int64_t *err_row, void *work,
+                   int64_t work_bytes) {
     if (n < 0 || !loss || (dtype != S4J_F32 && dtype != S4J_BF16 && dtype != S4J_F16) ||
         reduction < S4J_REDUCE_NONE || reduction > S4J_REDUCE_MEAN ||
         !(label_smoothing >= 0.0f && label_smoothing < 1.0f) || !(z_loss >= 0.0f) ||
@@ -237,9 +255,17 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
     j->row_lse = row_lse;
     j->row_argmax = row_argmax;
     j->dlogits = dlogits;
+    // The workspace is used only when it has a row for every thread.
+    int64_t need = s4j_softmax_ce_workspace_size(c);
+    if (work && need > 0 && work_bytes >= need && (uintptr_t)work % 64 == 0 && dtype == S4J_F32) {
+        j->scratch = work;
+        j->scratch_stride = scratch_floats(c);
+        j->stream = n * c * 4 >= STREAM_BYTES;
+    }
 
     int64_t chunks = (n + j->rows_per_chunk - 1) / j->rows_per_chunk;
-    s4j_parallel_for(chunks, INT32_MAX, ce_chunk, j);
+    s4j_parallel_for(chunks, j->scratch ? (int)(work_bytes / (j->scratch_stride * 4)) : INT32_MAX,
+                     ce_chunk, j);
     double total = 0.0;
     for (int64_t t = 0; t < chunks; t++) total += j->chunk_sum[t];
     *loss = (float)(reduction == S4J_REDUCE_MEAN ? total / divisor : total);

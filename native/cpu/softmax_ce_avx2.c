@@ -446,14 +446,23 @@ double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, co
     return sum;
 }
 
-void s4j_row_scale_f32_avx2(float *out, int64_t c, float a, float b, const float *w) {
+void s4j_row_scale_f32_avx2(const float *e, float *out, int64_t c, float a, float b,
+                            const float *w, int stream) {
     const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b);
     int64_t i = 0;
+    if (stream) { // scalar head up to 32-byte alignment, then streaming stores
+        for (; i < c && ((uintptr_t)(out + i) & 31) != 0; i++) out[i] = a * e[i] - b * (w ? w[i] : 1.0f);
+        for (; i + 8 <= c; i += 8) {
+            __m256 bw = w ? _mm256_mul_ps(vb, _mm256_loadu_ps(w + i)) : vb;
+            _mm256_stream_ps(out + i, _mm256_fmsub_ps(va, _mm256_loadu_ps(e + i), bw));
+        }
+        _mm_sfence();
+    }
     for (; i + 8 <= c; i += 8) {
         __m256 bw = w ? _mm256_mul_ps(vb, _mm256_loadu_ps(w + i)) : vb;
-        _mm256_storeu_ps(out + i, _mm256_fmsub_ps(va, _mm256_loadu_ps(out + i), bw));
+        _mm256_storeu_ps(out + i, _mm256_fmsub_ps(va, _mm256_loadu_ps(e + i), bw));
     }
-    for (; i < c; i++) out[i] = a * out[i] - b * (w ? w[i] : 1.0f);
+    for (; i < c; i++) out[i] = a * e[i] - b * (w ? w[i] : 1.0f);
 }
 
 // ---------------------------------------------------------------------------

@@ -92,11 +92,27 @@ double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, 
     return sum;
 }
 
-void s4j_row_scale_f32_avx512(float *out, int64_t c, float a, float b, const float *w) {
+void s4j_row_scale_f32_avx512(const float *e, float *out, int64_t c, float a, float b,
+                              const float *w, int stream) {
     const __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
-    for (int64_t i = 0; i < c; i += 16) {
+    int64_t i = 0;
+    if (stream) { // masked head up to 64-byte alignment, then streaming stores
+        int64_t head = (int64_t)(((64 - ((uintptr_t)out & 63)) & 63) / 4);
+        if (head > c) head = c;
+        if (head > 0) {
+            const __mmask16 k = tail16(head);
+            __m512 bw = w ? _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(k, w)) : vb;
+            _mm512_mask_storeu_ps(out, k, _mm512_fmsub_ps(va, _mm512_maskz_loadu_ps(k, e), bw));
+        }
+        for (i = head; i + 16 <= c; i += 16) {
+            __m512 bw = w ? _mm512_mul_ps(vb, _mm512_loadu_ps(w + i)) : vb;
+            _mm512_stream_ps(out + i, _mm512_fmsub_ps(va, _mm512_loadu_ps(e + i), bw));
+        }
+        _mm_sfence();
+    }
+    for (; i < c; i += 16) {
         const __mmask16 k = tail16(c - i);
         __m512 bw = w ? _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(k, w + i)) : vb;
-        _mm512_mask_storeu_ps(out + i, k, _mm512_fmsub_ps(va, _mm512_maskz_loadu_ps(k, out + i), bw));
+        _mm512_mask_storeu_ps(out + i, k, _mm512_fmsub_ps(va, _mm512_maskz_loadu_ps(k, e + i), bw));
     }
 }

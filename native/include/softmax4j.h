@@ -128,6 +128,11 @@ S4J_API int s4j_softmax(int64_t n, int64_t c, const float *x, float *y,
  * dlogits     out, NULL or n x c elements of dtype; may be exactly the
  *             logits buffer (in-place gradient)
  * err_row     out, NULL or 1 int64: on S4J_ERR_TARGET the first bad row
+ * work, work_bytes  optional scratch (NULL, 0 allowed), 64-byte aligned:
+ *             with s4j_softmax_ce_workspace_size(c) bytes, float32 rows up
+ *             to 65536 classes are computed with one exp per element and
+ *             the gradient is streamed to memory without being read first
+ *             (~1/3 less memory traffic); results are the same either way
  *
  * Numerics: max-subtracted log-sum-exp, so any finite logits (1e30, -1e30,
  * all below -200, ...) give the right loss and gradient; -inf entries act
@@ -144,7 +149,11 @@ S4J_API int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype,
                            float z_loss, float grad_scale, float *loss,
                            float *row_loss, float *row_lse,
                            int32_t *row_argmax, void *dlogits,
-                           int64_t *err_row);
+                           int64_t *err_row, void *work, int64_t work_bytes);
+
+/* Bytes of the optional s4j_softmax_ce workspace for rows of c classes at
+ * the current thread count (0 when c gains nothing from it). */
+S4J_API int64_t s4j_softmax_ce_workspace_size(int64_t c);
 
 /* ---- GEMM ---------------------------------------------------------------- */
 

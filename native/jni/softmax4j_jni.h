@@ -30,13 +30,13 @@ static inline int s4j_jni_softmax_ce(
     int32_t reduction, float label_smoothing, float z_loss, float grad_scale, void *loss,
     int64_t loss_off, void *row_loss, int64_t row_loss_off, void *row_lse, int64_t row_lse_off,
     void *row_argmax, int64_t row_argmax_off, void *dlogits, int64_t dlogits_off,
-    void *err_row, int64_t err_row_off) {
+    void *err_row, int64_t err_row_off, void *work, int64_t work_off, int64_t work_bytes) {
     return s4j_softmax_ce(n, c, dtype, S4J_P(logits), (const int32_t *)S4J_P(targets),
                           (const float *)S4J_P(weight), ignore_index, reduction,
                           label_smoothing, z_loss, grad_scale, (float *)S4J_P(loss),
                           (float *)S4J_P(row_loss), (float *)S4J_P(row_lse),
                           (int32_t *)S4J_P(row_argmax), S4J_P(dlogits),
-                          (int64_t *)S4J_P(err_row));
+                          (int64_t *)S4J_P(err_row), S4J_P(work), work_bytes);
 }
 
 static inline int s4j_jni_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n,

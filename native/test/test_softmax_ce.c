@@ -15,6 +15,8 @@
 #include "internal.h"
 
 static int failures = 0;
+// Without the optional workspace; run_case passes one half of the time.
+#define CE(...) s4j_softmax_ce(__VA_ARGS__, NULL, 0)
 #define CHECK(cond, ...)                                                        \
     do {                                                                        \
         if (!(cond)) {                                                          \
@@ -116,7 +118,8 @@ static int close_to(double got, double want, double rtol, double atol) {
     return fabs(got - want) <= atol + rtol * fabs(want);
 }
 
-static void run_case(const ce_case *t, int inplace, const char *label) {
+// use_work: -1 at random, 0 without, 1 with the optional workspace
+static void run_case(const ce_case *t, int inplace, int use_work, const char *label) {
     const int64_t n = t->n, c = t->c, es = s4j_dtype_size(t->dtype);
     void *logits = malloc((size_t)(n * c * es + 1));
     void *dl = inplace ? logits : malloc((size_t)(n * c * es + 1));
@@ -129,9 +132,12 @@ static void run_case(const ce_case *t, int inplace, const char *label) {
 
     // argmax off now and then: in place without it takes another path
     const int want_argmax = (int)(rnd_u64() % 4) != 0;
+    int64_t wb = (use_work < 0 ? (int)(rnd_u64() & 1) : use_work) ? s4j_softmax_ce_workspace_size(c) : 0;
+    void *work = wb > 0 ? aligned_alloc(64, (size_t)(wb + 63) / 64 * 64) : NULL;
     int rc = s4j_softmax_ce(n, c, t->dtype, logits, t->y, t->w, t->ignore, t->reduction,
                             (float)t->eps, (float)t->zc, (float)t->scale, &loss, row_loss,
-                            lse, want_argmax ? am : NULL, dl, NULL);
+                            lse, want_argmax ? am : NULL, dl, NULL, work, wb);
+    free(work);
     CHECK(rc == S4J_OK, "%s: status %d", label, rc);
 
     double rloss, *rrow = malloc(sizeof(double) * (size_t)(n + 1)), *rlse = malloc(sizeof(double) * (size_t)(n + 1));
@@ -211,7 +217,7 @@ static void random_cases(int count) {
                  "isa=%d n=%ld c=%ld %s red=%d eps=%.1f z=%g w=%d ign=%d/%d inplace=%d",
                  s4j_isa(), (long)t.n, (long)t.c, dtype_name(t.dtype), t.reduction, t.eps, t.zc,
                  w != NULL, t.ignore, ignore_mode, inplace);
-        if (!(t.reduction == S4J_REDUCE_MEAN && t.n == 0)) run_case(&t, inplace, label);
+        if (!(t.reduction == S4J_REDUCE_MEAN && t.n == 0)) run_case(&t, inplace, -1, label);
         free(x); free(y); free(w);
     }
 }
@@ -241,16 +247,34 @@ static void extreme_rows(void) {
                 ce_case t = {N, C, d, xr, y, NULL, -100, red, eps ? 0.1 : 0.0, 0.0, 1.0};
                 char label[96];
                 snprintf(label, sizeof label, "extreme isa=%d %s red=%d eps=%d", s4j_isa(), dtype_name(d), red, eps);
-                run_case(&t, 0, label);
+                run_case(&t, 0, -1, label);
             }
     // The NaN row poisons only itself.
     float loss, row_loss[7], g[7 * C];
-    s4j_softmax_ce(N, C, S4J_F32, x, y, NULL, -100, S4J_REDUCE_NONE, 0, 0, 1, &loss, row_loss, NULL, NULL, g, NULL);
+    CE(N, C, S4J_F32, x, y, NULL, -100, S4J_REDUCE_NONE, 0, 0, 1, &loss, row_loss, NULL, NULL, g, NULL);
     for (int r = 0; r < N; r++) {
         CHECK(isnan(row_loss[r]) == (r == 4), "NaN row: row %d loss %g", r, row_loss[r]);
         if (r != 4) CHECK(isfinite(row_loss[r]), "row %d loss not finite: %g", r, row_loss[r]);
     }
     for (int k = 0; k < C; k++) CHECK(isnan(g[4 * C + k]) && !isnan(g[3 * C + k]), "NaN row gradient");
+}
+
+// Gradients of 8 MB and more are streamed past the caches (with a workspace).
+static void streamed_rows(void) {
+    ce_case t = {520, 4099, S4J_F32, NULL, NULL, NULL, -100, S4J_REDUCE_MEAN, 0.1, 1e-4, 1.0};
+    float *x = malloc(sizeof(float) * 520 * 4099);
+    int32_t *y = malloc(sizeof(int32_t) * 520);
+    for (int64_t i = 0; i < 520 * 4099; i++) x[i] = 5.0f * rnd_normal();
+    for (int r = 0; r < 520; r++) y[r] = r % 7 == 0 ? -100 : rnd_int(4099);
+    t.x = x;
+    t.y = y;
+    for (int inplace = 0; inplace < 2; inplace++) {
+        char label[64];
+        snprintf(label, sizeof label, "streamed isa=%d inplace=%d", s4j_isa(), inplace);
+        run_case(&t, inplace, 1, label);
+    }
+    free(x);
+    free(y);
 }
 
 static void softmax_cases(void) {
@@ -283,26 +307,26 @@ static void error_codes(void) {
     float x[6] = {0}, loss = 123.0f, rl[2] = {5, 5}, g[6] = {7, 7, 7, 7, 7, 7};
     int32_t y[2] = {0, 3};
     int64_t bad = -1;
-    int rc = s4j_softmax_ce(2, 3, S4J_F32, x, y, NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, &loss, rl, NULL, NULL, g, &bad);
+    int rc = CE(2, 3, S4J_F32, x, y, NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, &loss, rl, NULL, NULL, g, &bad);
     CHECK(rc == S4J_ERR_TARGET && bad == 1, "bad target: rc %d row %ld", rc, (long)bad);
     CHECK(loss == 123.0f && rl[0] == 5 && g[0] == 7, "outputs written despite a bad target");
     y[1] = -5;
-    rc = s4j_softmax_ce(2, 3, S4J_F32, x, y, NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, &loss, NULL, NULL, NULL, NULL, &bad);
+    rc = CE(2, 3, S4J_F32, x, y, NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, &loss, NULL, NULL, NULL, NULL, &bad);
     CHECK(rc == S4J_ERR_TARGET && bad == 1, "negative target");
     y[1] = 2;
-    CHECK(s4j_softmax_ce(-1, 3, 0, x, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "n<0");
-    CHECK(s4j_softmax_ce(2, 0, 0, x, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "c=0");
-    CHECK(s4j_softmax_ce(2, 3, 9, x, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "dtype");
-    CHECK(s4j_softmax_ce(2, 3, 0, x, y, NULL, -100, 7, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "reduction");
-    CHECK(s4j_softmax_ce(2, 3, 0, x, y, NULL, -100, 2, 1.0f, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "eps=1");
-    CHECK(s4j_softmax_ce(2, 3, 0, x, y, NULL, -100, 2, NAN, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "eps=NaN");
-    CHECK(s4j_softmax_ce(2, 3, 0, x, y, NULL, -100, 2, 0, -1, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "z<0");
-    CHECK(s4j_softmax_ce(2, 3, 0, NULL, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null logits");
-    CHECK(s4j_softmax_ce(2, 3, 0, x, NULL, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null targets");
-    CHECK(s4j_softmax_ce(2, 3, 0, x, y, NULL, -100, 2, 0, 0, 1, NULL, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null loss");
-    CHECK(s4j_softmax_ce(2, 3, 0, x, y, NULL, -100, 0, 0, 0, 1, &loss, NULL, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "none w/o row_loss");
-    CHECK(s4j_softmax_ce(0, 0, 0, NULL, NULL, NULL, -100, 1, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_OK && loss == 0.0f, "n=0 sum");
-    CHECK(s4j_softmax_ce(0, 0, 0, NULL, NULL, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_OK && isnan(loss), "n=0 mean is NaN");
+    CHECK(CE(-1, 3, 0, x, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "n<0");
+    CHECK(CE(2, 0, 0, x, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "c=0");
+    CHECK(CE(2, 3, 9, x, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "dtype");
+    CHECK(CE(2, 3, 0, x, y, NULL, -100, 7, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "reduction");
+    CHECK(CE(2, 3, 0, x, y, NULL, -100, 2, 1.0f, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "eps=1");
+    CHECK(CE(2, 3, 0, x, y, NULL, -100, 2, NAN, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "eps=NaN");
+    CHECK(CE(2, 3, 0, x, y, NULL, -100, 2, 0, -1, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "z<0");
+    CHECK(CE(2, 3, 0, NULL, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null logits");
+    CHECK(CE(2, 3, 0, x, NULL, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null targets");
+    CHECK(CE(2, 3, 0, x, y, NULL, -100, 2, 0, 0, 1, NULL, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null loss");
+    CHECK(CE(2, 3, 0, x, y, NULL, -100, 0, 0, 0, 1, &loss, NULL, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "none w/o row_loss");
+    CHECK(CE(0, 0, 0, NULL, NULL, NULL, -100, 1, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_OK && loss == 0.0f, "n=0 sum");
+    CHECK(CE(0, 0, 0, NULL, NULL, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_OK && isnan(loss), "n=0 mean is NaN");
     CHECK(s4j_softmax(-1, 3, x, x, 0) == S4J_ERR_ARGUMENT, "softmax n<0");
     CHECK(s4j_softmax(1, 0, x, x, 0) == S4J_ERR_ARGUMENT, "softmax c=0");
     CHECK(s4j_set_isa(42) == S4J_ERR_ARGUMENT, "isa 42");
@@ -319,7 +343,7 @@ static void *caller(void *arg) {
     float loss, *g = malloc(sizeof(float) * TN * TC);
     long bad = 0;
     for (int it = 0; it < 20; it++) {
-        s4j_softmax_ce(TN, TC, S4J_F32, tx, ty, NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, &loss, NULL, NULL, NULL, g, NULL);
+        CE(TN, TC, S4J_F32, tx, ty, NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, &loss, NULL, NULL, NULL, g, NULL);
         if (memcmp(&loss, &tloss_serial, sizeof loss) != 0) bad++;
     }
     free(g);
@@ -332,9 +356,9 @@ static void concurrency(void) {
     int saved = s4j_num_threads();
     float loss2;
     s4j_set_num_threads(1);
-    s4j_softmax_ce(TN, TC, S4J_F32, tx, ty, NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, &tloss_serial, NULL, NULL, NULL, NULL, NULL);
+    CE(TN, TC, S4J_F32, tx, ty, NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, &tloss_serial, NULL, NULL, NULL, NULL, NULL);
     s4j_set_num_threads(2);
-    s4j_softmax_ce(TN, TC, S4J_F32, tx, ty, NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, &loss2, NULL, NULL, NULL, NULL, NULL);
+    CE(TN, TC, S4J_F32, tx, ty, NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, &loss2, NULL, NULL, NULL, NULL, NULL);
     CHECK(memcmp(&loss2, &tloss_serial, sizeof loss2) == 0, "1 vs 2 threads: %.9g vs %.9g", tloss_serial, loss2);
     pthread_t th[8];
     for (int i = 0; i < 8; i++) pthread_create(&th[i], NULL, caller, NULL);
@@ -359,6 +383,7 @@ int main(void) {
         }
         random_cases(400);
         extreme_rows();
+        streamed_rows();
         softmax_cases();
         concurrency();
     }

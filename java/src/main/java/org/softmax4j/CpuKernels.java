@@ -11,8 +11,12 @@ final class CpuKernels extends AbstractKernels {
 
     private final NativeAbi abi;
     private final Gemm gemm;
-    /** Per-thread GEMM packing workspace, allocated once and reused (grown with the thread count). */
-    private final ThreadLocal<MemorySegment> gemmWork = new ThreadLocal<>();
+    /**
+     * Per-thread native scratch for the kernels that take a workspace (GEMM
+     * packing, cross-entropy rows): allocated on first need, grown when a call
+     * needs more, reused otherwise; freed with its thread.
+     */
+    private final ThreadLocal<MemorySegment> workspace = new ThreadLocal<>();
 
     private CpuKernels(NativeAbi abi, Gemm gemm) {
         this.abi = abi;
@@ -44,11 +48,13 @@ final class CpuKernels extends AbstractKernels {
                                      MemorySegment logits, MemorySegment targets, CeOutputs out) {
         float[] loss = new float[1];
         long[] errRow = {-1};
+        long need = out.dlogits() != null && dtype == DType.F32 ? abi.softmaxCeWorkspaceSize(c) : 0;
+        MemorySegment work = need > 0 ? workspace(need) : null;
         int status = abi.softmaxCe(n, c, dtype.code, logits, targets,
                 Segments.of(ce.classWeight()), ce.ignoreIndex(), ce.reduction().code,
                 ce.labelSmoothing(), ce.zLoss(), ce.gradScale(), MemorySegment.ofArray(loss),
                 out.rowLoss(), out.rowLse(), out.rowArgmax(), out.dlogits(),
-                MemorySegment.ofArray(errRow));
+                MemorySegment.ofArray(errRow), work, work == null ? 0 : work.byteSize());
         check(status, targets, errRow);
         return loss[0];
     }
@@ -63,12 +69,7 @@ final class CpuKernels extends AbstractKernels {
             abi.cblasSgemm(fn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
-        long need = abi.sgemmWorkspaceSize();
-        MemorySegment work = gemmWork.get();
-        if (work == null || work.byteSize() < need) {
-            work = Arena.ofAuto().allocate(need, 64);
-            gemmWork.set(work);
-        }
+        MemorySegment work = workspace(abi.sgemmWorkspaceSize());
         check(abi.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c,
                 ldc, work, work.byteSize()), null, null);
     }
@@ -95,6 +96,15 @@ final class CpuKernels extends AbstractKernels {
     protected void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
                                MemorySegment w, MemorySegment g, MemorySegment v) {
         check(abi.sgdStep(count, lr, momentum, weightDecay, w, g, v), null, null);
+    }
+
+    private MemorySegment workspace(long bytes) {
+        MemorySegment work = workspace.get();
+        if (work == null || work.byteSize() < bytes) {
+            work = Arena.ofAuto().allocate(bytes, 64);
+            workspace.set(work);
+        }
+        return work;
     }
 
     /** Native status to exception; arguments were validated, so errors here are bugs or races. */

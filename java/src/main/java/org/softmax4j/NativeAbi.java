@@ -38,7 +38,10 @@ public interface NativeAbi {
                   MemorySegment classWeight, int ignoreIndex, int reduction,
                   float labelSmoothing, float zLoss, float gradScale, MemorySegment loss,
                   MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
-                  MemorySegment dlogits, MemorySegment errRow);
+                  MemorySegment dlogits, MemorySegment errRow, MemorySegment work,
+                  long workBytes);
+
+    long softmaxCeWorkspaceSize(long c);
 
     int sgemm(int transA, int transB, long m, long n, long k, float alpha, MemorySegment a,
               long lda, MemorySegment b, long ldb, float beta, MemorySegment c, long ldc,

@@ -165,6 +165,19 @@ class SoftmaxCrossEntropyTest {
             }
     }
 
+    /** Gradients of 8 MB and more bypass the caches (float32, with the workspace). */
+    @ParameterizedTest
+    @MethodSource("impls")
+    void largeGradientsAreStreamed(Impl impl) {
+        Kernels k = impl.activate();
+        long seed = TestData.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (Grad grad : new Grad[] {Grad.SEPARATE, Grad.IN_PLACE}) {
+            check(k, new Case(300, 8001, DType.F32, CrossEntropy.defaults().withLabelSmoothing(0.1f),
+                    Ignore.SOME, grad, 5, grad == Grad.SEPARATE), rnd, "seed=" + seed);
+        }
+    }
+
     /**
      * Logits of 100 beside ordinary ones, all below -200, +-1e30, -inf masks,
      * values near FLT_MAX: the loss and gradient match the reference, and are

@@ -244,7 +244,7 @@ public final class BenchMain {
 
         section(md, "Fused softmax cross-entropy (forward+backward, float32, mean)",
                 "GB/s count 8 N C bytes (logits read once, gradient written once) for every variant, "
-                        + "so `copy` (memcpy on all threads) is the ceiling and each column reads against it.",
+                        + "so `copy` (a streaming copy on all threads, STREAM-style) is the ceiling and each column reads against it.",
                 ce, "shape/impl", ceGbs);
         ceFigure(ceGbs);
         section(md, "Java reference (double) on 4096x32768", "", ref, "shape", null);
@@ -267,8 +267,11 @@ public final class BenchMain {
                     md.append("| ").append(name).append(" | ").append(fmt(median(numbers(t.get("ms"))))).append(" ms | ")
                             .append(Arrays.toString(Arrays.stream(numbers(t.get("ms"))).map(BenchMain::round3).toArray()))
                             .append(" |\n");
+                } else if (t.containsKey("s")) {
+                    md.append("| ").append(name).append(" (10 epochs, the book's loop) | ").append(fmt(Double.parseDouble(t.get("s"))))
+                            .append(" s | test accuracy ").append(t.get("acc")).append(" |\n");
                 } else {
-                    md.append("| ").append(name).append(" | ").append(t).append(" | |\n");
+                    md.append("| ").append(name).append(" | ").append(t.getOrDefault("torch", "")).append(" | |\n");
                 }
             }
         }

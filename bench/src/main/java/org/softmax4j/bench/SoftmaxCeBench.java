@@ -30,7 +30,7 @@ import org.softmax4j.Kernels;
  * <ul>
  *   <li>{@code fused_ffm}, {@code fused_jni}: softmax4j through each binding;
  *   <li>{@code naive}: the three-pass C version (softmax, log, gather, then the gradient);
- *   <li>{@code copy}: a memcpy of the logits into the gradient buffer, the ceiling.
+ *   <li>{@code copy}: a streaming copy of the logits into the gradient buffer, the ceiling.
  * </ul>
  * Bytes moved are counted as 8 N C for every variant (read the logits once,
  * write the gradient once), so GB/s of {@code copy} is the memory-copy
@@ -45,8 +45,8 @@ import org.softmax4j.Kernels;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Warmup(iterations = 3, time = 300, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 5, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 @Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class SoftmaxCeBench {
     /** N x C. */

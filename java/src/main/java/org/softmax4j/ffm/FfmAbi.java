@@ -25,7 +25,7 @@ import org.softmax4j.NativeAbi;
  */
 public final class FfmAbi implements NativeAbi {
     private final MethodHandle version, isa, isaSupported, setIsa, numThreads, setNumThreads;
-    private final MethodHandle softmax, softmaxCe, sgemm, sgemmWorkspaceSize, addBias;
+    private final MethodHandle softmax, softmaxCe, softmaxCeWorkspaceSize, sgemm, sgemmWorkspaceSize, addBias;
     private final MethodHandle columnSums, gatherScaledU8, sgdStep, cblasSgemm;
 
     private FfmAbi(SymbolLookup lib) {
@@ -49,7 +49,9 @@ public final class FfmAbi implements NativeAbi {
         softmaxCe = h.of("s4j_softmax_ce", FunctionDescriptor.of(JAVA_INT,
                 JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT,
                 JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                ADDRESS), critical);
+                ADDRESS, ADDRESS, JAVA_LONG), critical);
+        softmaxCeWorkspaceSize = h.of("s4j_softmax_ce_workspace_size",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
         sgemm = h.of("s4j_sgemm", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG,
                 JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG,
                 JAVA_FLOAT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), critical);
@@ -168,12 +170,22 @@ public final class FfmAbi implements NativeAbi {
                          MemorySegment classWeight, int ignoreIndex, int reduction,
                          float labelSmoothing, float zLoss, float gradScale, MemorySegment loss,
                          MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
-                         MemorySegment dlogits, MemorySegment errRow) {
+                         MemorySegment dlogits, MemorySegment errRow, MemorySegment work,
+                         long workBytes) {
         try {
             return (int) softmaxCe.invokeExact(n, c, dtype, ptr(logits), ptr(targets),
                     ptr(classWeight), ignoreIndex, reduction, labelSmoothing, zLoss, gradScale,
                     ptr(loss), ptr(rowLoss), ptr(rowLse), ptr(rowArgmax), ptr(dlogits),
-                    ptr(errRow));
+                    ptr(errRow), ptr(work), workBytes);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long softmaxCeWorkspaceSize(long c) {
+        try {
+            return (long) softmaxCeWorkspaceSize.invokeExact(c);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -50,6 +50,11 @@ public final class JniAbi implements NativeAbi {
     }
 
     @Override
+    public long softmaxCeWorkspaceSize(long c) {
+        return JniNatives.s4j_softmax_ce_workspace_size(c);
+    }
+
+    @Override
     public int isa() {
         return JniNatives.s4j_isa();
     }
@@ -85,7 +90,8 @@ public final class JniAbi implements NativeAbi {
                          MemorySegment classWeight, int ignoreIndex, int reduction,
                          float labelSmoothing, float zLoss, float gradScale, MemorySegment loss,
                          MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
-                         MemorySegment dlogits, MemorySegment errRow) {
+                         MemorySegment dlogits, MemorySegment errRow, MemorySegment work,
+                         long workBytes) {
         int[] t = array(targets, int[].class, "targets");
         float[] w = array(classWeight, float[].class, "class weights");
         float[] l = array(loss, float[].class, "loss");
@@ -98,13 +104,15 @@ public final class JniAbi implements NativeAbi {
                     offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
                     reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
                     offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
-                    array(dlogits, float[].class, "dlogits"), offset(dlogits), er, offset(errRow));
+                    array(dlogits, float[].class, "dlogits"), offset(dlogits), er, offset(errRow),
+                    array(work, byte[].class, "work"), offset(work), workBytes);
         }
         return JniNatives.softmaxCe(n, c, dtype, array(logits, short[].class, "logits"),
                 offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
                 reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
                 offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
-                array(dlogits, short[].class, "dlogits"), offset(dlogits), er, offset(errRow));
+                array(dlogits, short[].class, "dlogits"), offset(dlogits), er, offset(errRow),
+                array(work, byte[].class, "work"), offset(work), workBytes);
     }
 
     @Override

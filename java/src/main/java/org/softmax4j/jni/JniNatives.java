@@ -32,6 +32,8 @@ public final class JniNatives {
 
     public static native int s4j_num_threads();
 
+    public static native long s4j_softmax_ce_workspace_size(long c);
+
     public static native int s4j_set_num_threads(int n);
 
     @CriticalRegion
@@ -48,7 +50,8 @@ public final class JniNatives {
                                        float[] loss, long lossOff, float[] rowLoss,
                                        long rowLossOff, float[] rowLse, long rowLseOff,
                                        int[] rowArgmax, long rowArgmaxOff, float[] dlogits,
-                                       long dlogitsOff, long[] errRow, long errRowOff);
+                                       long dlogitsOff, long[] errRow, long errRowOff,
+                                       byte[] work, long workOff, long workBytes);
 
     /** The same for 16-bit logits (bf16, f16) held in {@code short[]}. */
     @CriticalRegion
@@ -60,7 +63,8 @@ public final class JniNatives {
                                        float[] loss, long lossOff, float[] rowLoss,
                                        long rowLossOff, float[] rowLse, long rowLseOff,
                                        int[] rowArgmax, long rowArgmaxOff, short[] dlogits,
-                                       long dlogitsOff, long[] errRow, long errRowOff);
+                                       long dlogitsOff, long[] errRow, long errRowOff,
+                                       byte[] work, long workOff, long workBytes);
 
     @CriticalRegion
     @Name("s4j_jni_sgemm")
