@@ -109,8 +109,10 @@ typedef struct {
     float (*row_max_f32)(const float *x, int64_t c);
     // out = exp(x - max); returns the sum (double accumulated) and, when
     // smooth != NULL, stores sum_k w[k] (max - x[k]) there. out may be x.
+    // next: the following row (or NULL), prefetched into L2 meanwhile, so
+    // that its max pass does not wait for memory while this pass computes.
     double (*row_exp_f32)(const float *x, int64_t c, float max, float *out, const float *w,
-                          double *smooth);
+                          double *smooth, const float *next);
     // out = a * e - b * (w ? w[k] : 1); e may be out. stream: write with
     // non-temporal stores (then fenced).
     void (*row_scale_f32)(const float *e, float *out, int64_t c, float a, float b,
@@ -186,12 +188,12 @@ void s4j_row_small_avx2(const void *x, int32_t dtype, int64_t c, const s4j_small
                         void *out, int want_smooth, s4j_small_row_result *res);
 float s4j_row_max_f32_avx2(const float *x, int64_t c);
 double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, const float *w,
-                            double *smooth);
+                            double *smooth, const float *next);
 void s4j_row_scale_f32_avx2(const float *e, float *out, int64_t c, float a, float b,
                             const float *w, int stream);
 float s4j_row_max_f32_avx512(const float *x, int64_t c);
 double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, const float *w,
-                              double *smooth);
+                              double *smooth, const float *next);
 void s4j_row_scale_f32_avx512(const float *e, float *out, int64_t c, float a, float b,
                               const float *w, int stream);
 void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *c,

@@ -161,7 +161,8 @@ static void ce_chunk(void *arg, int64_t chunk, int slot) {
             // without scratch, the logits would be gone before an argmax search.)
             float *e = j->scratch ? j->scratch + slot * j->scratch_stride : grad;
             max = j->k->row_max_f32(x, c);
-            double sum = j->k->row_exp_f32(x, c, max, e, j->w, want_smooth ? &smooth : NULL);
+            const float *next = r + 1 < r1 ? (const float *)(j->logits + (r + 1) * bytes) : NULL;
+            double sum = j->k->row_exp_f32(x, c, max, e, j->w, want_smooth ? &smooth : NULL, next);
             log_sum = logf((float)sum);
             if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, S4J_F32, c, max, (float)sum);
             float a = j->scale * (a0 + a1 * (max + log_sum)) / (float)sum, e_y = e[y];

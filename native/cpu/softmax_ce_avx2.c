@@ -403,7 +403,7 @@ float s4j_row_max_f32_avx2(const float *x, int64_t c) {
 }
 
 double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, const float *w,
-                            double *smooth) {
+                            double *smooth, const float *next) {
     const __m256 m = _mm256_set1_ps(max);
     double sum = 0.0, sm = 0.0;
     int64_t i = 0;
@@ -412,6 +412,7 @@ double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, co
         int64_t end = i + 4096 < c ? i + 4096 : c;
         __m256 s0 = _mm256_setzero_ps(), s1 = s0, t0 = s0;
         for (; i + 16 <= end; i += 16) {
+            if (next) _mm_prefetch((const char *)(next + i), _MM_HINT_T1); // one line per step
             __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
             if (smooth) {
                 __m256 w0 = w ? _mm256_loadu_ps(w + i) : _mm256_set1_ps(1.0f);

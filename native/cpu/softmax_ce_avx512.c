@@ -53,7 +53,7 @@ float s4j_row_max_f32_avx512(const float *x, int64_t c) {
 }
 
 double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, const float *w,
-                              double *smooth) {
+                              double *smooth, const float *next) {
     const __m512 m = _mm512_set1_ps(max);
     double sum = 0.0, sm = 0.0;
     int64_t i = 0;
@@ -61,6 +61,10 @@ double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, 
         int64_t end = i + 4096 < c ? i + 4096 : c;
         __m512 s0 = _mm512_setzero_ps(), s1 = s0, t0 = s0;
         for (; i + 32 <= end; i += 32) {
+            if (next) { // the two lines of the next row at the same offset
+                _mm_prefetch((const char *)(next + i), _MM_HINT_T1);
+                _mm_prefetch((const char *)(next + i + 16), _MM_HINT_T1);
+            }
             __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
             if (smooth) {
                 __m512 w0 = w ? _mm512_loadu_ps(w + i) : _mm512_set1_ps(1.0f);
