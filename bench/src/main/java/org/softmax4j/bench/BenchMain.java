@@ -55,7 +55,7 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         boolean quick = false;
         String only = ".*";
-        Path out = Path.of("bench/results/" + LocalDate.now());
+        Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -65,7 +65,8 @@ public final class BenchMain {
                     System.out.println("usage: bench/run.sh [--quick] [--only REGEX] [--out DIR]\n"
                             + "  --quick   1 fork, short iterations (a smoke run, not for quoting)\n"
                             + "  --only    run only benchmark classes matching REGEX, e.g. Gemm\n"
-                            + "  --out     report folder (default bench/results/<date>)");
+                            + "  --out     report folder (default bench/results/<date>, or\n"
+                            + "            bench/results/raw/<date>-partial for --quick/--only runs)");
                     return;
                 }
                 default -> {
@@ -73,6 +74,10 @@ public final class BenchMain {
                     System.exit(2);
                 }
             }
+        }
+        if (out == null) { // partial or quick runs never replace the dated full report
+            boolean full = !quick && only.equals(".*");
+            out = Path.of(full ? "bench/results/" + LocalDate.now() : "bench/results/raw/" + LocalDate.now() + "-partial");
         }
         Files.createDirectories(out);
         new BenchMain(quick, out, "bench/run.sh " + String.join(" ", args)).run(Pattern.compile(only));
@@ -219,6 +224,10 @@ public final class BenchMain {
                 double g1 = gflops(shape, gemm.get(shape + "/ours_ffm").median());
                 double g2 = gflops(shape, gemm.get(shape + "/openblas").median());
                 summary.row("SGEMM " + shape, fmt(g1) + " GFLOP/s", "OpenBLAS " + fmt(g2) + " GFLOP/s", g1 / g2);
+                if (gemm.containsKey(shape + "/ours_avx2")) {
+                    double g3 = gflops(shape, gemm.get(shape + "/ours_avx2").median());
+                    summary.row("  same, softmax4j forced to AVX2", fmt(g3) + " GFLOP/s", "OpenBLAS " + fmt(g2) + " GFLOP/s", g3 / g2);
+                }
             }
         }
         if (!epoch.isEmpty()) {
@@ -365,7 +374,7 @@ public final class BenchMain {
     private void gemmFigure(Map<String, Double> gf) throws IOException {
         String[] squares = {"512x512x512", "1024x1024x1024", "2048x2048x2048"};
         List<SvgPlot.Series> series = new ArrayList<>();
-        String[] impls = {"ours_ffm", "ours_jni", "openblas"};
+        String[] impls = {"ours_ffm", "ours_jni", "ours_avx2", "openblas"};
         for (int i = 0; i < impls.length; i++) {
             double[] x = new double[squares.length], y = new double[squares.length];
             for (int s = 0; s < squares.length; s++) {

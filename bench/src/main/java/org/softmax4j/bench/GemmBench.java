@@ -20,7 +20,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.softmax4j.Binding;
 import org.softmax4j.Gemm;
+import org.softmax4j.Isa;
 import org.softmax4j.Kernels;
+import org.softmax4j.Softmax4j;
 
 /**
  * SGEMM C = A B (float32, row-major, beta 0) of softmax4j through each
@@ -45,7 +47,8 @@ public class GemmBench {
     @Param({"512x512x512", "1024x1024x1024", "2048x2048x2048", "256x10x784", "784x10x256t"})
     public String shape;
 
-    @Param({"ours_ffm", "ours_jni", "openblas"})
+    /** ours_avx2: softmax4j forced to its AVX2 kernels (for CPUs without AVX-512). */
+    @Param({"ours_ffm", "ours_jni", "ours_avx2", "openblas"})
     public String impl;
 
     private Arena arena;
@@ -68,6 +71,10 @@ public class GemmBench {
         kernels = switch (impl) {
             case "ours_ffm" -> Kernels.cpu(Binding.FFM);
             case "ours_jni" -> Kernels.cpu(Binding.JNI);
+            case "ours_avx2" -> {
+                Softmax4j.setIsa(Isa.AVX2); // this fork only
+                yield Kernels.cpu(Binding.FFM);
+            }
             case "openblas" -> Kernels.cpu(Binding.FFM, Gemm.OPENBLAS);
             default -> throw new IllegalArgumentException(impl);
         };
