@@ -39,7 +39,7 @@ import org.softmax4j.cli.SvgPlot;
  * </pre>
  */
 public final class BenchMain {
-    private static final String[] CE_SHAPES = {"8192x10", "8192x1000", "4096x8192", "4096x32768", "256x131072"};
+    private static final String[] CE_SHAPES = {"8192x10", "8192x1000", "4096x8192", "4096x32768", "256x131072", "1x131072"};
 
     private final boolean quick;
     private final Path out;

@@ -50,7 +50,7 @@ import org.softmax4j.Kernels;
 @Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class SoftmaxCeBench {
     /** N x C. */
-    @Param({"8192x10", "8192x1000", "4096x8192", "4096x32768", "256x131072"})
+    @Param({"8192x10", "8192x1000", "4096x8192", "4096x32768", "256x131072", "1x131072"})
     public String shape;
 
     @Param({"fused_ffm", "fused_jni", "naive", "copy"})
