@@ -42,8 +42,25 @@ static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; 
 static const int64_t B_BYTES = (int64_t)KC * NC * 4;
 static const int64_t A_BYTES = (int64_t)MC * KC * 4;
 
+// Skinny products pack op(B) (n <= 16 columns) in k slices of this length.
+#define KSLICE (B_BYTES / 4 / S4J_SKINNY_N)
+
+static int is_skinny(int64_t m, int64_t n) { return n <= S4J_SKINNY_N || m <= S4J_SKINNY_N; }
+
+// Bytes of the B area one problem needs (the packed KC x NC block, smaller
+// when k or n is); A areas (A_BYTES per thread) follow it.
+static int64_t b_area(int64_t m, int64_t n, int64_t k) {
+    if (is_skinny(m, n)) return round_up((k < KSLICE ? k : KSLICE) * S4J_SKINNY_N * 4, ALIGN);
+    int64_t kc = k < KC ? k : KC, nc = n < NC ? n : NC;
+    return round_up(kc * round_up(nc, MAX_NR) * 4, ALIGN);
+}
+
 int64_t s4j_sgemm_workspace_size(void) {
     return B_BYTES + (int64_t)s4j_num_threads() * A_BYTES;
+}
+
+int64_t s4j_sgemm_work_bytes(int64_t m, int64_t n, int64_t k, int threads) {
+    return b_area(m, n, k) + (is_skinny(m, n) ? 0 : (int64_t)threads * A_BYTES);
 }
 
 // Work below this many multiply-adds runs on one thread: waking a second
@@ -91,7 +108,7 @@ static void skinny(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64_
                    int64_t ldb, float beta, float *c, int64_t rsc, int64_t csc, float *work,
                    int threads) {
     // k in slices that fit the workspace's B area (n x kslice floats)
-    const int64_t kslice = B_BYTES / 4 / S4J_SKINNY_N;
+    const int64_t kslice = KSLICE;
     for (int64_t p0 = 0; p0 < k; p0 += kslice) {
         int64_t kk = k - p0 < kslice ? k - p0 : kslice;
         // nt wants op(B)^T as n x kk rows; tn wants op(B) as kk x n rows.
@@ -124,7 +141,7 @@ typedef struct {
     int64_t ldb;
     float *c;
     int64_t ldc;
-    float *bpack; // KC x NC
+    float *bpack; // up to KC x NC
     char *apack;  // one MC x KC block per slot
     // the current (jc, pc) block
     int64_t jc, nc, pc, kc, mc, npanels_per_task, jgroups;
@@ -209,7 +226,7 @@ static void blocked(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64
                     int64_t ldb, float beta, float *c, int64_t ldc, char *work, int threads) {
     blocked_job j = {.kt = kt, .ta = ta, .tb = tb, .m = m, .n = n, .k = k, .alpha = alpha,
                      .beta = beta, .a = a, .lda = lda, .b = b, .ldb = ldb, .c = c, .ldc = ldc,
-                     .bpack = (float *)work, .apack = work + B_BYTES};
+                     .bpack = (float *)work, .apack = work + b_area(m, n, k)};
     const int64_t mr = kt->gemm_mr, nr = kt->gemm_nr;
     if (m * n * k < MIN_PARALLEL_FMAS) threads = 1;
     // Row blocks: as many as needed for MC, rounded up to a multiple of the
@@ -257,9 +274,13 @@ int s4j_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k,
         scale_c(m, n, beta, c, ldc);
         return S4J_OK;
     }
-    int64_t slots = work_bytes < B_BYTES ? 0 : (work_bytes - B_BYTES) / A_BYTES;
-    if (!work || (uintptr_t)work % ALIGN != 0 || slots < 1) return S4J_ERR_ARGUMENT;
+    // Threads: as many as the workspace has A areas for (skinny: no A areas).
     int threads = s4j_num_threads();
+    int64_t b_need = b_area(m, n, k);
+    int64_t slots = work_bytes < b_need ? 0
+                    : is_skinny(m, n)   ? threads
+                                        : (work_bytes - b_need) / A_BYTES;
+    if (!work || (uintptr_t)work % ALIGN != 0 || slots < 1) return S4J_ERR_ARGUMENT;
     if (threads > slots) threads = (int)slots;
 
     const s4j_kernel_table *kt = s4j_active_kernels();

@@ -126,6 +126,8 @@ typedef struct {
     // out may equal x.
     double (*row_finish)(const void *x, int32_t dtype, int64_t c,
                          const s4j_row_grad *g, void *out, int want_smooth);
+    // Soft-capping in place: x = cap tanh(x / cap), cap > 0.
+    void (*row_softcap_f32)(float *x, int64_t c, float cap);
     // Log-softmax: y = (x - max) - log_sum, float32; y may equal x.
     void (*row_log_softmax)(const float *x, int64_t c, float max, float log_sum,
                             float *y);
@@ -154,6 +156,10 @@ typedef struct {
 
 #define S4J_SKINNY_N 16
 
+// Workspace s4j_sgemm needs for one m x n x k problem on `threads` threads
+// (s4j_sgemm_workspace_size() covers every problem).
+int64_t s4j_sgemm_work_bytes(int64_t m, int64_t n, int64_t k, int threads);
+
 // C[i*rsc + j*csc] = alpha * t[i*nr + j] + beta * C (beta == 0: not read):
 // how every partial tile reaches C.
 static inline void s4j_tile_update(int64_t mr, int64_t nr, const float *t, int64_t ldt,
@@ -176,6 +182,7 @@ static inline void s4j_tile_update(int64_t mr, int64_t nr, const float *t, int64
     void s4j_row_log_softmax_##isa(const float *x, int64_t c, float max,               \
                                    float log_sum, float *y);                           \
     int64_t s4j_row_find_##isa(const void *x, int32_t dtype, int64_t c, float value);  \
+    void s4j_row_softcap_f32_##isa(float *x, int64_t c, float cap);                    \
     void s4j_sgemm_skinny_nt_##isa(int64_t m, int64_t n, int64_t k, float alpha,       \
                                    const float *a, int64_t lda, const float *bt,       \
                                    float beta, float *c, int64_t rsc, int64_t csc);    \

@@ -467,6 +467,26 @@ void s4j_row_scale_f32_avx2(const float *e, float *out, int64_t c, float a, floa
 }
 
 // ---------------------------------------------------------------------------
+// soft-capping: x = cap tanh(x / cap)
+
+// tanh(u) = sign(u) (1 - 2 / (exp(2|u|) + 1)): exp's clamp makes it 1 for
+// large |u|; the absolute error (~1e-7) is what matters for logits.
+void s4j_row_softcap_f32_avx2(float *x, int64_t c, float cap) {
+    const __m256 inv2 = _mm256_set1_ps(2.0f / cap), vc = _mm256_set1_ps(cap);
+    const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int64_t i = 0; i < c; i += 8) {
+        int64_t rem = c - i < 8 ? c - i : 8;
+        __m256 v = rem == 8 ? _mm256_loadu_ps(x + i) : load_tail(x, S4J_F32, i, rem, 0.0f);
+        __m256 e = exp256(_mm256_mul_ps(_mm256_andnot_ps(sign, v), inv2)); // exp(2|u|)
+        __m256 t = _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(e, one)));
+        __m256 r = _mm256_mul_ps(vc, _mm256_or_ps(t, _mm256_and_ps(sign, v)));
+        if (rem == 8) _mm256_storeu_ps(x + i, r);
+        else store_tail(x, S4J_F32, i, rem, r);
+    }
+}
+
+// ---------------------------------------------------------------------------
 // log-softmax and search
 
 void s4j_row_log_softmax_avx2(const float *x, int64_t c, float max,

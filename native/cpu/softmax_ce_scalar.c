@@ -61,3 +61,7 @@ int64_t s4j_row_find_scalar(const void *x, int32_t dtype, int64_t c,
     }
     return -1;
 }
+
+void s4j_row_softcap_f32_scalar(float *x, int64_t c, float cap) {
+    for (int64_t k = 0; k < c; k++) x[k] = cap * tanhf(x[k] / cap);
+}

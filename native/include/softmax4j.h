@@ -134,6 +134,10 @@ S4J_API int s4j_softmax(int64_t n, int64_t c, const float *x, float *y,
  *             the gradient is streamed to memory without being read first
  *             (~1/3 less memory traffic); results are the same either way
  *
+ * Determinism: the loss is bit-identical for any thread count; computed
+ * with and without dlogits it may differ in the last bit (float32 rows up
+ * to 65536 classes then sum in another order).
+ *
  * Numerics: max-subtracted log-sum-exp, so any finite logits (1e30, -1e30,
  * all below -200, ...) give the right loss and gradient; -inf entries act
  * as masks (probability 0); NaN in a row makes that row's loss, lse and
@@ -155,6 +159,38 @@ S4J_API int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype,
  * the current thread count (0 when c gains nothing from it). */
 S4J_API int64_t s4j_softmax_ce_workspace_size(int64_t c);
 
+/* ---- fused linear + softmax cross-entropy (large vocabularies) ----------- */
+
+/* loss of softmax(z) against targets with z = cap(X W^T + b), and the
+ * gradients dX, dW, db, without ever holding the n x v logits: they are
+ * computed tile by tile (row block x class block), reduced with a running
+ * max and sum, and recomputed for the gradient. Same loss, reductions,
+ * ignore_index, class weights, label smoothing, z-loss and gradient scale as
+ * s4j_softmax_ce; cap(u) = softcap tanh(u / softcap) when softcap > 0
+ * (logit soft-capping), the identity when 0.
+ *
+ * x  n x d, w  v x d (the classifier, one row per class), bias  NULL or v,
+ * all float32 row-major; targets n int32.
+ * block_v     classes per tile, 0 for the default (1024)
+ * loss        out, required; row_loss (required for NONE), row_lse: NULL or n
+ * dx, dw, db  out, NULL or n x d, v x d, v; each written in full when given
+ *             (accumulated in float32 over tiles). None given: forward only.
+ * work        s4j_linear_ce_workspace_size(n, d, v, block_v, softcap) bytes,
+ *             64-byte aligned: two tiles, per-row statistics and the GEMMs'
+ *             packing area; independent of n x v.
+ * Errors: as s4j_softmax_ce, plus S4J_ERR_ARGUMENT for a missing or small
+ * workspace, softcap < 0 or block_v < 0. */
+S4J_API int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *w,
+                          const float *bias, const int32_t *targets, const float *class_weight,
+                          int32_t ignore_index, int32_t reduction, float label_smoothing,
+                          float z_loss, float softcap, float grad_scale, int64_t block_v,
+                          float *loss, float *row_loss, float *row_lse, float *dx, float *dw,
+                          float *db, void *work, int64_t work_bytes, int64_t *err_row);
+
+/* Bytes of workspace s4j_linear_ce needs at the current thread count. */
+S4J_API int64_t s4j_linear_ce_workspace_size(int64_t n, int64_t d, int64_t v, int64_t block_v,
+                                             float softcap);
+
 /* ---- GEMM ---------------------------------------------------------------- */
 
 /* C = alpha op(A) op(B) + beta C in float32, all matrices row-major.
@@ -166,9 +202,10 @@ S4J_API int64_t s4j_softmax_ce_workspace_size(int64_t c);
  * Packed, cache-blocked (BLIS loop structure) with an AVX2/FMA or scalar
  * micro-kernel, a dedicated path for n <= 16 (the skinny shapes of softmax
  * regression), multi-threaded over blocks of C.
- * work, work_bytes: packing workspace, 64-byte aligned, at least
- * s4j_sgemm_workspace_size() bytes for full speed; with less, fewer threads
- * are used (a single thread needs s4j_sgemm_workspace_size() / threads).
+ * work, work_bytes: packing workspace, 64-byte aligned;
+ * s4j_sgemm_workspace_size() bytes suffice for any problem at full speed.
+ * Smaller problems need less (the packed block shrinks with k and n), and
+ * with less than a problem's full need fewer threads are used.
  * Errors: S4J_ERR_ARGUMENT for negative sizes, too-small leading
  * dimensions, NULL pointers (when m, n > 0) or a workspace too small or
  * misaligned even for one thread. */

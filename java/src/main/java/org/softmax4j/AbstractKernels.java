@@ -20,6 +20,11 @@ public abstract class AbstractKernels implements Kernels {
                                               MemorySegment logits, MemorySegment targets,
                                               CeOutputs out);
 
+    protected abstract float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d,
+                                                    int v, MemorySegment x, MemorySegment w,
+                                                    MemorySegment bias, MemorySegment targets,
+                                                    LinearCeOutputs out);
+
     protected abstract void sgemmImpl(boolean transA, boolean transB, int m, int n, int k,
                                       float alpha, MemorySegment a, int lda, MemorySegment b,
                                       int ldb, float beta, MemorySegment c, int ldc);
@@ -149,6 +154,40 @@ public abstract class AbstractKernels implements Kernels {
         disjoint(w, v);
         disjoint(g, v);
         if (count > 0) sgdStepImpl(count, lr, momentum, weightDecay, w, g, momentum != 0 ? v : null);
+    }
+
+    @Override
+    public final float linearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v,
+                                          MemorySegment x, MemorySegment w, MemorySegment bias,
+                                          MemorySegment targets, LinearCeOutputs out) {
+        if (ce == null) throw new IllegalArgumentException("cross-entropy options are null");
+        if (lin == null) throw new IllegalArgumentException("linear options are null (use LinearCe.defaults())");
+        if (out == null) throw new IllegalArgumentException("outputs are null (use LinearCeOutputs.none())");
+        if (n < 0) throw new IllegalArgumentException("rows n = " + n + " is negative");
+        if (d < 1) throw new IllegalArgumentException("hidden size d = " + d + " must be >= 1");
+        if (v < 1) throw new IllegalArgumentException("classes v = " + v + " must be >= 1");
+        input("x", x, (long) n * d, 4);
+        input("w", w, (long) v * d, 4);
+        if (bias != null) input("bias", bias, v, 4);
+        input("targets", targets, n, 4);
+        if (ce.classWeight() != null && ce.classWeight().length != v) {
+            throw new IllegalArgumentException("classWeight has " + ce.classWeight().length
+                    + " entries for " + v + " classes");
+        }
+        output("dx", out.dx(), (long) n * d, 4, false);
+        output("dw", out.dw(), (long) v * d, 4, false);
+        output("db", out.db(), v, 4, false);
+        output("rowLoss", out.rowLoss(), n, 4, ce.reduction() == Reduction.NONE);
+        output("rowLse", out.rowLse(), n, 4, false);
+        MemorySegment[] outs = {out.dx(), out.dw(), out.db(), out.rowLoss(), out.rowLse()};
+        MemorySegment[] ins = {x, w, bias, targets};
+        for (int i = 0; i < outs.length; i++) {
+            for (MemorySegment in : ins) disjoint(outs[i], in);
+            for (int k = i + 1; k < outs.length; k++) disjoint(outs[i], outs[k]);
+        }
+        checkTargets(targets, n, v, ce.ignoreIndex());
+        if (n == 0) return ce.reduction() == Reduction.MEAN ? Float.NaN : 0f;
+        return linearCrossEntropyImpl(ce, lin, n, d, v, x, w, bias, targets, out);
     }
 
     // ---- checks -----------------------------------------------------------

@@ -60,6 +60,27 @@ final class CpuKernels extends AbstractKernels {
     }
 
     @Override
+    public long linearCrossEntropyWorkspaceBytes(int n, int d, int v, LinearCe lin) {
+        return abi.linearCeWorkspaceSize(n, d, v, lin.blockClasses(), lin.softcap());
+    }
+
+    @Override
+    protected float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d, int v,
+                                           MemorySegment x, MemorySegment w, MemorySegment bias,
+                                           MemorySegment targets, LinearCeOutputs out) {
+        float[] loss = new float[1];
+        long[] errRow = {-1};
+        MemorySegment work = workspace(linearCrossEntropyWorkspaceBytes(n, d, v, lin));
+        int status = abi.linearCe(n, d, v, x, w, bias, targets, Segments.of(ce.classWeight()),
+                ce.ignoreIndex(), ce.reduction().code, ce.labelSmoothing(), ce.zLoss(),
+                lin.softcap(), ce.gradScale(), lin.blockClasses(), MemorySegment.ofArray(loss),
+                out.rowLoss(), out.rowLse(), out.dx(), out.dw(), out.db(), work, work.byteSize(),
+                MemorySegment.ofArray(errRow));
+        check(status, targets, errRow);
+        return loss[0];
+    }
+
+    @Override
     protected void sgemmImpl(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
                              MemorySegment c, int ldc) {

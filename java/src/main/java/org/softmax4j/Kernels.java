@@ -106,6 +106,34 @@ public interface Kernels {
         return crossEntropy(ce, n, c, dtype, Segments.of(logits), Segments.of(targets), out);
     }
 
+    // ---- fused linear + cross-entropy (large vocabularies) ------------------
+
+    /**
+     * Softmax cross-entropy of the logits {@code z = cap(X W^T + b)} and the
+     * gradients dX, dW, db, without ever holding the N x V logits: they are
+     * computed in tiles, reduced with a running max and sum, and recomputed
+     * for the gradient. Extra memory is {@link #linearCrossEntropyWorkspaceBytes},
+     * independent of N x V. Cross-entropy semantics as {@link #crossEntropy}.
+     *
+     * @param x       N x D hidden states, float32
+     * @param w       V x D classifier (one row per class), float32
+     * @param bias    V floats, or null
+     * @param targets N int32 labels in [0, V), or {@code ce.ignoreIndex()}
+     * @return the reduced loss
+     */
+    float linearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v, MemorySegment x,
+                             MemorySegment w, MemorySegment bias, MemorySegment targets,
+                             LinearCeOutputs out);
+
+    default float linearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v, float[] x,
+                                     float[] w, float[] bias, int[] targets, LinearCeOutputs out) {
+        return linearCrossEntropy(ce, lin, n, d, v, Segments.of(x), Segments.of(w), Segments.of(bias),
+                Segments.of(targets), out);
+    }
+
+    /** Bytes of scratch {@link #linearCrossEntropy} uses for this problem (0 for the reference). */
+    long linearCrossEntropyWorkspaceBytes(int n, int d, int v, LinearCe lin);
+
     // ---- GEMM -------------------------------------------------------------
 
     /**

@@ -66,4 +66,13 @@ public interface NativeAbi {
     void cblasSgemm(MemorySegment fn, boolean transA, boolean transB, int m, int n, int k,
                     float alpha, MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
                     MemorySegment c, int ldc);
+
+    int linearCe(long n, long d, long v, MemorySegment x, MemorySegment w, MemorySegment bias,
+                 MemorySegment targets, MemorySegment classWeight, int ignoreIndex,
+                 int reduction, float labelSmoothing, float zLoss, float softcap,
+                 float gradScale, long blockV, MemorySegment loss, MemorySegment rowLoss,
+                 MemorySegment rowLse, MemorySegment dx, MemorySegment dw, MemorySegment db,
+                 MemorySegment work, long workBytes, MemorySegment errRow);
+
+    long linearCeWorkspaceSize(long n, long d, long v, long blockV, float softcap);
 }

@@ -26,7 +26,8 @@ import org.softmax4j.NativeAbi;
 public final class FfmAbi implements NativeAbi {
     private final MethodHandle version, isa, isaSupported, setIsa, numThreads, setNumThreads;
     private final MethodHandle softmax, softmaxCe, softmaxCeWorkspaceSize, sgemm, sgemmWorkspaceSize, addBias;
-    private final MethodHandle columnSums, gatherScaledU8, sgdStep, cblasSgemm;
+    private final MethodHandle columnSums, gatherScaledU8, sgdStep, cblasSgemm, linearCe;
+    private final MethodHandle linearCeWorkspaceSize;
 
     private FfmAbi(SymbolLookup lib) {
         Linker linker = Linker.nativeLinker();
@@ -67,6 +68,12 @@ public final class FfmAbi implements NativeAbi {
         cblasSgemm = linker.downcallHandle(FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
                 JAVA_FLOAT, ADDRESS, JAVA_INT), critical);
+        linearCe = h.of("s4j_linear_ce", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
+                JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT,
+                JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), critical);
+        linearCeWorkspaceSize = h.of("s4j_linear_ce_workspace_size", FunctionDescriptor.of(JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT));
         sgdStep = h.of("s4j_sgd_step", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_FLOAT,
                 JAVA_FLOAT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS), critical);
     }
@@ -263,6 +270,33 @@ public final class FfmAbi implements NativeAbi {
             cblasSgemm.invokeExact(fn, rowMajor, transA ? trans : noTrans,
                     transB ? trans : noTrans, m, n, k, alpha, ptr(a), lda, ptr(b), ldb, beta,
                     ptr(c), ldc);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int linearCe(long n, long d, long v, MemorySegment x, MemorySegment w,
+                        MemorySegment bias, MemorySegment targets, MemorySegment classWeight,
+                        int ignoreIndex, int reduction, float labelSmoothing, float zLoss,
+                        float softcap, float gradScale, long blockV, MemorySegment loss,
+                        MemorySegment rowLoss, MemorySegment rowLse, MemorySegment dx,
+                        MemorySegment dw, MemorySegment db, MemorySegment work, long workBytes,
+                        MemorySegment errRow) {
+        try {
+            return (int) linearCe.invokeExact(n, d, v, ptr(x), ptr(w), ptr(bias), ptr(targets),
+                    ptr(classWeight), ignoreIndex, reduction, labelSmoothing, zLoss, softcap,
+                    gradScale, blockV, ptr(loss), ptr(rowLoss), ptr(rowLse), ptr(dx), ptr(dw),
+                    ptr(db), ptr(work), workBytes, ptr(errRow));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long linearCeWorkspaceSize(long n, long d, long v, long blockV, float softcap) {
+        try {
+            return (long) linearCeWorkspaceSize.invokeExact(n, d, v, blockV, softcap);
         } catch (Throwable t) {
             throw rethrow(t);
         }

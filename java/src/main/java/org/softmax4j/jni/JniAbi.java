@@ -169,4 +169,31 @@ public final class JniAbi implements NativeAbi {
                 array(a, float[].class, "A"), offset(a), lda, array(b, float[].class, "B"),
                 offset(b), ldb, beta, array(c, float[].class, "C"), offset(c), ldc);
     }
+
+    @Override
+    public int linearCe(long n, long d, long v, MemorySegment x, MemorySegment w,
+                        MemorySegment bias, MemorySegment targets, MemorySegment classWeight,
+                        int ignoreIndex, int reduction, float labelSmoothing, float zLoss,
+                        float softcap, float gradScale, long blockV, MemorySegment loss,
+                        MemorySegment rowLoss, MemorySegment rowLse, MemorySegment dx,
+                        MemorySegment dw, MemorySegment db, MemorySegment work, long workBytes,
+                        MemorySegment errRow) {
+        return JniNatives.linearCe(n, d, v, array(x, float[].class, "x"), offset(x),
+                array(w, float[].class, "w"), offset(w), array(bias, float[].class, "bias"),
+                offset(bias), array(targets, int[].class, "targets"), offset(targets),
+                array(classWeight, float[].class, "class weights"), offset(classWeight),
+                ignoreIndex, reduction, labelSmoothing, zLoss, softcap, gradScale, blockV,
+                array(loss, float[].class, "loss"), offset(loss),
+                array(rowLoss, float[].class, "row losses"), offset(rowLoss),
+                array(rowLse, float[].class, "row lse"), offset(rowLse),
+                array(dx, float[].class, "dx"), offset(dx), array(dw, float[].class, "dw"),
+                offset(dw), array(db, float[].class, "db"), offset(db),
+                array(work, byte[].class, "work"), offset(work), workBytes,
+                array(errRow, long[].class, "error row"), offset(errRow));
+    }
+
+    @Override
+    public long linearCeWorkspaceSize(long n, long d, long v, long blockV, float softcap) {
+        return JniNatives.s4j_linear_ce_workspace_size(n, d, v, blockV, softcap);
+    }
 }

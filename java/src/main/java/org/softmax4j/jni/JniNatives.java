@@ -104,4 +104,19 @@ public final class JniNatives {
                                         float alpha, float[] a, long aOff, int lda, float[] b,
                                         long bOff, int ldb, float beta, float[] c, long cOff,
                                         int ldc);
+
+    @CriticalRegion
+    @Name("s4j_jni_linear_ce")
+    public static native int linearCe(long n, long d, long v, float[] x, long xOff, float[] w,
+                                      long wOff, float[] bias, long biasOff, int[] targets,
+                                      long targetsOff, float[] classWeight, long classWeightOff,
+                                      int ignoreIndex, int reduction, float labelSmoothing,
+                                      float zLoss, float softcap, float gradScale, long blockV,
+                                      float[] loss, long lossOff, float[] rowLoss, long rowLossOff,
+                                      float[] rowLse, long rowLseOff, float[] dx, long dxOff,
+                                      float[] dw, long dwOff, float[] db, long dbOff, byte[] work,
+                                      long workOff, long workBytes, long[] errRow, long errRowOff);
+
+    public static native long s4j_linear_ce_workspace_size(long n, long d, long v, long blockV,
+                                                           float softcap);
 }

@@ -11,6 +11,8 @@ import org.softmax4j.CeOutputs;
 import org.softmax4j.CrossEntropy;
 import org.softmax4j.DType;
 import org.softmax4j.HalfFloats;
+import org.softmax4j.LinearCe;
+import org.softmax4j.LinearCeOutputs;
 import org.softmax4j.Reduction;
 
 /**
@@ -131,6 +133,76 @@ public final class ReferenceKernels extends AbstractKernels {
                 }
             }
         }
+        return (float) (ce.reduction() == Reduction.MEAN ? total / divisor : total);
+    }
+
+    // ---- fused linear + cross-entropy: materialised, one row at a time ------
+
+    @Override
+    public long linearCrossEntropyWorkspaceBytes(int n, int d, int v, LinearCe lin) {
+        return 0;
+    }
+
+    @Override
+    protected float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d, int v,
+                                           MemorySegment x, MemorySegment w, MemorySegment bias,
+                                           MemorySegment targets, LinearCeOutputs out) {
+        float[] cw = ce.classWeight();
+        double eps = ce.labelSmoothing(), zc = ce.zLoss(), cap = lin.softcap();
+        double wSum = 0, divisor = 0, total = 0;
+        for (int k = 0; k < v; k++) wSum += cw == null ? 1 : cw[k];
+        for (long r = 0; r < n; r++) {
+            int y = targets.getAtIndex(JAVA_INT_UNALIGNED, r);
+            if (y != ce.ignoreIndex()) divisor += cw == null ? 1 : cw[y];
+        }
+        double scale = ce.reduction() == Reduction.MEAN ? ce.gradScale() / divisor : ce.gradScale();
+        double[] dw = new double[Math.multiplyExact(v, d)], db = new double[v];
+        double[] z = new double[v], xr = new double[d];
+        for (long r = 0; r < n; r++) {
+            for (int p = 0; p < d; p++) xr[p] = get(x, r * d + p);
+            double m = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < v; k++) {
+                double u = bias == null ? 0 : get(bias, k);
+                for (int p = 0; p < d; p++) u += xr[p] * get(w, (long) k * d + p);
+                z[k] = cap > 0 ? cap * Math.tanh(u / cap) : u;
+                m = Math.max(m, z[k]);
+            }
+            double s = 0;
+            for (int k = 0; k < v; k++) s += Math.exp(z[k] - m);
+            double logSum = Math.log(s), lse = m + logSum;
+            if (out.rowLse() != null) set(out.rowLse(), r, (float) lse);
+            int y = targets.getAtIndex(JAVA_INT_UNALIGNED, r);
+            double[] dxr = new double[d];
+            if (y != ce.ignoreIndex()) {
+                double wy = cw == null ? 1 : cw[y];
+                double loss = (1 - eps) * wy * ((m - z[y]) + logSum);
+                if (eps != 0) {
+                    double smooth = 0;
+                    for (int k = 0; k < v; k++) smooth += (cw == null ? 1 : cw[k]) * ((m - z[k]) + logSum);
+                    loss += eps / v * smooth;
+                }
+                if (zc != 0) loss += zc * lse * lse;
+                total += loss;
+                if (out.rowLoss() != null) set(out.rowLoss(), r, (float) loss);
+                double a = (1 - eps) * wy + eps * wSum / v + 2 * zc * lse;
+                for (int k = 0; k < v; k++) {
+                    double g = Math.exp((z[k] - m) - logSum) * a - eps * (cw == null ? 1 : cw[k]) / v
+                            - (k == y ? (1 - eps) * wy : 0);
+                    g *= scale;
+                    if (cap > 0) g *= 1 - (z[k] / cap) * (z[k] / cap); // d cap tanh(u/cap) / du
+                    db[k] += g;
+                    for (int p = 0; p < d; p++) {
+                        dxr[p] += g * get(w, (long) k * d + p);
+                        dw[k * d + p] += g * xr[p];
+                    }
+                }
+            } else if (out.rowLoss() != null) {
+                set(out.rowLoss(), r, 0f);
+            }
+            if (out.dx() != null) for (int p = 0; p < d; p++) set(out.dx(), r * d + p, (float) dxr[p]);
+        }
+        if (out.dw() != null) for (int i = 0; i < dw.length; i++) set(out.dw(), i, (float) dw[i]);
+        if (out.db() != null) for (int k = 0; k < v; k++) set(out.db(), k, (float) db[k]);
         return (float) (ce.reduction() == Reduction.MEAN ? total / divisor : total);
     }
 

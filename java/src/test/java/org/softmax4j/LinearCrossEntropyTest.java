@@ -1,0 +1,178 @@
+package org.softmax4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The fused linear + cross-entropy of every native implementation against
+ * the reference (materialised logits, double), every option, vocabularies
+ * not a multiple of the class block, ignore-heavy batches and extreme values;
+ * the reference itself against finite differences; the memory goal.
+ */
+class LinearCrossEntropyTest {
+    private static final Kernels REF = Kernels.reference();
+
+    static List<Impl> impls() {
+        return Impl.all();
+    }
+
+    @AfterAll
+    static void restore() {
+        Impl.restoreBestIsa();
+    }
+
+    record Problem(int n, int d, int v, float[] x, float[] w, float[] bias, int[] y) {
+        static Problem random(SplittableRandom rnd, int n, int d, int v, boolean biased, int ignoreMode,
+                              int ignoreIndex, double spread) {
+            float[] x = new float[n * d], w = new float[v * d], b = biased ? new float[v] : null;
+            for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() - 0.5);
+            for (int i = 0; i < w.length; i++) w[i] = (float) (spread * (rnd.nextDouble() - 0.5));
+            if (b != null) for (int k = 0; k < v; k++) b[k] = (float) (rnd.nextDouble() - 0.5);
+            int[] y = new int[n];
+            for (int i = 0; i < n; i++) {
+                y[i] = rnd.nextInt(v);
+                if (ignoreMode == 2 || (ignoreMode == 1 && rnd.nextInt(3) == 0)) y[i] = ignoreIndex;
+            }
+            return new Problem(n, d, v, x, w, b, y);
+        }
+    }
+
+    /** Runs k and the reference on p and compares loss, row losses and all gradients. */
+    static void check(Kernels k, Problem p, CrossEntropy ce, LinearCe lin, String ctx) {
+        float[][] want = outputs(p), got = outputs(p);
+        float wl = REF.linearCrossEntropy(ce, lin, p.n, p.d, p.v, p.x, p.w, p.bias, p.y, view(want));
+        float gl = k.linearCrossEntropy(ce, lin, p.n, p.d, p.v, p.x, p.w, p.bias, p.y, view(got));
+        String c = ctx + " " + ce + " " + lin + " n=" + p.n + " d=" + p.d + " v=" + p.v + " [" + k.name() + "]";
+        TestData.assertLossClose(gl, wl, 2e-5, c);
+        TestData.assertEachClose("rowLoss", MemorySegment.ofArray(got[3]), MemorySegment.ofArray(want[3]), p.n, 2e-5, 2e-5, c);
+        String[] names = {"dx", "dw", "db"};
+        for (int i = 0; i < 3; i++) {
+            TestData.assertClose(names[i], MemorySegment.ofArray(got[i]), MemorySegment.ofArray(want[i]),
+                    DType.F32, got[i].length, 1e-4, 1e-7 * Math.abs(ce.gradScale()), c);
+        }
+    }
+
+    /** dx, dw, db, rowLoss, all NaN (poisoned). */
+    static float[][] outputs(Problem p) {
+        float[][] o = {new float[p.n * p.d], new float[p.v * p.d], new float[p.v], new float[p.n]};
+        for (float[] a : o) Arrays.fill(a, Float.NaN);
+        return o;
+    }
+
+    static LinearCeOutputs view(float[][] o) {
+        return LinearCeOutputs.gradients(o[0], o[1], o[2]).withRowLoss(o[3]);
+    }
+
+    /** Every option: reduction x smoothing x z-loss x weights x bias x soft-cap x ignored rows x block. */
+    @ParameterizedTest
+    @MethodSource("impls")
+    void everyOption(Impl impl) {
+        Kernels k = impl.activate();
+        long seed = TestData.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int i = 0;
+        for (Reduction red : Reduction.values())
+            for (float eps : new float[] {0f, 0.1f})
+                for (float z : new float[] {0f, 1e-3f})
+                    for (boolean weighted : new boolean[] {false, true})
+                        for (boolean biased : new boolean[] {false, true})
+                            for (float cap : new float[] {0f, 5f})
+                                for (int ignore = 0; ignore < 3; ignore++) {
+                                    if (red == Reduction.MEAN && ignore == 2) continue; // NaN either way
+                                    int n = 1 + rnd.nextInt(40), d = 1 + rnd.nextInt(24), v = 1 + rnd.nextInt(150);
+                                    float[] cw = null;
+                                    if (weighted) {
+                                        cw = new float[v];
+                                        for (int c = 0; c < v; c++) cw[c] = 0.25f + rnd.nextFloat();
+                                    }
+                                    CrossEntropy ce = CrossEntropy.defaults().withReduction(red).withLabelSmoothing(eps)
+                                            .withZLoss(z).withClassWeight(cw).withGradScale(i % 3 == 0 ? 0.5f : 1f);
+                                    LinearCe lin = new LinearCe(cap, i % 2 == 0 ? 0 : 37); // 37: v not a multiple
+                                    check(k, Problem.random(rnd, n, d, v, biased, ignore, -100, i % 5 == 0 ? 60 : 3),
+                                            ce, lin, "seed=" + seed);
+                                    i++;
+                                }
+    }
+
+    /** Many rows and classes: several row blocks (128) and class blocks (1024) per pass. */
+    @ParameterizedTest
+    @MethodSource("impls")
+    void severalTiles(Impl impl) {
+        Kernels k = impl.activate();
+        long seed = TestData.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        check(k, Problem.random(rnd, 300, 33, 2500, true, 1, -100, 4),
+                CrossEntropy.defaults().withLabelSmoothing(0.1f).withZLoss(1e-4f), LinearCe.defaults().withSoftcap(30f),
+                "seed=" + seed);
+    }
+
+    /** The reference's gradients against central differences of its loss, in float64 terms. */
+    @Test
+    void referenceGradientMatchesFiniteDifferences() {
+        SplittableRandom rnd = new SplittableRandom(TestData.seed());
+        Problem p = Problem.random(rnd, 3, 4, 5, true, 0, -100, 2);
+        CrossEntropy ce = CrossEntropy.defaults().withLabelSmoothing(0.2f).withZLoss(0.01f);
+        LinearCe lin = LinearCe.defaults().withSoftcap(2f);
+        float[][] g = outputs(p);
+        REF.linearCrossEntropy(ce, lin, p.n, p.d, p.v, p.x, p.w, p.bias, p.y, view(g));
+        float h = 1e-2f;
+        for (int which = 0; which < 3; which++) {
+            float[] param = which == 0 ? p.x : which == 1 ? p.w : p.bias;
+            for (int i = 0; i < param.length; i++) {
+                float keep = param[i];
+                param[i] = keep + h;
+                double up = REF.linearCrossEntropy(ce, lin, p.n, p.d, p.v, p.x, p.w, p.bias, p.y, LinearCeOutputs.none());
+                param[i] = keep - h;
+                double down = REF.linearCrossEntropy(ce, lin, p.n, p.d, p.v, p.x, p.w, p.bias, p.y, LinearCeOutputs.none());
+                param[i] = keep;
+                double fd = (up - down) / (2 * h);
+                assertEquals(fd, g[which][i], 2e-3, "d loss / d " + "xwb".charAt(which) + "[" + i + "]");
+            }
+        }
+    }
+
+    /** Extra memory at the benchmark shape (N=2048, D=1024, V=32768): at most 1% of the logits. */
+    @Test
+    void workspaceIsUnderOnePercentOfTheLogits() {
+        Impl.restoreBestIsa();
+        long logits = 2048L * 32768 * 4;
+        for (Binding b : Binding.values()) {
+            long ws = Kernels.cpu(b).linearCrossEntropyWorkspaceBytes(2048, 1024, 32768, LinearCe.defaults());
+            assertTrue(ws > 0 && ws <= logits / 100, "workspace " + ws + " of logits " + logits);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("impls")
+    void badInput(Impl impl) {
+        Kernels k = impl.activate();
+        float[] x = new float[6], w = new float[12];
+        CrossEntropy ce = CrossEntropy.defaults();
+        LinearCe lin = LinearCe.defaults();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> k.linearCrossEntropy(ce, lin, 2, 3, 4, x, w, null, new int[] {0, 4}, LinearCeOutputs.none()));
+        assertTrue(e.getMessage().contains("targets[1] = 4 is outside [0, 4)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> k.linearCrossEntropy(ce, lin, 2, 3, 5, x, w, null, new int[] {0, 1}, LinearCeOutputs.none()));
+        assertTrue(e.getMessage().contains("w holds 12 elements, needs 15"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> k.linearCrossEntropy(ce, lin, 2, 3, 4, x, w, new float[3], new int[] {0, 1}, LinearCeOutputs.none()));
+        assertTrue(e.getMessage().contains("bias holds 3 elements, needs 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> k.linearCrossEntropy(ce, lin, 2, 3, 4, x, w, null, new int[] {0, 1},
+                        LinearCeOutputs.gradients(new float[5], null, null)));
+        assertTrue(e.getMessage().contains("dx holds 5 elements, needs 6"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new LinearCe(-1f, 0));
+        assertTrue(e.getMessage().contains("softcap"), e.getMessage());
+    }
+}

@@ -1,0 +1,259 @@
+/*
+ * linear_ce.c — fused linear + softmax cross-entropy for large vocabularies:
+ * loss(softmax(cap(X W^T + b)), targets) and its gradients dX, dW, db,
+ * without the N x V logits. Memory beyond the inputs and outputs is a few
+ * tiles of rows x classes and per-row statistics, independent of N x V.
+ *
+ * Two passes over the vocabulary, tile by tile (row block x class block):
+ *  1. logits tile = X_r W_b^T + b_b (our SGEMM), soft-capped; each row's
+ *     running max and sum of exp (the online log-sum-exp), its target logit
+ *     and, for label smoothing, sum_k w_k z_k;
+ *  2. the same tile recomputed, turned into the gradient with the now known
+ *     log-sum-exp (the cross-entropy kernels' row pass), then
+ *     dX_r += G W_b, dW_b += G^T X_r, db_b += column sums of G.
+ * Class blocks are the outer loop of pass 2, so each dW block is finished
+ * (reduced over all rows) before the next one starts.
+ *
+ * Work: four GEMMs of N V D against three for the materialised path (the
+ * logits are computed twice); traffic: X and W are re-read per tile, the
+ * N x V logits never touch memory.
+ */
+#include <math.h>
+
+#include "internal.h"
+
+#define ROW_BLOCK 128
+#define AUTO_CLASS_BLOCK 1024
+#define ROWS_PER_TASK 8
+
+typedef struct {
+    int64_t nb, vb, v0; // tile rows and classes, first class of the tile
+    int64_t r0;         // first row of the tile
+    int64_t v;          // all classes
+} tile_t;
+
+static int64_t round_up64(int64_t x) { return (x + 63) / 64 * 64; }
+
+// The workspace: logits tile, gradient tile (soft-capping needs both), the
+// per-row statistics and the GEMMs' packing area, in that order.
+typedef struct {
+    int64_t nb, vb;
+    int64_t tile_bytes, tiles, rows_bytes, gemm_bytes;
+} lce_layout;
+
+static lce_layout layout(int64_t n, int64_t d, int64_t v, int64_t block_v, int capped, int threads) {
+    lce_layout l;
+    l.nb = n < ROW_BLOCK ? n : ROW_BLOCK;
+    l.vb = block_v > 0 ? block_v : AUTO_CLASS_BLOCK;
+    if (l.vb > v) l.vb = v;
+    l.tile_bytes = round_up64(l.nb * l.vb * 4);
+    l.tiles = capped ? 2 : 1;
+    l.rows_bytes = round_up64(n * (int64_t)(8 + 8 + 4 + 4 + 4)); // s, sum wz, m, z_y, lse
+    int64_t g1 = s4j_sgemm_work_bytes(l.nb, l.vb, d, threads);   // logits
+    int64_t g2 = s4j_sgemm_work_bytes(l.nb, d, l.vb, threads);   // dX += G W
+    int64_t g3 = s4j_sgemm_work_bytes(l.vb, d, l.nb, threads);   // dW += G^T X
+    l.gemm_bytes = g1 > g2 ? g1 : g2;
+    if (g3 > l.gemm_bytes) l.gemm_bytes = g3;
+    return l;
+}
+
+static int64_t total_bytes(const lce_layout *l) {
+    return l->tiles * l->tile_bytes + l->rows_bytes + l->gemm_bytes;
+}
+
+int64_t s4j_linear_ce_workspace_size(int64_t n, int64_t d, int64_t v, int64_t block_v,
+                                     float softcap) {
+    if (n < 1 || d < 1 || v < 1) return 0;
+    lce_layout l = layout(n, d, v, block_v, softcap > 0.0f, s4j_num_threads());
+    return total_bytes(&l);
+}
+
+// ---------------------------------------------------------------------------
+// per-row work on a tile, split over threads
+
+typedef struct {
+    const s4j_kernel_table *k;
+    tile_t t;
+    float *z, *g; // logits tile; gradient tile (== z without soft-capping)
+    const int32_t *targets;
+    const float *w;
+    int32_t ignore_index;
+    float eps, zc, scale, w_total, cap;
+    float *m, *zy, *lse; // per row
+    double *s, *wz;
+} lce_job;
+
+// Pass 1: cap the tile's rows and fold them into the running statistics.
+static void stats_task(void *arg, int64_t task, int slot) {
+    const lce_job *j = arg;
+    const tile_t *t = &j->t;
+    int64_t i1 = (task + 1) * ROWS_PER_TASK < t->nb ? (task + 1) * ROWS_PER_TASK : t->nb;
+    for (int64_t i = task * ROWS_PER_TASK; i < i1; i++) {
+        const int64_t r = t->r0 + i;
+        float *row = j->z + i * t->vb;
+        if (j->cap > 0.0f) j->k->row_softcap_f32(row, t->vb, j->cap);
+        float mb, sb;
+        j->k->row_stats(row, S4J_F32, t->vb, &mb, &sb);
+        // online log-sum-exp over class blocks (m starts at -FLT_MAX, s at 0)
+        float m = mb > j->m[r] ? mb : j->m[r];
+        j->s[r] = j->s[r] * expf(j->m[r] - m) + (double)sb * expf(mb - m);
+        j->m[r] = m;
+        int32_t y = j->targets[r];
+        if (y != j->ignore_index && y >= t->v0 && y < t->v0 + t->vb) j->zy[r] = row[y - t->v0];
+        if (j->eps != 0.0f) { // sum_k w_k z_k = -sum_k w_k (0 - z_k)
+            s4j_row_grad g = {.max = 0.0f, .a = 0.0f, .b = 0.0f, .w = j->w ? j->w + t->v0 : NULL};
+            j->wz[r] -= j->k->row_finish(row, S4J_F32, t->vb, &g, NULL, 1);
+        }
+    }
+}
+
+// Pass 2: the tile's rows become gradient rows (the cross-entropy formula of
+// softmax_ce.c with p = exp(z - lse)), times the soft-cap's derivative.
+static void grad_task(void *arg, int64_t task, int slot) {
+    const lce_job *j = arg;
+    const tile_t *t = &j->t;
+    int64_t i1 = (task + 1) * ROWS_PER_TASK < t->nb ? (task + 1) * ROWS_PER_TASK : t->nb;
+    for (int64_t i = task * ROWS_PER_TASK; i < i1; i++) {
+        const int64_t r = t->r0 + i;
+        float *zrow = j->z + i * t->vb, *grow = j->g + i * t->vb;
+        if (j->cap > 0.0f) j->k->row_softcap_f32(zrow, t->vb, j->cap);
+        int32_t y = j->targets[r];
+        if (y == j->ignore_index) {
+            memset(grow, 0, (size_t)t->vb * 4);
+            continue;
+        }
+        const float w_y = j->w ? j->w[y] : 1.0f, lse = j->lse[r];
+        const float A = (1.0f - j->eps) * w_y + j->eps * j->w_total / (float)t->v + 2.0f * j->zc * lse;
+        s4j_row_grad g = {.max = lse, .a = j->scale * A, .b = j->scale * j->eps / (float)t->v,
+                          .w = j->w ? j->w + t->v0 : NULL};
+        j->k->row_finish(zrow, S4J_F32, t->vb, &g, grow, 0);
+        if (y >= t->v0 && y < t->v0 + t->vb) grow[y - t->v0] -= j->scale * (1.0f - j->eps) * w_y;
+        if (j->cap > 0.0f) { // d cap tanh(u / cap) / du = 1 - tanh^2 = 1 - (z / cap)^2
+            const float inv = 1.0f / j->cap;
+            for (int64_t c = 0; c < t->vb; c++) {
+                float q = zrow[c] * inv;
+                grow[c] *= 1.0f - q * q;
+            }
+        }
+    }
+}
+
+// logits tile = X_r W_b^T + b_b
+static int logits_tile(const tile_t *t, int64_t d, const float *x, const float *w,
+                       const float *bias, float *z, void *gemm, int64_t gemm_bytes) {
+    int rc = s4j_sgemm(0, 1, t->nb, t->vb, d, 1.0f, x + t->r0 * d, d, w + t->v0 * d, d, 0.0f, z,
+                       t->vb, gemm, gemm_bytes);
+    if (rc == S4J_OK && bias) rc = s4j_add_bias(t->nb, t->vb, bias + t->v0, z);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// entry point
+
+int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *w,
+                  const float *bias, const int32_t *targets, const float *class_weight,
+                  int32_t ignore_index, int32_t reduction, float label_smoothing, float z_loss,
+                  float softcap, float grad_scale, int64_t block_v, float *loss, float *row_loss,
+                  float *row_lse, float *dx, float *dw, float *db, void *work,
+                  int64_t work_bytes, int64_t *err_row) {
+    if (n < 0 || !loss || reduction < S4J_REDUCE_NONE || reduction > S4J_REDUCE_MEAN ||
+        !(label_smoothing >= 0.0f && label_smoothing < 1.0f) || !(z_loss >= 0.0f) ||
+        !(softcap >= 0.0f) || !isfinite(grad_scale) || block_v < 0)
+        return S4J_ERR_ARGUMENT;
+    if (n > 0 && (d < 1 || v < 1 || !x || !w || !targets ||
+                  (reduction == S4J_REDUCE_NONE && !row_loss)))
+        return S4J_ERR_ARGUMENT;
+    double divisor = 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        int32_t y = targets[r];
+        if (y == ignore_index) continue;
+        if (y < 0 || y >= v) {
+            if (err_row) *err_row = r;
+            return S4J_ERR_TARGET;
+        }
+        divisor += class_weight ? (double)class_weight[y] : 1.0;
+    }
+    if (n == 0) {
+        *loss = reduction == S4J_REDUCE_MEAN ? NAN : 0.0f;
+        return S4J_OK;
+    }
+    const int threads = s4j_num_threads();
+    const lce_layout l = layout(n, d, v, block_v, softcap > 0.0f, threads);
+    if (!work || (uintptr_t)work % 64 != 0 || work_bytes < total_bytes(&l)) return S4J_ERR_ARGUMENT;
+
+    char *p = work;
+    float *z = (float *)p;
+    float *gtile = softcap > 0.0f ? (float *)(p + l.tile_bytes) : z;
+    p += l.tiles * l.tile_bytes;
+    lce_job j = {.k = s4j_active_kernels(), .z = z, .g = gtile, .targets = targets,
+                 .w = class_weight, .ignore_index = ignore_index, .eps = label_smoothing,
+                 .zc = z_loss, .cap = softcap};
+    j.s = (double *)p; // doubles first: 8-byte aligned for any n
+    j.wz = (double *)(p + n * 8);
+    j.m = (float *)(p + n * 16);
+    j.zy = (float *)(p + n * 20);
+    j.lse = (float *)(p + n * 24);
+    void *gemm = p + l.rows_bytes;
+    double w_total = (double)v;
+    if (class_weight) {
+        w_total = 0.0;
+        for (int64_t k = 0; k < v; k++) w_total += class_weight[k];
+    }
+    j.w_total = (float)w_total;
+    j.scale = reduction == S4J_REDUCE_MEAN ? (float)(grad_scale / divisor) : grad_scale;
+    for (int64_t r = 0; r < n; r++) {
+        j.m[r] = -3.40282347e38f;
+        j.s[r] = 0.0;
+        j.zy[r] = 0.0f;
+        j.wz[r] = 0.0;
+    }
+
+    // pass 1: statistics, row blocks outer
+    for (int64_t r0 = 0; r0 < n; r0 += l.nb) {
+        for (int64_t v0 = 0; v0 < v; v0 += l.vb) {
+            j.t = (tile_t){n - r0 < l.nb ? n - r0 : l.nb, v - v0 < l.vb ? v - v0 : l.vb, v0, r0, v};
+            int rc = logits_tile(&j.t, d, x, w, bias, z, gemm, l.gemm_bytes);
+            if (rc != S4J_OK) return rc;
+            s4j_parallel_for((j.t.nb + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads, stats_task, &j);
+        }
+    }
+    double total = 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        const float log_sum = logf((float)j.s[r]), lse = j.m[r] + log_sum;
+        j.lse[r] = lse;
+        if (row_lse) row_lse[r] = lse;
+        const int32_t y = targets[r];
+        if (y == ignore_index) {
+            if (row_loss) row_loss[r] = 0.0f;
+            continue;
+        }
+        const double w_y = class_weight ? class_weight[y] : 1.0;
+        double li = (1.0 - label_smoothing) * w_y * (((double)j.m[r] - j.zy[r]) + log_sum);
+        if (label_smoothing != 0.0f) li += label_smoothing / (double)v * (w_total * lse - j.wz[r]);
+        if (z_loss != 0.0f) li += (double)z_loss * lse * lse;
+        if (row_loss) row_loss[r] = (float)li;
+        total += li;
+    }
+    *loss = (float)(reduction == S4J_REDUCE_MEAN ? total / divisor : total);
+    if (!dx && !dw && !db) return S4J_OK;
+
+    // pass 2: gradients, class blocks outer so that each dW block is final
+    for (int64_t v0 = 0; v0 < v; v0 += l.vb) {
+        for (int64_t r0 = 0; r0 < n; r0 += l.nb) {
+            j.t = (tile_t){n - r0 < l.nb ? n - r0 : l.nb, v - v0 < l.vb ? v - v0 : l.vb, v0, r0, v};
+            int rc = logits_tile(&j.t, d, x, w, bias, z, gemm, l.gemm_bytes);
+            if (rc != S4J_OK) return rc;
+            s4j_parallel_for((j.t.nb + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads, grad_task, &j);
+            const int64_t nb = j.t.nb, vb = j.t.vb;
+            if (dx && rc == S4J_OK)
+                rc = s4j_sgemm(0, 0, nb, d, vb, 1.0f, gtile, vb, w + v0 * d, d, v0 == 0 ? 0.0f : 1.0f,
+                               dx + r0 * d, d, gemm, l.gemm_bytes);
+            if (dw && rc == S4J_OK)
+                rc = s4j_sgemm(1, 0, vb, d, nb, 1.0f, gtile, vb, x + r0 * d, d, r0 == 0 ? 0.0f : 1.0f,
+                               dw + v0 * d, d, gemm, l.gemm_bytes);
+            if (db && rc == S4J_OK) rc = s4j_column_sums(nb, vb, 1.0f, gtile, r0 == 0 ? 0.0f : 1.0f, db + v0);
+            if (rc != S4J_OK) return rc;
+        }
+    }
+    return S4J_OK;
+}

@@ -1,0 +1,181 @@
+/*
+ * test_linear_ce.c — s4j_linear_ce against a materialised double-precision
+ * reference (logits, softmax cross-entropy, gradients by the chain rule) on
+ * small random shapes: classes not a multiple of the block, every option,
+ * ignore-heavy batches, soft-capping, extreme values; both ISAs; error codes.
+ * S4J_TEST_SEED=<n> reproduces a run.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+static int failures = 0;
+#define CHECK(cond, ...)                                                        \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
+            failures++;                                                         \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
+            fprintf(stderr, __VA_ARGS__);                                       \
+            fprintf(stderr, "\n");                                              \
+        }                                                                       \
+    } while (0)
+
+static uint64_t rng;
+static uint64_t rnd(void) {
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * 2685821657736338717ULL;
+}
+static double unit(void) { return (double)(rnd() >> 11) * 0x1.0p-53; }
+
+typedef struct {
+    int64_t n, d, v, block_v;
+    int reduction;
+    double eps, zc, cap, scale;
+    int weighted, biased, ignore_mode;
+} lce_case;
+
+// Normwise |got - want| <= tol |want| + atol sqrt(len)
+static int close_norm(const float *got, const double *want, int64_t len, double tol, double atol) {
+    double num = 0, den = 0;
+    for (int64_t i = 0; i < len; i++) {
+        if (isnan(got[i]) != isnan(want[i])) return 0;
+        if (isnan(want[i])) continue;
+        num += (got[i] - want[i]) * (got[i] - want[i]);
+        den += want[i] * want[i];
+    }
+    return sqrt(num) <= tol * sqrt(den) + atol * sqrt((double)len);
+}
+
+static void run(const lce_case *t, float spread) {
+    const int64_t n = t->n, d = t->d, v = t->v;
+    float *x = malloc(sizeof(float) * n * d), *w = malloc(sizeof(float) * v * d);
+    float *b = t->biased ? malloc(sizeof(float) * v) : NULL, *cw = t->weighted ? malloc(sizeof(float) * v) : NULL;
+    int32_t *y = malloc(sizeof(int32_t) * n);
+    for (int64_t i = 0; i < n * d; i++) x[i] = (float)(unit() - 0.5);
+    for (int64_t i = 0; i < v * d; i++) w[i] = (float)(spread * (unit() - 0.5));
+    for (int64_t k = 0; k < v && b; k++) b[k] = (float)(unit() - 0.5);
+    for (int64_t k = 0; k < v && cw; k++) cw[k] = (float)(0.25 + unit());
+    for (int64_t r = 0; r < n; r++) {
+        y[r] = (int32_t)(rnd() % (uint64_t)v);
+        if (t->ignore_mode == 2 || (t->ignore_mode == 1 && rnd() % 3 == 0)) y[r] = -100;
+    }
+    // reference: materialised logits in double
+    double *z = malloc(sizeof(double) * n * v), *g = malloc(sizeof(double) * n * v);
+    double *rdx = calloc((size_t)(n * d), sizeof(double)), *rdw = calloc((size_t)(v * d), sizeof(double));
+    double *rdb = calloc((size_t)v, sizeof(double)), *rrow = malloc(sizeof(double) * n);
+    double wsum = 0, divisor = 0, total = 0;
+    for (int64_t k = 0; k < v; k++) wsum += cw ? cw[k] : 1.0;
+    for (int64_t r = 0; r < n; r++)
+        if (y[r] != -100) divisor += cw ? cw[y[r]] : 1.0;
+    double scale = t->reduction == S4J_REDUCE_MEAN ? t->scale / divisor : t->scale;
+    for (int64_t r = 0; r < n; r++) {
+        double m = -INFINITY, s = 0;
+        for (int64_t k = 0; k < v; k++) {
+            double u = (b ? b[k] : 0.0);
+            for (int64_t p = 0; p < d; p++) u += (double)x[r * d + p] * w[k * d + p];
+            z[r * v + k] = t->cap > 0 ? t->cap * tanh(u / t->cap) : u;
+            m = fmax(m, z[r * v + k]);
+        }
+        for (int64_t k = 0; k < v; k++) s += exp(z[r * v + k] - m);
+        double lse = m + log(s);
+        if (y[r] == -100) {
+            rrow[r] = 0;
+            for (int64_t k = 0; k < v; k++) g[r * v + k] = 0;
+            continue;
+        }
+        double wy = cw ? cw[y[r]] : 1.0, li = (1 - t->eps) * wy * (lse - z[r * v + y[r]]);
+        double sm = 0;
+        for (int64_t k = 0; k < v; k++) sm += (cw ? cw[k] : 1.0) * (lse - z[r * v + k]);
+        li += t->eps / v * sm + t->zc * lse * lse;
+        rrow[r] = li;
+        total += li;
+        double A = (1 - t->eps) * wy + t->eps * wsum / v + 2 * t->zc * lse;
+        for (int64_t k = 0; k < v; k++) {
+            double p = exp(z[r * v + k] - lse);
+            double gk = scale * (p * A - t->eps * (cw ? cw[k] : 1.0) / v - (k == y[r] ? (1 - t->eps) * wy : 0));
+            if (t->cap > 0) gk *= 1 - (z[r * v + k] / t->cap) * (z[r * v + k] / t->cap);
+            g[r * v + k] = gk;
+        }
+    }
+    double rloss = t->reduction == S4J_REDUCE_MEAN ? total / divisor : total;
+    for (int64_t r = 0; r < n; r++)
+        for (int64_t k = 0; k < v; k++) {
+            double gk = g[r * v + k];
+            rdb[k] += gk;
+            for (int64_t p = 0; p < d; p++) {
+                rdx[r * d + p] += gk * w[k * d + p];
+                rdw[k * d + p] += gk * x[r * d + p];
+            }
+        }
+
+    int64_t wb = s4j_linear_ce_workspace_size(n, d, v, t->block_v, (float)t->cap);
+    void *work = aligned_alloc(64, (size_t)(wb + 63) / 64 * 64);
+    float *dx = malloc(sizeof(float) * n * d), *dw = malloc(sizeof(float) * v * d), *db = malloc(sizeof(float) * v);
+    float *row = malloc(sizeof(float) * n), loss = NAN;
+    memset(dx, 0xff, sizeof(float) * n * d); // NaN: must be fully written
+    memset(dw, 0xff, sizeof(float) * v * d);
+    memset(db, 0xff, sizeof(float) * v);
+    int rc = s4j_linear_ce(n, d, v, x, w, b, y, cw, -100, t->reduction, (float)t->eps, (float)t->zc,
+                           (float)t->cap, (float)t->scale, t->block_v, &loss, row, NULL, dx, dw, db,
+                           work, wb, NULL);
+    char label[200];
+    snprintf(label, sizeof label, "isa=%d n=%ld d=%ld v=%ld bv=%ld red=%d eps=%.1f z=%g cap=%g w=%d b=%d ign=%d",
+             s4j_isa(), (long)n, (long)d, (long)v, (long)t->block_v, t->reduction, t->eps, t->zc, t->cap,
+             t->weighted, t->biased, t->ignore_mode);
+    CHECK(rc == S4J_OK, "%s: status %d", label, rc);
+    CHECK(isnan(rloss) ? isnan(loss) : fabs(loss - rloss) <= 1e-5 * fabs(rloss) + 1e-5, "%s: loss %.7g vs %.7g", label, loss, rloss);
+    for (int64_t r = 0; r < n; r++)
+        CHECK(fabs(row[r] - rrow[r]) <= 1e-5 * fabs(rrow[r]) + 1e-5, "%s: row %ld loss %.7g vs %.7g", label, (long)r, row[r], rrow[r]);
+    double atol = 1e-7 * fabs(t->scale);
+    CHECK(close_norm(dx, rdx, n * d, 1e-4, atol), "%s: dX", label);
+    CHECK(close_norm(dw, rdw, v * d, 1e-4, atol), "%s: dW", label);
+    CHECK(close_norm(db, rdb, v, 1e-4, atol), "%s: db", label);
+    // forward only agrees on the loss
+    float loss2 = NAN;
+    rc = s4j_linear_ce(n, d, v, x, w, b, y, cw, -100, t->reduction, (float)t->eps, (float)t->zc, (float)t->cap,
+                       (float)t->scale, t->block_v, &loss2, row, NULL, NULL, NULL, NULL, work, wb, NULL);
+    CHECK(rc == S4J_OK && memcmp(&loss, &loss2, 4) == 0, "%s: forward-only loss %g vs %g", label, loss2, loss);
+    free(x); free(w); free(b); free(cw); free(y); free(z); free(g); free(rdx); free(rdw); free(rdb); free(rrow);
+    free(work); free(dx); free(dw); free(db); free(row);
+}
+
+static void errors(void) {
+    float x[4] = {0}, w[6] = {0}, loss;
+    int32_t y[2] = {0, 3};
+    int64_t bad = -1, wb = s4j_linear_ce_workspace_size(2, 2, 3, 0, 0);
+    void *work = aligned_alloc(64, (size_t)(wb + 63) / 64 * 64);
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, NULL, -100, 2, 0, 0, 0, 1, 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, &bad) == S4J_ERR_TARGET && bad == 1, "bad target");
+    y[1] = 1;
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, NULL, -100, 2, 0, 0, 0, 1, 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb - 64, NULL) == S4J_ERR_ARGUMENT, "small workspace");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, NULL, -100, 2, 0, 0, -1, 1, 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "softcap < 0");
+    CHECK(s4j_linear_ce(2, 0, 3, x, w, NULL, y, NULL, -100, 2, 0, 0, 0, 1, 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "d = 0");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, NULL, -100, 0, 0, 0, 0, 1, 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "NONE without row_loss");
+    free(work);
+}
+
+int main(void) {
+    const char *env = getenv("S4J_TEST_SEED");
+    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL) ^ (uint64_t)clock();
+    printf("seed %llu (S4J_TEST_SEED=%llu reproduces)\n", (unsigned long long)seed, (unsigned long long)seed);
+    rng = seed * 0x9E3779B97F4A7C15ULL + 1;
+    errors();
+    for (int isa = S4J_ISA_SCALAR; isa <= S4J_ISA_AVX512; isa++) {
+        if (s4j_set_isa(isa) != S4J_OK) continue;
+        for (int it = 0; it < 40; it++) {
+            lce_case t = {1 + (int64_t)(rnd() % 300), 1 + (int64_t)(rnd() % 40), 1 + (int64_t)(rnd() % 300),
+                          (int64_t)(rnd() % 3) * 37, (int)(rnd() % 3), rnd() % 2 ? 0.0 : 0.1,
+                          rnd() % 2 ? 0.0 : 1e-3, rnd() % 2 ? 0.0 : 5.0, rnd() % 2 ? 1.0 : 0.5,
+                          (int)(rnd() % 2), (int)(rnd() % 2), (int)(rnd() % 3)};
+            if (t.reduction == S4J_REDUCE_MEAN && t.ignore_mode == 2) t.ignore_mode = 1;
+            run(&t, it % 4 == 0 ? 200.0f : 4.0f); // large logits now and then
+        }
+    }
+    printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
+    return failures ? 1 : 0;
+}
