@@ -8,6 +8,7 @@ Prints one JSON object per line:
 with as many threads as given (torch.set_num_threads), inputs built like the Java side's.
 """
 import gzip
+import os
 import json
 import struct
 import sys
@@ -38,6 +39,38 @@ def ce(shape, reps):
         F.cross_entropy(x, y).backward()
 
     return median_ms(step, reps)
+
+
+def rss_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+    return 0
+
+
+def linear_ce(shape, reps):
+    """Linear layer + F.cross_entropy forward+backward; time and peak memory beyond the inputs."""
+    n, d, v = (int(s) for s in shape.split("x"))
+    g = torch.Generator().manual_seed(1)
+    x = (torch.rand(n, d, generator=g) - 0.5).requires_grad_(True)
+    w = (torch.rand(v, d, generator=g) - 0.5).requires_grad_(True)
+    b = (torch.rand(v, generator=g) - 0.5).requires_grad_(True)
+    y = torch.randint(0, v, (n,), generator=g)
+
+    def step():
+        x.grad = w.grad = b.grad = None
+        F.cross_entropy(x @ w.T + b, y).backward()
+
+    times = median_ms(step, reps)
+    x.grad = w.grad = b.grad = None
+    with open("/proc/self/clear_refs", "w") as f:  # reset the peak RSS
+        f.write("5")
+    before = rss_kib("VmRSS:")
+    step()
+    grads = (x.numel() + w.numel() + b.numel()) * 4 / 2**20
+    extra_mib = (rss_kib("VmHWM:") - before) / 1024 - grads  # beyond inputs and gradients
+    return times, extra_mib
 
 
 def idx(path):
@@ -81,6 +114,10 @@ def main():
     threads, data_dir, shapes = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
     torch.set_num_threads(threads)
     for shape in shapes:
+        if shape.count("x") == 2:
+            ms, mib = linear_ce(shape, 2)
+            print(json.dumps({"bench": "linear_ce", "shape": shape, "ms": ms, "extra_mib": mib}), flush=True)
+            continue
         n, c = (int(v) for v in shape.split("x"))
         reps = 3 if n * c >= 50_000_000 else 11
         print(json.dumps({"bench": "ce", "shape": shape, "ms": ce(shape, reps)}), flush=True)
@@ -88,7 +125,8 @@ def main():
         epoch_ms, acc = training(data_dir, 10)
         print(json.dumps({"bench": "epoch", "ms": epoch_ms}), flush=True)
         print(json.dumps({"bench": "loop10", "s": sum(epoch_ms) / 1e3, "acc": acc}), flush=True)
-    print(json.dumps({"bench": "version", "torch": torch.__version__}), flush=True)
+    blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    print(json.dumps({"bench": "version", "torch": torch.__version__, "blas": blas}), flush=True)
 
 
 if __name__ == "__main__":

@@ -176,8 +176,9 @@ S4J_API int64_t s4j_softmax_ce_workspace_size(int64_t c);
  * dx, dw, db  out, NULL or n x d, v x d, v; each written in full when given
  *             (accumulated in float32 over tiles). None given: forward only.
  * work        s4j_linear_ce_workspace_size(n, d, v, block_v, softcap) bytes,
- *             64-byte aligned: two tiles, per-row statistics and the GEMMs'
- *             packing area; independent of n x v.
+ *             64-byte aligned: one tile (256 rows x block_v), per-row
+ *             statistics and the GEMMs' packing area; independent of n x v
+ *             (~2.3 MiB at n=2048, d=1024: 0.9% of the logits at v=32768).
  * Errors: as s4j_softmax_ce, plus S4J_ERR_ARGUMENT for a missing or small
  * workspace, softcap < 0 or block_v < 0. */
 S4J_API int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *w,

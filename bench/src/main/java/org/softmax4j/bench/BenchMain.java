@@ -39,6 +39,7 @@ import org.softmax4j.cli.SvgPlot;
  * </pre>
  */
 public final class BenchMain {
+    private static final String LCE_SHAPE = "2048x1024x32768";
     private static final String[] CE_SHAPES = {"8192x10", "8192x1000", "4096x8192", "4096x32768", "256x131072", "1x131072"};
 
     private final boolean quick;
@@ -138,6 +139,7 @@ public final class BenchMain {
                     String.valueOf(Softmax4j.threads()),
                     Files.isDirectory(Path.of("/usr/share/datasets/fashion-mnist")) ? "/usr/share/datasets/fashion-mnist" : "-"));
             cmd.addAll(Arrays.asList(CE_SHAPES));
+            cmd.add(LCE_SHAPE);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
@@ -182,6 +184,7 @@ public final class BenchMain {
         Map<String, Figure> jgemm = jmh(JavaGemmBench.class, only, "shape");
         Map<String, Figure> overhead = jmh(BindingOverheadBench.class, only, "binding", "memory", "length");
         Map<String, Figure> epoch = jmh(TrainEpochBench.class, only);
+        Map<String, Figure> lce = jmh(LinearCeBench.class, only, "shape", "impl");
         List<Map<String, String>> torch = only.matcher("Torch").find() || only.pattern().equals(".*") ? torch() : List.of();
         double minutes = (System.nanoTime() - t0) / 60e9;
 
@@ -243,6 +246,22 @@ public final class BenchMain {
             }
             summary.row("training epoch (Fashion-MNIST, batch 256)", fmt(ms) + " ms", peer, ratio);
         }
+        if (lce.containsKey(LCE_SHAPE + "/fused")) {
+            double fused = lce.get(LCE_SHAPE + "/fused").median(), mat = lce.get(LCE_SHAPE + "/materialised").median();
+            String[] nd = LCE_SHAPE.split("x");
+            int n = Integer.parseInt(nd[0]), d = Integer.parseInt(nd[1]), v = Integer.parseInt(nd[2]);
+            double wsMiB = org.softmax4j.Kernels.cpu().linearCrossEntropyWorkspaceBytes(n, d, v, org.softmax4j.LinearCe.defaults()) / 1048576.0;
+            double logitsMiB = 4.0 * n * v / 1048576.0;
+            summary.row("linear+CE fwd+bwd N=2048 D=1024 V=32768", fmt(fused) + " ms", "materialised " + fmt(mat) + " ms", mat / fused);
+            summary.row("  extra memory", fmt(wsMiB) + " MiB", "logits alone " + fmt(logitsMiB) + " MiB", logitsMiB / wsMiB);
+            for (Map<String, String> t : torch) {
+                if ("linear_ce".equals(t.get("bench"))) {
+                    double tm = median(numbers(t.get("ms")));
+                    summary.row("  same, vs PyTorch (time; extra memory)", fmt(fused) + " ms; " + fmt(wsMiB) + " MiB",
+                            "PyTorch " + fmt(tm) + " ms; " + fmt(Double.parseDouble(t.get("extra_mib"))) + " MiB", tm / fused);
+                }
+            }
+        }
         if (overhead.containsKey("ffm/heap/16")) {
             summary.row("call overhead, softmax of 16 floats", "FFM " + fmt(overhead.get("ffm/heap/16").median()) + " ns",
                     "JNI " + fmt(overhead.get("jni/heap/16").median()) + " ns",
@@ -268,11 +287,17 @@ public final class BenchMain {
         section(md, "Binding overhead", "Softmax of one row of 16 floats; the buffers hold `length` floats. Equal times at "
                 + "16 and 16M floats show that no binding copies arrays.", overhead, "binding/memory/length", null);
         section(md, "Training epoch", "", epoch, "", null);
+        section(md, "Fused linear + cross-entropy (forward+backward: loss, dX, dW, db)",
+                "`materialised`: our SGEMM for the N x V logits, the fused CE in place, SGEMMs for dX and dW.",
+                lce, "shape/impl", null);
         if (!torch.isEmpty()) {
             md.append("\n## PyTorch peer (CPU, same thread count)\n\n| benchmark | median | all |\n|---|---|---|\n");
             for (Map<String, String> t : torch) {
                 String name = t.get("bench") + (t.containsKey("shape") ? " " + t.get("shape") : "");
-                if (t.containsKey("ms")) {
+                if (t.containsKey("extra_mib")) {
+                    md.append("| ").append(name).append(" | ").append(fmt(median(numbers(t.get("ms"))))).append(" ms | extra memory ")
+                            .append(fmt(Double.parseDouble(t.get("extra_mib")))).append(" MiB |\n");
+                } else if (t.containsKey("ms")) {
                     md.append("| ").append(name).append(" | ").append(fmt(median(numbers(t.get("ms"))))).append(" ms | ")
                             .append(Arrays.toString(Arrays.stream(numbers(t.get("ms"))).map(BenchMain::round3).toArray()))
                             .append(" |\n");
@@ -280,7 +305,13 @@ public final class BenchMain {
                     md.append("| ").append(name).append(" (10 epochs, the book's loop) | ").append(fmt(Double.parseDouble(t.get("s"))))
                             .append(" s | test accuracy ").append(t.get("acc")).append(" |\n");
                 } else {
-                    md.append("| ").append(name).append(" | ").append(t.getOrDefault("torch", "")).append(" | |\n");
+                    String blas = t.getOrDefault("blas", "");
+                    md.append("| ").append(name).append(" | PyTorch ").append(t.getOrDefault("torch", ""))
+                            .append(" | BLAS ").append(blas).append(" |\n");
+                    if (blas.contains("/blas/")) {
+                        note("PyTorch's matmuls use Debian's reference BLAS here (" + blas + "); "
+                                + "apt-get install libopenblas0-pthread makes them use OpenBLAS");
+                    }
                 }
             }
         }
@@ -351,11 +382,13 @@ public final class BenchMain {
         if (gbs.isEmpty()) return;
         List<SvgPlot.Series> series = new ArrayList<>();
         String[] impls = {"fused_ffm", "fused_jni", "naive", "copy"};
+        // one point per C: the many-row shapes (N = 1 is a latency figure)
+        String[] shapes = Arrays.stream(CE_SHAPES).filter(sh -> !sh.startsWith("1x")).toArray(String[]::new);
         for (int i = 0; i < impls.length; i++) {
-            double[] x = new double[CE_SHAPES.length], y = new double[CE_SHAPES.length];
-            for (int s = 0; s < CE_SHAPES.length; s++) {
-                x[s] = Double.parseDouble(CE_SHAPES[s].split("x")[1]);
-                y[s] = gbs.getOrDefault(CE_SHAPES[s] + "/" + impls[i], Double.NaN);
+            double[] x = new double[shapes.length], y = new double[shapes.length];
+            for (int s = 0; s < shapes.length; s++) {
+                x[s] = Double.parseDouble(shapes[s].split("x")[1]);
+                y[s] = gbs.getOrDefault(shapes[s] + "/" + impls[i], Double.NaN);
             }
             series.add(new SvgPlot.Series(impls[i], x, y, SvgPlot.COLORS[i], impls[i].equals("copy")));
         }
