@@ -35,10 +35,10 @@ import org.softmax4j.LinearCeOutputs;
  * Expected before measuring: the fused kernel does 4 N V D multiply-adds
  * against 3 (the logits are recomputed), so ~1.3x the materialised time if
  * both run at GEMM speed; its extra memory is its workspace (~2 MB against
- * the materialised path's 256 MiB of logits).
+ * the materialised path's 256 MiB of logits). One call is ~2 s: single shots.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
