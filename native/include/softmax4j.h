@@ -35,6 +35,7 @@ extern "C" {
 #define S4J_ERR_ARGUMENT    1 /* a size, enum or pointer is invalid */
 #define S4J_ERR_TARGET      2 /* a target label is out of range; see err_row */
 #define S4J_ERR_UNSUPPORTED 3 /* the CPU lacks the requested instruction set */
+#define S4J_ERR_CUDA        4 /* a CUDA call failed: s4j_cuda_last_error() says why */
 
 /* ---- element types of logits and their gradient ------------------------ */
 #define S4J_F32  0 /* IEEE binary32 */
@@ -242,6 +243,51 @@ S4J_API int s4j_gather_scaled_u8(int64_t rows, int64_t cols, const uint8_t *src,
  * which requires momentum == 0); w -= lr d (or lr v). */
 S4J_API int s4j_sgd_step(int64_t count, float lr, float momentum, float weight_decay,
                          float *w, const float *g, float *v);
+
+/* ---- CUDA (libsoftmax4j_cuda.so) ----------------------------------------- */
+/* A separate library, built where nvcc is found, with the CUDA runtime
+ * linked in statically: it needs only the NVIDIA driver, and loads (then
+ * reports S4J_ERR_CUDA) without one. Pointers marked "device" are CUDA
+ * device memory; `stream` is a cudaStream_t (NULL: the default stream).
+ * Launchers return as soon as the work is queued; errors of the launch are
+ * reported, errors of the execution surface at the next synchronisation. */
+
+/* Number of CUDA devices in *count; S4J_ERR_CUDA (and *count = 0) when there
+ * is no usable driver or device. */
+S4J_API int s4j_cuda_device_count(int32_t *count);
+
+/* Text of this thread's last CUDA error, "" when none; never NULL. */
+S4J_API const char *s4j_cuda_last_error(void);
+
+S4J_API int s4j_cuda_malloc(void **device_ptr, int64_t bytes);
+S4J_API int s4j_cuda_free(void *device_ptr);
+
+/* kind: 0 host to device, 1 device to host, 2 device to device. Synchronous
+ * with respect to the host when stream is NULL. */
+S4J_API int s4j_cuda_memcpy(void *dst, const void *src, int64_t bytes, int32_t kind,
+                            void *stream);
+S4J_API int s4j_cuda_stream_create(void **stream);
+S4J_API int s4j_cuda_stream_destroy(void *stream);
+S4J_API int s4j_cuda_stream_synchronize(void *stream);
+
+/* s4j_softmax_ce on the GPU, same semantics and arguments, all arrays in
+ * device memory (loss included: one device float). One block per row: rows
+ * of up to 8192 elements are read from memory once (kept in shared memory),
+ * longer ones twice (an online max/sum pass, then the gradient pass). The
+ * reduced loss is summed in double in a fixed order (deterministic).
+ * work: device scratch of s4j_cuda_softmax_ce_workspace_size(n) bytes.
+ * Targets are not checked here (that needs a host round-trip): validate
+ * them once, e.g. when a data set is uploaded; out-of-range targets give
+ * NaN losses, never out-of-bounds accesses. */
+S4J_API int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
+                                const int32_t *targets, const float *class_weight,
+                                int32_t ignore_index, int32_t reduction,
+                                float label_smoothing, float z_loss, float grad_scale,
+                                float *loss, float *row_loss, float *row_lse,
+                                int32_t *row_argmax, void *dlogits, void *work,
+                                int64_t work_bytes, void *stream);
+
+S4J_API int64_t s4j_cuda_softmax_ce_workspace_size(int64_t n);
 
 #ifdef __cplusplus
 }

@@ -41,12 +41,15 @@ public interface Kernels {
     /**
      * The CUDA kernels on the first GPU.
      *
-     * @throws UnsupportedOperationException when this build has no CUDA backend, or
-     *     there is no NVIDIA GPU or driver (the message says which)
+     * @throws UnsupportedOperationException when there is no NVIDIA GPU or
+     *     driver, or this build has no CUDA library (the message says which),
+     *     and for now also with a GPU: the native CUDA kernels exist (see
+     *     softmax4j.h, {@code s4j_cuda_*}), the Java backend on them does not
      */
     static Kernels cuda() {
-        throw new UnsupportedOperationException(
-                "softmax4j: this build has no CUDA backend yet; use the CPU (Kernels.cpu())");
+        int devices = org.softmax4j.cuda.CudaRuntime.get().deviceCount();
+        throw new UnsupportedOperationException("softmax4j: found " + devices
+                + " CUDA device(s), but the Java CUDA backend is not finished yet");
     }
 
     /** The pure-Java reference (double accumulation): slow, and the oracle of the tests. */

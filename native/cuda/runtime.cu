@@ -1,0 +1,69 @@
+/*
+ * runtime.cu — the CUDA runtime behind softmax4j's device API: device
+ * discovery, memory, copies and streams, with every error turned into
+ * S4J_ERR_CUDA and a message for s4j_cuda_last_error (never exit()).
+ */
+#include <cuda_runtime.h>
+
+#include <cstdio>
+
+#include "softmax4j.h"
+#include "cuda_internal.h"
+
+static thread_local char last_error[256] = "";
+
+int s4j_cuda_check(cudaError_t err, const char *what) {
+    if (err == cudaSuccess) return S4J_OK;
+    std::snprintf(last_error, sizeof last_error, "%s: %s (%s, CUDA error %d)", what,
+                  cudaGetErrorString(err), cudaGetErrorName(err), (int)err);
+    cudaGetLastError(); // clear the sticky-free error state for the next call
+    return S4J_ERR_CUDA;
+}
+
+const char *s4j_cuda_last_error(void) { return last_error; }
+
+int s4j_cuda_device_count(int32_t *count) {
+    if (!count) return S4J_ERR_ARGUMENT;
+    int n = 0;
+    int rc = s4j_cuda_check(cudaGetDeviceCount(&n), "cudaGetDeviceCount");
+    *count = rc == S4J_OK ? n : 0;
+    if (rc == S4J_OK && n == 0) {
+        std::snprintf(last_error, sizeof last_error, "no CUDA device");
+        return S4J_ERR_CUDA;
+    }
+    return rc;
+}
+
+int s4j_cuda_malloc(void **ptr, int64_t bytes) {
+    if (!ptr || bytes < 0) return S4J_ERR_ARGUMENT;
+    *ptr = nullptr;
+    return s4j_cuda_check(cudaMalloc(ptr, (size_t)(bytes > 0 ? bytes : 1)), "cudaMalloc");
+}
+
+int s4j_cuda_free(void *ptr) { return s4j_cuda_check(cudaFree(ptr), "cudaFree"); }
+
+int s4j_cuda_memcpy(void *dst, const void *src, int64_t bytes, int32_t kind, void *stream) {
+    if (bytes < 0 || kind < 0 || kind > 2 || (bytes > 0 && (!dst || !src))) return S4J_ERR_ARGUMENT;
+    static const cudaMemcpyKind kinds[] = {cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost,
+                                           cudaMemcpyDeviceToDevice};
+    if (bytes == 0) return S4J_OK;
+    if (!stream) return s4j_cuda_check(cudaMemcpy(dst, src, (size_t)bytes, kinds[kind]), "cudaMemcpy");
+    return s4j_cuda_check(cudaMemcpyAsync(dst, src, (size_t)bytes, kinds[kind], (cudaStream_t)stream),
+                          "cudaMemcpyAsync");
+}
+
+int s4j_cuda_stream_create(void **stream) {
+    if (!stream) return S4J_ERR_ARGUMENT;
+    cudaStream_t s = nullptr;
+    int rc = s4j_cuda_check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreate");
+    *stream = s;
+    return rc;
+}
+
+int s4j_cuda_stream_destroy(void *stream) {
+    return s4j_cuda_check(cudaStreamDestroy((cudaStream_t)stream), "cudaStreamDestroy");
+}
+
+int s4j_cuda_stream_synchronize(void *stream) {
+    return s4j_cuda_check(cudaStreamSynchronize((cudaStream_t)stream), "cudaStreamSynchronize");
+}

@@ -1,0 +1,263 @@
+/*
+ * softmax_ce.cu — fused softmax cross-entropy, forward and backward, on the
+ * GPU: s4j_cuda_softmax_ce, with exactly the semantics of the CPU kernel
+ * (softmax_ce.c): PyTorch's F.cross_entropy plus z-loss, float32 / bfloat16 /
+ * float16 logits with float32 arithmetic, the gradient formed in float32 and
+ * rounded once.
+ *
+ * One block per row. Pass 1 keeps a running max and sum of exp per thread
+ * (online softmax), then combines them across the block; rows of up to
+ * CACHED_ROW elements are also kept in shared memory, so pass 2 (gradient
+ * and label-smoothing sum) reads the logits from memory once in all; longer
+ * rows are read twice (the second time mostly from L2). Memory traffic: the
+ * logits once (twice for long rows) and the gradient once.
+ *
+ * The reduced loss: per-row losses (double) go to a workspace and one block
+ * adds them in a fixed order, so the result does not depend on scheduling.
+ */
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+
+#include "cuda_internal.h"
+#include "softmax4j.h"
+
+#define THREADS 256
+#define CACHED_ROW 8192 // floats of shared memory per block: 32 KiB
+
+// ---------------------------------------------------------------------------
+// element access by dtype
+
+template <int DT> __device__ __forceinline__ float load(const void *x, int64_t i) {
+    if (DT == S4J_BF16) return __bfloat162float(((const __nv_bfloat16 *)x)[i]);
+    if (DT == S4J_F16) return __half2float(((const __half *)x)[i]);
+    return ((const float *)x)[i];
+}
+
+template <int DT> __device__ __forceinline__ void store(void *y, int64_t i, float v) {
+    if (DT == S4J_BF16) ((__nv_bfloat16 *)y)[i] = __float2bfloat16_rn(v);
+    else if (DT == S4J_F16) ((__half *)y)[i] = __float2half_rn(v);
+    else ((float *)y)[i] = v;
+}
+
+// ---------------------------------------------------------------------------
+// block-wide reductions
+
+// Running (max, sum of exp(x - max)) pairs; max starts at -FLT_MAX so that
+// masked (-inf) entries never compute -inf - -inf.
+struct Stats {
+    float m;
+    float s;
+};
+
+__host__ __device__ __forceinline__ Stats combine(Stats a, Stats b) {
+    float m = fmaxf(a.m, b.m);
+    return {m, a.s * expf(a.m - m) + b.s * expf(b.m - m)};
+}
+
+// The argmax candidate: first NaN wins, else the larger value, else the
+// smaller index (PyTorch's argmax).
+struct Arg {
+    float v;
+    int64_t i;
+    int nan;
+};
+
+__device__ __forceinline__ Arg better(Arg a, Arg b) {
+    if (a.nan != b.nan) return a.nan ? a : b;
+    if (a.nan) return a.i <= b.i ? a : b;
+    if (a.v != b.v) return a.v > b.v ? a : b;
+    return a.i <= b.i ? a : b;
+}
+
+// Reduces v over the block with op; identity fills the lanes of the last
+// step that have no warp behind them.
+template <typename T, typename F> __device__ T block_reduce(T v, F op, T identity) {
+    __shared__ T partial[THREADS / 32];
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    for (int off = 16; off > 0; off /= 2) {
+        T other;
+        // shuffle the struct as raw 32-bit words
+        const int words = (sizeof(T) + 3) / 4;
+        for (int w = 0; w < words; w++)
+            ((int *)&other)[w] = __shfl_down_sync(0xffffffffu, ((int *)&v)[w], off);
+        v = op(v, other);
+    }
+    if (lane == 0) partial[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+        v = lane < THREADS / 32 ? partial[lane] : identity;
+        for (int off = THREADS / 64; off > 0; off /= 2) {
+            T other;
+            const int words = (sizeof(T) + 3) / 4;
+            for (int w = 0; w < words; w++)
+                ((int *)&other)[w] = __shfl_down_sync(0xffffffffu, ((int *)&v)[w], off);
+            v = op(v, other);
+        }
+        if (lane == 0) partial[0] = v;
+    }
+    __syncthreads();
+    T result = partial[0];
+    __syncthreads(); // partial is reused by the next reduction
+    return result;
+}
+
+struct Args {
+    int64_t n, c;
+    const void *logits;
+    const int32_t *targets;
+    const float *w;
+    int32_t ignore_index;
+    float eps, zc, grad_scale, w_total;
+    int mean;
+    float *row_loss, *row_lse;
+    int32_t *row_argmax;
+    void *dlogits;
+    double *work; // [0]: divisor, [1 + r]: loss of row r
+};
+
+// ---------------------------------------------------------------------------
+// kernels
+
+// work[0] = sum of the class weights of the non-ignored rows (the mean's divisor).
+__global__ void divisor_kernel(Args a) {
+    double d = 0.0;
+    for (int64_t r = threadIdx.x; r < a.n; r += blockDim.x) {
+        int32_t y = a.targets[r];
+        if (y != a.ignore_index) d += (y >= 0 && y < a.c) ? (a.w ? (double)a.w[y] : 1.0) : NAN;
+    }
+    d = block_reduce(d, [](double x, double y) { return x + y; }, 0.0);
+    if (threadIdx.x == 0) a.work[0] = d;
+}
+
+template <int DT> __global__ void softmax_ce_kernel(Args a) {
+    extern __shared__ float row_cache[];
+    __shared__ float sh_xy;
+    const int64_t r = blockIdx.x, c = a.c;
+    const void *x = (const char *)a.logits + r * c * (DT == S4J_F32 ? 4 : 2);
+    void *dx = a.dlogits ? (char *)a.dlogits + r * c * (DT == S4J_F32 ? 4 : 2) : nullptr;
+    const bool cached = c <= CACHED_ROW;
+    const int32_t y = a.targets[r];
+    const bool ignored = y == a.ignore_index, bad = !ignored && (y < 0 || y >= c);
+
+    // pass 1: online max and sum, argmax
+    Stats st = {-FLT_MAX, 0.0f};
+    Arg arg = {-INFINITY, INT64_MAX, 0};
+    for (int64_t k = threadIdx.x; k < c; k += blockDim.x) {
+        float v = load<DT>(x, k);
+        if (cached) row_cache[k] = v;
+        if (v > st.m) { // NaN never enters; it poisons the sum instead
+            st.s *= expf(st.m - v);
+            st.m = v;
+        }
+        st.s += expf(v - st.m);
+        arg = better(arg, Arg{v, k, v != v});
+    }
+    st = block_reduce(st, combine, Stats{-FLT_MAX, 0.0f});
+    arg = block_reduce(arg, better, Arg{-INFINITY, INT64_MAX, 0});
+    const float max = st.m, log_sum = logf(st.s), lse = max + log_sum;
+    if (threadIdx.x == 0) {
+        sh_xy = ignored || bad ? 0.0f : load<DT>(x, y); // before an in-place gradient
+        if (a.row_lse) a.row_lse[r] = lse;
+        if (a.row_argmax) a.row_argmax[r] = (int32_t)(arg.i == INT64_MAX ? 0 : arg.i);
+    }
+    __syncthreads();
+    const float x_y = sh_xy;
+
+    // pass 2: gradient and smoothing sum
+    const float w_y = ignored || bad ? 0.0f : (a.w ? a.w[y] : 1.0f);
+    const float divisor = (float)a.work[0];
+    const float scale = bad ? NAN : (a.mean ? a.grad_scale / divisor : a.grad_scale);
+    const float A = (1.0f - a.eps) * w_y + a.eps * a.w_total / (float)c + 2.0f * a.zc * lse;
+    const float ga = scale * A / st.s, gb = scale * a.eps / (float)c;
+    const float gd = scale * (1.0f - a.eps) * w_y;
+    float smooth = 0.0f;
+    if (dx || (a.eps != 0.0f && !ignored)) {
+        for (int64_t k = threadIdx.x; k < c; k += blockDim.x) {
+            float v = cached ? row_cache[k] : load<DT>(x, k);
+            float wk = a.w ? a.w[k] : 1.0f;
+            smooth += wk * (max - v);
+            if (dx) {
+                float g = ignored ? 0.0f : ga * expf(v - max) - gb * wk - (k == y ? gd : 0.0f);
+                store<DT>(dx, k, g);
+            }
+        }
+    }
+    if (a.eps != 0.0f && !ignored) smooth = block_reduce(smooth, [](float p, float q) { return p + q; }, 0.0f);
+    if (threadIdx.x == 0) {
+        double loss = 0.0;
+        if (!ignored) {
+            loss = bad ? NAN : (1.0 - a.eps) * w_y * ((double)(max - x_y) + log_sum);
+            if (a.eps != 0.0f) loss += a.eps / (double)c * ((double)smooth + (double)a.w_total * log_sum);
+            if (a.zc != 0.0f) loss += (double)a.zc * lse * lse;
+        }
+        if (a.row_loss) a.row_loss[r] = (float)loss;
+        a.work[1 + r] = loss;
+    }
+}
+
+// *loss = sum of the row losses (divided by work[0] for the mean), one block,
+// a fixed order of additions.
+__global__ void reduce_kernel(Args a, float *loss) {
+    double t = 0.0;
+    for (int64_t r = threadIdx.x; r < a.n; r += blockDim.x) t += a.work[1 + r];
+    t = block_reduce(t, [](double x, double y) { return x + y; }, 0.0);
+    if (threadIdx.x == 0) *loss = (float)(a.mean ? t / a.work[0] : t);
+}
+
+__global__ void weight_total_kernel(const float *w, int64_t c, double *out) {
+    double t = 0.0;
+    for (int64_t k = threadIdx.x; k < c; k += blockDim.x) t += w[k];
+    t = block_reduce(t, [](double x, double y) { return x + y; }, 0.0);
+    if (threadIdx.x == 0) *out = t;
+}
+
+// ---------------------------------------------------------------------------
+// launcher
+
+int64_t s4j_cuda_softmax_ce_workspace_size(int64_t n) { return (n + 2) * 8; }
+
+int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
+                        const int32_t *targets, const float *class_weight, int32_t ignore_index,
+                        int32_t reduction, float label_smoothing, float z_loss, float grad_scale,
+                        float *loss, float *row_loss, float *row_lse, int32_t *row_argmax,
+                        void *dlogits, void *work, int64_t work_bytes, void *stream) {
+    if (n < 0 || !loss || (dtype != S4J_F32 && dtype != S4J_BF16 && dtype != S4J_F16) ||
+        reduction < S4J_REDUCE_NONE || reduction > S4J_REDUCE_MEAN ||
+        !(label_smoothing >= 0.0f && label_smoothing < 1.0f) || !(z_loss >= 0.0f) ||
+        !isfinite(grad_scale) || n > INT32_MAX)
+        return S4J_ERR_ARGUMENT;
+    if (n > 0 && (c < 1 || !logits || !targets || (reduction == S4J_REDUCE_NONE && !row_loss)))
+        return S4J_ERR_ARGUMENT;
+    if (!work || work_bytes < s4j_cuda_softmax_ce_workspace_size(n)) return S4J_ERR_ARGUMENT;
+    cudaStream_t s = (cudaStream_t)stream;
+    Args a = {n, c, logits, targets, class_weight, ignore_index, label_smoothing, z_loss,
+              grad_scale, (float)c, reduction == S4J_REDUCE_MEAN, row_loss, row_lse, row_argmax,
+              dlogits, (double *)work};
+    if (class_weight) { // the sum of the weights, read back once (a small, rare case)
+        double *total = (double *)work + 1;
+        weight_total_kernel<<<1, THREADS, 0, s>>>(class_weight, c, total);
+        double h = 0.0;
+        int rc = s4j_cuda_check(cudaMemcpyAsync(&h, total, 8, cudaMemcpyDeviceToHost, s), "weights");
+        if (rc == S4J_OK) rc = s4j_cuda_check(cudaStreamSynchronize(s), "weights");
+        if (rc != S4J_OK) return rc;
+        a.w_total = (float)h;
+    }
+    if (n == 0) {
+        const float v = reduction == S4J_REDUCE_MEAN ? NAN : 0.0f;
+        return s4j_cuda_check(cudaMemcpyAsync(loss, &v, 4, cudaMemcpyHostToDevice, s), "loss");
+    }
+    divisor_kernel<<<1, THREADS, 0, s>>>(a);
+    const size_t smem = (c <= CACHED_ROW ? (size_t)c : 0) * sizeof(float);
+    switch (dtype) {
+    case S4J_BF16: softmax_ce_kernel<S4J_BF16><<<(unsigned)n, THREADS, smem, s>>>(a); break;
+    case S4J_F16: softmax_ce_kernel<S4J_F16><<<(unsigned)n, THREADS, smem, s>>>(a); break;
+    default: softmax_ce_kernel<S4J_F32><<<(unsigned)n, THREADS, smem, s>>>(a);
+    }
+    reduce_kernel<<<1, THREADS, 0, s>>>(a, loss);
+    return s4j_cuda_check(cudaGetLastError(), "softmax_ce launch");
+}
