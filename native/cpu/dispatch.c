@@ -29,7 +29,7 @@ static const s4j_kernel_table s4j_kernels_scalar = {
 };
 
 static const s4j_kernel_table s4j_kernels_avx2 = {
-    .row_small = s4j_row_small_avx2,
+    .rows_small = s4j_rows_small_avx2,
     .row_max_f32 = s4j_row_max_f32_avx2,
     .row_exp_f32 = s4j_row_exp_f32_avx2,
     .row_scale_f32 = s4j_row_scale_f32_avx2,
@@ -48,7 +48,7 @@ static const s4j_kernel_table s4j_kernels_avx2 = {
 // AVX-512: the AVX2 table with the GEMM micro-kernels and the cached-row
 // softmax trio overridden.
 static const s4j_kernel_table s4j_kernels_avx512 = {
-    .row_small = s4j_row_small_avx2,
+    .rows_small = s4j_rows_small_avx2,
     .row_max_f32 = s4j_row_max_f32_avx512,
     .row_exp_f32 = s4j_row_exp_f32_avx512,
     .row_scale_f32 = s4j_row_scale_f32_avx512,

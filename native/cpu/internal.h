@@ -78,22 +78,28 @@ typedef struct {
     const float *w; // class weights multiplying b, or NULL
 } s4j_row_grad;
 
-// A whole short row (c <= S4J_SMALL_ROW) in one call, in registers: what
-// row_stats, the argmax search and row_finish do for long rows, plus the
-// target's term. The gradient is
-//   out[k] = scale (a0 + a1 lse) / sum * exp(x[k] - max) - b * w[k] - [k == target] d.
+// Short rows (c <= S4J_SMALL_ROW, e.g. the 10 classes of Fashion-MNIST),
+// S4J_ROWS rows at once with one row per vector lane: a row of 10 floats
+// fills no vector, and per row the reductions, the log and the call cost
+// more than the arithmetic. The caller transposes the rows into a
+// class-major tile, xt[k * S4J_ROWS + lane] (float32, unused lanes filled
+// with 0), and back from the gradient tile gt. Per lane:
+//   max, sum = sum_k exp(x[k] - max), log_sum = log(sum), argmax (PyTorch's:
+//   first NaN, else first +inf, else first max), smooth = sum_k w[k] (max - x[k]),
+//   gt[k] = scale (a0 + a1 lse) / sum * exp(x[k] - max) - b w[k] - [k == target] d.
 #define S4J_SMALL_ROW 32
+#define S4J_ROWS 8
 typedef struct {
-    float a0, a1, scale, b, d;
-    const float *w;  // class weights multiplying b, or NULL
-    int64_t target;  // row label; the gradient is written only when out != NULL
-} s4j_small_row_args;
+    float a0[S4J_ROWS], d[S4J_ROWS];
+    int32_t target[S4J_ROWS]; // -1: no target term (ignored rows, padding)
+    float a1, scale, b;
+    const float *w; // class weights multiplying b, or NULL
+} s4j_small_rows_args;
 
 typedef struct {
-    float max, log_sum;
-    int64_t argmax; // PyTorch's: first NaN, else first +inf, else first max
-    double smooth;  // sum_k w[k] (max - x[k]) when asked for
-} s4j_small_row_result;
+    float max[S4J_ROWS], log_sum[S4J_ROWS], smooth[S4J_ROWS];
+    int32_t argmax[S4J_ROWS];
+} s4j_small_rows_result;
 
 // float32 rows whose row and gradient fit in L2 together (c <= S4J_CACHED_ROW)
 // can compute exp once per element instead of twice: max; then
@@ -102,8 +108,9 @@ typedef struct {
 
 typedef struct {
     // Optional (NULL: use the three long-row passes).
-    void (*row_small)(const void *x, int32_t dtype, int64_t c, const s4j_small_row_args *p,
-                      void *out, int want_smooth, s4j_small_row_result *res);
+    // gt may be NULL (no gradient); smooth is computed when want_smooth != 0.
+    void (*rows_small)(int64_t c, const float *xt, const s4j_small_rows_args *p, float *gt,
+                       int want_smooth, s4j_small_rows_result *res);
     // Optional trio for float32 rows up to S4J_CACHED_ROW (NULL: not used).
     // Maximum of a row (NaN ignored: it poisons the sum of the next pass).
     float (*row_max_f32)(const float *x, int64_t c);
@@ -191,8 +198,8 @@ static inline void s4j_tile_update(int64_t mr, int64_t nr, const float *t, int64
                                    float beta, float *c, int64_t rsc, int64_t csc);
 S4J_DECLARE_KERNELS(scalar)
 S4J_DECLARE_KERNELS(avx2)
-void s4j_row_small_avx2(const void *x, int32_t dtype, int64_t c, const s4j_small_row_args *p,
-                        void *out, int want_smooth, s4j_small_row_result *res);
+void s4j_rows_small_avx2(int64_t c, const float *xt, const s4j_small_rows_args *p, float *gt,
+                         int want_smooth, s4j_small_rows_result *res);
 float s4j_row_max_f32_avx2(const float *x, int64_t c);
 double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, const float *w,
                             double *smooth, const float *next);

@@ -118,44 +118,118 @@ static int32_t find_argmax(const s4j_kernel_table *k, const void *x, int32_t dty
     return at < 0 ? 0 : (int32_t)at; // all -inf: 0, as torch.argmax
 }
 
+// What a row needs besides its logits. loss_i = (1-eps) w_y (lse - x_y)
+// + eps/c sum_k w_k (lse - x_k) + zc lse^2, with lse - x_k formed as
+// (max - x_k) + log_sum so that huge logits keep their small differences;
+// d loss_i / d x_k = p_k A - eps w_k / c - [k == y] (1-eps) w_y, with
+// A = (1-eps) w_y + eps W / c + 2 zc lse, W = sum_k w_k. Hence the gradient
+// a * exp(x_k - max) - b w_k - [k == y] d, a = scale (a0 + a1 lse) / sum.
+typedef struct {
+    int32_t y;
+    int ignored;
+    float x_y, w_y, a0, d;
+} row_terms;
+
+// Read before any gradient is written: dlogits may be the logits buffer.
+static row_terms terms_of(const ce_job *j, const void *x, int64_t r) {
+    row_terms t = {.y = j->targets[r]};
+    t.ignored = t.y == j->ignore_index;
+    t.x_y = t.ignored ? 0.0f : s4j_load_elem(x, j->dtype, t.y);
+    t.w_y = t.ignored ? 0.0f : j->w ? j->w[t.y] : 1.0f;
+    t.a0 = (1.0f - j->eps) * t.w_y + j->eps * j->w_total / (float)j->c;
+    t.d = j->scale * (1.0f - j->eps) * t.w_y;
+    return t;
+}
+
+// The row's outputs besides the gradient; returns loss_i (0 when ignored).
+static double finish_row(const ce_job *j, int64_t r, const row_terms *t, float max,
+                         float log_sum, double smooth, void *dx) {
+    const float lse = max + log_sum;
+    if (j->row_lse) j->row_lse[r] = lse;
+    if (t->ignored) {
+        if (dx) memset(dx, 0, (size_t)(s4j_dtype_size(j->dtype) * j->c));
+        if (j->row_loss) j->row_loss[r] = 0.0f;
+        return 0.0;
+    }
+    double loss = (1.0 - j->eps) * t->w_y * ((double)(max - t->x_y) + log_sum);
+    if (j->eps != 0.0f) loss += j->eps / (double)j->c * (smooth + (double)j->w_total * log_sum);
+    if (j->zc != 0.0f) loss += (double)j->zc * lse * lse;
+    if (j->row_loss) j->row_loss[r] = (float)loss;
+    return loss;
+}
+
+// Rows [r0, r1) of at most S4J_SMALL_ROW classes, S4J_ROWS at a time
+// through the rows_small kernel: transposed into a class-major tile and
+// back. A partial group is padded with zero rows, so every row takes the
+// same arithmetic whatever the chunking (the loss stays bit-identical for
+// any thread count). Returns the sum of loss_i.
+static double small_rows(const ce_job *j, int64_t r0, int64_t r1) {
+    const int64_t c = j->c, bytes = s4j_dtype_size(j->dtype) * c;
+    const int want_smooth = j->eps != 0.0f;
+    float xt[S4J_SMALL_ROW * S4J_ROWS], gt[S4J_SMALL_ROW * S4J_ROWS];
+    s4j_small_rows_args p = {.a1 = 2.0f * j->zc, .scale = j->scale,
+                             .b = j->scale * j->eps / (float)c, .w = j->w};
+    s4j_small_rows_result res;
+    row_terms t[S4J_ROWS];
+    double total = 0.0;
+    for (int64_t g = r0; g < r1; g += S4J_ROWS) {
+        const int rows = r1 - g < S4J_ROWS ? (int)(r1 - g) : S4J_ROWS;
+        for (int l = 0; l < S4J_ROWS; l++) {
+            if (l < rows) {
+                const void *x = j->logits + (g + l) * bytes;
+                t[l] = terms_of(j, x, g + l);
+                if (j->dtype == S4J_F32)
+                    for (int64_t k = 0; k < c; k++) xt[k * S4J_ROWS + l] = ((const float *)x)[k];
+                else
+                    for (int64_t k = 0; k < c; k++) xt[k * S4J_ROWS + l] = s4j_load_elem(x, j->dtype, k);
+            } else {
+                t[l] = (row_terms){.ignored = 1};
+                for (int64_t k = 0; k < c; k++) xt[k * S4J_ROWS + l] = 0.0f;
+            }
+            p.a0[l] = t[l].a0;
+            p.d[l] = t[l].d;
+            p.target[l] = t[l].ignored ? -1 : t[l].y;
+        }
+        j->k->rows_small(c, xt, &p, j->dlogits ? gt : NULL, want_smooth, &res);
+        for (int l = 0; l < rows; l++) {
+            const int64_t r = g + l;
+            void *dx = j->dlogits ? j->dlogits + r * bytes : NULL;
+            if (dx && !t[l].ignored) {
+                if (j->dtype == S4J_F32)
+                    for (int64_t k = 0; k < c; k++) ((float *)dx)[k] = gt[k * S4J_ROWS + l];
+                else
+                    for (int64_t k = 0; k < c; k++) s4j_store_elem(dx, j->dtype, k, gt[k * S4J_ROWS + l]);
+            }
+            if (j->row_argmax) j->row_argmax[r] = res.argmax[l];
+            total += finish_row(j, r, &t[l], res.max[l], res.log_sum[l],
+                                want_smooth ? res.smooth[l] : 0.0, dx);
+        }
+    }
+    return total;
+}
+
 static void ce_chunk(void *arg, int64_t chunk, int slot) {
     ce_job *j = arg;
     const int64_t c = j->c, bytes = s4j_dtype_size(j->dtype) * c;
     int64_t r0 = chunk * j->rows_per_chunk;
     int64_t r1 = r0 + j->rows_per_chunk < j->n ? r0 + j->rows_per_chunk : j->n;
+    if (j->k->rows_small && c <= S4J_SMALL_ROW) {
+        j->chunk_sum[chunk] = small_rows(j, r0, r1);
+        return;
+    }
     double total = 0.0;
     for (int64_t r = r0; r < r1; r++) {
         const void *x = j->logits + r * bytes;
         void *dx = j->dlogits ? j->dlogits + r * bytes : NULL;
-        const int32_t y = j->targets[r];
-        const int ignored = y == j->ignore_index;
-
-        // Read before the gradient pass: dlogits may be the logits buffer.
-        const float x_y = ignored ? 0.0f : s4j_load_elem(x, j->dtype, y);
-        const float w_y = ignored ? 0.0f : j->w ? j->w[y] : 1.0f;
-        // loss_i = (1-eps) w_y (lse - x_y) + eps/c sum_k w_k (lse - x_k)
-        //        + zc lse^2; lse - x_k is formed as (max - x_k) + log_sum so
-        // that huge logits keep their small differences.
-        // d loss_i / d x_k = p_k A - eps w_k / c - [k == y] (1-eps) w_y,
-        // with A = (1-eps) w_y + eps W / c + 2 zc lse, W = sum_k w_k.
-        const float a0 = (1.0f - j->eps) * w_y + j->eps * j->w_total / (float)c;
-        const float a1 = 2.0f * j->zc, b = j->scale * j->eps / (float)c;
-        const float d = j->scale * (1.0f - j->eps) * w_y;
-        void *grad = ignored ? NULL : dx;
-        const int want_smooth = !ignored && j->eps != 0.0f;
+        const row_terms t = terms_of(j, x, r);
+        const float b = j->scale * j->eps / (float)c;
+        void *grad = t.ignored ? NULL : dx;
+        const int want_smooth = !t.ignored && j->eps != 0.0f;
 
         float max, log_sum;
         double smooth = 0.0;
-        if (j->k->row_small && c <= S4J_SMALL_ROW) {
-            s4j_small_row_args p = {a0, a1, j->scale, b, d, j->w, y};
-            s4j_small_row_result res;
-            j->k->row_small(x, j->dtype, c, &p, grad, want_smooth, &res);
-            max = res.max;
-            log_sum = res.log_sum;
-            smooth = res.smooth;
-            if (j->row_argmax) j->row_argmax[r] = (int32_t)res.argmax;
-        } else if (j->k->row_exp_f32 && grad && j->dtype == S4J_F32 && c <= S4J_CACHED_ROW &&
-                   (j->scratch || !(grad == x && j->row_argmax))) {
+        if (j->k->row_exp_f32 && grad && j->dtype == S4J_F32 && c <= S4J_CACHED_ROW &&
+            (j->scratch || !(grad == x && j->row_argmax))) {
             // exp once per element, the costly part of a cached row: into the
             // thread's scratch row, or else into the gradient itself. (In place
             // without scratch, the logits would be gone before an argmax search.)
@@ -165,37 +239,26 @@ static void ce_chunk(void *arg, int64_t chunk, int slot) {
             double sum = j->k->row_exp_f32(x, c, max, e, j->w, want_smooth ? &smooth : NULL, next);
             log_sum = logf((float)sum);
             if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, S4J_F32, c, max, (float)sum);
-            float a = j->scale * (a0 + a1 * (max + log_sum)) / (float)sum, e_y = e[y];
+            float a = j->scale * (t.a0 + 2.0f * j->zc * (max + log_sum)) / (float)sum, e_y = e[t.y];
             j->k->row_scale_f32(e, grad, c, a, b, j->w, j->stream);
-            ((float *)grad)[y] = a * e_y - b * w_y - d;
+            ((float *)grad)[t.y] = a * e_y - b * t.w_y - t.d;
         } else {
             float sum;
             j->k->row_stats(x, j->dtype, c, &max, &sum);
             log_sum = logf(sum);
             if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, j->dtype, c, max, sum);
-            s4j_row_grad g = {.max = max, .a = j->scale * (a0 + a1 * (max + log_sum)) / sum,
+            s4j_row_grad g = {.max = max,
+                              .a = j->scale * (t.a0 + 2.0f * j->zc * (max + log_sum)) / sum,
                               .b = b, .w = j->w};
             if (grad || want_smooth)
                 smooth = j->k->row_finish(x, j->dtype, c, &g, grad, want_smooth);
             if (grad) {
                 // The target's extra term, on the value the vector pass wrote.
-                float gy = g.a * expf(x_y - max) - b * w_y - d;
-                s4j_store_elem(grad, j->dtype, y, gy);
+                float gy = g.a * expf(t.x_y - max) - b * t.w_y - t.d;
+                s4j_store_elem(grad, j->dtype, t.y, gy);
             }
         }
-        const float lse = max + log_sum;
-        if (j->row_lse) j->row_lse[r] = lse;
-        if (ignored) {
-            if (dx) memset(dx, 0, (size_t)bytes);
-            if (j->row_loss) j->row_loss[r] = 0.0f;
-            continue;
-        }
-        double loss = (1.0 - j->eps) * w_y * ((double)(max - x_y) + log_sum);
-        if (j->eps != 0.0f)
-            loss += j->eps / (double)c * (smooth + (double)j->w_total * log_sum);
-        if (j->zc != 0.0f) loss += (double)j->zc * lse * lse;
-        if (j->row_loss) j->row_loss[r] = (float)loss;
-        total += loss;
+        total += finish_row(j, r, &t, max, log_sum, smooth, dx);
     }
     j->chunk_sum[chunk] = total;
 }

@@ -66,7 +66,7 @@ static void gather_task(void *arg, int64_t task, int slot) {
 int s4j_gather_scaled_u8(int64_t rows, int64_t cols, const uint8_t *src, int64_t src_rows,
                          const int32_t *index, float scale, float *out, int64_t *err_row) {
     if (rows < 0 || cols < 0 || src_rows < 0 ||
-        (rows > 0 && cols > 0 && (!src || !index || !out)))
+        (rows > 0 && (!index || (cols > 0 && (!src || !out)))))
         return S4J_ERR_ARGUMENT;
     for (int64_t i = 0; i < rows; i++) {
         if (index[i] < 0 || index[i] >= src_rows) {

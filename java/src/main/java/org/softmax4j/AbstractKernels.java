@@ -7,7 +7,11 @@ import java.lang.foreign.MemorySegment;
 /**
  * Argument validation shared by every {@link Kernels} implementation, so that
  * all of them reject the same inputs with the same messages; subclasses
- * implement the {@code *Impl} methods on arguments already checked.
+ * implement the {@code *Impl} methods on arguments already checked, except
+ * for the values of targets and gather indices: those the implementation
+ * checks before writing anything ({@link #checkTargets}, {@link #checkIndex},
+ * or in native code, throwing {@link #badTarget}/{@link #badIndex}). A Java
+ * loop over them here cost more than the kernel while the JIT warmed up.
  */
 public abstract class AbstractKernels implements Kernels {
 
@@ -77,7 +81,6 @@ public abstract class AbstractKernels implements Kernels {
             disjoint(o, out.dlogits());
             disjoint(o, targets);
         }
-        checkTargets(targets, n, c, ce.ignoreIndex());
         if (n == 0) return ce.reduction() == Reduction.MEAN ? Float.NaN : 0f;
         return crossEntropyImpl(ce, n, c, dtype, logits, targets, out);
     }
@@ -129,14 +132,7 @@ public abstract class AbstractKernels implements Kernels {
         output("out", out, (long) rows * cols, 4, true);
         disjoint(src, out);
         disjoint(index, out);
-        for (long i = 0; i < rows; i++) {
-            int r = index.getAtIndex(JAVA_INT_UNALIGNED, i);
-            if (r < 0 || r >= srcRows) {
-                throw new IllegalArgumentException("index[" + i + "] = " + r
-                        + " is outside [0, " + srcRows + ")");
-            }
-        }
-        if (rows > 0 && cols > 0) gatherScaledImpl(rows, cols, src, srcRows, index, scale, out);
+        if (rows > 0) gatherScaledImpl(rows, cols, src, srcRows, index, scale, out);
     }
 
     @Override
@@ -185,7 +181,6 @@ public abstract class AbstractKernels implements Kernels {
             for (MemorySegment in : ins) disjoint(outs[i], in);
             for (int k = i + 1; k < outs.length; k++) disjoint(outs[i], outs[k]);
         }
-        checkTargets(targets, n, v, ce.ignoreIndex());
         if (n == 0) return ce.reduction() == Reduction.MEAN ? Float.NaN : 0f;
         return linearCrossEntropyImpl(ce, lin, n, d, v, x, w, bias, targets, out);
     }
@@ -258,13 +253,29 @@ public abstract class AbstractKernels implements Kernels {
         }
     }
 
-    private static void checkTargets(MemorySegment targets, int n, int c, int ignoreIndex) {
+    /** Throws {@link #badTarget} for the first target outside [0, c) that is not ignoreIndex. */
+    protected static void checkTargets(MemorySegment targets, int n, int c, int ignoreIndex) {
         for (long i = 0; i < n; i++) {
             int y = targets.getAtIndex(JAVA_INT_UNALIGNED, i);
-            if (y != ignoreIndex && (y < 0 || y >= c)) {
-                throw new IllegalArgumentException("targets[" + i + "] = " + y + " is outside [0, "
-                        + c + ") and is not ignoreIndex (" + ignoreIndex + ")");
-            }
+            if (y != ignoreIndex && (y < 0 || y >= c)) throw badTarget(i, y, c, ignoreIndex);
         }
+    }
+
+    protected static IllegalArgumentException badTarget(long row, int y, int c, int ignoreIndex) {
+        return new IllegalArgumentException("targets[" + row + "] = " + y + " is outside [0, "
+                + c + ") and is not ignoreIndex (" + ignoreIndex + ")");
+    }
+
+    /** Throws {@link #badIndex} for the first index outside [0, srcRows). */
+    protected static void checkIndex(MemorySegment index, int rows, long srcRows) {
+        for (long i = 0; i < rows; i++) {
+            int r = index.getAtIndex(JAVA_INT_UNALIGNED, i);
+            if (r < 0 || r >= srcRows) throw badIndex(i, r, srcRows);
+        }
+    }
+
+    protected static IllegalArgumentException badIndex(long row, int r, long srcRows) {
+        return new IllegalArgumentException("index[" + row + "] = " + r + " is outside [0, "
+                + srcRows + ")");
     }
 }

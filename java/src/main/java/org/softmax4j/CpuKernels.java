@@ -1,5 +1,7 @@
 package org.softmax4j;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.EnumMap;
@@ -40,7 +42,7 @@ final class CpuKernels extends AbstractKernels {
 
     @Override
     protected void softmaxImpl(int n, int c, MemorySegment x, MemorySegment y, boolean log) {
-        check(abi.softmax(n, c, x, y, log ? 1 : 0), null, null);
+        check(abi.softmax(n, c, x, y, log ? 1 : 0));
     }
 
     @Override
@@ -55,7 +57,8 @@ final class CpuKernels extends AbstractKernels {
                 ce.labelSmoothing(), ce.zLoss(), ce.gradScale(), MemorySegment.ofArray(loss),
                 out.rowLoss(), out.rowLse(), out.rowArgmax(), out.dlogits(),
                 MemorySegment.ofArray(errRow), work, work == null ? 0 : work.byteSize());
-        check(status, targets, errRow);
+        if (status == NativeAbi.ERR_TARGET) throw badTarget(targets, errRow[0], c, ce.ignoreIndex());
+        check(status);
         return loss[0];
     }
 
@@ -76,7 +79,8 @@ final class CpuKernels extends AbstractKernels {
                 lin.softcap(), ce.gradScale(), lin.blockClasses(), MemorySegment.ofArray(loss),
                 out.rowLoss(), out.rowLse(), out.dx(), out.dw(), out.db(), work, work.byteSize(),
                 MemorySegment.ofArray(errRow));
-        check(status, targets, errRow);
+        if (status == NativeAbi.ERR_TARGET) throw badTarget(targets, errRow[0], v, ce.ignoreIndex());
+        check(status);
         return loss[0];
     }
 
@@ -92,31 +96,36 @@ final class CpuKernels extends AbstractKernels {
         }
         MemorySegment work = workspace(abi.sgemmWorkspaceSize());
         check(abi.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                ldc, work, work.byteSize()), null, null);
+                ldc, work, work.byteSize()));
     }
 
     @Override
     protected void addBiasImpl(int n, int c, MemorySegment bias, MemorySegment y) {
-        check(abi.addBias(n, c, bias, y), null, null);
+        check(abi.addBias(n, c, bias, y));
     }
 
     @Override
     protected void columnSumsImpl(int n, int c, float alpha, MemorySegment x, float beta,
                                   MemorySegment out) {
-        check(abi.columnSums(n, c, alpha, x, beta, out), null, null);
+        check(abi.columnSums(n, c, alpha, x, beta, out));
     }
 
     @Override
     protected void gatherScaledImpl(int rows, int cols, MemorySegment src, long srcRows,
                                     MemorySegment index, float scale, MemorySegment out) {
-        check(abi.gatherScaledU8(rows, cols, src, srcRows, index, scale, out, null),
-                null, null);
+        long[] errRow = {-1};
+        int status = abi.gatherScaledU8(rows, cols, src, srcRows, index, scale, out,
+                MemorySegment.ofArray(errRow));
+        if (status == NativeAbi.ERR_ARGUMENT && errRow[0] >= 0) {
+            throw badIndex(errRow[0], index.getAtIndex(JAVA_INT_UNALIGNED, errRow[0]), srcRows);
+        }
+        check(status);
     }
 
     @Override
     protected void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
                                MemorySegment w, MemorySegment g, MemorySegment v) {
-        check(abi.sgdStep(count, lr, momentum, weightDecay, w, g, v), null, null);
+        check(abi.sgdStep(count, lr, momentum, weightDecay, w, g, v));
     }
 
     private MemorySegment workspace(long bytes) {
@@ -128,15 +137,16 @@ final class CpuKernels extends AbstractKernels {
         return work;
     }
 
-    /** Native status to exception; arguments were validated, so errors here are bugs or races. */
-    private static void check(int status, MemorySegment targets, long[] errRow) {
-        switch (status) {
-            case NativeAbi.OK -> {}
-            case NativeAbi.ERR_TARGET -> throw new IllegalArgumentException("targets[" + errRow[0]
-                    + "] = " + targets.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED,
-                    errRow[0]) + " is out of range (it changed during the call?)");
-            default -> throw new IllegalArgumentException("native kernel rejected its arguments "
-                    + "(status " + status + ")");
+    private static IllegalArgumentException badTarget(MemorySegment targets, long row, int c,
+                                                      int ignoreIndex) {
+        return badTarget(row, targets.getAtIndex(JAVA_INT_UNALIGNED, row), c, ignoreIndex);
+    }
+
+    /** Native status to exception; the other arguments were validated, so errors here are bugs. */
+    private static void check(int status) {
+        if (status != NativeAbi.OK) {
+            throw new IllegalArgumentException("native kernel rejected its arguments (status "
+                    + status + ")");
         }
     }
 }

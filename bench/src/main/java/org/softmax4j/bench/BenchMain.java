@@ -184,6 +184,7 @@ public final class BenchMain {
         Map<String, Figure> jgemm = jmh(JavaGemmBench.class, only, "shape");
         Map<String, Figure> overhead = jmh(BindingOverheadBench.class, only, "binding", "memory", "length");
         Map<String, Figure> epoch = jmh(TrainEpochBench.class, only);
+        Map<String, Figure> steps = jmh(TrainStepBench.class, only, "step");
         Map<String, Figure> lce = jmh(LinearCeBench.class, only, "shape", "impl");
         List<Map<String, String>> torch = only.matcher("Torch").find() || only.pattern().equals(".*") ? torch() : List.of();
         double minutes = (System.nanoTime() - t0) / 60e9;
@@ -287,6 +288,10 @@ public final class BenchMain {
         section(md, "Binding overhead", "Softmax of one row of 16 floats; the buffers hold `length` floats. Equal times at "
                 + "16 and 16M floats show that no binding copies arrays.", overhead, "binding/memory/length", null);
         section(md, "Training epoch", "", epoch, "", null);
+        Map<String, Double> perEpoch = new LinkedHashMap<>();
+        for (var e : steps.entrySet()) perEpoch.put(e.getKey(), e.getValue().median() * 235 / 1000);
+        section(md, "Training step, kernel by kernel (batch 256, 784 -> 10)",
+                "Each kernel of the book's step alone; rate: ms per epoch (x 235 steps).", steps, "step", perEpoch);
         section(md, "Fused linear + cross-entropy (forward+backward: loss, dX, dW, db)",
                 "`materialised`: our SGEMM for the N x V logits, the fused CE in place, SGEMMs for dX and dW.",
                 lce, "shape/impl", null);

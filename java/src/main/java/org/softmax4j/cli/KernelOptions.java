@@ -24,7 +24,7 @@ final class KernelOptions {
 
     @Option(names = "--threads", paramLabel = "N",
             description = "Threads of the native CPU kernels (default: $S4J_NUM_THREADS, else "
-                    + "one per core; for training one less, as a thread of its own gathers the batches).")
+                    + "one per core).")
     Integer threads;
 
     /**
@@ -33,24 +33,6 @@ final class KernelOptions {
      * @throws CliException when the device or GEMM is not available (the message says why)
      */
     Kernels kernels() {
-        return kernels(false);
-    }
-
-    /**
-     * The chosen kernels for training. Unless told otherwise (--threads,
-     * S4J_NUM_THREADS or -Dsoftmax4j.threads), the native kernels get one
-     * thread less than the cores, because the trainer gathers the next batch
-     * on a thread of its own (measured on 2 cores, book settings: 1 native
-     * thread + the gather thread take 35-45 ms per epoch once warm, 2 native
-     * threads + the gather thread 52-57 ms, 2 native threads without it 45-56 ms).
-     */
-    Kernels kernelsForTraining(java.util.Map<String, String> env) {
-        boolean chosen = threads != null || env.get("S4J_NUM_THREADS") != null
-                || System.getProperty("softmax4j.threads") != null;
-        return kernels(!chosen);
-    }
-
-    private Kernels kernels(boolean leaveOneCore) {
         if (threads != null && (threads < 1 || threads > 1024)) {
             throw new CliException("--threads must be in [1, 1024]: " + threads);
         }
@@ -59,7 +41,6 @@ final class KernelOptions {
             Kernels k = Kernels.cpu(binding == Choices.BindingChoice.jni ? Binding.JNI : Binding.FFM,
                     gemm == Choices.GemmChoice.openblas ? Gemm.OPENBLAS : Gemm.SOFTMAX4J);
             if (threads != null) Softmax4j.setThreads(threads);
-            else if (leaveOneCore) Softmax4j.setThreads(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
             return k;
         } catch (UnsupportedOperationException e) {
             throw new CliException(e.getMessage(), e);

@@ -100,7 +100,7 @@ final class SweepCommand implements Callable<Integer> {
             throw new CliException(e.getMessage(), e);
         }
         if (valFraction <= 0) throw new CliException("--val-fraction must be > 0: the sweep compares validation losses");
-        Kernels kernels = kernelOptions.kernelsForTraining(main.env);
+        Kernels kernels = kernelOptions.kernels();
         FashionMnist mnist = data.load(main.env);
         Path dir = Outputs.runDir(main.workDir, out, "sweep");
         String what = byLr ? "learning rate" : "batch size";

@@ -130,7 +130,7 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             config = config();
         }
-        Kernels kernels = kernelOptions.kernelsForTraining(main.env);
+        Kernels kernels = kernelOptions.kernels();
 
         long t0 = System.nanoTime();
         FashionMnist mnist = data.load(main.env);
@@ -145,8 +145,7 @@ final class TrainCommand implements Callable<Integer> {
                     data.resolve(main.env));
             stdout.println("settings: " + Reports.describe(config)
                     + (resumedState != null ? "; resuming after epoch " + resumedState.epochsDone() : ""));
-            stdout.println("kernels: " + kernels.name() + (trainer.prefetches()
-                    ? ", and a thread that gathers the next batch" : ""));
+            stdout.println("kernels: " + kernels.name());
             stdout.flush();
         }
 

@@ -89,6 +89,7 @@ public final class ReferenceKernels extends AbstractKernels {
     @Override
     protected float crossEntropyImpl(CrossEntropy ce, int n, int c, DType dtype,
                                      MemorySegment logits, MemorySegment targets, CeOutputs out) {
+        checkTargets(targets, n, c, ce.ignoreIndex());
         float[] w = ce.classWeight();
         double eps = ce.labelSmoothing(), zc = ce.zLoss();
         double wSum = 0, divisor = 0;
@@ -147,6 +148,7 @@ public final class ReferenceKernels extends AbstractKernels {
     protected float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d, int v,
                                            MemorySegment x, MemorySegment w, MemorySegment bias,
                                            MemorySegment targets, LinearCeOutputs out) {
+        checkTargets(targets, n, v, ce.ignoreIndex());
         float[] cw = ce.classWeight();
         double eps = ce.labelSmoothing(), zc = ce.zLoss(), cap = lin.softcap();
         double wSum = 0, divisor = 0, total = 0;
@@ -255,6 +257,7 @@ public final class ReferenceKernels extends AbstractKernels {
     @Override
     protected void gatherScaledImpl(int rows, int cols, MemorySegment src, long srcRows,
                                     MemorySegment index, float scale, MemorySegment out) {
+        checkIndex(index, rows, srcRows);
         for (long i = 0; i < rows; i++) {
             long from = (long) index.getAtIndex(JAVA_INT_UNALIGNED, i) * cols;
             for (long j = 0; j < cols; j++) {

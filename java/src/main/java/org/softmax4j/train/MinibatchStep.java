@@ -22,8 +22,7 @@ import org.softmax4j.Kernels;
  * </pre>
  *
  * The mean reduction already divides dZ by the rows of the batch. The gather
- * (first line) is done by {@link BatchSource}, possibly a batch ahead on
- * another thread.
+ * (first line) is done by {@link BatchSource}.
  */
 final class MinibatchStep {
     /** Pixels are unsigned bytes; the model sees them in [0, 1]. */

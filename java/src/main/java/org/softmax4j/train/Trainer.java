@@ -32,38 +32,17 @@ import org.softmax4j.data.Dataset;
 public final class Trainer {
     private final Kernels kernels;
     private final TrainConfig config;
-    private final boolean prefetch;
 
-    /**
-     * A trainer running {@code config} on {@code kernels}, gathering each next
-     * batch on a background thread when the machine has more than one core.
-     */
+    /** A trainer running {@code config} on {@code kernels}. */
     public Trainer(Kernels kernels, TrainConfig config) {
-        this(kernels, config, Runtime.getRuntime().availableProcessors() > 1);
-    }
-
-    /**
-     * A trainer that gathers each next batch on a background thread while the
-     * current one trains when {@code prefetch} is true (see {@link BatchSource};
-     * the results are the same either way). With prefetching, the native
-     * kernels do best with one thread less than the cores
-     * ({@link org.softmax4j.Softmax4j#setThreads}).
-     */
-    public Trainer(Kernels kernels, TrainConfig config, boolean prefetch) {
         if (kernels == null || config == null) throw new IllegalArgumentException("kernels and config are required");
         this.kernels = kernels;
         this.config = config;
-        this.prefetch = prefetch;
     }
 
     /** The configuration. */
     public TrainConfig config() {
         return config;
-    }
-
-    /** Whether a background thread gathers each next batch. */
-    public boolean prefetches() {
-        return prefetch;
     }
 
     /**
@@ -130,54 +109,52 @@ public final class Trainer {
         LrSchedule schedule = config.schedule();
         long loopNanos = 0, samples = 0;
 
-        try (BatchSource source = new BatchSource(kernels, train, batch, prefetch && batches > 1)) {
-            for (int epoch = state.epochsDone; epoch < config.epochs() && !state.stoppedEarly
-                    && !state.stopRequested(); epoch++) {
-                long t0 = System.nanoTime();
-                train.copySourceRows(0, n, order, 0);
-                if (config.shuffle()) shuffle(order, epochSeed(config.seed(), epoch));
-                double lossSum = 0;
-                long correct = 0;
-                float lr = baseLr;
-                source.startEpoch(order, n, batch);
-                for (int b = 0; b < batches; b++) {
-                    int rows = source.acquire(b), slot = source.slot(b);
-                    lr = schedule.lr(baseLr, epoch, state.step, totalSteps);
-                    float loss = step.forwardBackward(rows, source.x(slot), source.targets(slot),
-                            source.targetsSegment(slot));
-                    source.release(b);
-                    lossSum += (double) loss * rows;
-                    correct += step.correct();
-                    step.update(lr, momentum, decay);
-                    state.step++;
-                    cb.onBatch(epoch, b, batches);
-                }
-                long dt = System.nanoTime() - t0;
-                loopNanos += dt;
-                samples += n;
-                state.epochsDone = epoch + 1;
-
-                Evaluation v = validation != null ? evaluator.evaluate(state.model, validation) : null;
-                if (earlyStopping) {
-                    if (v.loss() < state.bestValLoss) {
-                        state.bestValLoss = v.loss();
-                        state.bestEpoch = epoch + 1;
-                        state.badEpochs = 0;
-                        if (state.best == null) state.best = state.model.copy();
-                        else state.best.copyFrom(state.model);
-                    } else if (++state.badEpochs >= config.patience()) {
-                        state.stoppedEarly = true;
-                    }
-                }
-                Evaluation t = test != null ? evaluator.evaluate(state.model, test) : null;
-                double seconds = dt / 1e9;
-                EpochMetrics m = new EpochMetrics(epoch + 1, lr, lossSum / n, (double) correct / n,
-                        v == null ? Double.NaN : v.loss(), v == null ? Double.NaN : v.accuracy(),
-                        t == null ? Double.NaN : t.loss(), t == null ? Double.NaN : t.accuracy(),
-                        seconds, n / seconds);
-                state.history.add(m);
-                cb.onEpoch(m, state);
+        BatchSource source = new BatchSource(kernels, train, batch);
+        for (int epoch = state.epochsDone; epoch < config.epochs() && !state.stoppedEarly
+                && !state.stopRequested(); epoch++) {
+            long t0 = System.nanoTime();
+            train.copySourceRows(0, n, order, 0);
+            if (config.shuffle()) shuffle(order, epochSeed(config.seed(), epoch));
+            double lossSum = 0;
+            long correct = 0;
+            float lr = baseLr;
+            for (int b = 0; b < batches; b++) {
+                int rows = Math.min(batch, n - b * batch);
+                source.gather(order, b * batch, rows);
+                lr = schedule.lr(baseLr, epoch, state.step, totalSteps);
+                float loss = step.forwardBackward(rows, source.x(), source.targets(),
+                        source.targetsSegment());
+                lossSum += (double) loss * rows;
+                correct += step.correct();
+                step.update(lr, momentum, decay);
+                state.step++;
+                cb.onBatch(epoch, b, batches);
             }
+            long dt = System.nanoTime() - t0;
+            loopNanos += dt;
+            samples += n;
+            state.epochsDone = epoch + 1;
+
+            Evaluation v = validation != null ? evaluator.evaluate(state.model, validation) : null;
+            if (earlyStopping) {
+                if (v.loss() < state.bestValLoss) {
+                    state.bestValLoss = v.loss();
+                    state.bestEpoch = epoch + 1;
+                    state.badEpochs = 0;
+                    if (state.best == null) state.best = state.model.copy();
+                    else state.best.copyFrom(state.model);
+                } else if (++state.badEpochs >= config.patience()) {
+                    state.stoppedEarly = true;
+                }
+            }
+            Evaluation t = test != null ? evaluator.evaluate(state.model, test) : null;
+            double seconds = dt / 1e9;
+            EpochMetrics m = new EpochMetrics(epoch + 1, lr, lossSum / n, (double) correct / n,
+                    v == null ? Double.NaN : v.loss(), v == null ? Double.NaN : v.accuracy(),
+                    t == null ? Double.NaN : t.loss(), t == null ? Double.NaN : t.accuracy(),
+                    seconds, n / seconds);
+            state.history.add(m);
+            cb.onEpoch(m, state);
         }
         SoftmaxRegression result = (earlyStopping && state.best != null ? state.best : state.model).copy();
         return new TrainResult(result, state, List.copyOf(state.history), loopNanos, samples);

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.softmax4j.Binding;
 import org.softmax4j.Kernels;
 import org.softmax4j.data.Dataset;
@@ -23,10 +21,9 @@ class TrainerTest {
         return TrainConfig.builder().epochs(5).batchSize(64).lr(0.1f);
     }
 
-    @ParameterizedTest(name = "prefetch={0}")
-    @ValueSource(booleans = {false, true})
-    void learnsSeparableData(boolean prefetch) {
-        Trainer t = new Trainer(Kernels.cpu(), small().build(), prefetch);
+    @Test
+    void learnsSeparableData() {
+        Trainer t = new Trainer(Kernels.cpu(), small().build());
         TrainResult r = t.fit(TRAIN, TEST, TrainingListener.NONE);
         assertEquals(5, r.history().size());
         EpochMetrics last = r.last();
@@ -40,10 +37,10 @@ class TrainerTest {
     }
 
     @Test
-    void sameSeedSameWeightsAndPrefetchDoesNotMatter() {
+    void sameSeedSameWeights() {
         TrainConfig c = small().momentum(0.9f).weightDecay(1e-3f).schedule(LrSchedule.cosine(0f)).build();
-        TrainResult a = new Trainer(Kernels.cpu(), c, true).fit(TRAIN, null, null);
-        TrainResult b = new Trainer(Kernels.cpu(), c, false).fit(TRAIN, null, null);
+        TrainResult a = new Trainer(Kernels.cpu(), c).fit(TRAIN, null, null);
+        TrainResult b = new Trainer(Kernels.cpu(), c).fit(TRAIN, null, null);
         TrainResult other = new Trainer(Kernels.cpu(), c.toBuilder().seed(1).build()).fit(TRAIN, null, null);
         assertTrue(a.model().sameParameters(b.model()));
         assertFalse(a.model().sameParameters(other.model()));
@@ -61,8 +58,8 @@ class TrainerTest {
     void referenceKernelsAgreeWithNative() {
         TrainConfig c = small().epochs(1).build();
         Dataset head = TRAIN.head(500);
-        TrainResult ref = new Trainer(Kernels.reference(), c, false).fit(head, null, null);
-        TrainResult cpu = new Trainer(Kernels.cpu(), c, false).fit(head, null, null);
+        TrainResult ref = new Trainer(Kernels.reference(), c).fit(head, null, null);
+        TrainResult cpu = new Trainer(Kernels.cpu(), c).fit(head, null, null);
         float[] a = ref.model().weights(), b = cpu.model().weights();
         for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4, "w[" + i + "]");
     }
