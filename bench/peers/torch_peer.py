@@ -83,13 +83,13 @@ def idx(path):
     return torch.frombuffer(bytearray(data[16:]), dtype=torch.uint8).reshape(count, rows * cols)
 
 
-def training(data_dir, epochs):
+def training(data_dir, epochs, seed=0):
     """The book's loop over preloaded tensors: 784->10, SGD lr 0.1, batch 256."""
     xs = idx(f"{data_dir}/train-images-idx3-ubyte.gz")
     ys = idx(f"{data_dir}/train-labels-idx1-ubyte.gz")
     xt = idx(f"{data_dir}/t10k-images-idx3-ubyte.gz").float() / 255
     yt = idx(f"{data_dir}/t10k-labels-idx1-ubyte.gz")
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     w = (torch.randn(784, 10) * 0.01).requires_grad_(True)
     b = torch.zeros(10, requires_grad=True)
     opt = torch.optim.SGD([w, b], lr=0.1)
@@ -111,6 +111,13 @@ def training(data_dir, epochs):
 
 
 def main():
+    if sys.argv[1] == "seeds":
+        # torch_peer.py seeds DATA_DIR N: the book's test accuracy for seeds 0..N-1,
+        # to compare seed-to-seed spread with softmax4j's
+        for seed in range(int(sys.argv[3])):
+            _, acc = training(sys.argv[2], 10, seed)
+            print(json.dumps({"bench": "seed", "seed": seed, "acc": acc}), flush=True)
+        return
     threads, data_dir, shapes = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
     torch.set_num_threads(threads)
     for shape in shapes:
