@@ -67,3 +67,10 @@ int s4j_cuda_stream_destroy(void *stream) {
 int s4j_cuda_stream_synchronize(void *stream) {
     return s4j_cuda_check(cudaStreamSynchronize((cudaStream_t)stream), "cudaStreamSynchronize");
 }
+
+int s4j_cuda_memset(void *ptr, int32_t value, int64_t bytes, void *stream) {
+    if (bytes < 0 || (bytes > 0 && !ptr)) return S4J_ERR_ARGUMENT;
+    if (bytes == 0) return S4J_OK;
+    return s4j_cuda_check(cudaMemsetAsync(ptr, value, (size_t)bytes, (cudaStream_t)stream),
+                          "cudaMemsetAsync");
+}

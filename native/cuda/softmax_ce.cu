@@ -216,6 +216,32 @@ __global__ void weight_total_kernel(const float *w, int64_t c, double *out) {
     if (threadIdx.x == 0) *out = t;
 }
 
+// Softmax or log-softmax of one float32 row per block (s4j_softmax): the
+// same online max/sum pass, then one write per element.
+__global__ void softmax_kernel(int64_t c, const float *__restrict__ x, float *__restrict__ y,
+                               int log) {
+    extern __shared__ float row_cache[];
+    const bool cached = c <= CACHED_ROW;
+    const float *xr = x + blockIdx.x * c;
+    float *yr = y + blockIdx.x * c;
+    Stats st = {-FLT_MAX, 0.0f};
+    for (int64_t k = threadIdx.x; k < c; k += blockDim.x) {
+        float v = xr[k];
+        if (cached) row_cache[k] = v;
+        if (v > st.m) {
+            st.s *= expf(st.m - v);
+            st.m = v;
+        }
+        st.s += expf(v - st.m);
+    }
+    st = block_reduce(st, combine, Stats{-FLT_MAX, 0.0f});
+    const float log_sum = logf(st.s), inv = 1.0f / st.s;
+    for (int64_t k = threadIdx.x; k < c; k += blockDim.x) {
+        float v = cached ? row_cache[k] : xr[k];
+        yr[k] = log ? (v - st.m) - log_sum : expf(v - st.m) * inv;
+    }
+}
+
 // ---------------------------------------------------------------------------
 // launcher
 
@@ -260,4 +286,12 @@ int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
     }
     reduce_kernel<<<1, THREADS, 0, s>>>(a, loss);
     return s4j_cuda_check(cudaGetLastError(), "softmax_ce launch");
+}
+
+int s4j_cuda_softmax(int64_t n, int64_t c, const float *x, float *y, int32_t log, void *stream) {
+    if (n < 0 || n > INT32_MAX || (n > 0 && (c < 1 || !x || !y))) return S4J_ERR_ARGUMENT;
+    if (n == 0) return S4J_OK;
+    const size_t smem = (c <= CACHED_ROW ? (size_t)c : 0) * sizeof(float);
+    softmax_kernel<<<(unsigned)n, THREADS, smem, (cudaStream_t)stream>>>(c, x, y, log);
+    return s4j_cuda_check(cudaGetLastError(), "softmax launch");
 }

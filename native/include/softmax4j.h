@@ -289,6 +289,56 @@ S4J_API int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void 
 
 S4J_API int64_t s4j_cuda_softmax_ce_workspace_size(int64_t n);
 
+/* s4j_softmax on the GPU (x, y device memory; y may be x). */
+S4J_API int s4j_cuda_softmax(int64_t n, int64_t c, const float *x, float *y, int32_t log,
+                             void *stream);
+
+S4J_API int s4j_cuda_memset(void *device_ptr, int32_t value, int64_t bytes, void *stream);
+
+/* GEMM on the GPU: C = alpha op(A) op(B) + beta C with the arguments and
+ * row-major layout of s4j_sgemm (beta == 0: C is only written, NaN in C does
+ * not leak; any m, n, k >= 0), A, B and C in device memory.
+ * math: S4J_GEMM_FP32  float32 FMA, shared-memory tiles (CPU results to rounding)
+ *       S4J_GEMM_TF32  tensor cores, A and B rounded to TF32 (10-bit mantissa),
+ *                      float32 accumulation (relative error ~1e-3 of |A||B|)
+ * Errors: S4J_ERR_ARGUMENT for bad sizes, leading dimensions, NULL pointers
+ * or math; S4J_ERR_CUDA for launch failures. */
+#define S4J_GEMM_FP32 0
+#define S4J_GEMM_TF32 1
+S4J_API int s4j_cuda_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k,
+                           float alpha, const float *a, int64_t lda, const float *b,
+                           int64_t ldb, float beta, float *c, int64_t ldc, int32_t math,
+                           void *stream);
+
+/* The same with bfloat16 A and B (float32 C and accumulation), on tensor cores. */
+S4J_API int s4j_cuda_gemm_bf16(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n,
+                               int64_t k, float alpha, const void *a, int64_t lda,
+                               const void *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                               void *stream);
+
+/* The training step's helpers on device memory, contracts of the CPU ones
+ * (s4j_add_bias, s4j_column_sums, s4j_sgd_step). Column sums add in a fixed
+ * order (deterministic). */
+S4J_API int s4j_cuda_add_bias(int64_t n, int64_t c, const float *bias, float *y, void *stream);
+S4J_API int s4j_cuda_column_sums(int64_t n, int64_t c, float alpha, const float *x, float beta,
+                                 float *out, void *stream);
+S4J_API int s4j_cuda_sgd_step(int64_t count, float lr, float momentum, float weight_decay,
+                              float *w, const float *g, float *v, void *stream);
+
+/* s4j_gather_scaled_u8 on the GPU (src, index, out in device memory). Indexes
+ * are not checked here (that needs a host round-trip; check them where they
+ * are made): a row whose index is outside [0, src_rows) is filled with NaN. */
+S4J_API int s4j_cuda_gather_scaled_u8(int64_t rows, int64_t cols, const uint8_t *src,
+                                      int64_t src_rows, const int32_t *index, float scale,
+                                      float *out, void *stream);
+
+/* Running statistics of training steps, kept on the device so that they are
+ * read once per epoch: *loss_sum += (double)*loss * weight and
+ * *correct += #{i < n : row_argmax[i] == targets[i]}. */
+S4J_API int s4j_cuda_step_stats(int64_t n, const float *loss, float weight,
+                                const int32_t *row_argmax, const int32_t *targets,
+                                double *loss_sum, int64_t *correct, void *stream);
+
 #ifdef __cplusplus
 }
 #endif

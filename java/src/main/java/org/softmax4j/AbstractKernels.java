@@ -3,6 +3,7 @@ package org.softmax4j;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
+import org.softmax4j.cuda.DeviceBuffer;
 
 /**
  * Argument validation shared by every {@link Kernels} implementation, so that
@@ -188,7 +189,7 @@ public abstract class AbstractKernels implements Kernels {
     // ---- checks -----------------------------------------------------------
 
     /** A rows x cols row-major matrix with row stride ld. */
-    private static void matrix(String what, MemorySegment s, int rows, int cols, int ld,
+    private void matrix(String what, MemorySegment s, int rows, int cols, int ld,
                                boolean isOutput) {
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException("ld" + what.toLowerCase() + " = " + ld
@@ -199,7 +200,7 @@ public abstract class AbstractKernels implements Kernels {
         else input(what, s, elems, 4);
     }
 
-    private static void checkSoftmax(int n, int c, MemorySegment x, MemorySegment y) {
+    private void checkSoftmax(int n, int c, MemorySegment x, MemorySegment y) {
         checkShape(n, c);
         input("x", x, (long) n * c, 4);
         output("y", y, (long) n * c, 4, true);
@@ -212,13 +213,13 @@ public abstract class AbstractKernels implements Kernels {
     }
 
     /** A required input of {@code elems} elements of {@code bytes} each. */
-    protected static void input(String what, MemorySegment s, long elems, int bytes) {
+    protected final void input(String what, MemorySegment s, long elems, int bytes) {
         if (s == null) throw new IllegalArgumentException(what + " is null");
         checkSize(what, s, elems, bytes);
     }
 
     /** An output; null is allowed unless {@code required}. */
-    protected static void output(String what, MemorySegment s, long elems, int bytes,
+    protected final void output(String what, MemorySegment s, long elems, int bytes,
                                  boolean required) {
         if (s == null) {
             if (required) throw new IllegalArgumentException(what + " is null but required");
@@ -228,7 +229,17 @@ public abstract class AbstractKernels implements Kernels {
         checkSize(what, s, elems, bytes);
     }
 
-    private static void checkSize(String what, MemorySegment s, long elems, int bytes) {
+    /** Whether this implementation takes GPU memory ({@link DeviceBuffer} segments). */
+    protected boolean acceptsDeviceMemory() {
+        return false;
+    }
+
+    private void checkSize(String what, MemorySegment s, long elems, int bytes) {
+        if (!s.scope().isAlive()) throw new IllegalArgumentException(what + " is a closed segment");
+        if (!acceptsDeviceMemory() && DeviceBuffer.isDevice(s)) {
+            throw new IllegalArgumentException(what + " is GPU memory (a DeviceBuffer's segment): "
+                    + "pass it to Kernels.cuda(), or copy it to the host");
+        }
         long need = Math.multiplyExact(elems, (long) bytes);
         if (s.byteSize() < need) {
             throw new IllegalArgumentException(what + " holds " + s.byteSize() / bytes

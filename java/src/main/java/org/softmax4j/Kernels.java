@@ -5,7 +5,7 @@ import org.softmax4j.reference.ReferenceKernels;
 
 /**
  * The kernels of softmax4j behind one interface: pure-Java reference, native
- * CPU (through FFM or JNI), and later CUDA give the same results for the same
+ * CPU and CUDA (each through FFM or JNI) give the same results for the same
  * calls. All matrices are row-major and dense. Buffers are
  * {@link MemorySegment}s (heap or native) or Java arrays, never copied.
  *
@@ -39,17 +39,19 @@ public interface Kernels {
     }
 
     /**
-     * The CUDA kernels on the first GPU.
+     * The CUDA kernels on the first GPU through the binding of
+     * {@code -Dsoftmax4j.binding}, float32 SGEMM (see {@link CudaKernels}).
      *
      * @throws UnsupportedOperationException when there is no NVIDIA GPU or
-     *     driver, or this build has no CUDA library (the message says which),
-     *     and for now also with a GPU: the native CUDA kernels exist (see
-     *     softmax4j.h, {@code s4j_cuda_*}), the Java backend on them does not
+     *     driver, or this build has no CUDA library (the message says which)
      */
     static Kernels cuda() {
-        int devices = org.softmax4j.cuda.CudaRuntime.get().deviceCount();
-        throw new UnsupportedOperationException("softmax4j: found " + devices
-                + " CUDA device(s), but the Java CUDA backend is not finished yet");
+        return cuda(Binding.fromSystemProperty());
+    }
+
+    /** The CUDA kernels on the first GPU through the given binding. */
+    static Kernels cuda(Binding binding) {
+        return CudaKernels.of(binding, false);
     }
 
     /** The pure-Java reference (double accumulation): slow, and the oracle of the tests. */

@@ -1,35 +1,118 @@
 package org.softmax4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import org.junit.jupiter.api.Test;
-import org.softmax4j.cuda.CudaRuntime;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.softmax4j.cuda.DeviceBuffer;
 
 /**
- * Asking for CUDA where there is none fails cleanly, with CUDA's reason; the
- * library loads without a driver (static CUDA runtime). The kernels' own
- * tests run in native/test/test_cuda.c wherever a GPU is present.
+ * CUDA beyond the shared suites (SoftmaxCrossEntropyTest, GemmTest and
+ * BadInputTest run against the CUDA kernels wherever a GPU is present):
+ * without one, asking for CUDA fails cleanly with CUDA's reason and nothing
+ * else changes; with one, device-resident calls, the device-only entry
+ * points of the trainer, and what the CPU kernels do with GPU memory.
  */
 class CudaTest {
-    private static boolean gpuPresent() {
-        try {
-            return CudaRuntime.get().deviceCount() > 0;
-        } catch (UnsupportedOperationException e) {
-            return false;
+
+    @ParameterizedTest
+    @EnumSource(Binding.class)
+    void withoutAGpuCudaSaysWhy(Binding binding) {
+        assumeTrue(!Impl.gpuPresent(), "a CUDA device is present: the no-GPU path cannot be shown here");
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> Kernels.cuda(binding));
+        assertTrue(e.getMessage().contains("no usable NVIDIA GPU"), e.getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> DeviceBuffer.allocate(16));
+        // and the CPU still works afterwards
+        float[] y = new float[3];
+        Kernels.cpu(binding).softmax(1, 3, new float[] {1, 2, 3}, y);
+        assertTrue(y[2] > y[1] && y[1] > y[0]);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Binding.class)
+    void deviceResidentStepMatchesTheCpu(Binding binding) {
+        assumeTrue(Impl.gpuPresent(), "no usable CUDA device here");
+        CudaKernels gpu = (CudaKernels) Kernels.cuda(binding);
+        Kernels cpu = Kernels.cpu(binding);
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        int n = 200, f = 37, c = 10;
+        float[] x = new float[n * f], w = new float[f * c], b = new float[c];
+        int[] y = new int[n];
+        for (int i = 0; i < x.length; i++) x[i] = rnd.nextFloat();
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+        for (int i = 0; i < c; i++) b[i] = rnd.nextFloat();
+        for (int i = 0; i < n; i++) y[i] = rnd.nextInt(c);
+        try (DeviceBuffer dx = DeviceBuffer.allocate(4L * x.length).copyFrom(x);
+             DeviceBuffer dw = DeviceBuffer.allocate(4L * w.length).copyFrom(w);
+             DeviceBuffer db = DeviceBuffer.allocate(4L * c).copyFrom(b);
+             DeviceBuffer dy = DeviceBuffer.allocate(4L * n).copyFrom(y);
+             DeviceBuffer dz = DeviceBuffer.allocate(4L * n * c);
+             DeviceBuffer dam = DeviceBuffer.allocate(4L * n);
+             DeviceBuffer loss = DeviceBuffer.allocate(4);
+             DeviceBuffer sum = DeviceBuffer.allocate(8);
+             DeviceBuffer correct = DeviceBuffer.allocate(8)) {
+            gpu.sgemm(false, false, n, c, f, 1f, dx.segment(), f, dw.segment(), c, 0f, dz.segment(), c);
+            gpu.addBias(n, c, db.segment(), dz.segment());
+            sum.zero(0, 8);
+            correct.zero(0, 8);
+            gpu.crossEntropyOnDevice(CrossEntropy.defaults(), n, c, DType.F32, dz.segment(), dy.segment(),
+                    CeOutputs.gradient(dz.segment()).withRowArgmax(dam.segment()), loss.segment());
+            gpu.stepStats(n, loss.segment(), n, dam.segment(), dy.segment(), sum.segment(), correct.segment());
+            float[] grad = new float[n * c], lossHost = new float[1];
+            long[] ok = new long[1];
+            double[] total = new double[1];
+            dz.copyTo(grad);
+            loss.copyTo(MemorySegment.ofArray(lossHost));
+            correct.copyTo(MemorySegment.ofArray(ok));
+            sum.copyTo(MemorySegment.ofArray(total));
+
+            float[] z = new float[n * c];
+            int[] am = new int[n];
+            cpu.sgemm(false, false, n, c, f, 1f, x, f, w, c, 0f, z, c);
+            cpu.addBias(n, c, b, z);
+            float cpuLoss = cpu.crossEntropy(CrossEntropy.defaults(), n, c, z, y,
+                    CeOutputs.gradient(z).withRowArgmax(am));
+            long cpuOk = 0;
+            for (int i = 0; i < n; i++) if (am[i] == y[i]) cpuOk++;
+            assertEquals(cpuLoss, lossHost[0], 1e-5 * Math.abs(cpuLoss), "seed " + seed);
+            assertEquals(cpuOk, ok[0], "seed " + seed);
+            assertEquals(cpuLoss * n, total[0], 1e-4 * Math.abs(cpuLoss * n), "seed " + seed);
+            for (int i = 0; i < grad.length; i++) assertEquals(z[i], grad[i], 1e-6, "seed " + seed + " at " + i);
         }
     }
 
-    @Test
-    void withoutAGpuCudaSaysWhy() {
-        assumeTrue(!gpuPresent(), "a CUDA device is present: the no-GPU path cannot be shown here");
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, Kernels::cuda);
-        assertTrue(e.getMessage().contains("no usable NVIDIA GPU") || e.getMessage().contains("no CUDA library"),
-                e.getMessage());
-        // and the CPU still works afterwards
-        float[] y = new float[3];
-        Kernels.cpu().softmax(1, 3, new float[] {1, 2, 3}, y);
-        assertTrue(y[2] > y[1] && y[1] > y[0]);
+    @ParameterizedTest
+    @EnumSource(Binding.class)
+    void cpuKernelsRejectGpuMemoryAndClosedBuffersAreRejected(Binding binding) {
+        assumeTrue(Impl.gpuPresent(), "no usable CUDA device here");
+        DeviceBuffer d = DeviceBuffer.allocate(64);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Kernels.cpu(binding).softmax(1, 16, d.segment(), MemorySegment.ofArray(new float[16])));
+        assertTrue(e.getMessage().contains("GPU memory"), e.getMessage());
+        float[] back = new float[16];
+        d.copyFrom(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}).copyTo(back);
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, back);
+        d.close();
+        d.close(); // idempotent
+        assertThrows(IllegalStateException.class, () -> d.copyTo(back));
+        assertThrows(IllegalArgumentException.class,
+                () -> Kernels.cuda(binding).softmax(1, 16, d.segment(), d.segment()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Binding.class)
+    void linearCrossEntropySaysItHasNoCudaKernel(Binding binding) {
+        assumeTrue(Impl.gpuPresent(), "no usable CUDA device here");
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> Kernels.cuda(binding).linearCrossEntropyWorkspaceBytes(4, 4, 4, LinearCe.defaults()));
+        assertTrue(e.getMessage().contains("no CUDA kernel"), e.getMessage());
     }
 }

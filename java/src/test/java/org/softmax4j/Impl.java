@@ -5,18 +5,40 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One native implementation under test: a binding and an instruction set. */
+/**
+ * One native implementation under test: a binding and an instruction set,
+ * or a binding of the CUDA kernels ({@code isa == null}).
+ */
 record Impl(Binding binding, Isa isa) {
 
-    /** Every binding x ISA; unsupported ISAs are skipped (with the reason) by {@link #activate}. */
+    /**
+     * Every binding x ISA, then CUDA through each binding; unsupported ISAs
+     * and CUDA without a GPU are skipped (with the reason) by {@link #activate}.
+     */
     static List<Impl> all() {
+        List<Impl> list = cpu();
+        for (Binding b : Binding.values()) list.add(new Impl(b, null));
+        return list;
+    }
+
+    /** Every binding x ISA of the CPU kernels. */
+    static List<Impl> cpu() {
         List<Impl> list = new ArrayList<>();
         for (Binding b : Binding.values()) for (Isa i : Isa.values()) list.add(new Impl(b, i));
         return list;
     }
 
+    /** Whether a CUDA device is present, for tests that include the CUDA kernels when it is. */
+    static boolean gpuPresent() {
+        return org.softmax4j.cuda.Cuda.deviceCount() > 0;
+    }
+
     /** Selects this ISA (global in the native library) and returns the kernels. */
     Kernels activate() {
+        if (isa == null) {
+            assumeTrue(gpuPresent(), "no usable CUDA device here");
+            return Kernels.cuda(binding);
+        }
         Kernels k = Kernels.cpu(binding);
         assumeTrue(Softmax4j.isSupported(isa), "this CPU cannot run " + isa);
         Softmax4j.setIsa(isa);
@@ -30,6 +52,7 @@ record Impl(Binding binding, Isa isa) {
 
     @Override
     public String toString() {
-        return binding.name().toLowerCase() + "/" + isa.name().toLowerCase();
+        return isa == null ? "cuda/" + binding.name().toLowerCase()
+                : binding.name().toLowerCase() + "/" + isa.name().toLowerCase();
     }
 }

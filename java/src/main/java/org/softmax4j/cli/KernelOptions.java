@@ -9,11 +9,12 @@ import picocli.CommandLine.Option;
 /** Which kernels run: device, binding, GEMM and threads (a picocli mixin). */
 final class KernelOptions {
     @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu",
-            description = "Where the kernels run (default: ${DEFAULT-VALUE}).")
+            description = "Where the kernels run: the CPU, or the first NVIDIA GPU with all data "
+                    + "resident there (needs only the NVIDIA driver) (default: ${DEFAULT-VALUE}).")
     Choices.DeviceChoice device;
 
     @Option(names = "--binding", paramLabel = "ffm|jni", defaultValue = "ffm",
-            description = "How Java calls the native CPU kernels: FFM downcalls or JNI "
+            description = "How Java calls the native kernels: FFM downcalls or JNI "
                     + "(default: ${DEFAULT-VALUE}).")
     Choices.BindingChoice binding;
 
@@ -37,8 +38,14 @@ final class KernelOptions {
             throw new CliException("--threads must be in [1, 1024]: " + threads);
         }
         try {
-            if (device == Choices.DeviceChoice.cuda) return Kernels.cuda();
-            Kernels k = Kernels.cpu(binding == Choices.BindingChoice.jni ? Binding.JNI : Binding.FFM,
+            Binding b = binding == Choices.BindingChoice.jni ? Binding.JNI : Binding.FFM;
+            if (device == Choices.DeviceChoice.cuda) {
+                if (gemm == Choices.GemmChoice.openblas) {
+                    throw new CliException("--gemm openblas is a CPU choice; drop it with --device cuda");
+                }
+                return Kernels.cuda(b);
+            }
+            Kernels k = Kernels.cpu(b,
                     gemm == Choices.GemmChoice.openblas ? Gemm.OPENBLAS : Gemm.SOFTMAX4J);
             if (threads != null) Softmax4j.setThreads(threads);
             return k;

@@ -2,6 +2,7 @@ package org.softmax4j.train;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import org.softmax4j.CudaKernels;
 import org.softmax4j.Kernels;
 import org.softmax4j.data.Dataset;
 
@@ -27,7 +28,8 @@ import org.softmax4j.data.Dataset;
  * <p>Only the epochs' shuffling and training steps are timed
  * ({@link TrainResult#loopNanos()}); the validation and test passes after
  * each epoch are not. The loop itself allocates nothing per step: every
- * buffer is made once per run (see {@link MinibatchStep} and {@link BatchSource}).
+ * buffer is made once per run (see {@link HostSteps}; with {@link CudaKernels}
+ * everything stays on the GPU, see {@link DeviceSteps}).
  */
 public final class Trainer {
     private final Kernels kernels;
@@ -100,61 +102,54 @@ public final class Trainer {
         long totalSteps = (long) batches * config.epochs();
         boolean earlyStopping = config.patience() > 0 && validation != null && validation.size() > 0;
 
-        MinibatchStep step = new MinibatchStep(kernels, batch, features, classes);
-        step.bind(state.model, state.velocityW, state.velocityB);
-        Evaluator evaluator = validation != null || test != null
-                ? new Evaluator(kernels, features, classes) : null;
         int[] order = new int[n];
         float baseLr = config.lr(), momentum = config.momentum(), decay = config.weightDecay();
         LrSchedule schedule = config.schedule();
         long loopNanos = 0, samples = 0;
 
-        BatchSource source = new BatchSource(kernels, train, batch);
-        for (int epoch = state.epochsDone; epoch < config.epochs() && !state.stoppedEarly
-                && !state.stopRequested(); epoch++) {
-            long t0 = System.nanoTime();
-            train.copySourceRows(0, n, order, 0);
-            if (config.shuffle()) shuffle(order, epochSeed(config.seed(), epoch));
-            double lossSum = 0;
-            long correct = 0;
-            float lr = baseLr;
-            for (int b = 0; b < batches; b++) {
-                int rows = Math.min(batch, n - b * batch);
-                source.gather(order, b * batch, rows);
-                lr = schedule.lr(baseLr, epoch, state.step, totalSteps);
-                float loss = step.forwardBackward(rows, source.x(), source.targets(),
-                        source.targetsSegment());
-                lossSum += (double) loss * rows;
-                correct += step.correct();
-                step.update(lr, momentum, decay);
-                state.step++;
-                cb.onBatch(epoch, b, batches);
-            }
-            long dt = System.nanoTime() - t0;
-            loopNanos += dt;
-            samples += n;
-            state.epochsDone = epoch + 1;
-
-            Evaluation v = validation != null ? evaluator.evaluate(state.model, validation) : null;
-            if (earlyStopping) {
-                if (v.loss() < state.bestValLoss) {
-                    state.bestValLoss = v.loss();
-                    state.bestEpoch = epoch + 1;
-                    state.badEpochs = 0;
-                    if (state.best == null) state.best = state.model.copy();
-                    else state.best.copyFrom(state.model);
-                } else if (++state.badEpochs >= config.patience()) {
-                    state.stoppedEarly = true;
+        try (TrainingSteps steps = kernels instanceof CudaKernels gpu
+                ? new DeviceSteps(gpu, state, train, batch) : new HostSteps(kernels, state, train, batch)) {
+            for (int epoch = state.epochsDone; epoch < config.epochs() && !state.stoppedEarly
+                    && !state.stopRequested(); epoch++) {
+                long t0 = System.nanoTime();
+                train.copySourceRows(0, n, order, 0);
+                if (config.shuffle()) shuffle(order, epochSeed(config.seed(), epoch));
+                steps.startEpoch(order, n);
+                float lr = baseLr;
+                for (int b = 0; b < batches; b++) {
+                    lr = schedule.lr(baseLr, epoch, state.step, totalSteps);
+                    steps.step(b * batch, Math.min(batch, n - b * batch), lr, momentum, decay);
+                    state.step++;
+                    cb.onBatch(epoch, b, batches);
                 }
+                double[] totals = steps.finishEpoch(); // waits for the epoch's last step
+                long dt = System.nanoTime() - t0;
+                loopNanos += dt;
+                samples += n;
+                state.epochsDone = epoch + 1;
+                steps.syncModel();
+
+                Evaluation v = validation != null ? steps.evaluate(validation) : null;
+                if (earlyStopping) {
+                    if (v.loss() < state.bestValLoss) {
+                        state.bestValLoss = v.loss();
+                        state.bestEpoch = epoch + 1;
+                        state.badEpochs = 0;
+                        if (state.best == null) state.best = state.model.copy();
+                        else state.best.copyFrom(state.model);
+                    } else if (++state.badEpochs >= config.patience()) {
+                        state.stoppedEarly = true;
+                    }
+                }
+                Evaluation t = test != null ? steps.evaluate(test) : null;
+                double seconds = dt / 1e9;
+                EpochMetrics m = new EpochMetrics(epoch + 1, lr, totals[0] / n, totals[1] / n,
+                        v == null ? Double.NaN : v.loss(), v == null ? Double.NaN : v.accuracy(),
+                        t == null ? Double.NaN : t.loss(), t == null ? Double.NaN : t.accuracy(),
+                        seconds, n / seconds);
+                state.history.add(m);
+                cb.onEpoch(m, state);
             }
-            Evaluation t = test != null ? evaluator.evaluate(state.model, test) : null;
-            double seconds = dt / 1e9;
-            EpochMetrics m = new EpochMetrics(epoch + 1, lr, lossSum / n, (double) correct / n,
-                    v == null ? Double.NaN : v.loss(), v == null ? Double.NaN : v.accuracy(),
-                    t == null ? Double.NaN : t.loss(), t == null ? Double.NaN : t.accuracy(),
-                    seconds, n / seconds);
-            state.history.add(m);
-            cb.onEpoch(m, state);
         }
         SoftmaxRegression result = (earlyStopping && state.best != null ? state.best : state.model).copy();
         return new TrainResult(result, state, List.copyOf(state.history), loopNanos, samples);

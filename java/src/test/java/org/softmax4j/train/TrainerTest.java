@@ -65,6 +65,25 @@ class TrainerTest {
     }
 
     @Test
+    void gpuTrainingAgreesWithTheCpu() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.softmax4j.cuda.Cuda.deviceCount() > 0,
+                "no usable CUDA device here");
+        TrainConfig c = small().momentum(0.9f).weightDecay(1e-3f).epochs(2).build();
+        for (Binding binding : Binding.values()) {
+            TrainResult gpu = new Trainer(Kernels.cuda(binding), c).fit(TRAIN, TEST, null);
+            TrainResult cpu = new Trainer(Kernels.cpu(), c).fit(TRAIN, TEST, null);
+            float[] a = cpu.model().weights(), b = gpu.model().weights();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-3, binding + " w[" + i + "]");
+            for (int e = 0; e < 2; e++) {
+                EpochMetrics x = cpu.history().get(e), y = gpu.history().get(e);
+                assertEquals(x.trainLoss(), y.trainLoss(), 1e-4, binding + " train loss, epoch " + e);
+                assertEquals(x.testLoss(), y.testLoss(), 1e-4, binding + " test loss, epoch " + e);
+                assertEquals(x.testAccuracy(), y.testAccuracy(), 0.01, binding + " test accuracy, epoch " + e);
+            }
+        }
+    }
+
+    @Test
     void withoutShuffleEveryEpochSeesTheSameOrder() {
         // Without shuffling and with lr ~ 0 the per-epoch training metrics repeat exactly.
         TrainConfig c = small().shuffle(false).lr(1e-30f).epochs(2).build();
