@@ -104,7 +104,7 @@ __global__ void gather_kernel(int64_t cols, const uint8_t *__restrict__ src, int
         return;
     }
     const uint8_t *s = src + (int64_t)from * cols;
-    if (cols % 4 == 0 && ((uintptr_t)s % 4) == 0) {
+    if (cols % 4 == 0 && (uintptr_t)s % 4 == 0 && (uintptr_t)o % 16 == 0) {
         const uchar4 *s4 = (const uchar4 *)s;
         float4 *o4 = (float4 *)o;
         for (int64_t j = threadIdx.x; j < cols / 4; j += blockDim.x) {

@@ -144,9 +144,10 @@ public final class CudaKernels extends AbstractKernels {
     protected synchronized void softmaxImpl(int n, int c, MemorySegment x, MemorySegment y,
                                             boolean log) {
         long bytes = 4L * n * c;
+        // x and y may be the same memory: on the GPU the kernel allows it, and a
+        // host y is staged apart from x and copied back
         long dx = in(0, x, bytes);
-        long dy = x == y ? dx : out(1, y, bytes, false);
-        if (x == y && !DeviceBuffer.isDevice(y)) pending.add(new Object[] {dx, y.asSlice(0, bytes)});
+        long dy = out(1, y, bytes, false);
         finish(abi.softmax(n, c, dx, dy, log ? 1 : 0, 0), "softmax");
     }
 
@@ -157,9 +158,7 @@ public final class CudaKernels extends AbstractKernels {
         checkTargets(hostInts(targets, n), n, c, ce.ignoreIndex());
         long bytes = (long) dtype.bytes * n * c;
         long x = in(0, logits, bytes);
-        MemorySegment g = out.dlogits();
-        long dx = g == null ? 0 : g == logits && !DeviceBuffer.isDevice(g) ? x : out(1, g, bytes, false);
-        if (g != null && g == logits && !DeviceBuffer.isDevice(g)) pending.add(new Object[] {x, g.asSlice(0, bytes)});
+        long dx = out(1, out.dlogits(), bytes, false); // in place on the GPU, or staged apart
         long y = in(2, targets, 4L * n);
         float[] w = ce.classWeight();
         long dw = w == null ? 0 : in(3, MemorySegment.ofArray(w), 4L * c);

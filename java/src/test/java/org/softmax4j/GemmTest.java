@@ -37,6 +37,10 @@ class GemmTest {
     /** One SGEMM under test. */
     record Impl(Binding binding, Isa isa, Gemm gemm) {
         Kernels activate() {
+            if (gemm == Gemm.OPENBLAS) {
+                org.junit.jupiter.api.Assumptions.assumeFalse(Boolean.getBoolean("softmax4j.test.skipOpenblas"),
+                        "OpenBLAS is left out of this run (-Dsoftmax4j.test.skipOpenblas, bench/gpu/check.sh)");
+            }
             Kernels k = new org.softmax4j.Impl(binding, isa).activate();
             return gemm == Gemm.SOFTMAX4J ? k : Kernels.cpu(binding, gemm);
         }
