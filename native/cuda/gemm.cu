@@ -22,7 +22,8 @@
  *    fragments' row/column-major layout); the C tile leaves through shared
  *    memory for the guarded alpha/beta epilogue.
  *  - dot: one warp per element of C, for products too small to fill the GPU
- *    with 128x128 tiles (the trainer's 256x10x784 and 784x10x256).
+ *    with 128x128 tiles (the trainer's 256x10x784 and 784x10x256), in every
+ *    math: A and B rounded as the tensor cores would see them.
  *
  * Memory traffic of the tiled kernels: a tile reads a 128-row slice of A and
  * a 128-column slice of B, so A is read ceil(n/128) times and B ceil(m/128)
@@ -358,13 +359,17 @@ __global__ void __launch_bounds__(THREADS) tc_128x128_kernel(Gemm<typename Input
         const int64_t k0 = s * T_BK;
         T *da = sa + stage * L::A_ELEMS, *db = sb + stage * L::B_ELEMS;
         if (TA)
-            copy_tile<T, T_BK, TILE, L::LDA>(da, g.a + k0 * g.lda + m0, g.lda, g.k - k0, g.m - m0, g.vec_a);
+            copy_tile<T, T_BK, TILE, L::LDA>(da, g.a + k0 * g.lda + m0, g.lda, g.k - k0, g.m - m0,
+                                             g.vec_a);
         else
-            copy_tile<T, TILE, T_BK, L::LDA>(da, g.a + m0 * g.lda + k0, g.lda, g.m - m0, g.k - k0, g.vec_a);
+            copy_tile<T, TILE, T_BK, L::LDA>(da, g.a + m0 * g.lda + k0, g.lda, g.m - m0, g.k - k0,
+                                             g.vec_a);
         if (TB)
-            copy_tile<T, TILE, T_BK, L::LDB>(db, g.b + n0 * g.ldb + k0, g.ldb, g.n - n0, g.k - k0, g.vec_b);
+            copy_tile<T, TILE, T_BK, L::LDB>(db, g.b + n0 * g.ldb + k0, g.ldb, g.n - n0, g.k - k0,
+                                             g.vec_b);
         else
-            copy_tile<T, T_BK, TILE, L::LDB>(db, g.b + k0 * g.ldb + n0, g.ldb, g.k - k0, g.n - n0, g.vec_b);
+            copy_tile<T, T_BK, TILE, L::LDB>(db, g.b + k0 * g.ldb + n0, g.ldb, g.k - k0, g.n - n0,
+                                             g.vec_b);
     };
 
     // this warp's 64 x 32 part of the tile: 4 x 2 fragments
@@ -389,7 +394,8 @@ __global__ void __launch_bounds__(THREADS) tc_128x128_kernel(Gemm<typename Input
         if (next < slices) load(next, (int)(next % T_STAGES));
         cp_async_commit();
 
-        const T *ta = sa + s % T_STAGES * L::A_ELEMS, *tb = sb + s % T_STAGES * L::B_ELEMS;
+        const T *cur_a = sa + s % T_STAGES * L::A_ELEMS;
+        const T *cur_b = sb + s % T_STAGES * L::B_ELEMS;
 #pragma unroll
         for (int kk = 0; kk < T_BK; kk += KS) {
             wmma::fragment<wmma::matrix_a, 16, 16, KS, In, LayoutA> fa[4];
@@ -397,16 +403,21 @@ __global__ void __launch_bounds__(THREADS) tc_128x128_kernel(Gemm<typename Input
 #pragma unroll
             for (int i = 0; i < 4; i++) {
                 const int r = wm + i * 16;
-                wmma::load_matrix_sync(fa[i], TA ? ta + kk * L::LDA + r : ta + r * L::LDA + kk, L::LDA);
+                wmma::load_matrix_sync(fa[i], TA ? cur_a + kk * L::LDA + r : cur_a + r * L::LDA + kk,
+                                       L::LDA);
                 if constexpr (MATH == S4J_GEMM_TF32)
-                    for (int t = 0; t < fa[i].num_elements; t++) fa[i].x[t] = input<MATH>(fa[i].x[t]);
+                    for (int t = 0; t < fa[i].num_elements; t++)
+                        fa[i].x[t] = input<MATH>(fa[i].x[t]);
             }
 #pragma unroll
             for (int j = 0; j < 2; j++) {
                 const int col = wn + j * 16;
-                wmma::load_matrix_sync(fb[j], TB ? tb + col * L::LDB + kk : tb + kk * L::LDB + col, L::LDB);
+                wmma::load_matrix_sync(fb[j],
+                                       TB ? cur_b + col * L::LDB + kk : cur_b + kk * L::LDB + col,
+                                       L::LDB);
                 if constexpr (MATH == S4J_GEMM_TF32)
-                    for (int t = 0; t < fb[j].num_elements; t++) fb[j].x[t] = input<MATH>(fb[j].x[t]);
+                    for (int t = 0; t < fb[j].num_elements; t++)
+                        fb[j].x[t] = input<MATH>(fb[j].x[t]);
             }
 #pragma unroll
             for (int i = 0; i < 4; i++)
@@ -508,9 +519,11 @@ int s4j_cuda_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                    int64_t ldc, int32_t math, void *stream) {
     if (math == S4J_GEMM_FP32)
-        return gemm<S4J_GEMM_FP32>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, stream);
+        return gemm<S4J_GEMM_FP32>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                                   stream);
     if (math == S4J_GEMM_TF32)
-        return gemm<S4J_GEMM_TF32>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, stream);
+        return gemm<S4J_GEMM_TF32>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                                   stream);
     return S4J_ERR_ARGUMENT;
 }
 

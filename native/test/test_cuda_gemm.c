@@ -4,11 +4,12 @@
  * test_gemm.c): random shapes (0, 1, primes, sizes around the 128x128 tiles
  * and the k slices), the trainer's shapes, 1024^3, all four transpose
  * combinations, alpha/beta (alpha = 0 and k = 0 included), NaN in C with
- * beta = 0, padded leading dimensions and misaligned matrices (the paths
- * without 16-byte copies); C is poisoned before each call and the padding
- * around it must survive. Argument errors are checked first: they are
- * caught before any CUDA call, so they need no device. Without a GPU the
- * rest is skipped (exit 77). S4J_TEST_SEED=<n> reproduces a run.
+ * beta = 0, padded leading dimensions (NaN in the padding of A and B) and
+ * misaligned matrices (the paths without 16-byte copies); C is poisoned
+ * before each call and the padding around it must survive. Argument errors
+ * are checked first: they are caught before any CUDA call, so they need no
+ * device. Without a GPU the rest is skipped (exit 77).
+ * S4J_TEST_SEED=<n> reproduces a run.
  */
 #include <math.h>
 #include <stdio.h>
@@ -98,14 +99,17 @@ static void one(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, fl
     float *a_abs = malloc(4 * (size_t)(na + 1)), *b_abs = malloc(4 * (size_t)(nb + 1));
     float *a_r = malloc(4 * (size_t)(na + 1)), *b_r = malloc(4 * (size_t)(nb + 1));
     uint16_t *a16 = malloc(2 * (size_t)(na + 1)), *b16 = malloc(2 * (size_t)(nb + 1));
+    // Row padding (past the columns of a stored row) is NaN: read, it would
+    // leak into C.
+    const int64_t cols_a = ta ? m : k, cols_b = tb ? k : n;
     for (int64_t i = 0; i < na; i++) {
-        a[i] = sym();
+        a[i] = i % lda < cols_a ? sym() : NAN;
         a_abs[i] = fabsf(a[i]);
         s4j_store_elem(a16, S4J_BF16, i, a[i]);
         a_r[i] = s4j_load_elem(a16, S4J_BF16, i);
     }
     for (int64_t i = 0; i < nb; i++) {
-        b[i] = sym();
+        b[i] = i % ldb < cols_b ? sym() : NAN;
         b_abs[i] = fabsf(b[i]);
         s4j_store_elem(b16, S4J_BF16, i, b[i]);
         b_r[i] = s4j_load_elem(b16, S4J_BF16, i);
