@@ -32,8 +32,10 @@ public final class CudaKernels extends AbstractKernels {
     private final boolean tf32;
     /** Staging and workspace buffers, grown on demand and kept. */
     private final List<DeviceBuffer> slots = new ArrayList<>();
-    /** Host outputs staged in this call: (slot address, host segment) to copy back. */
-    private final List<Object[]> pending = new ArrayList<>();
+    /** A host output staged in device memory during a call, copied back at its end. */
+    private record Staged(long device, MemorySegment host) {}
+
+    private final List<Staged> pending = new ArrayList<>();
 
     private CudaKernels(CudaAbi abi, boolean tf32) {
         this.abi = abi;
@@ -111,7 +113,7 @@ public final class CudaKernels extends AbstractKernels {
         if (s == null) return 0;
         if (DeviceBuffer.isDevice(s)) return s.address();
         long d = read ? in(i, s, bytes) : slot(i, bytes);
-        pending.add(new Object[] {d, s.asSlice(0, bytes)});
+        pending.add(new Staged(d, s.asSlice(0, bytes)));
         return d;
     }
 
@@ -119,9 +121,8 @@ public final class CudaKernels extends AbstractKernels {
     private void finish(int status, String what) {
         try {
             Cuda.check(abi, status, what);
-            for (Object[] p : pending) {
-                MemorySegment host = (MemorySegment) p[1];
-                Cuda.check(abi, abi.memcpyHost((long) p[0], host, host.byteSize(),
+            for (Staged p : pending) {
+                Cuda.check(abi, abi.memcpyHost(p.device(), p.host(), p.host().byteSize(),
                         CudaAbi.DEVICE_TO_HOST, 0), what + ": copying a result to the host");
             }
         } finally {
@@ -169,7 +170,7 @@ public final class CudaKernels extends AbstractKernels {
                 out(6, out.rowLoss(), 4L * n, false), out(7, out.rowLse(), 4L * n, false),
                 out(8, out.rowArgmax(), 4L * n, false), dx, work, abi.softmaxCeWorkspaceSize(n), 0);
         float[] result = new float[1];
-        pending.add(new Object[] {loss, MemorySegment.ofArray(result)});
+        pending.add(new Staged(loss, MemorySegment.ofArray(result)));
         finish(status, "cross-entropy");
         return result[0];
     }

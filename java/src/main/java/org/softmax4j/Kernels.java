@@ -7,12 +7,15 @@ import org.softmax4j.reference.ReferenceKernels;
  * The kernels of softmax4j behind one interface: pure-Java reference, native
  * CPU and CUDA (each through FFM or JNI) give the same results for the same
  * calls. All matrices are row-major and dense. Buffers are
- * {@link MemorySegment}s (heap or native) or Java arrays, never copied.
+ * {@link MemorySegment}s (heap or native) or Java arrays, never copied by the
+ * CPU kernels; the CUDA kernels also take GPU memory
+ * ({@link org.softmax4j.cuda.DeviceBuffer}) and stage host buffers through the GPU.
  *
  * <p>Every method validates its arguments first: wrong sizes, buffers too
  * small, null inputs and out-of-range labels give an
- * {@link IllegalArgumentException} that says what is wrong; nothing native
- * runs on bad input. Implementations are thread-safe.
+ * {@link IllegalArgumentException} that says what is wrong, and nothing is
+ * written (sizes are checked in Java; label and index values by the kernels,
+ * in a pass before they write). Implementations are thread-safe.
  *
  * <pre>{@code
  * Kernels k = Kernels.cpu();
