@@ -13,26 +13,8 @@
 #include <time.h>
 
 #include "internal.h"
+#include "test_util.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            failures++;                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fprintf(stderr, "\n");                                              \
-        }                                                                       \
-    } while (0)
-
-static uint64_t rng;
-static uint64_t rnd(void) {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ULL;
-}
-static float sym(void) { return (float)((double)(rnd() >> 11) * 0x1.0p-52 - 1.0); }
 
 static void *dev(const void *host, int64_t bytes) {
     void *p = NULL;
@@ -47,9 +29,9 @@ static void one(int64_t n, int64_t c, int32_t dtype, int red, float eps, float z
     char *x = malloc((size_t)bytes), *g_cpu = malloc((size_t)bytes), *g_gpu = malloc((size_t)bytes);
     int32_t *y = malloc(4 * (size_t)n);
     float *w = weighted ? malloc(4 * (size_t)c) : NULL;
-    for (int64_t i = 0; i < n * c; i++) s4j_store_elem(x, dtype, i, 6.0f * sym());
+    for (int64_t i = 0; i < n * c; i++) s4j_store_elem(x, dtype, i, 6.0f * rnd_sym());
     for (int64_t r = 0; r < n; r++) y[r] = rnd() % 4 == 0 ? -100 : (int32_t)(rnd() % (uint64_t)c);
-    for (int64_t k = 0; k < c && w; k++) w[k] = 0.5f + 0.5f * sym();
+    for (int64_t k = 0; k < c && w; k++) w[k] = 0.5f + 0.5f * rnd_sym();
     float loss_cpu, loss_gpu = NAN;
     float *rl_cpu = malloc(4 * (size_t)n), *rl_gpu = malloc(4 * (size_t)n);
     int32_t *am_cpu = malloc(4 * (size_t)n), *am_gpu = malloc(4 * (size_t)n);

@@ -18,26 +18,9 @@
 #include <time.h>
 
 #include "internal.h"
+#include "test_util.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            failures++;                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fprintf(stderr, "\n");                                              \
-        }                                                                       \
-    } while (0)
-
-static uint64_t seed, rng;
-static uint64_t rnd(void) {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ULL;
-}
-static float sym(void) { return (float)((double)(rnd() >> 11) * 0x1.0p-52 - 1.0); }
+static uint64_t seed;
 
 #define MATH_BF16 2 // s4j_cuda_gemm_bf16, after S4J_GEMM_FP32 and S4J_GEMM_TF32
 static const char *const math_name[] = {"fp32", "tf32", "bf16"};
@@ -103,13 +86,13 @@ static void one(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, fl
     // leak into C.
     const int64_t cols_a = ta ? m : k, cols_b = tb ? k : n;
     for (int64_t i = 0; i < na; i++) {
-        a[i] = i % lda < cols_a ? sym() : NAN;
+        a[i] = i % lda < cols_a ? rnd_sym() : NAN;
         a_abs[i] = fabsf(a[i]);
         s4j_store_elem(a16, S4J_BF16, i, a[i]);
         a_r[i] = s4j_load_elem(a16, S4J_BF16, i);
     }
     for (int64_t i = 0; i < nb; i++) {
-        b[i] = i % ldb < cols_b ? sym() : NAN;
+        b[i] = i % ldb < cols_b ? rnd_sym() : NAN;
         b_abs[i] = fabsf(b[i]);
         s4j_store_elem(b16, S4J_BF16, i, b[i]);
         b_r[i] = s4j_load_elem(b16, S4J_BF16, i);
@@ -121,7 +104,7 @@ static void one(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, fl
     for (int64_t i = 0; i < n_img; i++) img[i] = SENTINEL;
     float *c0 = img + off_c;
     for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < n; j++) c0[i * ldc + j] = beta == 0.0f ? NAN : sym();
+        for (int64_t j = 0; j < n; j++) c0[i * ldc + j] = beta == 0.0f ? NAN : rnd_sym();
 
     // references: float32 inputs, bf16-rounded inputs, and S
     float *ref32 = malloc(4 * (size_t)(nc + 1)), *ref16 = malloc(4 * (size_t)(nc + 1));

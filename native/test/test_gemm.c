@@ -12,26 +12,8 @@
 #include <time.h>
 
 #include "internal.h"
+#include "test_util.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            failures++;                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fprintf(stderr, "\n");                                              \
-        }                                                                       \
-    } while (0)
-
-static uint64_t rng;
-static uint64_t rnd(void) {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ULL;
-}
-static float rnd_sym(void) { return (float)((double)(rnd() >> 11) * 0x1.0p-52 - 1.0); }
 
 static void *work;
 static int64_t work_bytes;

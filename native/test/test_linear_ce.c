@@ -12,26 +12,8 @@
 #include <time.h>
 
 #include "internal.h"
+#include "test_util.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            failures++;                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fprintf(stderr, "\n");                                              \
-        }                                                                       \
-    } while (0)
-
-static uint64_t rng;
-static uint64_t rnd(void) {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ULL;
-}
-static double unit(void) { return (double)(rnd() >> 11) * 0x1.0p-53; }
 
 typedef struct {
     int64_t n, d, v, block_v;
@@ -57,10 +39,10 @@ static void run(const lce_case *t, float spread) {
     float *x = malloc(sizeof(float) * n * d), *w = malloc(sizeof(float) * v * d);
     float *b = t->biased ? malloc(sizeof(float) * v) : NULL, *cw = t->weighted ? malloc(sizeof(float) * v) : NULL;
     int32_t *y = malloc(sizeof(int32_t) * n);
-    for (int64_t i = 0; i < n * d; i++) x[i] = (float)(unit() - 0.5);
-    for (int64_t i = 0; i < v * d; i++) w[i] = (float)(spread * (unit() - 0.5));
-    for (int64_t k = 0; k < v && b; k++) b[k] = (float)(unit() - 0.5);
-    for (int64_t k = 0; k < v && cw; k++) cw[k] = (float)(0.25 + unit());
+    for (int64_t i = 0; i < n * d; i++) x[i] = (float)(rnd_unit() - 0.5);
+    for (int64_t i = 0; i < v * d; i++) w[i] = (float)(spread * (rnd_unit() - 0.5));
+    for (int64_t k = 0; k < v && b; k++) b[k] = (float)(rnd_unit() - 0.5);
+    for (int64_t k = 0; k < v && cw; k++) cw[k] = (float)(0.25 + rnd_unit());
     for (int64_t r = 0; r < n; r++) {
         y[r] = (int32_t)(rnd() % (uint64_t)v);
         if (t->ignore_mode == 2 || (t->ignore_mode == 1 && rnd() % 3 == 0)) y[r] = -100;

@@ -13,32 +13,15 @@
 #include <time.h>
 
 #include "internal.h"
+#include "test_util.h"
 
-static int failures = 0;
 // Without the optional workspace; run_case passes one half of the time.
 #define CE(...) s4j_softmax_ce(__VA_ARGS__, NULL, 0)
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            failures++;                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fprintf(stderr, "\n");                                              \
-        }                                                                       \
-    } while (0)
 
 // ---------------------------------------------------------------------------
-// random numbers (xorshift64*, seeded per run)
+// random numbers (test_util.h's generator, seeded per run)
 
-static uint64_t rng_state;
-static uint64_t rnd_u64(void) {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ULL;
-}
-static double rnd_unit(void) { return (double)(rnd_u64() >> 11) * 0x1.0p-53; }
-static int rnd_int(int n) { return (int)(rnd_u64() % (uint64_t)n); }
+static int rnd_int(int n) { return (int)(rnd() % (uint64_t)n); }
 static float rnd_normal(void) {
     double u = rnd_unit() + 1e-300, v = rnd_unit();
     return (float)(sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v));
@@ -131,8 +114,8 @@ static void run_case(const ce_case *t, int inplace, int use_work, const char *la
     float loss = NAN;
 
     // argmax off now and then: in place without it takes another path
-    const int want_argmax = (int)(rnd_u64() % 4) != 0;
-    int64_t wb = (use_work < 0 ? (int)(rnd_u64() & 1) : use_work) ? s4j_softmax_ce_workspace_size(c) : 0;
+    const int want_argmax = (int)(rnd() % 4) != 0;
+    int64_t wb = (use_work < 0 ? (int)(rnd() & 1) : use_work) ? s4j_softmax_ce_workspace_size(c) : 0;
     void *work = wb > 0 ? aligned_alloc(64, (size_t)(wb + 63) / 64 * 64) : NULL;
     int rc = s4j_softmax_ce(n, c, t->dtype, logits, t->y, t->w, t->ignore, t->reduction,
                             (float)t->eps, (float)t->zc, (float)t->scale, &loss, row_loss,
@@ -377,7 +360,7 @@ int main(void) {
     const char *env = getenv("S4J_TEST_SEED");
     uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL) ^ (uint64_t)clock();
     printf("seed %llu (S4J_TEST_SEED=%llu reproduces)\n", (unsigned long long)seed, (unsigned long long)seed);
-    rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+    rng = seed * 0x9E3779B97F4A7C15ULL + 1;
     error_codes();
     for (int isa = S4J_ISA_SCALAR; isa <= S4J_ISA_AVX512; isa++) {
         if (s4j_set_isa(isa) != S4J_OK) {

@@ -5,15 +5,11 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.net.URL;
-import java.nio.file.Path;
-import org.bytedeco.javacpp.Loader;
 import org.softmax4j.Binding;
 import org.softmax4j.NativeAbi;
 
@@ -34,9 +30,7 @@ public final class FfmAbi implements NativeAbi {
         Linker.Option critical = Linker.Option.critical(true);
         var h = new Object() {
             MethodHandle of(String name, FunctionDescriptor fd, Linker.Option... options) {
-                MemorySegment symbol = lib.find(name).orElseThrow(
-                        () -> new UnsatisfiedLinkError("softmax4j: symbol " + name + " missing"));
-                return linker.downcallHandle(symbol, fd, options);
+                return Downcalls.handle(lib, name, fd, options);
             }
         };
         version = h.of("s4j_version", FunctionDescriptor.of(ADDRESS));
@@ -83,25 +77,11 @@ public final class FfmAbi implements NativeAbi {
      * bindings share one extracted copy (and one set of global state).
      */
     public static FfmAbi load() {
-        String resource = "/org/softmax4j/" + Loader.getPlatform() + "/libsoftmax4j.so";
-        URL url = FfmAbi.class.getResource(resource);
-        if (url == null) {
-            throw new UnsupportedOperationException("softmax4j: no native library for "
-                    + Loader.getPlatform() + " in the jar (it ships linux-x86_64 only)");
-        }
-        String path = Loader.loadLibrary(FfmAbi.class, new URL[] {url}, "softmax4j");
-        if (path == null) throw new UnsatisfiedLinkError("softmax4j: could not load " + url);
-        return new FfmAbi(SymbolLookup.libraryLookup(Path.of(path), Arena.global()));
+        return new FfmAbi(Downcalls.load("softmax4j"));
     }
 
     private static MemorySegment ptr(MemorySegment s) {
         return s == null ? MemorySegment.NULL : s;
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException(t);
     }
 
     @Override
@@ -114,7 +94,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return ((MemorySegment) version.invokeExact()).reinterpret(64).getString(0);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -123,7 +103,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (int) isa.invokeExact();
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -132,7 +112,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (int) isaSupported.invokeExact(which);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -141,7 +121,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (int) setIsa.invokeExact(which);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -150,7 +130,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (int) numThreads.invokeExact();
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -159,7 +139,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (int) setNumThreads.invokeExact(n);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -168,7 +148,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (int) softmax.invokeExact(n, c, ptr(x), ptr(y), log);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -185,7 +165,7 @@ public final class FfmAbi implements NativeAbi {
                     ptr(loss), ptr(rowLoss), ptr(rowLse), ptr(rowArgmax), ptr(dlogits),
                     ptr(errRow), ptr(work), workBytes);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -194,7 +174,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (long) softmaxCeWorkspaceSize.invokeExact(c);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -206,7 +186,7 @@ public final class FfmAbi implements NativeAbi {
             return (int) sgemm.invokeExact(transA, transB, m, n, k, alpha, ptr(a), lda, ptr(b),
                     ldb, beta, ptr(c), ldc, ptr(work), workBytes);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -215,7 +195,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (long) sgemmWorkspaceSize.invokeExact();
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -224,7 +204,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (int) addBias.invokeExact(n, c, ptr(bias), ptr(y));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -234,7 +214,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (int) columnSums.invokeExact(n, c, alpha, ptr(x), beta, ptr(out));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -246,7 +226,7 @@ public final class FfmAbi implements NativeAbi {
             return (int) gatherScaledU8.invokeExact(rows, cols, ptr(src), srcRows, ptr(index),
                     scale, ptr(out), ptr(errRow));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -257,7 +237,7 @@ public final class FfmAbi implements NativeAbi {
             return (int) sgdStep.invokeExact(count, lr, momentum, weightDecay, ptr(w), ptr(g),
                     ptr(v));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -271,7 +251,7 @@ public final class FfmAbi implements NativeAbi {
                     transB ? trans : noTrans, m, n, k, alpha, ptr(a), lda, ptr(b), ldb, beta,
                     ptr(c), ldc);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -289,7 +269,7 @@ public final class FfmAbi implements NativeAbi {
                     gradScale, blockV, ptr(loss), ptr(rowLoss), ptr(rowLse), ptr(dx), ptr(dw),
                     ptr(db), ptr(work), workBytes, ptr(errRow));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -298,7 +278,7 @@ public final class FfmAbi implements NativeAbi {
         try {
             return (long) linearCeWorkspaceSize.invokeExact(n, d, v, blockV, softcap);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 }

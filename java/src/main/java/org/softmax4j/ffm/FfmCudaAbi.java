@@ -5,16 +5,12 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.net.URL;
-import java.nio.file.Path;
-import org.bytedeco.javacpp.Loader;
 import org.softmax4j.Binding;
 import org.softmax4j.cuda.CudaAbi;
 
@@ -33,12 +29,9 @@ public final class FfmCudaAbi implements CudaAbi {
     private final MethodHandle sgdStep, gatherScaledU8, stepStats;
 
     private FfmCudaAbi(SymbolLookup lib) {
-        Linker linker = Linker.nativeLinker();
         var h = new Object() {
             MethodHandle of(String name, FunctionDescriptor fd, Linker.Option... options) {
-                MemorySegment symbol = lib.find(name).orElseThrow(
-                        () -> new UnsatisfiedLinkError("softmax4j: symbol " + name + " missing"));
-                return linker.downcallHandle(symbol, fd, options);
+                return Downcalls.handle(lib, name, fd, options);
             }
         };
         deviceCount = h.of("s4j_cuda_device_count", FunctionDescriptor.of(JAVA_INT, ADDRESS),
@@ -91,21 +84,7 @@ public final class FfmCudaAbi implements CudaAbi {
      * @throws UnsupportedOperationException when the jar has no CUDA library
      */
     public static FfmCudaAbi load() {
-        String resource = "/org/softmax4j/" + Loader.getPlatform() + "/libsoftmax4j_cuda.so";
-        URL url = FfmCudaAbi.class.getResource(resource);
-        if (url == null) {
-            throw new UnsupportedOperationException("softmax4j: this jar has no CUDA library for "
-                    + Loader.getPlatform());
-        }
-        String path = Loader.loadLibrary(FfmCudaAbi.class, new URL[] {url}, "softmax4j_cuda");
-        if (path == null) throw new UnsatisfiedLinkError("softmax4j: could not load " + url);
-        return new FfmCudaAbi(SymbolLookup.libraryLookup(Path.of(path), Arena.global()));
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException(t);
+        return new FfmCudaAbi(Downcalls.load("softmax4j_cuda"));
     }
 
     @Override
@@ -118,7 +97,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) deviceCount.invokeExact(MemorySegment.ofArray(count));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -127,7 +106,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return ((MemorySegment) lastError.invokeExact()).reinterpret(512).getString(0);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -136,7 +115,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) malloc.invokeExact(MemorySegment.ofArray(ptr), bytes);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -145,7 +124,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) free.invokeExact(ptr);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -156,7 +135,7 @@ public final class FfmCudaAbi implements CudaAbi {
                     ? (int) toDevice.invokeExact(device, host, bytes, kind, stream)
                     : (int) toHost.invokeExact(host, device, bytes, kind, stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -165,7 +144,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) memcpy.invokeExact(dst, src, bytes, 2, stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -174,7 +153,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) memset.invokeExact(ptr, value, bytes, stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -183,7 +162,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) streamCreate.invokeExact(MemorySegment.ofArray(stream));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -192,7 +171,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) streamDestroy.invokeExact(stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -201,7 +180,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) streamSynchronize.invokeExact(stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -210,7 +189,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) softmax.invokeExact(n, c, x, y, log, stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -224,7 +203,7 @@ public final class FfmCudaAbi implements CudaAbi {
                     ignoreIndex, reduction, labelSmoothing, zLoss, gradScale, loss, rowLoss, rowLse,
                     rowArgmax, dlogits, work, workBytes, stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -233,7 +212,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (long) softmaxCeWorkspaceSize.invokeExact(n);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -244,7 +223,7 @@ public final class FfmCudaAbi implements CudaAbi {
             return (int) sgemm.invokeExact(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c,
                     ldc, math, stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -255,7 +234,7 @@ public final class FfmCudaAbi implements CudaAbi {
             return (int) gemmBf16.invokeExact(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta,
                     c, ldc, stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -264,7 +243,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) addBias.invokeExact(n, c, bias, y, stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -273,7 +252,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) columnSums.invokeExact(n, c, alpha, x, beta, out, stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -283,7 +262,7 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) sgdStep.invokeExact(count, lr, momentum, weightDecay, w, g, v, stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -294,7 +273,7 @@ public final class FfmCudaAbi implements CudaAbi {
             return (int) gatherScaledU8.invokeExact(rows, cols, src, srcRows, index, scale, out,
                     stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -305,7 +284,7 @@ public final class FfmCudaAbi implements CudaAbi {
             return (int) stepStats.invokeExact(n, loss, weight, rowArgmax, targets, lossSum, correct,
                     stream);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 }
