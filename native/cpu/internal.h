@@ -60,6 +60,27 @@ static inline void s4j_store_elem(void *y, int32_t dtype, int64_t i, float v) {
     }
 }
 
+// The pass over the targets that both cross-entropies make before writing
+// anything: S4J_ERR_TARGET (with *err_row) for a target outside [0, c) that
+// is not ignore_index; else S4J_OK and, in *divisor, the mean's divisor (the
+// summed class weights of the rows not ignored).
+static inline int s4j_check_targets(int64_t n, int64_t c, const int32_t *targets,
+                                    int32_t ignore_index, const float *class_weight,
+                                    double *divisor, int64_t *err_row) {
+    double sum = 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        int32_t y = targets[r];
+        if (y == ignore_index) continue;
+        if (y < 0 || y >= c) {
+            if (err_row) *err_row = r;
+            return S4J_ERR_TARGET;
+        }
+        sum += class_weight ? (double)class_weight[y] : 1.0;
+    }
+    *divisor = sum;
+    return S4J_OK;
+}
+
 static inline int64_t s4j_dtype_size(int32_t dtype) {
     return dtype == S4J_F32 ? 4 : 2;
 }

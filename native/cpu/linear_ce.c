@@ -174,16 +174,9 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
     if (n > 0 && (d < 1 || v < 1 || !x || !w || !targets ||
                   (reduction == S4J_REDUCE_NONE && !row_loss)))
         return S4J_ERR_ARGUMENT;
-    double divisor = 0.0;
-    for (int64_t r = 0; r < n; r++) {
-        int32_t y = targets[r];
-        if (y == ignore_index) continue;
-        if (y < 0 || y >= v) {
-            if (err_row) *err_row = r;
-            return S4J_ERR_TARGET;
-        }
-        divisor += class_weight ? (double)class_weight[y] : 1.0;
-    }
+    double divisor;
+    int checked = s4j_check_targets(n, v, targets, ignore_index, class_weight, &divisor, err_row);
+    if (checked != S4J_OK) return checked;
     if (n == 0) {
         *loss = reduction == S4J_REDUCE_MEAN ? NAN : 0.0f;
         return S4J_OK;

@@ -281,16 +281,9 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
 
     // Targets first, so that a bad one leaves every output untouched; the
     // same pass gives the mean's divisor.
-    double divisor = 0.0;
-    for (int64_t r = 0; r < n; r++) {
-        int32_t y = targets[r];
-        if (y == ignore_index) continue;
-        if (y < 0 || y >= c) {
-            if (err_row) *err_row = r;
-            return S4J_ERR_TARGET;
-        }
-        divisor += class_weight ? (double)class_weight[y] : 1.0;
-    }
+    double divisor;
+    int rc = s4j_check_targets(n, c, targets, ignore_index, class_weight, &divisor, err_row);
+    if (rc != S4J_OK) return rc;
     if (n == 0) {
         *loss = reduction == S4J_REDUCE_MEAN ? NAN : 0.0f;
         return S4J_OK;

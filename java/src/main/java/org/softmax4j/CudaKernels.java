@@ -164,11 +164,11 @@ public final class CudaKernels extends AbstractKernels {
         float[] w = ce.classWeight();
         long dw = w == null ? 0 : in(3, MemorySegment.ofArray(w), 4L * c);
         long loss = slot(4, 4);
-        long work = slot(5, abi.softmaxCeWorkspaceSize(n));
+        long workBytes = abi.softmaxCeWorkspaceSize(n), work = slot(5, workBytes);
         int status = abi.softmaxCe(n, c, dtype.code, x, y, dw, ce.ignoreIndex(), ce.reduction().code,
                 ce.labelSmoothing(), ce.zLoss(), ce.gradScale(), loss,
                 out(6, out.rowLoss(), 4L * n, false), out(7, out.rowLse(), 4L * n, false),
-                out(8, out.rowArgmax(), 4L * n, false), dx, work, abi.softmaxCeWorkspaceSize(n), 0);
+                out(8, out.rowArgmax(), 4L * n, false), dx, work, workBytes, 0);
         float[] result = new float[1];
         pending.add(new Staged(loss, MemorySegment.ofArray(result)));
         finish(status, "cross-entropy");
