@@ -286,6 +286,8 @@ for line in open(sys.argv[1]):
         parts.append(f"CE {r['dtype']} {r['shape']} {r['gbs']:.0f} GB/s")
     elif r["bench"] == "matmul":
         parts.append(f"matmul {r['dtype']} {r['tflops']:.0f} TFLOP/s")
+    elif r["bench"] == "linear_ce":
+        parts.append(f"linear+CE {r['dtype']} {r['shape']} {r['median_ms']:.1f} ms, +{r['extra_mib']:.0f} MiB")
 print("; ".join(parts))
 EOF
 )

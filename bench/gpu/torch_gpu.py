@@ -10,6 +10,9 @@ Prints one JSON object per line:
       once (what a fused kernel must move; PyTorch's unfused one moves more)
   {"bench": "matmul", "dtype": d, "shape": "MxNxK", "ms": [...], "median_ms": t, "tflops": f}
       torch.matmul in bf16, float32 with TF32 allowed ("f32-tf32") and float32 without ("f32")
+  {"bench": "linear_ce", "dtype": d, "shape": "NxDxV", "ms": [...], "median_ms": t, "extra_mib": m}
+      F.cross_entropy(F.linear(x, w, b), y) forward+backward (dx, dw, db) in eager mode, with
+      the peak memory it allocates beyond its inputs and gradients
 Each figure is timed with CUDA events around every call after warm-up; the median of
 --reps calls (>= 20). Inputs are fresh random numbers, never zeros (zeros run faster).
 Usage: python3 bench/gpu/torch_gpu.py [--reps N] > torch-gpu.jsonl
@@ -101,6 +104,30 @@ def matmul(gen, size, dtype, name, reps):
     del a, b, c
 
 
+def linear_ce(gen, n, d, v, dtype, name, reps):
+    x = (torch.rand(n, d, device="cuda", generator=gen) * 8 - 4).to(dtype).requires_grad_(True)
+    w = ((torch.rand(v, d, device="cuda", generator=gen) * 2 - 1) * 4 / d**0.5).to(dtype).requires_grad_(True)
+    b = (torch.rand(v, device="cuda", generator=gen) * 8 - 4).to(dtype).requires_grad_(True)
+    y = torch.randint(0, v, (n,), device="cuda", generator=gen)
+
+    def step():
+        x.grad = w.grad = b.grad = None
+        F.cross_entropy(F.linear(x, w, b), y).backward()
+
+    step()  # the gradients exist from here on: count only what a step adds
+    torch.cuda.synchronize()
+    base = torch.cuda.memory_allocated()
+    torch.cuda.reset_peak_memory_stats()
+    step()
+    torch.cuda.synchronize()
+    extra = torch.cuda.max_memory_allocated() - base
+    ms = time_ms(step, reps)
+    assert torch.isfinite(w.grad).all(), "linear cross-entropy gave non-finite gradients"
+    emit(bench="linear_ce", dtype=name, shape=f"{n}x{d}x{v}", **timed(ms),
+         extra_mib=round(extra / 2**20, 1))
+    del x, w, b, y
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=30, help="timed calls per figure (>= 20)")
@@ -121,6 +148,8 @@ def main():
     matmul(gen, 4096, torch.bfloat16, "bf16", args.reps)
     allow_tf32(True)
     matmul(gen, 4096, torch.float32, "f32-tf32", args.reps)
+    linear_ce(gen, 8192, 2048, 128256, torch.float32, "f32-tf32", args.reps)
+    linear_ce(gen, 8192, 2048, 128256, torch.bfloat16, "bf16", args.reps)
     allow_tf32(False)
     matmul(gen, 4096, torch.float32, "f32", args.reps)
     return 0

@@ -50,3 +50,12 @@ int s4j_cuda_gather_scaled_u8(int64_t r, int64_t c, const uint8_t *s, int64_t sr
                               const int32_t *i, float sc, float *o, void *st) UNAVAILABLE()
 int s4j_cuda_step_stats(int64_t n, const float *l, float w, const int32_t *am, const int32_t *t,
                         double *ls, int64_t *c, void *st) UNAVAILABLE()
+int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dt, const void *x, const void *w,
+                       const float *b, const int32_t *t, const float *cw, int32_t ii, int32_t r,
+                       float ls, float z, float cap, float gs, int64_t bv, int32_t math, float *l,
+                       float *rl, float *rlse, float *dx, float *dw, float *db, void *wk,
+                       int64_t wb, void *st) UNAVAILABLE()
+int64_t s4j_cuda_linear_ce_workspace_size(int64_t n, int64_t v, int64_t bv, int32_t dt) {
+    (void)n, (void)v, (void)bv, (void)dt;
+    return 0;
+}

@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "block_reduce.cuh"
 #include "cuda_internal.h"
 #include "softmax4j.h"
 
@@ -44,21 +45,6 @@ template <int DT> __device__ __forceinline__ void store(void *y, int64_t i, floa
     else ((float *)y)[i] = v;
 }
 
-// ---------------------------------------------------------------------------
-// block-wide reductions
-
-// Running (max, sum of exp(x - max)) pairs; max starts at -FLT_MAX so that
-// masked (-inf) entries never compute -inf - -inf.
-struct Stats {
-    float m;
-    float s;
-};
-
-__host__ __device__ __forceinline__ Stats combine(Stats a, Stats b) {
-    float m = fmaxf(a.m, b.m);
-    return {m, a.s * expf(a.m - m) + b.s * expf(b.m - m)};
-}
-
 // The argmax candidate: first NaN wins, else the larger value, else the
 // smaller index (PyTorch's argmax).
 struct Arg {
@@ -72,38 +58,6 @@ __device__ __forceinline__ Arg better(Arg a, Arg b) {
     if (a.nan) return a.i <= b.i ? a : b;
     if (a.v != b.v) return a.v > b.v ? a : b;
     return a.i <= b.i ? a : b;
-}
-
-// Reduces v over the block with op; identity fills the lanes of the last
-// step that have no warp behind them.
-template <typename T, typename F> __device__ T block_reduce(T v, F op, T identity) {
-    __shared__ T partial[THREADS / 32];
-    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    for (int off = 16; off > 0; off /= 2) {
-        T other;
-        // shuffle the struct as raw 32-bit words
-        const int words = (sizeof(T) + 3) / 4;
-        for (int w = 0; w < words; w++)
-            ((int *)&other)[w] = __shfl_down_sync(0xffffffffu, ((int *)&v)[w], off);
-        v = op(v, other);
-    }
-    if (lane == 0) partial[warp] = v;
-    __syncthreads();
-    if (warp == 0) {
-        v = lane < THREADS / 32 ? partial[lane] : identity;
-        for (int off = THREADS / 64; off > 0; off /= 2) {
-            T other;
-            const int words = (sizeof(T) + 3) / 4;
-            for (int w = 0; w < words; w++)
-                ((int *)&other)[w] = __shfl_down_sync(0xffffffffu, ((int *)&v)[w], off);
-            v = op(v, other);
-        }
-        if (lane == 0) partial[0] = v;
-    }
-    __syncthreads();
-    T result = partial[0];
-    __syncthreads(); // partial is reused by the next reduction
-    return result;
 }
 
 struct Args {
@@ -126,11 +80,9 @@ struct Args {
 // work[0] = sum of the class weights of the non-ignored rows (the mean's divisor).
 __global__ void divisor_kernel(Args a) {
     double d = 0.0;
-    for (int64_t r = threadIdx.x; r < a.n; r += blockDim.x) {
-        int32_t y = a.targets[r];
-        if (y != a.ignore_index) d += (y >= 0 && y < a.c) ? (a.w ? (double)a.w[y] : 1.0) : NAN;
-    }
-    d = block_reduce(d, [](double x, double y) { return x + y; }, 0.0);
+    for (int64_t r = threadIdx.x; r < a.n; r += blockDim.x)
+        d += target_weight(a.targets[r], a.c, a.w, a.ignore_index);
+    d = block_reduce<THREADS>(d, [](double x, double y) { return x + y; }, 0.0);
     if (threadIdx.x == 0) a.work[0] = d;
 }
 
@@ -150,15 +102,11 @@ template <int DT> __global__ void softmax_ce_kernel(Args a) {
     for (int64_t k = threadIdx.x; k < c; k += blockDim.x) {
         float v = load<DT>(x, k);
         if (cached) row_cache[k] = v;
-        if (v > st.m) { // NaN never enters; it poisons the sum instead
-            st.s *= expf(st.m - v);
-            st.m = v;
-        }
-        st.s += expf(v - st.m);
+        accumulate(st, v);
         arg = better(arg, Arg{v, k, v != v});
     }
-    st = block_reduce(st, combine, Stats{-FLT_MAX, 0.0f});
-    arg = block_reduce(arg, better, Arg{-INFINITY, INT64_MAX, 0});
+    st = block_reduce<THREADS>(st, combine, Stats{-FLT_MAX, 0.0f});
+    arg = block_reduce<THREADS>(arg, better, Arg{-INFINITY, INT64_MAX, 0});
     const float max = st.m, log_sum = logf(st.s), lse = max + log_sum;
     if (threadIdx.x == 0) {
         sh_xy = ignored || bad ? 0.0f : load<DT>(x, y); // before an in-place gradient
@@ -187,7 +135,7 @@ template <int DT> __global__ void softmax_ce_kernel(Args a) {
             }
         }
     }
-    if (a.eps != 0.0f && !ignored) smooth = block_reduce(smooth, [](float p, float q) { return p + q; }, 0.0f);
+    if (a.eps != 0.0f && !ignored) smooth = block_reduce<THREADS>(smooth, [](float p, float q) { return p + q; }, 0.0f);
     if (threadIdx.x == 0) {
         double loss = 0.0;
         if (!ignored) {
@@ -205,14 +153,14 @@ template <int DT> __global__ void softmax_ce_kernel(Args a) {
 __global__ void reduce_kernel(Args a, float *loss) {
     double t = 0.0;
     for (int64_t r = threadIdx.x; r < a.n; r += blockDim.x) t += a.work[1 + r];
-    t = block_reduce(t, [](double x, double y) { return x + y; }, 0.0);
+    t = block_reduce<THREADS>(t, [](double x, double y) { return x + y; }, 0.0);
     if (threadIdx.x == 0) *loss = (float)(a.mean ? t / a.work[0] : t);
 }
 
 __global__ void weight_total_kernel(const float *w, int64_t c, double *out) {
     double t = 0.0;
     for (int64_t k = threadIdx.x; k < c; k += blockDim.x) t += w[k];
-    t = block_reduce(t, [](double x, double y) { return x + y; }, 0.0);
+    t = block_reduce<THREADS>(t, [](double x, double y) { return x + y; }, 0.0);
     if (threadIdx.x == 0) *out = t;
 }
 
@@ -228,13 +176,9 @@ __global__ void softmax_kernel(int64_t c, const float *__restrict__ x, float *__
     for (int64_t k = threadIdx.x; k < c; k += blockDim.x) {
         float v = xr[k];
         if (cached) row_cache[k] = v;
-        if (v > st.m) {
-            st.s *= expf(st.m - v);
-            st.m = v;
-        }
-        st.s += expf(v - st.m);
+        accumulate(st, v);
     }
-    st = block_reduce(st, combine, Stats{-FLT_MAX, 0.0f});
+    st = block_reduce<THREADS>(st, combine, Stats{-FLT_MAX, 0.0f});
     const float log_sum = logf(st.s), inv = 1.0f / st.s;
     for (int64_t k = threadIdx.x; k < c; k += blockDim.x) {
         float v = cached ? row_cache[k] : xr[k];

@@ -316,6 +316,29 @@ S4J_API int s4j_cuda_gemm_bf16(int32_t trans_a, int32_t trans_b, int64_t m, int6
                                const void *b, int64_t ldb, float beta, float *c, int64_t ldc,
                                void *stream);
 
+/* s4j_linear_ce on the GPU: the same loss, options and outputs (loss
+ * included, all in device memory), x and w of `dtype` S4J_F32 or S4J_BF16
+ * (the bias, the gradients and everything else float32), the logits never
+ * held: tiles of up to 4096 rows x block_v classes (0: 2048), two passes as
+ * on the CPU. math: S4J_GEMM_FP32 or S4J_GEMM_TF32 for float32 inputs
+ * (ignored for bf16, which runs on bf16 tensor cores with the gradient tile
+ * rounded to bf16). Never waits for the GPU. Targets are not checked (as in
+ * s4j_cuda_softmax_ce): an out-of-range target gives NaN.
+ * work: device memory of s4j_cuda_linear_ce_workspace_size(n, v, block_v,
+ * dtype) bytes, 256-byte aligned (cudaMalloc's are): per-row statistics
+ * (36 bytes a row) and the tile; 33 MiB at n = 8192 with the defaults. */
+S4J_API int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const void *x,
+                               const void *w, const float *bias, const int32_t *targets,
+                               const float *class_weight, int32_t ignore_index,
+                               int32_t reduction, float label_smoothing, float z_loss,
+                               float softcap, float grad_scale, int64_t block_v, int32_t math,
+                               float *loss, float *row_loss, float *row_lse, float *dx,
+                               float *dw, float *db, void *work, int64_t work_bytes,
+                               void *stream);
+
+S4J_API int64_t s4j_cuda_linear_ce_workspace_size(int64_t n, int64_t v, int64_t block_v,
+                                                  int32_t dtype);
+
 /* The training step's helpers on device memory, contracts of the CPU ones
  * (s4j_add_bias, s4j_column_sums, s4j_sgd_step). Column sums add in a fixed
  * order (deterministic). */

@@ -175,21 +175,35 @@ public final class CudaKernels extends AbstractKernels {
         return result[0];
     }
 
+    /** Bytes of GPU workspace the fused linear cross-entropy takes (per-row statistics and one tile). */
     @Override
     public long linearCrossEntropyWorkspaceBytes(int n, int d, int v, LinearCe lin) {
-        throw noLinearCe();
+        return abi.linearCeWorkspaceSize(n, v, lin.blockClasses(), DType.F32.code);
     }
 
     @Override
-    protected float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d, int v,
-                                           MemorySegment x, MemorySegment w, MemorySegment bias,
-                                           MemorySegment targets, LinearCeOutputs out) {
-        throw noLinearCe();
-    }
-
-    private static UnsupportedOperationException noLinearCe() {
-        return new UnsupportedOperationException("softmax4j: the fused linear cross-entropy has no "
-                + "CUDA kernel yet; use Kernels.cpu(), or sgemm + crossEntropy on the GPU");
+    protected synchronized float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d,
+                                                        int v, MemorySegment x, MemorySegment w,
+                                                        MemorySegment bias, MemorySegment targets,
+                                                        LinearCeOutputs out) {
+        checkTargets(hostInts(targets, n), n, v, ce.ignoreIndex());
+        long gx = in(0, x, 4L * n * d), gw = in(1, w, 4L * v * d);
+        long gb = bias == null ? 0 : in(2, bias, 4L * v);
+        long gy = in(3, targets, 4L * n);
+        float[] cw = ce.classWeight();
+        long gcw = cw == null ? 0 : in(4, MemorySegment.ofArray(cw), 4L * v);
+        long loss = slot(5, 4);
+        long workBytes = linearCrossEntropyWorkspaceBytes(n, d, v, lin), work = slot(6, workBytes);
+        int status = abi.linearCe(n, d, v, DType.F32.code, gx, gw, gb, gy, gcw, ce.ignoreIndex(),
+                ce.reduction().code, ce.labelSmoothing(), ce.zLoss(), lin.softcap(), ce.gradScale(),
+                lin.blockClasses(), tf32 ? 1 : 0, loss, out(7, out.rowLoss(), 4L * n, false),
+                out(8, out.rowLse(), 4L * n, false), out(9, out.dx(), 4L * n * d, false),
+                out(10, out.dw(), 4L * v * d, false), out(11, out.db(), 4L * v, false), work,
+                workBytes, 0);
+        float[] result = new float[1];
+        pending.add(new Staged(loss, MemorySegment.ofArray(result)));
+        finish(status, "linear cross-entropy");
+        return result[0];
     }
 
     @Override

@@ -14,13 +14,17 @@ import org.softmax4j.CeOutputs;
 import org.softmax4j.CrossEntropy;
 import org.softmax4j.CudaKernels;
 import org.softmax4j.DType;
+import org.softmax4j.LinearCe;
+import org.softmax4j.LinearCeOutputs;
 import org.softmax4j.cuda.DeviceBuffer;
 
 /**
  * The GPU benchmarks of bench/gpu/check.sh, each beside its ceiling measured
  * in the same run: fused softmax-CE forward+backward against the
  * device-to-device copy bandwidth, GEMM 4096^3 (float32, TF32, bf16) against
- * cuBLAS (JavaCPP's CUDA preset, when it loads). Writes gpu-bench.md to the
+ * cuBLAS (JavaCPP's CUDA preset, when it loads), the fused linear
+ * cross-entropy against the materialised path (our GEMM + fused CE + GEMMs,
+ * TF32 both). Writes gpu-bench.md to the
  * folder given as the argument.
  *
  * <p>Timing: synchronise, queue R launches, synchronise; the GPU stays busy
@@ -44,6 +48,7 @@ public final class GpuBench {
         b.crossEntropy(8192, 128256, DType.BF16, copy);
         b.crossEntropy(8192, 32768, DType.F32, copy);
         b.gemm(4096);
+        b.linearCrossEntropy(8192, 2048, 128256);
         String md = "# softmax4j GPU benchmarks\n\n| what | softmax4j | ceiling or peer | ratio |\n|---|---|---|---|\n"
                 + String.join("\n", b.rows) + "\n";
         Files.writeString(out.resolve("gpu-bench.md"), md);
@@ -88,13 +93,18 @@ public final class GpuBench {
 
     /** {@code count} random values in [-4, 4) of {@code dtype} (float32 or bf16), 64 MiB at a time. */
     private void fillRandom(DeviceBuffer d, long count, DType dtype) {
+        fillRandom(d, count, dtype, 4f);
+    }
+
+    /** The same in [-amplitude, amplitude). */
+    private void fillRandom(DeviceBuffer d, long count, DType dtype, float amplitude) {
         int chunk = 1 << 24;
         float[] f = dtype == DType.F32 ? new float[chunk] : null;
         short[] h = dtype == DType.F32 ? null : new short[chunk];
         for (long at = 0; at < count; at += chunk) {
             int n = (int) Math.min(chunk, count - at);
             for (int i = 0; i < n; i++) {
-                float v = (float) (8 * rnd.nextDouble() - 4);
+                float v = (float) (amplitude * (2 * rnd.nextDouble() - 1));
                 if (f != null) f[i] = v;
                 else h[i] = (short) (Float.floatToRawIntBits(v) >>> 16); // bf16 by truncation
             }
@@ -172,6 +182,59 @@ public final class GpuBench {
                         fmt(ours, flop / 1e12, "TFLOP/s"), "cuBLAS " + fmt(ref, flop / 1e12, "TFLOP/s"),
                         ref[0] / ours[0]);
             }
+        }
+    }
+
+    /**
+     * Fused linear cross-entropy forward+backward (loss, dX, dW, db; TF32
+     * GEMMs) against the materialised path on the same GPU: logits = X W^T + b
+     * (TF32 SGEMM), our fused CE writing the gradient in place, dX = G W,
+     * dW = G^T X, db = column sums. Extra memory: our workspace against the
+     * N x V logits the materialised path holds.
+     */
+    private void linearCrossEntropy(int n, int d, int v) {
+        long nv = (long) n * v;
+        CrossEntropy ce = CrossEntropy.defaults();
+        LinearCe lin = LinearCe.defaults();
+        try (DeviceBuffer x = DeviceBuffer.allocate(4L * n * d); DeviceBuffer w = DeviceBuffer.allocate(4L * v * d);
+             DeviceBuffer b = DeviceBuffer.allocate(4L * v); DeviceBuffer y = DeviceBuffer.allocate(4L * n);
+             DeviceBuffer dx = DeviceBuffer.allocate(4L * n * d); DeviceBuffer dw = DeviceBuffer.allocate(4L * v * d);
+             DeviceBuffer db = DeviceBuffer.allocate(4L * v); DeviceBuffer loss = DeviceBuffer.allocate(4);
+             DeviceBuffer z = DeviceBuffer.allocate(4 * nv)) {
+            fillRandom(x, (long) n * d, DType.F32);
+            fillRandom(w, (long) v * d, DType.F32, (float) (4 / Math.sqrt(d))); // logits of a few units
+            fillRandom(b, v, DType.F32);
+            int[] t = new int[n];
+            for (int i = 0; i < n; i++) t[i] = rnd.nextInt(v);
+            y.copyFrom(t);
+            LinearCeOutputs out = new LinearCeOutputs(dx.segment(), dw.segment(), db.segment(), null, null);
+            Runnable fused = () -> kTf32.linearCrossEntropy(ce, lin, n, d, v, x.segment(), w.segment(),
+                    b.segment(), y.segment(), out);
+            Runnable materialised = () -> {
+                kTf32.sgemm(false, true, n, v, d, 1f, x.segment(), d, w.segment(), d, 0f, z.segment(), v);
+                kTf32.addBias(n, v, b.segment(), z.segment());
+                kTf32.crossEntropyOnDevice(ce, n, v, DType.F32, z.segment(), y.segment(),
+                        CeOutputs.gradient(z.segment()), loss.segment());
+                kTf32.sgemm(false, false, n, d, v, 1f, z.segment(), v, w.segment(), d, 0f, dx.segment(), d);
+                kTf32.sgemm(true, false, v, d, n, 1f, z.segment(), v, x.segment(), d, 0f, dw.segment(), d);
+                kTf32.columnSums(n, v, 1f, z.segment(), 0f, db.segment());
+            };
+            // correctness first: both paths give the same loss
+            float fusedLoss = kTf32.linearCrossEntropy(ce, lin, n, d, v, x.segment(), w.segment(), b.segment(),
+                    y.segment(), out);
+            materialised.run();
+            float[] l = new float[1];
+            loss.copyTo(MemorySegment.ofArray(l));
+            if (!(Math.abs(l[0] - fusedLoss) <= 1e-3 * Math.abs(fusedLoss))) {
+                throw new IllegalStateException("linear CE: fused " + fusedLoss + " vs materialised " + l[0]);
+            }
+            double[] f = time(1, fused), m = time(1, materialised);
+            String shape = "N=" + n + " D=" + d + " V=" + v;
+            row("linear+CE fwd+bwd TF32 " + shape, String.format(Locale.ROOT, "%.1f ms", 1e3 * f[0]),
+                    String.format(Locale.ROOT, "materialised %.1f ms", 1e3 * m[0]), m[0] / f[0]);
+            long ws = kTf32.linearCrossEntropyWorkspaceBytes(n, d, v, lin);
+            row("  extra memory", String.format(Locale.ROOT, "%.1f MiB", ws / 1048576.0),
+                    String.format(Locale.ROOT, "logits %.0f MiB", 4.0 * nv / 1048576.0), 4.0 * nv / ws);
         }
     }
 

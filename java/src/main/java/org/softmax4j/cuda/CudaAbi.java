@@ -62,6 +62,14 @@ public interface CudaAbi {
     int gemmBf16(int transA, int transB, long m, long n, long k, float alpha, long a, long lda,
                  long b, long ldb, float beta, long c, long ldc, long stream);
 
+    int linearCe(long n, long d, long v, int dtype, long x, long w, long bias, long targets,
+                 long classWeight, int ignoreIndex, int reduction, float labelSmoothing,
+                 float zLoss, float softcap, float gradScale, long blockV, int math, long loss,
+                 long rowLoss, long rowLse, long dx, long dw, long db, long work, long workBytes,
+                 long stream);
+
+    long linearCeWorkspaceSize(long n, long v, long blockV, int dtype);
+
     int addBias(long n, long c, long bias, long y, long stream);
 
     int columnSums(long n, long c, float alpha, long x, float beta, long out, long stream);

@@ -26,7 +26,7 @@ public final class FfmCudaAbi implements CudaAbi {
     private final MethodHandle deviceCount, lastError, malloc, free, toDevice, toHost, memcpy, memset;
     private final MethodHandle streamCreate, streamDestroy, streamSynchronize, softmax, softmaxCe;
     private final MethodHandle softmaxCeWorkspaceSize, sgemm, gemmBf16, addBias, columnSums;
-    private final MethodHandle sgdStep, gatherScaledU8, stepStats;
+    private final MethodHandle sgdStep, gatherScaledU8, stepStats, linearCe, linearCeWorkspaceSize;
 
     private FfmCudaAbi(SymbolLookup lib) {
         var h = new Object() {
@@ -65,6 +65,12 @@ public final class FfmCudaAbi implements CudaAbi {
         gemmBf16 = h.of("s4j_cuda_gemm_bf16", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, P, JAVA_LONG, P, JAVA_LONG, JAVA_FLOAT,
                 P, JAVA_LONG, P));
+        linearCe = h.of("s4j_cuda_linear_ce", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
+                JAVA_LONG, JAVA_INT, P, P, P, P, P, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT,
+                JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, JAVA_INT, P, P, P, P, P, P, P, JAVA_LONG, P));
+        linearCeWorkspaceSize = h.of("s4j_cuda_linear_ce_workspace_size",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT),
+                Linker.Option.critical(false));
         addBias = h.of("s4j_cuda_add_bias", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
                 P, P, P));
         columnSums = h.of("s4j_cuda_column_sums", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
@@ -233,6 +239,30 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) gemmBf16.invokeExact(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta,
                     c, ldc, stream);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public int linearCe(long n, long d, long v, int dtype, long x, long w, long bias, long targets,
+                        long classWeight, int ignoreIndex, int reduction, float labelSmoothing,
+                        float zLoss, float softcap, float gradScale, long blockV, int math,
+                        long loss, long rowLoss, long rowLse, long dx, long dw, long db, long work,
+                        long workBytes, long stream) {
+        try {
+            return (int) linearCe.invokeExact(n, d, v, dtype, x, w, bias, targets, classWeight,
+                    ignoreIndex, reduction, labelSmoothing, zLoss, softcap, gradScale, blockV, math,
+                    loss, rowLoss, rowLse, dx, dw, db, work, workBytes, stream);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public long linearCeWorkspaceSize(long n, long v, long blockV, int dtype) {
+        try {
+            return (long) linearCeWorkspaceSize.invokeExact(n, v, blockV, dtype);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

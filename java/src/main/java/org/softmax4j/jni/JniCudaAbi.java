@@ -120,6 +120,22 @@ public final class JniCudaAbi implements CudaAbi {
     }
 
     @Override
+    public int linearCe(long n, long d, long v, int dtype, long x, long w, long bias, long targets,
+                        long classWeight, int ignoreIndex, int reduction, float labelSmoothing,
+                        float zLoss, float softcap, float gradScale, long blockV, int math,
+                        long loss, long rowLoss, long rowLse, long dx, long dw, long db, long work,
+                        long workBytes, long stream) {
+        return JniCudaNatives.s4j_cuda_linear_ce(n, d, v, dtype, x, w, bias, targets, classWeight,
+                ignoreIndex, reduction, labelSmoothing, zLoss, softcap, gradScale, blockV, math, loss,
+                rowLoss, rowLse, dx, dw, db, work, workBytes, stream);
+    }
+
+    @Override
+    public long linearCeWorkspaceSize(long n, long v, long blockV, int dtype) {
+        return JniCudaNatives.s4j_cuda_linear_ce_workspace_size(n, v, blockV, dtype);
+    }
+
+    @Override
     public int addBias(long n, long c, long bias, long y, long stream) {
         return JniCudaNatives.s4j_cuda_add_bias(n, c, bias, y, stream);
     }

@@ -94,6 +94,19 @@ public final class JniCudaNatives {
             float alpha, @Cast("const void*") long a, long lda, @Cast("const void*") long b,
             long ldb, float beta, @Cast("float*") long c, long ldc, @Cast("void*") long stream);
 
+    public static native int s4j_cuda_linear_ce(long n, long d, long v, int dtype,
+            @Cast("const void*") long x, @Cast("const void*") long w,
+            @Cast("const float*") long bias, @Cast("const int32_t*") long targets,
+            @Cast("const float*") long classWeight, int ignoreIndex, int reduction,
+            float labelSmoothing, float zLoss, float softcap, float gradScale, long blockV,
+            int math, @Cast("float*") long loss, @Cast("float*") long rowLoss,
+            @Cast("float*") long rowLse, @Cast("float*") long dx, @Cast("float*") long dw,
+            @Cast("float*") long db, @Cast("void*") long work, long workBytes,
+            @Cast("void*") long stream);
+
+    public static native long s4j_cuda_linear_ce_workspace_size(long n, long v, long blockV,
+                                                                 int dtype);
+
     public static native int s4j_cuda_add_bias(long n, long c, @Cast("const float*") long bias,
                                                @Cast("float*") long y, @Cast("void*") long stream);
 
