@@ -26,7 +26,10 @@
 #include "softmax4j.h"
 
 #define THREADS 256
-#define ROW_BLOCK 4096
+#ifndef S4J_LCE_ROW_BLOCK // the CPU emulator's tests set it small to cover several row blocks
+#define S4J_LCE_ROW_BLOCK 4096
+#endif
+#define ROW_BLOCK S4J_LCE_ROW_BLOCK
 #define AUTO_CLASS_BLOCK 2048
 
 // ---------------------------------------------------------------------------
