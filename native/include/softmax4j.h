@@ -326,7 +326,7 @@ S4J_API int s4j_cuda_gemm_bf16(int32_t trans_a, int32_t trans_b, int64_t m, int6
  * s4j_cuda_softmax_ce): an out-of-range target gives NaN.
  * work: device memory of s4j_cuda_linear_ce_workspace_size(n, v, block_v,
  * dtype) bytes, 256-byte aligned (cudaMalloc's are): per-row statistics
- * (36 bytes a row) and the tile; 33 MiB at n = 8192 with the defaults. */
+ * (36 bytes a row) and the tile; 32 MiB at n = 8192 with the defaults. */
 S4J_API int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const void *x,
                                const void *w, const float *bias, const int32_t *targets,
                                const float *class_weight, int32_t ignore_index,
