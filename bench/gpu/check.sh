@@ -6,9 +6,10 @@
 #   OUT=DIR bash bench/gpu/check.sh [STEP...]      (OUT defaults to ./gpu-out)
 #
 # Steps, in this order (default: all); a failed step does not stop the rest:
-#   a native  the C CUDA tests (test_cuda, test_cuda_gemm) built with the
-#             repo's CMake, run, then run under compute-sanitizer memcheck
-#             and racecheck (any reported error fails the step; racecheck's
+#   a native  the C CUDA tests (test_cuda, test_cuda_gemm, test_cuda_linear_ce)
+#             built with the repo's CMake, run, then run (shapes shrunk:
+#             S4J_TEST_SMALL=1) under compute-sanitizer memcheck and racecheck
+#             (any reported error fails the step; racecheck's
 #             warnings are shown, not failed; S4J_SANITIZER_LIMIT seconds
 #             per run, default 180)
 #   b junit   the Java tests that reach the GPU, with the kit's runtime and
@@ -157,11 +158,11 @@ step_native() {
   : >"$log"
   command -v ninja >/dev/null 2>&1 && [ ! -f "$build/CMakeCache.txt" ] && gen=(-G Ninja)
   if ! run 300 "$log" cmake -S native -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DS4J_CUDA=ON \
-     || ! run 400 "$log" cmake --build "$build" --parallel --target test_cuda test_cuda_gemm; then
+     || ! run 400 "$log" cmake --build "$build" --parallel --target test_cuda test_cuda_gemm test_cuda_linear_ce; then
     record "a native" FAIL "CMake configure/build failed: $(why "$log")"
     return
   fi
-  for t in test_cuda test_cuda_gemm; do
+  for t in test_cuda test_cuda_gemm test_cuda_linear_ce; do
     tlog=$OUT/logs/a-$t.log
     : >"$tlog"
     run 180 "$tlog" "$build/test/$t"
@@ -187,10 +188,11 @@ step_native() {
   fi
   local tool slog summary
   for tool in memcheck racecheck; do
-    for t in test_cuda test_cuda_gemm; do
+    for t in test_cuda test_cuda_gemm test_cuda_linear_ce; do
       slog=$OUT/logs/a-$tool-$t.log
       : >"$slog"
-      run "${S4J_SANITIZER_LIMIT:-180}" "$slog" "$sanitizer" --tool "$tool" --error-exitcode 86 "$build/test/$t"
+      run "${S4J_SANITIZER_LIMIT:-180}" "$slog" env S4J_TEST_SMALL=1 \
+        "$sanitizer" --tool "$tool" --error-exitcode 86 "$build/test/$t"
       rc=$?
       summary=$(grep -E -o '(ERROR|RACECHECK) SUMMARY: .*' "$slog" | tail -1)
       if [ "$rc" = 0 ] && ! grep -q -E 'ERROR SUMMARY: [1-9]|\([1-9][0-9]* errors' "$slog"; then
