@@ -3,8 +3,12 @@
  * load and say so (S4J_ERR_CUDA with a message; the test then reports
  * "skipped", exit code 77); with a device, s4j_cuda_softmax_ce must match
  * the CPU kernel (itself tested against a double reference) on random
- * inputs, every dtype and option, outputs poisoned before each call.
- * S4J_TEST_SEED=<n> reproduces a run.
+ * inputs, every dtype and option, outputs poisoned before each call; so
+ * must s4j_cuda_softmax and the training step's helpers (bias, column sums,
+ * SGD, gather with a bad index, step statistics).
+ * S4J_TEST_SEED=<n> reproduces a run; S4J_TEST_SMALL=1 keeps every path
+ * (each dtype with cached and uncached rows) but shrinks the shapes (for
+ * slow executors).
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,7 +24,7 @@ static void *dev(const void *host, int64_t bytes) {
     void *p = NULL;
     CHECK(s4j_cuda_malloc(&p, bytes) == S4J_OK, "malloc: %s", s4j_cuda_last_error());
     if (host) CHECK(s4j_cuda_memcpy(p, host, bytes, 0, NULL) == S4J_OK, "h2d: %s", s4j_cuda_last_error());
-    else s4j_cuda_memcpy(p, memset(malloc((size_t)bytes), 0xff, (size_t)bytes), bytes, 0, NULL); // poison
+    else CHECK(s4j_cuda_memset(p, 0xff, bytes, NULL) == S4J_OK, "poison: %s", s4j_cuda_last_error());
     return p;
 }
 
@@ -56,6 +60,15 @@ static void one(int64_t n, int64_t c, int32_t dtype, int red, float eps, float z
         den += b * b;
     }
     CHECK(sqrt(num) <= tol * sqrt(den) + 1e-6, "n=%ld c=%ld dtype=%d: gradient rel err %g", (long)n, (long)c, dtype, sqrt(num / den));
+    // 16-bit gradients: both sides round the same float32 value once, to
+    // nearest even, so they differ only where their float32 values straddle
+    // a rounding boundary (~1e-4 of the elements); more is a wrong rounding.
+    // Not the target's column: p - 1 cancels when p is near 1.
+    int64_t differ = 0;
+    for (int64_t i = 0; dtype != S4J_F32 && i < n * c; i++)
+        differ += i % c != y[i / c] && memcmp(g_gpu + i * es, g_cpu + i * es, (size_t)es) != 0;
+    CHECK(differ <= n * c / 100 + 1, "n=%ld c=%ld dtype=%d: %ld of %ld gradient values differ from the CPU's",
+          (long)n, (long)c, dtype, (long)differ, (long)(n * c));
     for (int64_t r = 0; r < n; r++) {
         CHECK(am_gpu[r] == am_cpu[r], "argmax[%ld] %d vs %d", (long)r, am_gpu[r], am_cpu[r]);
         CHECK(fabs(rl_gpu[r] - rl_cpu[r]) <= 1e-4 * fabs(rl_cpu[r]) + 1e-5, "row %ld loss %g vs %g", (long)r, rl_gpu[r], rl_cpu[r]);
@@ -63,6 +76,102 @@ static void one(int64_t n, int64_t c, int32_t dtype, int red, float eps, float z
     s4j_cuda_free(dx); s4j_cuda_free(dy); s4j_cuda_free(dw); s4j_cuda_free(dg);
     s4j_cuda_free(dl); s4j_cuda_free(drl); s4j_cuda_free(dam); s4j_cuda_free(work);
     free(x); free(g_cpu); free(g_gpu); free(y); free(w); free(rl_cpu); free(rl_gpu); free(am_cpu); free(am_gpu);
+}
+
+static float *back(const void *d, int64_t floats) {
+    float *h = malloc(4 * (size_t)floats);
+    CHECK(s4j_cuda_memcpy(h, d, 4 * floats, 1, NULL) == S4J_OK, "d2h: %s", s4j_cuda_last_error());
+    return h;
+}
+
+// got[i] within tol |want[i]| (+ 1e-7) of want[i]; frees got
+static void close_to(const char *what, float *got, const float *want, int64_t count, double tol) {
+    int bad = 0;
+    for (int64_t i = 0; i < count; i++)
+        if (!(fabs((double)got[i] - want[i]) <= tol * fabs(want[i]) + 1e-7) && bad++ < 3)
+            CHECK(0, "%s[%ld] = %.9g, want %.9g", what, (long)i, got[i], want[i]);
+    free(got);
+}
+
+// s4j_cuda_softmax (rows cached in shared memory and not) and the training
+// step's helpers against their CPU versions.
+static void helpers(void) {
+    static const int64_t cs[] = {1, 1000, 9000};
+    for (int k = 0; k < 3; k++)
+        for (int log = 0; log < 2; log++) {
+            const int64_t n = 3, c = cs[k];
+            float *x = malloc(4 * (size_t)(n * c)), *want = malloc(4 * (size_t)(n * c));
+            for (int64_t i = 0; i < n * c; i++) x[i] = 6.0f * rnd_sym();
+            s4j_softmax(n, c, x, want, log);
+            void *dx = dev(x, 4 * n * c), *dy = dev(NULL, 4 * n * c);
+            CHECK(s4j_cuda_softmax(n, c, dx, dy, log, NULL) == S4J_OK, "softmax: %s", s4j_cuda_last_error());
+            close_to(log ? "log_softmax" : "softmax", back(dy, n * c), want, n * c, 1e-5);
+            s4j_cuda_free(dx); s4j_cuda_free(dy); free(x); free(want);
+        }
+
+    enum { N = 37, C = 13 };
+    float x[N * C], y[N * C], bias[C], g[N * C], v[N * C], out[C];
+    for (int i = 0; i < N * C; i++) x[i] = rnd_sym(), g[i] = rnd_sym(), v[i] = rnd_sym();
+    for (int j = 0; j < C; j++) bias[j] = rnd_sym(), out[j] = rnd_sym();
+    void *dx = dev(x, sizeof x), *dbias = dev(bias, sizeof bias), *dg = dev(g, sizeof g);
+    void *dv = dev(v, sizeof v), *dout = dev(out, sizeof out), *dnan = dev(NULL, sizeof out);
+    CHECK(s4j_cuda_add_bias(N, C, dbias, dx, NULL) == S4J_OK, "add_bias");
+    memcpy(y, x, sizeof x);
+    s4j_add_bias(N, C, bias, y);
+    close_to("add_bias", back(dx, N * C), y, N * C, 0);
+    CHECK(s4j_cuda_column_sums(N, C, 0.5f, dx, 0.0f, dnan, NULL) == S4J_OK, "column_sums"); // NaN not read
+    CHECK(s4j_cuda_column_sums(N, C, 2.0f, dx, 0.5f, dout, NULL) == S4J_OK, "column_sums");
+    float sums[C], sums2[C];
+    memcpy(sums2, out, sizeof out);
+    s4j_column_sums(N, C, 0.5f, y, 0.0f, sums);
+    s4j_column_sums(N, C, 2.0f, y, 0.5f, sums2);
+    close_to("column_sums beta=0", back(dnan, C), sums, C, 1e-6);
+    close_to("column_sums beta=0.5", back(dout, C), sums2, C, 1e-6);
+    CHECK(s4j_cuda_sgd_step(N * C, 0.1f, 0.9f, 1e-2f, dx, dg, dv, NULL) == S4J_OK, "sgd");
+    CHECK(s4j_cuda_sgd_step(N * C, 0.1f, 0.0f, 0.0f, dx, dg, NULL, NULL) == S4J_OK, "sgd, no momentum");
+    s4j_sgd_step(N * C, 0.1f, 0.9f, 1e-2f, y, g, v);
+    s4j_sgd_step(N * C, 0.1f, 0.0f, 0.0f, y, g, NULL);
+    close_to("sgd w", back(dx, N * C), y, N * C, 1e-6);
+    close_to("sgd v", back(dv, N * C), v, N * C, 1e-6);
+    s4j_cuda_free(dx); s4j_cuda_free(dbias); s4j_cuda_free(dg); s4j_cuda_free(dv);
+    s4j_cuda_free(dout); s4j_cuda_free(dnan);
+
+    // gather: 784 columns (4 bytes at a time) and 13 (one by one); index 7
+    // is out of range: a NaN row on the GPU, an error on the CPU
+    static const int64_t cols_of[] = {784, 13};
+    for (int k = 0; k < 2; k++) {
+        const int64_t cols = cols_of[k], rows = 4;
+        uint8_t *src = malloc((size_t)(5 * cols));
+        float *want = malloc(4 * (size_t)(rows * cols));
+        for (int64_t i = 0; i < 5 * cols; i++) src[i] = (uint8_t)rnd();
+        int32_t index[] = {3, 0, 7, 4}, good[] = {3, 0, 0, 4};
+        s4j_gather_scaled_u8(rows, cols, src, 5, good, 1.0f / 255, want, NULL);
+        for (int64_t j = 0; j < cols; j++) want[2 * cols + j] = NAN;
+        void *dsrc = dev(src, 5 * cols), *dindex = dev(index, sizeof index), *dgot = dev(NULL, 4 * rows * cols);
+        CHECK(s4j_cuda_gather_scaled_u8(rows, cols, dsrc, 5, dindex, 1.0f / 255, dgot, NULL) == S4J_OK, "gather");
+        float *got = back(dgot, rows * cols);
+        for (int64_t i = 0; i < rows * cols; i++)
+            CHECK(memcmp(&got[i], &want[i], 4) == 0 || (isnan(got[i]) && isnan(want[i])),
+                  "gather %ld columns [%ld] = %g, want %g", (long)cols, (long)i, got[i], want[i]);
+        s4j_cuda_free(dsrc); s4j_cuda_free(dindex); s4j_cuda_free(dgot);
+        free(src); free(want); free(got);
+    }
+
+    // step statistics: loss_sum += 1.5 * 0.5, correct += the matches
+    int32_t argmax[N], targets[N], matches = 0;
+    for (int i = 0; i < N; i++) argmax[i] = (int32_t)(rnd() % 3), targets[i] = (int32_t)(rnd() % 3);
+    for (int i = 0; i < N; i++) matches += argmax[i] == targets[i];
+    const float loss = 1.5f;
+    double loss_sum = 1.0;
+    int64_t correct = 2;
+    void *dloss = dev(&loss, 4), *dam = dev(argmax, sizeof argmax), *dt = dev(targets, sizeof targets);
+    void *dsum = dev(&loss_sum, 8), *dcorrect = dev(&correct, 8);
+    CHECK(s4j_cuda_step_stats(N, dloss, 0.5f, dam, dt, dsum, dcorrect, NULL) == S4J_OK, "step_stats");
+    s4j_cuda_memcpy(&loss_sum, dsum, 8, 1, NULL);
+    s4j_cuda_memcpy(&correct, dcorrect, 8, 1, NULL);
+    CHECK(loss_sum == 1.75 && correct == 2 + matches, "step_stats: %g and %ld, want 1.75 and %d",
+          loss_sum, (long)correct, 2 + matches);
+    s4j_cuda_free(dloss); s4j_cuda_free(dam); s4j_cuda_free(dt); s4j_cuda_free(dsum); s4j_cuda_free(dcorrect);
 }
 
 int main(void) {
@@ -76,14 +185,19 @@ int main(void) {
     }
     const char *env = getenv("S4J_TEST_SEED");
     uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
-    printf("%d device(s); seed %llu\n", devices, (unsigned long long)seed);
+    const int small = getenv("S4J_TEST_SMALL") && atoi(getenv("S4J_TEST_SMALL"));
+    printf("%d device(s); seed %llu%s\n", devices, (unsigned long long)seed, small ? "; small shapes" : "");
     rng = seed * 0x9E3779B97F4A7C15ULL + 1;
+    // rows of up to 8192 classes are cached in shared memory, longer ones not
     static const int64_t cs[] = {1, 2, 7, 10, 33, 1000, 8192, 8193, 32769};
-    for (int it = 0; it < 60; it++) {
-        int64_t c = cs[rnd() % 9], n = 1 + (int64_t)(rnd() % (c > 4096 ? 17 : 300));
-        one(n, c, (int32_t)(rnd() % 3), (int)(rnd() % 2) + 1, rnd() % 2 ? 0.0f : 0.1f,
-            rnd() % 2 ? 0.0f : 1e-3f, (int)(rnd() % 2));
+    for (int it = 0; it < (small ? 27 : 60); it++) { // first every class count in every dtype
+        int64_t c = cs[it < 27 ? it % 9 : (int)(rnd() % 9)];
+        int64_t n = 1 + (int64_t)(rnd() % (c > 4096 ? (small ? 3 : 17) : (small ? 40 : 300)));
+        int32_t dtype = it < 27 ? it / 9 : (int32_t)(rnd() % 3);
+        one(n, c, dtype, (int)(rnd() % 2) + 1, rnd() % 2 ? 0.0f : 0.1f, rnd() % 2 ? 0.0f : 1e-3f,
+            (int)(rnd() % 2));
     }
+    helpers();
     printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
     return failures ? 1 : 0;
 }

@@ -1,0 +1,247 @@
+/*
+ * selftest.cu — the CUDA emulator's own test, for what softmax4j's kernels
+ * do not exercise (yet): 2-D grids and blocks, 1024 and 96 threads, every
+ * shuffle, shared memory in a template, cp.async with 0..16 source bytes,
+ * the 16-bit conversions' ties and overflows, launch and copy errors, and
+ * barrier divergence stopping the program. Plain CUDA: nvcc takes it too.
+ */
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <cstring>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failures = 0;
+#define CHECK(cond, ...)                                                        \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
+            failures++;                                                         \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
+            fprintf(stderr, __VA_ARGS__);                                       \
+            fprintf(stderr, "\n");                                              \
+        }                                                                       \
+    } while (0)
+
+// ---------------------------------------------------------------------------
+// kernels
+
+__global__ void ids_kernel(unsigned *out) {
+    const unsigned size = blockDim.x * blockDim.y * blockDim.z;
+    const unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+    const unsigned b = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+    out[b * size + t] = b * size + t;
+}
+
+template <int N> __device__ int block_sum(int v) {
+    __shared__ int part[N / 32];
+    for (int o = 16; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffu, v, o);
+    if (threadIdx.x % 32 == 0) part[threadIdx.x / 32] = v;
+    __syncthreads();
+    int s = 0;
+    for (int w = 0; w < N / 32; w++) s += part[w];
+    __syncthreads();
+    return s;
+}
+
+template <int N> __global__ void sum_kernel(const int *x, int *out) {
+    const int s = block_sum<N>(x[blockIdx.x * N + threadIdx.x]);
+    if (threadIdx.x == 0) out[blockIdx.x] = s;
+}
+
+__global__ void shuffle_kernel(int *out) {
+    const int l = threadIdx.x;
+    out[l] = __shfl_up_sync(0xffffffffu, l, 1);
+    out[32 + l] = __shfl_down_sync(0xffffffffu, l, 3, 16);
+    out[64 + l] = __shfl_sync(0xffffffffu, l, 5, 8);
+    out[96 + l] = __shfl_xor_sync(0xffffffffu, l, 7);
+    out[128 + l] = (int)(2 * __shfl_down_sync(0xffffffffu, l + 0.5, 1)); // 8 bytes
+}
+
+__global__ void reverse_kernel(const float *x, float *y, int n) {
+    extern __shared__ float buf[];
+    for (int i = threadIdx.x; i < n; i += blockDim.x) buf[i] = x[i];
+    __syncthreads();
+    for (int i = threadIdx.x; i < n; i += blockDim.x) y[i] = buf[n - 1 - i];
+}
+
+// thread t copies t of 16 bytes (17 threads): the rest must be zero
+__global__ void cp_async_kernel(const unsigned char *src, unsigned char *out) {
+    __shared__ __align__(16) unsigned char buf[17 * 16];
+    const int t = threadIdx.x;
+    const unsigned d = (unsigned)__cvta_generic_to_shared(buf + 16 * t);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src + 16 * t), "r"(t));
+    asm volatile("cp.async.commit_group;\n" ::);
+    asm volatile("cp.async.wait_group 0;\n" ::);
+    __syncthreads();
+    for (int i = 0; i < 16; i++) out[16 * t + i] = buf[16 * t + i];
+}
+
+__global__ void divergent_kernel() {
+    if (threadIdx.x != 40) __syncthreads();
+}
+
+// ---------------------------------------------------------------------------
+// checks
+
+static void shapes() {
+    unsigned *d, h[2048];
+    cudaMalloc(&d, sizeof h);
+    const dim3 grids[] = {dim3(3, 2), dim3(2), dim3(5)}, blocks[] = {dim3(32, 4), dim3(1024), dim3(96)};
+    for (int s = 0; s < 3; s++) {
+        const unsigned n = grids[s].x * grids[s].y * blocks[s].x * blocks[s].y;
+        ids_kernel<<<grids[s], blocks[s]>>>(d);
+        cudaMemcpy(h, d, 4 * n, cudaMemcpyDeviceToHost);
+        unsigned bad = 0;
+        for (unsigned i = 0; i < n; i++) bad += h[i] != i;
+        CHECK(bad == 0 && cudaGetLastError() == cudaSuccess, "shape %d: %u wrong ids", s, bad);
+    }
+    ids_kernel<<<1, 1025>>>(d);
+    CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration, "1025 threads launched");
+    ids_kernel<<<dim3(1, 0), 32>>>(d);
+    CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration, "an empty grid launched");
+    cudaFree(d);
+}
+
+static void sums() {
+    int x[2048], got[2], *dx, *dout;
+    for (int i = 0; i < 2048; i++) x[i] = i * 7 % 1000;
+    cudaMalloc(&dx, sizeof x);
+    cudaMalloc(&dout, sizeof got);
+    cudaMemcpy(dx, x, sizeof x, cudaMemcpyHostToDevice);
+    sum_kernel<1024><<<2, 1024>>>(dx, dout);
+    cudaMemcpy(got, dout, sizeof got, cudaMemcpyDeviceToHost);
+    for (int b = 0; b < 2; b++) {
+        int want = 0;
+        for (int i = 0; i < 1024; i++) want += x[b * 1024 + i];
+        CHECK(got[b] == want, "1024-thread sum %d: %d, want %d", b, got[b], want);
+    }
+    sum_kernel<96><<<1, 96>>>(dx, dout);
+    cudaMemcpy(got, dout, 4, cudaMemcpyDeviceToHost);
+    int want = 0;
+    for (int i = 0; i < 96; i++) want += x[i];
+    CHECK(got[0] == want, "96-thread sum: %d, want %d", got[0], want);
+    cudaFree(dx);
+    cudaFree(dout);
+}
+
+static void shuffles() {
+    int h[160], *d;
+    cudaMalloc(&d, sizeof h);
+    shuffle_kernel<<<1, 32>>>(d);
+    cudaMemcpy(h, d, sizeof h, cudaMemcpyDeviceToHost);
+    for (int l = 0; l < 32; l++) {
+        CHECK(h[l] == (l > 0 ? l - 1 : 0), "up lane %d: %d", l, h[l]);
+        CHECK(h[32 + l] == (l % 16 + 3 < 16 ? l + 3 : l), "down/16 lane %d: %d", l, h[32 + l]);
+        CHECK(h[64 + l] == l / 8 * 8 + 5, "broadcast/8 lane %d: %d", l, h[64 + l]);
+        CHECK(h[96 + l] == (l ^ 7), "xor lane %d: %d", l, h[96 + l]);
+        CHECK(h[128 + l] == (l < 31 ? 2 * l + 3 : 63), "double lane %d: %d", l, h[128 + l]);
+    }
+    cudaFree(d);
+}
+
+static void dynamic_shared() {
+    const int n = 16384; // 64 KiB: more than the default limit
+    static float x[n], y[n];
+    float *dx, *dy;
+    for (int i = 0; i < n; i++) x[i] = (float)i;
+    cudaMalloc(&dx, sizeof x);
+    cudaMalloc(&dy, sizeof y);
+    cudaMemcpy(dx, x, sizeof x, cudaMemcpyHostToDevice);
+    reverse_kernel<<<1, 256, 1000 * 4>>>(dx, dy, 1000);
+    cudaMemcpy(y, dy, 4000, cudaMemcpyDeviceToHost);
+    CHECK(y[0] == 999 && y[999] == 0 && cudaGetLastError() == cudaSuccess, "reverse 1000");
+    reverse_kernel<<<1, 256, sizeof x>>>(dx, dy, n);
+    CHECK(cudaGetLastError() == cudaErrorInvalidValue, "64 KiB without opting in");
+    CHECK(cudaFuncSetAttribute(reverse_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, sizeof x) == cudaSuccess, "opt in");
+    reverse_kernel<<<1, 256, sizeof x>>>(dx, dy, n);
+    cudaMemcpy(y, dy, sizeof y, cudaMemcpyDeviceToHost);
+    CHECK(y[0] == n - 1 && y[n - 1] == 0 && cudaGetLastError() == cudaSuccess, "reverse 64 KiB");
+    cudaFree(dx);
+    cudaFree(dy);
+}
+
+static void copies() {
+    unsigned char src[17 * 16], got[17 * 16], *ds, *dout;
+    for (int i = 0; i < 17 * 16; i++) src[i] = (unsigned char)(i % 251 + 1);
+    cudaMalloc(&ds, sizeof src);
+    cudaMalloc(&dout, sizeof got);
+    cudaMemcpy(ds, src, sizeof src, cudaMemcpyHostToDevice);
+    cp_async_kernel<<<1, 17>>>(ds, dout);
+    cudaMemcpy(got, dout, sizeof got, cudaMemcpyDeviceToHost);
+    for (int t = 0; t < 17; t++)
+        for (int i = 0; i < 16; i++)
+            CHECK(got[16 * t + i] == (i < t ? src[16 * t + i] : 0), "cp.async %d bytes, byte %d: %d", t, i, got[16 * t + i]);
+    // the copies' and streams' checks
+    CHECK(cudaMemcpy(got, src, 16, cudaMemcpyHostToDevice) == cudaErrorInvalidValue, "h2d into host memory");
+    CHECK(cudaMemcpy(ds, dout, 16, cudaMemcpyDeviceToHost) == cudaErrorInvalidValue, "d2h into device memory");
+    CHECK(cudaMemcpy(ds, src, sizeof src + 1, cudaMemcpyHostToDevice) == cudaErrorInvalidValue, "h2d past the end");
+    cudaStream_t s;
+    cudaStreamCreate(&s);
+    CHECK(cudaStreamDestroy(s) == cudaSuccess && cudaStreamDestroy(s) == cudaErrorInvalidResourceHandle, "destroy twice");
+    cp_async_kernel<<<1, 17, 0, s>>>(ds, dout);
+    CHECK(cudaGetLastError() == cudaErrorInvalidResourceHandle, "launch on a destroyed stream");
+    CHECK(cudaFree(ds + 1) == cudaErrorInvalidValue, "free inside a block");
+    cudaFree(ds);
+    cudaFree(dout);
+}
+
+static float bits(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static void conversions() {
+    struct { float f; unsigned short bf16, f16; } cases[] = {
+        {1.0f + 0x1p-8f, 0x3f80, 0x3c04},         // bf16 tie: to even (1)
+        {1.0f + 3 * 0x1p-8f, 0x3f82, 0x3c0c},     // bf16 tie: to even (up)
+        {1.0f + 0x1p-11f, 0x3f80, 0x3c00},        // f16 tie: to even (1)
+        {1.0f + 3 * 0x1p-11f, 0x3f80, 0x3c02},    // f16 tie: to even (up)
+        {-2.5f, 0xc020, 0xc100},
+        {65519.0f, 0x4780, 0x7bff},               // f16: largest finite
+        {65520.0f, 0x4780, 0x7c00},               // f16 tie: to even (infinity)
+        {3 * 0x1p-25f, 0x33c0, 0x0002},           // f16 subnormal tie: to even
+        {0x1p-25f, 0x3300, 0x0000},               // f16 tie with 0
+        {bits(0x7f7fffff), 0x7f80, 0x7c00},       // overflow to infinity
+        {bits(0xff800000), 0xff80, 0xfc00},
+    };
+    for (const auto &c : cases) {
+        const __nv_bfloat16 b = __float2bfloat16_rn(c.f);
+        const __half h = __float2half_rn(c.f);
+        CHECK(b.__x == c.bf16, "bf16(%a) = 0x%04x, want 0x%04x", c.f, b.__x, c.bf16);
+        CHECK(h.__x == c.f16, "f16(%a) = 0x%04x, want 0x%04x", c.f, h.__x, c.f16);
+    }
+    CHECK(__float2bfloat16_rn(bits(0xffc00001)).__x == 0x7fff, "bf16 NaN");
+    CHECK(__float2bfloat16_rz(1.0f + 3 * 0x1p-8f).__x == 0x3f81, "bf16 toward zero");
+    CHECK(__bfloat162float(__float2bfloat16_rn(-3.0f)) == -3.0f && __half2float(__float2half_rn(0.1f)) == 0x1.998p-4f,
+          "back to float");
+}
+
+// A thread that skips __syncthreads: the emulator must stop with a message.
+static void divergence() {
+    fflush(stderr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stderr); // the expected message
+        divergent_kernel<<<1, 64>>>();
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "divergence: status 0x%x, not an abort", status);
+}
+
+int main() {
+    shapes();
+    sums();
+    shuffles();
+    dynamic_shared();
+    copies();
+    conversions();
+    divergence();
+    printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
+    return failures ? 1 : 0;
+}
