@@ -214,7 +214,8 @@ public final class CudaKernels extends AbstractKernels {
         long bBytes = 4L * ((long) ((transB ? n : k) - 1) * ldb + (transB ? k : n));
         long cBytes = 4L * ((long) (m - 1) * ldc + n);
         long da = k == 0 ? 0 : in(0, a, aBytes), db = k == 0 ? 0 : in(1, b, bBytes);
-        long dc = out(2, c, cBytes, beta != 0f);
+        // a staged C goes back whole: read it in when beta uses it or its rows have padding to keep
+        long dc = out(2, c, cBytes, beta != 0f || ldc > n);
         finish(abi.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, da == 0 ? dc : da, lda,
                 db == 0 ? dc : db, ldb, beta, dc, ldc, tf32 ? 1 : 0, 0), "sgemm");
     }

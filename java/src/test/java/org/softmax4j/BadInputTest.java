@@ -22,7 +22,7 @@ class BadInputTest {
         List<Kernels> list = new ArrayList<>();
         list.add(Kernels.reference());
         for (Binding b : Binding.values()) list.add(Kernels.cpu(b));
-        if (Impl.gpuPresent()) for (Binding b : Binding.values()) list.add(Kernels.cuda(b));
+        for (Binding b : Binding.values()) if (Impl.gpuPresent(b)) list.add(Kernels.cuda(b));
         return list;
     }
 

@@ -16,9 +16,17 @@ record Impl(Binding binding, Isa isa) {
      * and CUDA without a GPU are skipped (with the reason) by {@link #activate}.
      */
     static List<Impl> all() {
-        List<Impl> list = cpu();
+        List<Impl> list = cudaOnly() ? new ArrayList<>() : cpu();
         for (Binding b : Binding.values()) list.add(new Impl(b, null));
         return list;
+    }
+
+    /**
+     * -Dsoftmax4j.test.cudaOnly=true: the run of the CUDA cases on the CPU
+     * emulator's library (java/pom.xml), which has no need of the CPU cases again.
+     */
+    static boolean cudaOnly() {
+        return Boolean.getBoolean("softmax4j.test.cudaOnly");
     }
 
     /** Every binding x ISA of the CPU kernels. */
@@ -33,10 +41,15 @@ record Impl(Binding binding, Isa isa) {
         return org.softmax4j.cuda.Cuda.deviceCount() > 0;
     }
 
+    /** Whether CUDA is usable through {@code binding}. */
+    static boolean gpuPresent(Binding binding) {
+        return org.softmax4j.cuda.Cuda.deviceCount(binding) > 0;
+    }
+
     /** Selects this ISA (global in the native library) and returns the kernels. */
     Kernels activate() {
         if (isa == null) {
-            assumeTrue(gpuPresent(), "no usable CUDA device here");
+            assumeTrue(gpuPresent(binding), "no usable CUDA device here through " + binding);
             return Kernels.cuda(binding);
         }
         Kernels k = Kernels.cpu(binding);

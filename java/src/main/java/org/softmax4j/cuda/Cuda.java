@@ -14,6 +14,13 @@ import org.softmax4j.jni.JniCudaAbi;
 public final class Cuda {
     private static final Map<Binding, CudaAbi> LOADED = new EnumMap<>(Binding.class);
 
+    /**
+     * System property naming a libsoftmax4j_cuda.so to load instead of the
+     * jar's, through FFM only (the JNI glue links the jar's): a build of
+     * one's own, or the CPU emulator's build that the tests use.
+     */
+    public static final String LIBRARY_PROPERTY = "softmax4j.cuda.library";
+
     private Cuda() {}
 
     /**
@@ -41,9 +48,14 @@ public final class Cuda {
 
     /** Number of usable CUDA devices; 0 where there is no GPU, driver or CUDA library. */
     public static int deviceCount() {
+        return deviceCount(Binding.fromSystemProperty());
+    }
+
+    /** The same through {@code binding}. */
+    public static int deviceCount(Binding binding) {
         try {
             int[] count = {0};
-            abi(Binding.fromSystemProperty()).deviceCount(count);
+            abi(binding).deviceCount(count);
             return count[0];
         } catch (UnsupportedOperationException e) {
             return 0;

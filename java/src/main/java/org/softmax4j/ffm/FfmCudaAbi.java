@@ -5,13 +5,17 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.softmax4j.Binding;
+import org.softmax4j.cuda.Cuda;
 import org.softmax4j.cuda.CudaAbi;
 
 /**
@@ -89,8 +93,18 @@ public final class FfmCudaAbi implements CudaAbi {
      *
      * @throws UnsupportedOperationException when the jar has no CUDA library
      */
+    /**
+     * The jar's libsoftmax4j_cuda.so, or the one that
+     * {@code -Dsoftmax4j.cuda.library=PATH} names (a build of one's own; the
+     * tests point it at the CPU emulator's build).
+     */
     public static FfmCudaAbi load() {
-        return new FfmCudaAbi(Downcalls.load("softmax4j_cuda"));
+        String path = System.getProperty(Cuda.LIBRARY_PROPERTY);
+        if (path == null) return new FfmCudaAbi(Downcalls.load("softmax4j_cuda"));
+        if (!Files.isReadable(Path.of(path))) {
+            throw new UnsatisfiedLinkError("softmax4j: -D" + Cuda.LIBRARY_PROPERTY + "=" + path + ": no such file");
+        }
+        return new FfmCudaAbi(SymbolLookup.libraryLookup(Path.of(path), Arena.global()));
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.softmax4j.jni;
 
 import java.lang.foreign.MemorySegment;
 import org.softmax4j.Binding;
+import org.softmax4j.cuda.Cuda;
 import org.softmax4j.cuda.CudaAbi;
 
 /** The CUDA functions through JavaCPP's JNI glue ({@link JniCudaNatives}). */
@@ -11,6 +12,9 @@ public final class JniCudaAbi implements CudaAbi {
 
     /** Loads the JNI glue and libsoftmax4j_cuda through JavaCPP (it loads without a GPU). */
     public static JniCudaAbi load() {
+        if (System.getProperty(Cuda.LIBRARY_PROPERTY) != null) { // the JNI glue links the jar's
+            throw new UnsatisfiedLinkError("softmax4j: -D" + Cuda.LIBRARY_PROPERTY + " applies to the FFM binding only");
+        }
         JniCudaNatives.s4j_cuda_last_error(); // runs the static initialiser: Loader.load()
         return new JniCudaAbi();
     }
