@@ -15,6 +15,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -34,8 +35,11 @@ dim3 threadIdx, blockIdx, blockDim, gridDim;
 
 namespace emu {
 
-cudaError_t record(cudaError_t err);     // runtime.cpp: the last error
-bool is_stream(cudaStream_t s);          // runtime.cpp: a live stream (or 0)
+cudaError_t record(cudaError_t err); // runtime.cpp: the last error
+// runtime.cpp: runs op now (its error recorded), or records it on a stream
+// that captures, or refuses it as CUDA does (a bad stream, the legacy stream
+// while a blocking stream captures, an invalidated capture)
+cudaError_t submit(cudaStream_t s, std::function<cudaError_t()> op);
 
 namespace {
 
@@ -141,8 +145,7 @@ Thread *cur;                               // the running thread; null in the sc
 const void *sched_stack;                   // the scheduler's stack, for ASan
 size_t sched_stack_bytes;
 
-void (*body)(void *);
-void *body_arg;
+const kernel_call *running; // the launch whose blocks run
 where launched_at;
 unsigned long launches, blocks_run;
 unsigned nthreads, nwarps;
@@ -206,7 +209,7 @@ void thread_main() {
     __sanitizer_finish_switch_fiber(nullptr, &sched_stack, &sched_stack_bytes);
 #endif
     for (;;) { // one round per block
-        body(body_arg);
+        running->body();
         cur->state = State::exited;
         yield();
     }
@@ -458,40 +461,59 @@ cudaError_t set_attribute(const void *kernel, cudaFuncAttribute attr, int value)
     return cudaSuccess;
 }
 
-void run(const void *kernel, const config &c, void (*fn)(void *), void *arg, where w) {
-    if (cur) fail(w, "a launch from a kernel (dynamic parallelism) is not emulated");
-    const dim3 g = c.grid, b = c.block;
+namespace {
+// What a GPU checks at the launch (the stream aside): the configuration and
+// the dynamic shared memory against the kernel's limit.
+cudaError_t check_config(const kernel_call &k) {
+    const dim3 g = k.cfg.grid, b = k.cfg.block;
     const unsigned long threads = (unsigned long)b.x * b.y * b.z;
     if (!g.x || !g.y || !g.z || g.x > 0x7fffffffu || g.y > 65535 || g.z > 65535 || !threads ||
-        threads > 1024 || b.y > 1024 || b.z > 64) {
-        record(cudaErrorInvalidConfiguration);
-        return;
-    }
-    const auto attr = max_dynamic.find(kernel);
+        threads > 1024 || b.y > 1024 || b.z > 64)
+        return cudaErrorInvalidConfiguration;
+    const auto attr = max_dynamic.find(k.kernel);
     const size_t limit = attr == max_dynamic.end() ? STATIC_LIMIT : (size_t)attr->second;
-    if (c.shared > limit || !is_stream(c.stream)) {
-        record(c.shared > limit ? cudaErrorInvalidValue : cudaErrorInvalidResourceHandle);
-        return;
-    }
+    return k.cfg.shared > limit ? cudaErrorInvalidValue : cudaSuccess;
+}
+
+// Runs every block of the launch (its checks again: a graph runs its
+// kernels long after they were captured).
+cudaError_t execute(const kernel_call &k) {
+    if (const cudaError_t e = check_config(k)) return e;
+    k.check_arguments();
+    const dim3 g = k.cfg.grid, b = k.cfg.block;
+    const where w = k.w;
     if (verbose)
         fprintf(stderr, "emu: %s:%u: grid (%u,%u,%u), block (%u,%u,%u), %zu bytes dynamic shared\n",
-                base(w.file_name()), w.line(), g.x, g.y, g.z, b.x, b.y, b.z, c.shared);
+                base(w.file_name()), w.line(), g.x, g.y, g.z, b.x, b.y, b.z, k.cfg.shared);
     launches++;
-    body = fn;
-    body_arg = arg;
+    running = &k;
     launched_at = w;
     blockDim = b;
     gridDim = g;
-    nthreads = (unsigned)threads;
+    nthreads = b.x * b.y * b.z;
     nwarps = (nthreads + 31) / 32;
     warp_bar.resize(nwarps);
     slots.resize(nwarps * 64);
-    dynamic_bytes = c.shared;
-    shared_limit = attr == max_dynamic.end() ? STATIC_LIMIT : OPT_IN_LIMIT;
+    dynamic_bytes = k.cfg.shared;
+    shared_limit = max_dynamic.count(k.kernel) ? OPT_IN_LIMIT : STATIC_LIMIT;
     thread(nthreads - 1); // the stacks, before any thread runs
     for (unsigned z = 0; z < g.z; z++)
         for (unsigned y = 0; y < g.y; y++)
-            for (unsigned x = 0; x < g.x; x++) run_block(dim3(x, y, z), c.shared);
+            for (unsigned x = 0; x < g.x; x++) run_block(dim3(x, y, z), k.cfg.shared);
+    running = nullptr;
+    return cudaSuccess;
+}
+} // namespace
+
+void launch_call(std::shared_ptr<const kernel_call> call) {
+    if (cur) fail(call->w, "a launch from a kernel (dynamic parallelism) is not emulated");
+    // Configuration errors show at the launch, captured or not.
+    if (const cudaError_t e = check_config(*call)) {
+        record(e);
+        return;
+    }
+    call->check_arguments();
+    submit(call->cfg.stream, [call] { return execute(*call); });
 }
 
 } // namespace emu

@@ -35,6 +35,7 @@ struct __nv_bfloat16 {
 };
 
 inline float __bfloat162float(__nv_bfloat16 h) { return h; }
+inline unsigned short __bfloat16_as_ushort(__nv_bfloat16 h) { return h.__x; }
 inline __nv_bfloat16 __float2bfloat16_rn(float f) { return f; }
 inline __nv_bfloat16 __float2bfloat16(float f) { return f; }
 inline __nv_bfloat16 __float2bfloat16_rz(float f) {

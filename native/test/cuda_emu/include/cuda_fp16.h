@@ -23,5 +23,6 @@ struct __half {
 };
 
 inline float __half2float(__half h) { return h; }
+inline unsigned short __half_as_ushort(__half h) { return h.__x; }
 inline __half __float2half_rn(float f) { return f; }
 inline __half __float2half(float f) { return f; }

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <source_location>
 #include <tuple>
 #include <type_traits>
@@ -50,7 +51,8 @@ inline uchar4 make_uchar4(unsigned char x, unsigned char y, unsigned char z, uns
 
 // ---------------------------------------------------------------------------
 // runtime API (runtime.cpp): host memory stands in for device memory, and
-// every call completes before it returns (streams only order nothing)
+// every call completes before it returns (streams order nothing), except on
+// a stream that captures: there the work is recorded for cudaGraphLaunch.
 
 enum cudaError_t {
     cudaSuccess = 0,
@@ -59,6 +61,11 @@ enum cudaError_t {
     cudaErrorInvalidConfiguration = 9,
     cudaErrorInvalidMemcpyDirection = 21,
     cudaErrorInvalidResourceHandle = 400,
+    cudaErrorIllegalState = 401,
+    cudaErrorStreamCaptureUnsupported = 900,
+    cudaErrorStreamCaptureInvalidated = 901,
+    cudaErrorStreamCaptureImplicit = 906,
+    cudaErrorStreamCaptureWrongThread = 908,
 };
 enum cudaMemcpyKind {
     cudaMemcpyHostToHost = 0,
@@ -71,6 +78,26 @@ enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
 typedef struct CUstream_st *cudaStream_t;
 #define cudaStreamDefault 0x00
 #define cudaStreamNonBlocking 0x01
+
+// stream capture and graphs (a captured graph is a list of operations, run
+// in order by cudaGraphLaunch)
+enum cudaStreamCaptureMode {
+    cudaStreamCaptureModeGlobal = 0,
+    cudaStreamCaptureModeThreadLocal = 1,
+    cudaStreamCaptureModeRelaxed = 2,
+};
+enum cudaStreamCaptureStatus {
+    cudaStreamCaptureStatusNone = 0,
+    cudaStreamCaptureStatusActive = 1,
+    cudaStreamCaptureStatusInvalidated = 2,
+};
+enum cudaGraphInstantiateFlags { // accepted; nothing for them to change here
+    cudaGraphInstantiateFlagAutoFreeOnLaunch = 1,
+    cudaGraphInstantiateFlagUpload = 2,
+    cudaGraphInstantiateFlagUseNodePriority = 8,
+};
+typedef struct CUgraph_st *cudaGraph_t;
+typedef struct CUgraphExec_st *cudaGraphExec_t;
 
 cudaError_t cudaGetDeviceCount(int *count);
 cudaError_t cudaMalloc(void **ptr, size_t bytes);
@@ -86,6 +113,13 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t *stream, unsigned flags);
 cudaError_t cudaStreamDestroy(cudaStream_t stream);
 cudaError_t cudaStreamSynchronize(cudaStream_t stream);
 cudaError_t cudaDeviceSynchronize();
+cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode mode);
+cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph);
+cudaError_t cudaStreamIsCapturing(cudaStream_t stream, cudaStreamCaptureStatus *status);
+cudaError_t cudaGraphInstantiate(cudaGraphExec_t *exec, cudaGraph_t graph, unsigned long long flags = 0);
+cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream);
+cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec);
+cudaError_t cudaGraphDestroy(cudaGraph_t graph);
 cudaError_t cudaGetLastError();
 cudaError_t cudaPeekAtLastError();
 const char *cudaGetErrorName(cudaError_t err);
@@ -119,29 +153,47 @@ struct config {
     config(dim3 g, dim3 b, size_t s = 0, cudaStream_t st = nullptr)
         : grid(g), block(b), shared(s), stream(st) {}
 };
-// Runs body(arg) as each thread of each block; a bad configuration becomes
-// the last error, as a failed launch does.
-void run(const void *kernel, const config &c, void (*body)(void *), void *arg, where w);
+// One launch: the kernel, its configuration and its arguments, by value
+// (converted to the parameters' types once, as a launch does). A captured
+// launch keeps it for every cudaGraphLaunch.
+struct kernel_call {
+    const void *kernel;
+    config cfg;
+    where w;
+    kernel_call(const void *k, const config &c, where w) : kernel(k), cfg(c), w(w) {}
+    virtual ~kernel_call() = default;
+    virtual void check_arguments() const = 0; // stops at a pointer outside device memory
+    virtual void body() const = 0;            // one thread's run: each gets its own copy
+};
+// Runs the launch as each thread of each block, or records it on a stream
+// that captures; a bad configuration becomes the last error, as a failed
+// launch does.
+void launch_call(std::shared_ptr<const kernel_call> call);
+
+template <class T> void check_argument(const T &p, where w) {
+    // A host pointer would fault on a GPU; here it would just work.
+    if constexpr (std::is_pointer_v<T>)
+        if (p && !is_device(p)) fail(w, "a kernel argument points outside device memory (%p)", (const void *)p);
+}
+
+template <class... P> struct call_of final : kernel_call {
+    void (*fn)(P...);
+    std::tuple<P...> params;
+    call_of(void (*f)(P...), const config &c, where w, std::tuple<P...> &&p)
+        : kernel_call(reinterpret_cast<const void *>(f), c, w), fn(f), params(std::move(p)) {}
+    void check_arguments() const override {
+        std::apply([this](const auto &...p) { (check_argument(p, w), ...); }, params);
+    }
+    void body() const override { std::apply(fn, params); }
+};
 
 template <class... P> struct launcher {
     void (*kernel)(P...);
     config cfg;
     where w;
     template <class... A> void operator()(A &&...args) const {
-        // Converted to the parameters' types once, as a launch does; each
-        // thread gets its own copy.
-        struct Call {
-            void (*kernel)(P...);
-            std::tuple<P...> params;
-        } call{kernel, std::tuple<P...>(std::forward<A>(args)...)};
-        // A host pointer would fault on a GPU; here it would just work.
-        std::apply([&](const auto &...p) { (check_argument(p), ...); }, call.params);
-        run(reinterpret_cast<const void *>(kernel), cfg,
-            [](void *c) { std::apply(((Call *)c)->kernel, ((Call *)c)->params); }, &call, w);
-    }
-    template <class T> void check_argument(const T &p) const {
-        if constexpr (std::is_pointer_v<T>)
-            if (p && !is_device(p)) fail(w, "a kernel argument points outside device memory (%p)", (const void *)p);
+        launch_call(std::make_shared<const call_of<P...>>(kernel, cfg, w,
+                                                          std::tuple<P...>(std::forward<A>(args)...)));
     }
 };
 template <class... P>
