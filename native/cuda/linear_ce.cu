@@ -255,8 +255,10 @@ int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const voi
         return S4J_ERR_ARGUMENT;
     cudaStream_t s = (cudaStream_t)stream;
     if (n == 0) {
-        const float none = reduction == S4J_REDUCE_MEAN ? NAN : 0.0f;
-        return s4j_cuda_check(cudaMemcpyAsync(loss, &none, 4, cudaMemcpyHostToDevice, s), "loss");
+        // NaN (all bits set) for the mean of nothing, else 0; a memset, not a copy
+        // from the host's stack, so that a recorded graph can replay it
+        const int bits = reduction == S4J_REDUCE_MEAN ? 0xff : 0;
+        return s4j_cuda_check(cudaMemsetAsync(loss, bits, 4, s), "loss");
     }
     const Layout l = layout(n, v, block_v, dtype);
     if (!work || (uintptr_t)work % 256 != 0 || work_bytes < l.total()) return S4J_ERR_ARGUMENT;

@@ -55,7 +55,8 @@ int s4j_cuda_memcpy(void *dst, const void *src, int64_t bytes, int32_t kind, voi
 int s4j_cuda_stream_create(void **stream) {
     if (!stream) return S4J_ERR_ARGUMENT;
     cudaStream_t s = nullptr;
-    int rc = s4j_cuda_check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreate");
+    // blocking: ordered with the default stream, so DeviceBuffer's copies need no extra sync
+    int rc = s4j_cuda_check(cudaStreamCreateWithFlags(&s, cudaStreamDefault), "cudaStreamCreate");
     *stream = s;
     return rc;
 }
@@ -73,4 +74,36 @@ int s4j_cuda_memset(void *ptr, int32_t value, int64_t bytes, void *stream) {
     if (bytes == 0) return S4J_OK;
     return s4j_cuda_check(cudaMemsetAsync(ptr, value, (size_t)bytes, (cudaStream_t)stream),
                           "cudaMemsetAsync");
+}
+
+// ---- graphs: a captured sequence of launches, replayed with one call
+
+int s4j_cuda_graph_begin(void *stream) {
+    if (!stream) return S4J_ERR_ARGUMENT; // the legacy default stream cannot be captured
+    return s4j_cuda_check(cudaStreamBeginCapture((cudaStream_t)stream, cudaStreamCaptureModeRelaxed),
+                          "cudaStreamBeginCapture");
+}
+
+int s4j_cuda_graph_end(void *stream, void **graph) {
+    if (!stream || !graph) return S4J_ERR_ARGUMENT;
+    *graph = nullptr;
+    cudaGraph_t g = nullptr;
+    int rc = s4j_cuda_check(cudaStreamEndCapture((cudaStream_t)stream, &g), "cudaStreamEndCapture");
+    if (rc != S4J_OK) return rc;
+    cudaGraphExec_t exec = nullptr;
+    rc = s4j_cuda_check(cudaGraphInstantiate(&exec, g, 0), "cudaGraphInstantiate");
+    cudaGraphDestroy(g);
+    if (rc == S4J_OK) *graph = exec;
+    return rc;
+}
+
+int s4j_cuda_graph_launch(void *graph, void *stream) {
+    if (!graph) return S4J_ERR_ARGUMENT;
+    return s4j_cuda_check(cudaGraphLaunch((cudaGraphExec_t)graph, (cudaStream_t)stream),
+                          "cudaGraphLaunch");
+}
+
+int s4j_cuda_graph_destroy(void *graph) {
+    if (!graph) return S4J_OK;
+    return s4j_cuda_check(cudaGraphExecDestroy((cudaGraphExec_t)graph), "cudaGraphExecDestroy");
 }

@@ -218,8 +218,10 @@ int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
         a.w_total = (float)h;
     }
     if (n == 0) {
-        const float v = reduction == S4J_REDUCE_MEAN ? NAN : 0.0f;
-        return s4j_cuda_check(cudaMemcpyAsync(loss, &v, 4, cudaMemcpyHostToDevice, s), "loss");
+        // NaN (all bits set) for the mean of nothing, else 0; a memset, not a copy
+        // from the host's stack, so that a recorded graph can replay it
+        const int bits = reduction == S4J_REDUCE_MEAN ? 0xff : 0;
+        return s4j_cuda_check(cudaMemsetAsync(loss, bits, 4, s), "loss");
     }
     divisor_kernel<<<1, THREADS, 0, s>>>(a);
     const size_t smem = (c <= CACHED_ROW ? (size_t)c : 0) * sizeof(float);

@@ -266,9 +266,24 @@ S4J_API int s4j_cuda_free(void *device_ptr);
  * with respect to the host when stream is NULL. */
 S4J_API int s4j_cuda_memcpy(void *dst, const void *src, int64_t bytes, int32_t kind,
                             void *stream);
+/* A stream ordered with the default stream (blocking: copies on the default
+ * stream wait for its work, and it for theirs). */
 S4J_API int s4j_cuda_stream_create(void **stream);
 S4J_API int s4j_cuda_stream_destroy(void *stream);
 S4J_API int s4j_cuda_stream_synchronize(void *stream);
+
+/* CUDA graphs: s4j_cuda_graph_begin starts recording what is queued on
+ * `stream` (not the default stream) instead of running it; s4j_cuda_graph_end
+ * stops and returns the recording as an executable graph (*graph), which
+ * s4j_cuda_graph_launch runs, all of it, with one call, as often as wanted
+ * (the arguments as they were when recorded). A failed s4j_cuda_graph_end
+ * leaves *graph NULL and the stream usable. Everything but
+ * s4j_cuda_softmax_ce with class weights (which reads their sum back) can be
+ * recorded. */
+S4J_API int s4j_cuda_graph_begin(void *stream);
+S4J_API int s4j_cuda_graph_end(void *stream, void **graph);
+S4J_API int s4j_cuda_graph_launch(void *graph, void *stream);
+S4J_API int s4j_cuda_graph_destroy(void *graph);
 
 /* s4j_softmax_ce on the GPU, same semantics and arguments, all arrays in
  * device memory (loss included: one device float). One block per row: rows

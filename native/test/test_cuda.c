@@ -174,6 +174,33 @@ static void helpers(void) {
     s4j_cuda_free(dloss); s4j_cuda_free(dam); s4j_cuda_free(dt); s4j_cuda_free(dsum); s4j_cuda_free(dcorrect);
 }
 
+// A recorded graph runs nothing until launched, then all of it per launch:
+// an SGD step w -= 0.5 g recorded once and launched twice moves w by 2 x 0.5 g.
+static void graphs(void) {
+    CHECK(s4j_cuda_graph_begin(NULL) == S4J_ERR_ARGUMENT, "graph on the default stream");
+    CHECK(s4j_cuda_graph_launch(NULL, NULL) == S4J_ERR_ARGUMENT, "launch of no graph");
+    void *stream = NULL, *graph = NULL;
+    CHECK(s4j_cuda_stream_create(&stream) == S4J_OK, "stream: %s", s4j_cuda_last_error());
+    float w[5] = {1, 2, 3, 4, 5}, g[5] = {1, 1, 2, 2, 4}, back[5];
+    float *dw = dev(w, sizeof w), *dg = dev(g, sizeof g);
+    CHECK(s4j_cuda_graph_begin(stream) == S4J_OK, "begin: %s", s4j_cuda_last_error());
+    CHECK(s4j_cuda_sgd_step(5, 0.5f, 0.0f, 0.0f, dw, dg, NULL, stream) == S4J_OK, "recorded sgd");
+    CHECK(s4j_cuda_graph_end(stream, &graph) == S4J_OK && graph, "end: %s", s4j_cuda_last_error());
+    s4j_cuda_memcpy(back, dw, sizeof back, 1, NULL);
+    CHECK(!memcmp(back, w, sizeof w), "a recorded step ran before its launch");
+    for (int i = 0; i < 2; i++)
+        CHECK(s4j_cuda_graph_launch(graph, stream) == S4J_OK, "launch: %s", s4j_cuda_last_error());
+    s4j_cuda_memcpy(back, dw, sizeof back, 1, NULL); // the default stream waits for the stream's work
+    for (int i = 0; i < 5; i++)
+        CHECK(back[i] == w[i] - g[i], "after two launches w[%d] = %g, want %g", i, back[i], w[i] - g[i]);
+    CHECK(s4j_cuda_graph_destroy(graph) == S4J_OK, "destroy: %s", s4j_cuda_last_error());
+    void *none = dw;
+    CHECK(s4j_cuda_graph_end(stream, &none) != S4J_OK && !none, "end without a begin");
+    CHECK(s4j_cuda_graph_destroy(NULL) == S4J_OK, "destroy of no graph");
+    s4j_cuda_free(dw); s4j_cuda_free(dg);
+    CHECK(s4j_cuda_stream_destroy(stream) == S4J_OK, "stream destroy: %s", s4j_cuda_last_error());
+}
+
 int main(void) {
     int32_t devices = -1;
     int rc = s4j_cuda_device_count(&devices);
@@ -198,6 +225,7 @@ int main(void) {
             (int)(rnd() % 2));
     }
     helpers();
+    graphs();
     printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
     return failures ? 1 : 0;
 }

@@ -16,8 +16,9 @@ import org.softmax4j.cuda.DeviceBuffer;
  * through device buffers of this instance and copied back for outputs.
  *
  * <p>A call whose arguments all live on the GPU returns as soon as its work
- * is queued (on CUDA's default stream, so it is ordered with every
- * {@link DeviceBuffer} copy); errors of the execution then surface at the
+ * is queued (on CUDA's default stream, or the blocking stream of
+ * {@link #onStream}: either way ordered with every {@link DeviceBuffer}
+ * copy); errors of the execution then surface at the
  * next synchronising call. A call with host arguments, and every call that
  * returns a loss, waits for its result. Labels and gather indexes held on
  * the GPU are copied to the host to be checked when the call waits anyway
@@ -30,6 +31,8 @@ public final class CudaKernels extends AbstractKernels {
 
     private final CudaAbi abi;
     private final boolean tf32;
+    /** The CUDA stream of every launch: 0 for the default stream, or one of {@link #onStream}. */
+    private final long stream;
     /** Staging and workspace buffers, grown on demand and kept. */
     private final List<DeviceBuffer> slots = new ArrayList<>();
     /** A host output staged in device memory during a call, copied back at its end. */
@@ -37,9 +40,19 @@ public final class CudaKernels extends AbstractKernels {
 
     private final List<Staged> pending = new ArrayList<>();
 
-    private CudaKernels(CudaAbi abi, boolean tf32) {
+    private CudaKernels(CudaAbi abi, boolean tf32, long stream) {
         this.abi = abi;
         this.tf32 = tf32;
+        this.stream = stream;
+    }
+
+    /**
+     * These kernels launching on {@code stream} (from {@link CudaAbi#streamCreate},
+     * owned by the caller), with staging buffers of their own: what a CUDA
+     * graph is recorded from ({@link CudaAbi#graphBegin}).
+     */
+    public CudaKernels onStream(long stream) {
+        return new CudaKernels(abi, tf32, stream);
     }
 
     /**
@@ -54,7 +67,7 @@ public final class CudaKernels extends AbstractKernels {
         CudaKernels[] pair = INSTANCES.get(binding);
         if (pair == null) {
             CudaAbi abi = Cuda.abi(binding);
-            pair = new CudaKernels[] {new CudaKernels(abi, false), new CudaKernels(abi, true)};
+            pair = new CudaKernels[] {new CudaKernels(abi, false, 0), new CudaKernels(abi, true, 0)};
             INSTANCES.put(binding, pair);
         }
         return pair[tf32 ? 1 : 0];
@@ -76,9 +89,9 @@ public final class CudaKernels extends AbstractKernels {
         return abi;
     }
 
-    /** Waits until all queued GPU work is done; throws for any error it had. */
+    /** Waits until the GPU work queued here is done; throws for any error it had. */
     public void synchronize() {
-        Cuda.check(abi, abi.streamSynchronize(0), "synchronizing with the GPU");
+        Cuda.check(abi, abi.streamSynchronize(stream), "synchronizing with the GPU");
     }
 
     // ---- staging ------------------------------------------------------------
@@ -149,7 +162,7 @@ public final class CudaKernels extends AbstractKernels {
         // host y is staged apart from x and copied back
         long dx = in(0, x, bytes);
         long dy = out(1, y, bytes, false);
-        finish(abi.softmax(n, c, dx, dy, log ? 1 : 0, 0), "softmax");
+        finish(abi.softmax(n, c, dx, dy, log ? 1 : 0, stream), "softmax");
     }
 
     @Override
@@ -168,7 +181,7 @@ public final class CudaKernels extends AbstractKernels {
         int status = abi.softmaxCe(n, c, dtype.code, x, y, dw, ce.ignoreIndex(), ce.reduction().code,
                 ce.labelSmoothing(), ce.zLoss(), ce.gradScale(), loss,
                 out(6, out.rowLoss(), 4L * n, false), out(7, out.rowLse(), 4L * n, false),
-                out(8, out.rowArgmax(), 4L * n, false), dx, work, workBytes, 0);
+                out(8, out.rowArgmax(), 4L * n, false), dx, work, workBytes, stream);
         float[] result = new float[1];
         pending.add(new Staged(loss, MemorySegment.ofArray(result)));
         finish(status, "cross-entropy");
@@ -199,7 +212,7 @@ public final class CudaKernels extends AbstractKernels {
                 lin.blockClasses(), tf32 ? 1 : 0, loss, out(7, out.rowLoss(), 4L * n, false),
                 out(8, out.rowLse(), 4L * n, false), out(9, out.dx(), 4L * n * d, false),
                 out(10, out.dw(), 4L * v * d, false), out(11, out.db(), 4L * v, false), work,
-                workBytes, 0);
+                workBytes, stream);
         float[] result = new float[1];
         pending.add(new Staged(loss, MemorySegment.ofArray(result)));
         finish(status, "linear cross-entropy");
@@ -217,7 +230,7 @@ public final class CudaKernels extends AbstractKernels {
         // a staged C goes back whole: read it in when beta uses it or its rows have padding to keep
         long dc = out(2, c, cBytes, beta != 0f || ldc > n);
         finish(abi.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, da == 0 ? dc : da, lda,
-                db == 0 ? dc : db, ldb, beta, dc, ldc, tf32 ? 1 : 0, 0), "sgemm");
+                db == 0 ? dc : db, ldb, beta, dc, ldc, tf32 ? 1 : 0, stream), "sgemm");
     }
 
     /**
@@ -236,7 +249,7 @@ public final class CudaKernels extends AbstractKernels {
                     + ") does not hold " + m + " x " + n + " floats");
         }
         Cuda.check(abi, abi.gemmBf16(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a.address(), lda,
-                b.address(), ldb, beta, c.address(), ldc, 0), "gemmBf16");
+                b.address(), ldb, beta, c.address(), ldc, stream), "gemmBf16");
     }
 
     private static void bf16Matrix(String what, DeviceBuffer buf, int rows, int cols, int ld) {
@@ -250,14 +263,14 @@ public final class CudaKernels extends AbstractKernels {
     @Override
     protected synchronized void addBiasImpl(int n, int c, MemorySegment bias, MemorySegment y) {
         long db = in(0, bias, 4L * c);
-        finish(abi.addBias(n, c, db, out(1, y, 4L * n * c, true), 0), "addBias");
+        finish(abi.addBias(n, c, db, out(1, y, 4L * n * c, true), stream), "addBias");
     }
 
     @Override
     protected synchronized void columnSumsImpl(int n, int c, float alpha, MemorySegment x,
                                                float beta, MemorySegment out) {
         long dx = n == 0 ? 0 : in(0, x, 4L * n * c);
-        finish(abi.columnSums(n, c, alpha, dx, beta, out(1, out, 4L * c, beta != 0f), 0),
+        finish(abi.columnSums(n, c, alpha, dx, beta, out(1, out, 4L * c, beta != 0f), stream),
                 "columnSums");
     }
 
@@ -269,7 +282,7 @@ public final class CudaKernels extends AbstractKernels {
         if (cols == 0) return;
         long ds = in(0, src, srcRows * cols);
         long di = in(1, index, 4L * rows);
-        finish(abi.gatherScaledU8(rows, cols, ds, srcRows, di, scale, out(2, out, 4L * rows * cols, false), 0),
+        finish(abi.gatherScaledU8(rows, cols, ds, srcRows, di, scale, out(2, out, 4L * rows * cols, false), stream),
                 "gatherScaled");
     }
 
@@ -279,7 +292,7 @@ public final class CudaKernels extends AbstractKernels {
         long dg = in(0, g, 4 * count);
         long dw = out(1, w, 4 * count, true);
         long dv = v == null ? 0 : out(2, v, 4 * count, true);
-        finish(abi.sgdStep(count, lr, momentum, weightDecay, dw, dg, dv, 0), "sgdStep");
+        finish(abi.sgdStep(count, lr, momentum, weightDecay, dw, dg, dv, stream), "sgdStep");
     }
 
     /**
@@ -301,7 +314,7 @@ public final class CudaKernels extends AbstractKernels {
         output("lossSum", lossSum, 1, 8, true);
         output("correct", correct, 1, 8, true);
         Cuda.check(abi, abi.stepStats(n, loss.address(), weight, rowArgmax.address(), targets.address(),
-                lossSum.address(), correct.address(), 0), "stepStats");
+                lossSum.address(), correct.address(), stream), "stepStats");
     }
 
     /**
@@ -336,7 +349,7 @@ public final class CudaKernels extends AbstractKernels {
         Cuda.check(abi, abi.softmaxCe(n, c, dtype.code, logits.address(), targets.address(), 0,
                 ce.ignoreIndex(), ce.reduction().code, ce.labelSmoothing(), ce.zLoss(), ce.gradScale(),
                 lossOut.address(), address(out.rowLoss()), address(out.rowLse()),
-                address(out.rowArgmax()), address(out.dlogits()), work, ws, 0), "cross-entropy");
+                address(out.rowArgmax()), address(out.dlogits()), work, ws, stream), "cross-entropy");
     }
 
     private static long address(MemorySegment s) {

@@ -47,6 +47,16 @@ public interface CudaAbi {
 
     int streamSynchronize(long stream);
 
+    /** Starts recording what is queued on {@code stream} (a created one) as a graph. */
+    int graphBegin(long stream);
+
+    /** Stops recording; the executable graph goes to {@code graph[0]} (0 on failure). */
+    int graphEnd(long stream, long[] graph);
+
+    int graphLaunch(long graph, long stream);
+
+    int graphDestroy(long graph);
+
     int softmax(long n, long c, long x, long y, int log, long stream);
 
     int softmaxCe(long n, long c, int dtype, long logits, long targets, long classWeight,

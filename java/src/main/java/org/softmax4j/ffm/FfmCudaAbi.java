@@ -31,6 +31,7 @@ public final class FfmCudaAbi implements CudaAbi {
     private final MethodHandle streamCreate, streamDestroy, streamSynchronize, softmax, softmaxCe;
     private final MethodHandle softmaxCeWorkspaceSize, sgemm, gemmBf16, addBias, columnSums;
     private final MethodHandle sgdStep, gatherScaledU8, stepStats, linearCe, linearCeWorkspaceSize;
+    private final MethodHandle graphBegin, graphEnd, graphLaunch, graphDestroy;
 
     private FfmCudaAbi(SymbolLookup lib) {
         var h = new Object() {
@@ -56,6 +57,11 @@ public final class FfmCudaAbi implements CudaAbi {
                 Linker.Option.critical(true));
         streamDestroy = h.of("s4j_cuda_stream_destroy", FunctionDescriptor.of(JAVA_INT, P));
         streamSynchronize = h.of("s4j_cuda_stream_synchronize", FunctionDescriptor.of(JAVA_INT, P));
+        graphBegin = h.of("s4j_cuda_graph_begin", FunctionDescriptor.of(JAVA_INT, P));
+        graphEnd = h.of("s4j_cuda_graph_end", FunctionDescriptor.of(JAVA_INT, P, ADDRESS),
+                Linker.Option.critical(true));
+        graphLaunch = h.of("s4j_cuda_graph_launch", FunctionDescriptor.of(JAVA_INT, P, P));
+        graphDestroy = h.of("s4j_cuda_graph_destroy", FunctionDescriptor.of(JAVA_INT, P));
         softmax = h.of("s4j_cuda_softmax", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, P,
                 P, JAVA_INT, P));
         softmaxCe = h.of("s4j_cuda_softmax_ce", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
@@ -199,6 +205,42 @@ public final class FfmCudaAbi implements CudaAbi {
     public int streamSynchronize(long stream) {
         try {
             return (int) streamSynchronize.invokeExact(stream);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public int graphBegin(long stream) {
+        try {
+            return (int) graphBegin.invokeExact(stream);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public int graphEnd(long stream, long[] graph) {
+        try {
+            return (int) graphEnd.invokeExact(stream, MemorySegment.ofArray(graph));
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public int graphLaunch(long graph, long stream) {
+        try {
+            return (int) graphLaunch.invokeExact(graph, stream);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public int graphDestroy(long graph) {
+        try {
+            return (int) graphDestroy.invokeExact(graph);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

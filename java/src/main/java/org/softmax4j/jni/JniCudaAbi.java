@@ -90,6 +90,26 @@ public final class JniCudaAbi implements CudaAbi {
     }
 
     @Override
+    public int graphBegin(long stream) {
+        return JniCudaNatives.s4j_cuda_graph_begin(stream);
+    }
+
+    @Override
+    public int graphEnd(long stream, long[] graph) {
+        return JniCudaNatives.s4j_cuda_graph_end(stream, graph);
+    }
+
+    @Override
+    public int graphLaunch(long graph, long stream) {
+        return JniCudaNatives.s4j_cuda_graph_launch(graph, stream);
+    }
+
+    @Override
+    public int graphDestroy(long graph) {
+        return JniCudaNatives.s4j_cuda_graph_destroy(graph);
+    }
+
+    @Override
     public int softmax(long n, long c, long x, long y, int log, long stream) {
         return JniCudaNatives.s4j_cuda_softmax(n, c, x, y, log, stream);
     }

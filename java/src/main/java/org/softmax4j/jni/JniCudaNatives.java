@@ -71,6 +71,14 @@ public final class JniCudaNatives {
 
     public static native int s4j_cuda_stream_synchronize(@Cast("void*") long stream);
 
+    public static native int s4j_cuda_graph_begin(@Cast("void*") long stream);
+
+    public static native int s4j_cuda_graph_end(@Cast("void*") long stream, @Cast("void**") long[] graph);
+
+    public static native int s4j_cuda_graph_launch(@Cast("void*") long graph, @Cast("void*") long stream);
+
+    public static native int s4j_cuda_graph_destroy(@Cast("void*") long graph);
+
     public static native int s4j_cuda_softmax(long n, long c, @Cast("const float*") long x,
                                               @Cast("float*") long y, int log,
                                               @Cast("void*") long stream);

@@ -5,10 +5,13 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.softmax4j.CeOutputs;
 import org.softmax4j.CrossEntropy;
 import org.softmax4j.CudaKernels;
 import org.softmax4j.DType;
+import org.softmax4j.cuda.Cuda;
+import org.softmax4j.cuda.CudaException;
 import org.softmax4j.cuda.DeviceBuffer;
 import org.softmax4j.data.Dataset;
 
@@ -19,6 +22,14 @@ import org.softmax4j.data.Dataset;
  * cross-entropy, running loss and accuracy, GEMM, column sums, SGD) with
  * no copy and no wait. The host reads the epoch's loss and accuracy once
  * at its end, and the parameters when the trainer asks for them.
+ *
+ * <p>An epoch's steps are queued at its end, on a stream of their own. When
+ * an epoch repeats the previous one's steps (same batches, learning rate,
+ * momentum and weight decay: a constant learning rate), they are recorded
+ * once as a CUDA graph and each later epoch is one graph launch instead of
+ * ~2,000 kernel launches: the step is launch-bound. A schedule that changes
+ * the learning rate every step runs eagerly, as does everything if
+ * recording fails.
  */
 final class DeviceSteps implements TrainingSteps {
     private static final CrossEntropy CE = CrossEntropy.defaults();
@@ -33,9 +44,23 @@ final class DeviceSteps implements TrainingSteps {
     private final DeviceBuffer order, orderLabels, x, z, argmax, loss, sums;
     private final DeviceBuffer w, b, gw, gb, vw, vb;
     private final int[] hostLabels;
+    private final long stream;
+
+    /** One step's arguments: an epoch is a list of them. */
+    private record Step(int from, int rows, float lr, float momentum, float weightDecay) {}
+
+    private final List<Step> epoch = new ArrayList<>();
+    private List<Step> lastEager = List.of(), graphSteps = List.of();
+    private long graph;
+    private boolean graphsFailed;
+    /** Epochs that ran as one graph launch, over all instances: what the tests check. */
+    static final AtomicLong GRAPH_EPOCHS = new AtomicLong();
 
     DeviceSteps(CudaKernels kernels, TrainingState state, Dataset train, int batch) {
-        this.k = kernels;
+        long[] created = {0};
+        Cuda.check(kernels.abi(), kernels.abi().streamCreate(created), "creating a CUDA stream");
+        this.stream = created[0];
+        this.k = kernels.onStream(stream);
         this.state = state;
         this.train = train;
         features = state.model.features();
@@ -80,15 +105,21 @@ final class DeviceSteps implements TrainingSteps {
 
     @Override
     public void step(int from, int rows, float lr, float momentum, float weightDecay) {
+        epoch.add(new Step(from, rows, lr, momentum, weightDecay));
+    }
+
+    /** Queues one step's kernels. */
+    private void run(Step s) {
+        int from = s.from(), rows = s.rows();
         MemorySegment index = order.segment().asSlice(4L * from, 4L * rows);
         MemorySegment targets = orderLabels.segment().asSlice(4L * from, 4L * rows);
         forward(train, rows, index, targets, 0);
         int f = features, c = classes;
         k.sgemm(true, false, f, c, rows, 1f, x.segment(), f, z.segment(), c, 0f, gw.segment(), c);
         k.columnSums(rows, c, 1f, z.segment(), 0f, gb.segment());
-        k.sgdStep((long) f * c, lr, momentum, weightDecay, w.segment(), gw.segment(),
+        k.sgdStep((long) f * c, s.lr(), s.momentum(), s.weightDecay(), w.segment(), gw.segment(),
                 vw == null ? null : vw.segment());
-        k.sgdStep(c, lr, momentum, 0f, b.segment(), gb.segment(), vb == null ? null : vb.segment());
+        k.sgdStep(c, s.lr(), s.momentum(), 0f, b.segment(), gb.segment(), vb == null ? null : vb.segment());
     }
 
     /**
@@ -109,7 +140,48 @@ final class DeviceSteps implements TrainingSteps {
 
     @Override
     public double[] finishEpoch() {
+        if (graph != 0 && epoch.equals(graphSteps)) {
+            Cuda.check(k.abi(), k.abi().graphLaunch(graph, stream), "launching the epoch's CUDA graph");
+            GRAPH_EPOCHS.incrementAndGet();
+        } else if (!graphsFailed && epoch.equals(lastEager)) {
+            record();
+        } else {
+            for (Step s : epoch) run(s);
+            lastEager = List.copyOf(epoch);
+        }
+        epoch.clear();
         return readSums(0);
+    }
+
+    /** Records the epoch's steps as a graph and launches it; runs them eagerly if recording fails. */
+    private void record() {
+        dropGraph();
+        long[] made = {0};
+        try {
+            Cuda.check(k.abi(), k.abi().graphBegin(stream), "starting a CUDA graph");
+            try {
+                for (Step s : epoch) run(s);
+            } finally {
+                Cuda.check(k.abi(), k.abi().graphEnd(stream, made), "ending a CUDA graph");
+            }
+            graph = made[0];
+            graphSteps = List.copyOf(epoch);
+            Cuda.check(k.abi(), k.abi().graphLaunch(graph, stream), "launching the epoch's CUDA graph");
+            GRAPH_EPOCHS.incrementAndGet();
+        } catch (CudaException e) { // a driver without graphs, say: launches still work
+            graphsFailed = true;
+            System.getLogger(DeviceSteps.class.getName()).log(System.Logger.Level.WARNING,
+                    "softmax4j: no CUDA graph (" + e.getMessage() + "): each epoch is launched step by step");
+            if (made[0] != 0 && made[0] != graph) k.abi().graphDestroy(made[0]);
+            dropGraph();
+            for (Step s : epoch) run(s); // nothing recorded has run
+        }
+    }
+
+    private void dropGraph() {
+        if (graph != 0) k.abi().graphDestroy(graph);
+        graph = 0;
+        graphSteps = List.of();
     }
 
     private double[] readSums(long at) {
@@ -150,6 +222,9 @@ final class DeviceSteps implements TrainingSteps {
 
     @Override
     public void close() {
+        k.synchronize();
+        dropGraph();
+        k.abi().streamDestroy(stream);
         for (DeviceBuffer d : owned) d.close();
     }
 }

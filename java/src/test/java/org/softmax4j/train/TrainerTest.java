@@ -68,14 +68,17 @@ class TrainerTest {
     void gpuTrainingAgreesWithTheCpu() {
         org.junit.jupiter.api.Assumptions.assumeTrue(org.softmax4j.cuda.Cuda.deviceCount() > 0,
                 "no usable CUDA device here");
-        TrainConfig c = small().momentum(0.9f).weightDecay(1e-3f).epochs(2).build();
+        // 3 epochs: the first runs eagerly, the second is recorded as a CUDA graph, the third replays it
+        TrainConfig c = small().momentum(0.9f).weightDecay(1e-3f).epochs(3).build();
         for (Binding binding : Binding.values()) {
             if (org.softmax4j.cuda.Cuda.deviceCount(binding) == 0) continue; // the emulator: FFM only
+            long graphEpochs = DeviceSteps.GRAPH_EPOCHS.get();
             TrainResult gpu = new Trainer(Kernels.cuda(binding), c).fit(TRAIN, TEST, null);
+            assertEquals(graphEpochs + 2, DeviceSteps.GRAPH_EPOCHS.get(), binding + ": epochs 2 and 3 as graphs");
             TrainResult cpu = new Trainer(Kernels.cpu(), c).fit(TRAIN, TEST, null);
             float[] a = cpu.model().weights(), b = gpu.model().weights();
             for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-3, binding + " w[" + i + "]");
-            for (int e = 0; e < 2; e++) {
+            for (int e = 0; e < 3; e++) {
                 EpochMetrics x = cpu.history().get(e), y = gpu.history().get(e);
                 assertEquals(x.trainLoss(), y.trainLoss(), 1e-4, binding + " train loss, epoch " + e);
                 assertEquals(x.testLoss(), y.testLoss(), 1e-4, binding + " test loss, epoch " + e);
