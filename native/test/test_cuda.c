@@ -17,16 +17,8 @@
 #include <time.h>
 
 #include "internal.h"
-#include "test_util.h"
+#include "test_cuda_util.h"
 
-
-static void *dev(const void *host, int64_t bytes) {
-    void *p = NULL;
-    CHECK(s4j_cuda_malloc(&p, bytes) == S4J_OK, "malloc: %s", s4j_cuda_last_error());
-    if (host) CHECK(s4j_cuda_memcpy(p, host, bytes, 0, NULL) == S4J_OK, "h2d: %s", s4j_cuda_last_error());
-    else CHECK(s4j_cuda_memset(p, 0xff, bytes, NULL) == S4J_OK, "poison: %s", s4j_cuda_last_error());
-    return p;
-}
 
 static void one(int64_t n, int64_t c, int32_t dtype, int red, float eps, float zc, int weighted) {
     const int64_t es = s4j_dtype_size(dtype), bytes = n * c * es;
@@ -202,19 +194,9 @@ static void graphs(void) {
 }
 
 int main(void) {
-    int32_t devices = -1;
-    int rc = s4j_cuda_device_count(&devices);
-    if (rc != S4J_OK) {
-        CHECK(rc == S4J_ERR_CUDA && devices == 0 && strlen(s4j_cuda_last_error()) > 0,
-              "without a GPU: status %d, count %d, message '%s'", rc, devices, s4j_cuda_last_error());
-        printf("no usable GPU (%s): CUDA tests skipped\n", s4j_cuda_last_error());
-        return failures ? 1 : 77;
-    }
-    const char *env = getenv("S4J_TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
-    const int small = getenv("S4J_TEST_SMALL") && atoi(getenv("S4J_TEST_SMALL"));
-    printf("%d device(s); seed %llu%s\n", devices, (unsigned long long)seed, small ? "; small shapes" : "");
-    rng = seed * 0x9E3779B97F4A7C15ULL + 1;
+    uint64_t seed;
+    int small;
+    if (!cuda_test_start("CUDA tests", &seed, &small)) return cuda_test_skip();
     // rows of up to 8192 classes are cached in shared memory, longer ones not
     static const int64_t cs[] = {1, 2, 7, 10, 33, 1000, 8192, 8193, 32769};
     for (int it = 0; it < (small ? 27 : 60); it++) { // first every class count in every dtype
@@ -226,6 +208,5 @@ int main(void) {
     }
     helpers();
     graphs();
-    printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
-    return failures ? 1 : 0;
+    return cuda_test_end();
 }

@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "internal.h"
-#include "test_util.h"
+#include "test_cuda_util.h"
 
 static uint64_t seed;
 
@@ -63,13 +63,6 @@ static int64_t pick_ld(int64_t cols) {
     default: ld = (cols + 7) / 8 * 8;
     }
     return ld > 0 ? ld : 1;
-}
-
-static void *dev(const void *host, int64_t bytes) {
-    void *p = NULL;
-    CHECK(s4j_cuda_malloc(&p, bytes) == S4J_OK, "malloc: %s", s4j_cuda_last_error());
-    if (host) CHECK(s4j_cuda_memcpy(p, host, bytes, 0, NULL) == S4J_OK, "h2d: %s", s4j_cuda_last_error());
-    return p;
 }
 
 // One product in all three maths against the CPU.
@@ -252,28 +245,14 @@ static void errors(void) {
 }
 
 int main(void) {
-    errors();
-    int32_t devices = -1;
-    int rc = s4j_cuda_device_count(&devices);
-    if (rc != S4J_OK) {
-        CHECK(rc == S4J_ERR_CUDA && devices == 0 && strlen(s4j_cuda_last_error()) > 0,
-              "without a GPU: status %d, count %d, message '%s'", rc, devices, s4j_cuda_last_error());
-        printf("no usable GPU (%s): CUDA GEMM tests skipped (argument checks: %s)\n",
-               s4j_cuda_last_error(), failures ? "FAILED" : "ok");
-        return failures ? 1 : 77;
-    }
-    const char *env = getenv("S4J_TEST_SEED");
-    seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL) ^ (uint64_t)clock();
-    const int small = getenv("S4J_TEST_SMALL") && atoi(getenv("S4J_TEST_SMALL"));
-    printf("%d device(s); seed %llu (S4J_TEST_SEED=%llu reproduces)%s\n", devices,
-           (unsigned long long)seed, (unsigned long long)seed, small ? "; small shapes" : "");
-    rng = seed * 0x9E3779B97F4A7C15ULL + 1;
+    errors(); // the argument checks need no device
+    int small;
+    if (!cuda_test_start("CUDA GEMM tests", &seed, &small)) return cuda_test_skip();
     work_bytes = (s4j_sgemm_workspace_size() + 63) / 64 * 64;
     work = aligned_alloc(64, (size_t)work_bytes);
     tf32_rounding();
     fixed_shapes(small);
     random_shapes(small ? 40 : 200);
     free(work);
-    printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
-    return failures ? 1 : 0;
+    return cuda_test_end();
 }

@@ -16,15 +16,7 @@
 #include <time.h>
 
 #include "internal.h"
-#include "test_util.h"
-
-static void *dev(const void *host, int64_t bytes) {
-    void *p = NULL;
-    CHECK(s4j_cuda_malloc(&p, bytes) == S4J_OK, "malloc: %s", s4j_cuda_last_error());
-    if (host) CHECK(s4j_cuda_memcpy(p, host, bytes, 0, NULL) == S4J_OK, "h2d: %s", s4j_cuda_last_error());
-    else CHECK(s4j_cuda_memset(p, 0xff, bytes, NULL) == S4J_OK, "poison: %s", s4j_cuda_last_error());
-    return p;
-}
+#include "test_cuda_util.h"
 
 static float *back(const void *d, int64_t floats) {
     float *h = malloc(4 * (size_t)(floats > 0 ? floats : 1));
@@ -193,19 +185,9 @@ static void errors(void) {
 }
 
 int main(void) {
-    int32_t devices = -1;
-    int rc = s4j_cuda_device_count(&devices);
-    if (rc != S4J_OK) {
-        CHECK(rc == S4J_ERR_CUDA && devices == 0 && strlen(s4j_cuda_last_error()) > 0,
-              "without a GPU: status %d, count %d, message '%s'", rc, devices, s4j_cuda_last_error());
-        printf("no usable GPU (%s): CUDA tests skipped\n", s4j_cuda_last_error());
-        return failures ? 1 : 77;
-    }
-    const char *env = getenv("S4J_TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
-    const int small = getenv("S4J_TEST_SMALL") && atoi(getenv("S4J_TEST_SMALL"));
-    printf("%d device(s); seed %llu%s\n", devices, (unsigned long long)seed, small ? "; small shapes" : "");
-    rng = seed * 0x9E3779B97F4A7C15ULL + 1;
+    uint64_t seed;
+    int small;
+    if (!cuda_test_start("CUDA linear cross-entropy tests", &seed, &small)) return cuda_test_skip();
     errors();
     bad_target();
     // every dtype and GEMM math, with every option drawn at random
@@ -231,6 +213,5 @@ int main(void) {
     // (the emulated build shrinks the row block to 32 rows: S4J_LCE_ROW_BLOCK)
     one((lce_case){small ? 70 : 4100, small ? 3 : 64, small ? 5 : 4500, 0, S4J_F32, S4J_GEMM_FP32,
                    S4J_REDUCE_MEAN, 0.1f, 1e-3f, 0, 1, 1, 7});
-    printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
-    return failures ? 1 : 0;
+    return cuda_test_end();
 }
