@@ -157,14 +157,24 @@ public abstract class AbstractKernels implements Kernels {
     public final float linearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v,
                                           MemorySegment x, MemorySegment w, MemorySegment bias,
                                           MemorySegment targets, LinearCeOutputs out) {
+        checkLinearCrossEntropy(ce, lin, n, d, v, x, w, bias, targets, out, 4);
+        if (n == 0) return ce.reduction() == Reduction.MEAN ? Float.NaN : 0f;
+        return linearCrossEntropyImpl(ce, lin, n, d, v, x, w, bias, targets, out);
+    }
+
+    /** The checks of {@link #linearCrossEntropy} with x and w of {@code inputBytes} per element. */
+    protected final void checkLinearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v,
+                                                 MemorySegment x, MemorySegment w, MemorySegment bias,
+                                                 MemorySegment targets, LinearCeOutputs out,
+                                                 int inputBytes) {
         if (ce == null) throw new IllegalArgumentException("cross-entropy options are null");
         if (lin == null) throw new IllegalArgumentException("linear options are null (use LinearCe.defaults())");
         if (out == null) throw new IllegalArgumentException("outputs are null (use LinearCeOutputs.none())");
         if (n < 0) throw new IllegalArgumentException("rows n = " + n + " is negative");
         if (d < 1) throw new IllegalArgumentException("hidden size d = " + d + " must be >= 1");
         if (v < 1) throw new IllegalArgumentException("classes v = " + v + " must be >= 1");
-        input("x", x, (long) n * d, 4);
-        input("w", w, (long) v * d, 4);
+        input("x", x, (long) n * d, inputBytes);
+        input("w", w, (long) v * d, inputBytes);
         if (bias != null) input("bias", bias, v, 4);
         input("targets", targets, n, 4);
         if (ce.classWeight() != null && ce.classWeight().length != v) {
@@ -182,8 +192,6 @@ public abstract class AbstractKernels implements Kernels {
             for (MemorySegment in : ins) disjoint(outs[i], in);
             for (int k = i + 1; k < outs.length; k++) disjoint(outs[i], outs[k]);
         }
-        if (n == 0) return ce.reduction() == Reduction.MEAN ? Float.NaN : 0f;
-        return linearCrossEntropyImpl(ce, lin, n, d, v, x, w, bias, targets, out);
     }
 
     // ---- checks -----------------------------------------------------------

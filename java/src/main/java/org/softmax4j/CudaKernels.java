@@ -195,19 +195,40 @@ public final class CudaKernels extends AbstractKernels {
     }
 
     @Override
-    protected synchronized float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d,
-                                                        int v, MemorySegment x, MemorySegment w,
-                                                        MemorySegment bias, MemorySegment targets,
-                                                        LinearCeOutputs out) {
+    protected float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d, int v,
+                                           MemorySegment x, MemorySegment w, MemorySegment bias,
+                                           MemorySegment targets, LinearCeOutputs out) {
+        return linearCe(DType.F32, ce, lin, n, d, v, x, w, bias, targets, out);
+    }
+
+    /**
+     * {@link #linearCrossEntropy} with bfloat16 X (n x d) and W (v x d), on
+     * bf16 tensor cores (the gradient tile rounded to bf16 for the gradient
+     * GEMMs; dX, dW, db, the bias and all statistics float32). X and W are
+     * GPU memory; the other arguments GPU or host memory, as everywhere here.
+     */
+    public float linearCrossEntropyBf16(CrossEntropy ce, LinearCe lin, int n, int d, int v,
+                                        DeviceBuffer x, DeviceBuffer w, MemorySegment bias,
+                                        MemorySegment targets, LinearCeOutputs out) {
+        if (x == null || w == null) throw new IllegalArgumentException("x and w are required");
+        checkLinearCrossEntropy(ce, lin, n, d, v, x.segment(), w.segment(), bias, targets, out, 2);
+        if (n == 0) return ce.reduction() == Reduction.MEAN ? Float.NaN : 0f;
+        return linearCe(DType.BF16, ce, lin, n, d, v, x.segment(), w.segment(), bias, targets, out);
+    }
+
+    private synchronized float linearCe(DType dtype, CrossEntropy ce, LinearCe lin, int n, int d, int v,
+                                        MemorySegment x, MemorySegment w, MemorySegment bias,
+                                        MemorySegment targets, LinearCeOutputs out) {
         checkTargets(hostInts(targets, n), n, v, ce.ignoreIndex());
-        long gx = in(0, x, 4L * n * d), gw = in(1, w, 4L * v * d);
+        long gx = in(0, x, (long) dtype.bytes * n * d), gw = in(1, w, (long) dtype.bytes * v * d);
         long gb = bias == null ? 0 : in(2, bias, 4L * v);
         long gy = in(3, targets, 4L * n);
         float[] cw = ce.classWeight();
         long gcw = cw == null ? 0 : in(4, MemorySegment.ofArray(cw), 4L * v);
         long loss = slot(5, 4);
-        long workBytes = linearCrossEntropyWorkspaceBytes(n, d, v, lin), work = slot(6, workBytes);
-        int status = abi.linearCe(n, d, v, DType.F32.code, gx, gw, gb, gy, gcw, ce.ignoreIndex(),
+        long workBytes = abi.linearCeWorkspaceSize(n, v, lin.blockClasses(), dtype.code);
+        long work = slot(6, workBytes);
+        int status = abi.linearCe(n, d, v, dtype.code, gx, gw, gb, gy, gcw, ce.ignoreIndex(),
                 ce.reduction().code, ce.labelSmoothing(), ce.zLoss(), lin.softcap(), ce.gradScale(),
                 lin.blockClasses(), tf32 ? 1 : 0, loss, out(7, out.rowLoss(), 4L * n, false),
                 out(8, out.rowLse(), 4L * n, false), out(9, out.dx(), 4L * n * d, false),

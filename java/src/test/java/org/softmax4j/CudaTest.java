@@ -156,6 +156,41 @@ class CudaTest {
         }
     }
 
+    /** bfloat16 X and W: the CPU kernel's results on the same (rounded) values, to bf16 accuracy. */
+    @ParameterizedTest
+    @EnumSource(Binding.class)
+    void linearCrossEntropyWithBf16Inputs(Binding binding) {
+        assumeTrue(Impl.gpuPresent(binding), "no usable CUDA device here through " + binding);
+        CudaKernels gpu = CudaKernels.of(binding, false);
+        int n = 70, d = 40, v = 300;
+        Random r = new Random();
+        float[] x = new float[n * d], w = new float[v * d];
+        short[] x16 = new short[x.length], w16 = new short[w.length];
+        int[] y = new int[n];
+        for (int i = 0; i < x.length; i++) x[i] = HalfFloats.bf16ToFloat(x16[i] = HalfFloats.floatToBf16((float) r.nextGaussian()));
+        for (int i = 0; i < w.length; i++) w[i] = HalfFloats.bf16ToFloat(w16[i] = HalfFloats.floatToBf16((float) r.nextGaussian() / 4));
+        for (int i = 0; i < n; i++) y[i] = r.nextInt(5) == 0 ? -100 : r.nextInt(v);
+        CrossEntropy ce = CrossEntropy.defaults().withZLoss(1e-3f);
+        LinearCe lin = LinearCe.defaults().withBlockClasses(128);
+        float[] dx = new float[n * d], dw = new float[v * d], db = new float[v];
+        float want = Kernels.cpu(binding).linearCrossEntropy(ce, lin, n, d, v, x, w, null, y,
+                LinearCeOutputs.gradients(dx, dw, db));
+        float[] gotDx = new float[dx.length], gotDw = new float[dw.length], gotDb = new float[v];
+        try (DeviceBuffer gx = DeviceBuffer.allocate(2L * x.length).copyFrom(MemorySegment.ofArray(x16));
+             DeviceBuffer gw = DeviceBuffer.allocate(2L * w.length).copyFrom(MemorySegment.ofArray(w16))) {
+            float got = gpu.linearCrossEntropyBf16(ce, lin, n, d, v, gx, gw, null, MemorySegment.ofArray(y),
+                    LinearCeOutputs.gradients(gotDx, gotDw, gotDb));
+            assertEquals(want, got, 2e-3 * Math.abs(want));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> gpu.linearCrossEntropyBf16(ce, lin, n, d + 1, v, gx, gw, null, MemorySegment.ofArray(y),
+                            LinearCeOutputs.none()));
+            assertTrue(e.getMessage().contains("x holds"), e.getMessage());
+        }
+        assertTrue(relErr(gotDx, dx) < 2e-2, "dx " + relErr(gotDx, dx));
+        assertTrue(relErr(gotDw, dw) < 2e-2, "dw " + relErr(gotDw, dw));
+        assertTrue(relErr(gotDb, db) < 1e-3, "db " + relErr(gotDb, db));
+    }
+
     private static double relErr(float[] got, float[] want) {
         double num = 0, den = 0;
         for (int i = 0; i < want.length; i++) {

@@ -236,6 +236,22 @@ public final class GpuBench {
             row("  extra memory", String.format(Locale.ROOT, "%.1f MiB", ws / 1048576.0),
                     String.format(Locale.ROOT, "logits %.0f MiB", 4.0 * nv / 1048576.0), 4.0 * nv / ws);
         }
+        // the same in bf16 (X, W; float32 gradients), beside the TF32 figure: PyTorch's is in step d
+        try (DeviceBuffer x = DeviceBuffer.allocate(2L * n * d); DeviceBuffer w = DeviceBuffer.allocate(2L * v * d);
+             DeviceBuffer y = DeviceBuffer.allocate(4L * n); DeviceBuffer dx = DeviceBuffer.allocate(4L * n * d);
+             DeviceBuffer dw = DeviceBuffer.allocate(4L * v * d); DeviceBuffer db = DeviceBuffer.allocate(4L * v)) {
+            fillRandom(x, (long) n * d, DType.BF16);
+            fillRandom(w, (long) v * d, DType.BF16, (float) (4 / Math.sqrt(d)));
+            int[] t = new int[n];
+            for (int i = 0; i < n; i++) t[i] = rnd.nextInt(v);
+            y.copyFrom(t);
+            LinearCeOutputs out = new LinearCeOutputs(dx.segment(), dw.segment(), db.segment(), null, null);
+            float loss = k.linearCrossEntropyBf16(ce, lin, n, d, v, x, w, null, y.segment(), out);
+            if (!Float.isFinite(loss)) throw new IllegalStateException("linear CE bf16: loss " + loss);
+            double[] f = time(1, () -> k.linearCrossEntropyBf16(ce, lin, n, d, v, x, w, null, y.segment(), out));
+            row("linear+CE fwd+bwd bf16 N=" + n + " D=" + d + " V=" + v,
+                    String.format(Locale.ROOT, "%.1f ms", 1e3 * f[0]), "PyTorch: step d", Double.NaN);
+        }
     }
 
     /** max |x - y| / max |y| over the first {@code n} floats of two device buffers. */
