@@ -5,7 +5,7 @@
  * the 16-bit conversions' ties and overflows, launch and copy errors,
  * barrier divergence stopping the program, and stream capture: graphs that
  * run only when launched (and as often), and the errors a capture gives.
- * Plain CUDA: nvcc takes it too.
+ * Plain CUDA: nvcc takes it too (with -I native/test).
  */
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -17,16 +17,7 @@
 #include <thread>
 #include <unistd.h>
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            failures++;                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fprintf(stderr, "\n");                                              \
-        }                                                                       \
-    } while (0)
+#include "test_util.h" // CHECK and failures, as in the C tests
 
 // ---------------------------------------------------------------------------
 // kernels
