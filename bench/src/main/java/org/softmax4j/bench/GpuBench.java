@@ -91,6 +91,13 @@ public final class GpuBench {
         }
     }
 
+    /** {@code n} random labels in [0, classes) into {@code y}. */
+    private void randomLabels(DeviceBuffer y, int n, int classes) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = rnd.nextInt(classes);
+        y.copyFrom(t);
+    }
+
     /** {@code count} random values in [-4, 4) of {@code dtype} (float32 or bf16), 64 MiB at a time. */
     private void fillRandom(DeviceBuffer d, long count, DType dtype) {
         fillRandom(d, count, dtype, 4f);
@@ -118,9 +125,7 @@ public final class GpuBench {
         try (DeviceBuffer x = DeviceBuffer.allocate(bytes); DeviceBuffer g = DeviceBuffer.allocate(bytes);
              DeviceBuffer y = DeviceBuffer.allocate(4L * n); DeviceBuffer loss = DeviceBuffer.allocate(4)) {
             fillRandom(x, elems, dtype);
-            int[] t = new int[n];
-            for (int i = 0; i < n; i++) t[i] = rnd.nextInt(c);
-            y.copyFrom(t);
+            randomLabels(y, n, c);
             CrossEntropy ce = CrossEntropy.defaults();
             CeOutputs out = CeOutputs.gradient(g.segment());
             // correctness first: the device-only call against the checked, waiting one
@@ -204,9 +209,7 @@ public final class GpuBench {
             fillRandom(x, (long) n * d, DType.F32);
             fillRandom(w, (long) v * d, DType.F32, (float) (4 / Math.sqrt(d))); // logits of a few units
             fillRandom(b, v, DType.F32);
-            int[] t = new int[n];
-            for (int i = 0; i < n; i++) t[i] = rnd.nextInt(v);
-            y.copyFrom(t);
+            randomLabels(y, n, v);
             LinearCeOutputs out = new LinearCeOutputs(dx.segment(), dw.segment(), db.segment(), null, null);
             Runnable fused = () -> kTf32.linearCrossEntropy(ce, lin, n, d, v, x.segment(), w.segment(),
                     b.segment(), y.segment(), out);
@@ -242,9 +245,7 @@ public final class GpuBench {
              DeviceBuffer dw = DeviceBuffer.allocate(4L * v * d); DeviceBuffer db = DeviceBuffer.allocate(4L * v)) {
             fillRandom(x, (long) n * d, DType.BF16);
             fillRandom(w, (long) v * d, DType.BF16, (float) (4 / Math.sqrt(d)));
-            int[] t = new int[n];
-            for (int i = 0; i < n; i++) t[i] = rnd.nextInt(v);
-            y.copyFrom(t);
+            randomLabels(y, n, v);
             LinearCeOutputs out = new LinearCeOutputs(dx.segment(), dw.segment(), db.segment(), null, null);
             float loss = k.linearCrossEntropyBf16(ce, lin, n, d, v, x, w, null, y.segment(), out);
             if (!Float.isFinite(loss)) throw new IllegalStateException("linear CE bf16: loss " + loss);

@@ -222,9 +222,12 @@ final class DeviceSteps implements TrainingSteps {
 
     @Override
     public void close() {
-        k.synchronize();
-        dropGraph();
-        k.abi().streamDestroy(stream);
-        for (DeviceBuffer d : owned) d.close();
+        try {
+            k.synchronize(); // reports an error of the last steps; the frees below happen anyway
+        } finally {
+            dropGraph();
+            k.abi().streamDestroy(stream);
+            for (DeviceBuffer d : owned) d.close();
+        }
     }
 }
