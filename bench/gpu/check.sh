@@ -50,7 +50,7 @@ deadline=$((SECONDS + ${S4J_DEADLINE:-570}))
 python=${S4J_PYTHON:-python3}
 cd "$root" || exit 1
 
-if [ ! -f "$kit/jre.tar.xz" ] || [ ! -f "$kit/softmax4j-0.1.0.jar" ]; then
+if [ ! -f "$kit/jre.tar.xz" ] || [ ! -f "$kit/softmax4j-cli-0.1.0.jar" ]; then
   echo "check.sh: no kit in $kit: run bench/gpu/prepare.sh on the build machine first," >&2
   echo "          and carry bench/gpu/kit to this one" >&2
   exit 1
@@ -214,7 +214,7 @@ step_junit() {
   local log=$OUT/logs/b-junit.log cp rc found ok fail aborted skipped figures result
   : >"$log"
   have_java "b junit" || return
-  cp=$kit/softmax4j-0.1.0.jar:$kit/test-classes
+  cp=$kit/test-classes
   for f in "$kit"/lib/*.jar; do cp+=:$f; done
   # the kit leaves OpenBLAS's natives out: GemmTest skips its OpenBLAS cases when told so
   run 300 "$log" "${java[@]}" -Dsoftmax4j.test.skipOpenblas=true \
@@ -253,7 +253,7 @@ step_bench() {
   have_java "c bench" || return
   rm -f "$OUT/gpu-bench.md"
   run 300 "$log" "${java[@]}" \
-    -cp "$kit/bench-classes:$kit/softmax4j-0.1.0.jar:$kit/lib/*:$kit/bench-lib/*" \
+    -cp "$kit/bench-classes:$kit/lib/*:$kit/bench-lib/*" \
     org.softmax4j.bench.GpuBench "$OUT"
   rc=$?
   if [ "$rc" = 0 ] && [ -s "$OUT/gpu-bench.md" ]; then
@@ -301,7 +301,7 @@ step_train() {
   local log=$OUT/logs/e-train.log rc acc loop
   : >"$log"
   have_java "e train" || return
-  run 300 "$log" "${java[@]}" -jar "$kit/softmax4j-0.1.0.jar" train --device cuda \
+  run 300 "$log" "${java[@]}" -jar "$kit/softmax4j-cli-0.1.0.jar" train --device cuda \
     --data "$kit/data" --out "$OUT/train"
   rc=$?
   acc=$(grep -m1 '^test accuracy:' "$log")

@@ -15,12 +15,14 @@
 #                     over the whole tree packs it to ~13 MiB where zip-9 per
 #                     resource leaves ~42 MiB; check.sh unpacks it (~62 MB)
 #                     outside the kit
-#   softmax4j-0.1.0.jar, lib/   the library (natives inside, CUDA included)
-#                     and its runtime dependencies, less OpenBLAS (20 MB of
+#   softmax4j-cli-0.1.0.jar, lib/   the command line (executable jar) and
+#                     its runtime dependencies: the kernels' jar
+#                     softmax4j-0.1.0.jar (natives inside, CUDA included),
+#                     softmax4j-train, picocli, JavaCPP; less OpenBLAS (20 MB of
 #                     natives the GPU run does not use: check.sh tells
 #                     GemmTest to skip its openblas/* cases)
 #   test-classes/, junit-platform-console-standalone.jar
-#                     the Java tests, run without Maven (the console jar
+#                     the Java tests of java/core and java/train (merged), run without Maven (the console jar
 #                     bundles JUnit Jupiter, the tests' only test dependency)
 #   bench-classes/, bench-lib/  GpuBench and JavaCPP's CUDA preset (cuBLAS as
 #                     the yardstick; not the redist jar: CUDA 13.0 is there)
@@ -53,27 +55,29 @@ grep -q '^JAVA_VERSION="25' "$jdk/release" || die "$jdk is not a JDK 25 (the ben
 
 # ---- build
 if [ "$build" = 1 ]; then
-  echo "building: ./mvnw -q -B -DskipTests package"
+  echo "building: ./mvnw -q -B -DskipTests -Dmaven.javadoc.skip=true package"
   log=$(mktemp /tmp/s4j-prepare-build.XXXXXX)
-  if ! ./mvnw -q -B -DskipTests package >"$log" 2>&1; then
+  if ! ./mvnw -q -B -DskipTests -Dmaven.javadoc.skip=true package >"$log" 2>&1; then
     grep -v '^\s*at \|^WARNING: ' "$log" | tail -30 >&2
     die "the build failed (full log: $log); fix it, or pack the artifacts already in target/ with --no-build"
   fi
   rm -f "$log"
 fi
 
-jar=java/target/softmax4j-0.1.0.jar
-for f in "$jar" java/target/lib java/target/test-classes/org/softmax4j/CudaTest.class \
+jar=java/cli/target/softmax4j-cli-0.1.0.jar
+kernels=java/cli/target/lib/softmax4j-0.1.0.jar
+for f in "$jar" "$kernels" java/core/target/test-classes/org/softmax4j/CudaTest.class \
+         java/train/target/test-classes/org/softmax4j/train/TrainerTest.class \
          bench/target/classes/org/softmax4j/bench; do
   [ -e "$f" ] || die "$f is missing: build first (./mvnw -DskipTests package)"
 done
 [ -e bench/target/classes/org/softmax4j/bench/GpuBench.class ] \
   || echo "warning: bench/target/classes has no GpuBench: check.sh's benchmark step will fail" >&2
-unzip -l "$jar" org/softmax4j/linux-x86_64/libsoftmax4j_cuda.so >/dev/null 2>&1 \
-  || die "$jar holds no libsoftmax4j_cuda.so"
+unzip -l "$kernels" org/softmax4j/linux-x86_64/libsoftmax4j_cuda.so >/dev/null 2>&1 \
+  || die "$kernels holds no libsoftmax4j_cuda.so"
 if [ "$build" = 0 ]; then
   echo "packing the artifacts already built (--no-build), newest file of each:"
-  for f in "$jar" java/target/test-classes bench/target/classes; do
+  for f in "$jar" "$kernels" java/core/target/test-classes java/train/target/test-classes bench/target/classes; do
     echo "  $(find "$f" -type f -printf '%TY-%Tm-%Td %TH:%TM\n' | sort | tail -1)  $f"
   done
 fi
@@ -106,10 +110,11 @@ strip --strip-unneeded "$stage/jre/lib/server/libjvm.so" || die "strip libjvm.so
 
 echo "jars: softmax4j, its runtime dependencies (no OpenBLAS), tests, JUnit $platform, bench, CUDA preset $cuda"
 cp "$jar" "$stage/" || die "cannot copy $jar"
-for f in java/target/lib/*.jar; do
+for f in java/cli/target/lib/*.jar; do
   case ${f##*/} in openblas-*) ;; *) cp "$f" "$stage/lib/" ;; esac
 done
-cp -r java/target/test-classes "$stage/test-classes"
+mkdir -p "$stage/test-classes"
+cp -r java/core/target/test-classes/. java/train/target/test-classes/. "$stage/test-classes/"
 cp -r bench/target/classes "$stage/bench-classes"
 rm -rf "$stage/bench-classes/org/softmax4j/bench/jmh_generated" # JMH's, not used there
 fetch "org.junit.platform:junit-platform-console-standalone:$platform:jar" "$stage"
@@ -126,9 +131,9 @@ done
 # bindings and the CUDA library; without a GPU its CUDA cases abort), then pack it
 java=("$stage/jre/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
       "-Dorg.bytedeco.javacpp.cachedir=$stage/javacpp-cache")
-"${java[@]}" -jar "$stage/softmax4j-0.1.0.jar" --help >/dev/null \
+"${java[@]}" -jar "$stage/softmax4j-cli-0.1.0.jar" --help >/dev/null \
   || die "the jlinked runtime cannot run softmax4j --help"
-cp=$stage/softmax4j-0.1.0.jar:$stage/test-classes
+cp=$stage/test-classes
 for f in "$stage"/lib/*.jar; do cp+=:$f; done
 if ! "${java[@]}" -jar "$stage/junit-platform-console-standalone.jar" execute --disable-banner \
      --disable-ansi-colors --fail-if-no-tests --class-path "$cp" \

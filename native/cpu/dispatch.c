@@ -7,8 +7,10 @@
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
+#include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,8 +135,10 @@ const s4j_kernel_table *s4j_active_kernels(void) {
 
 int s4j_num_threads(void) { return atomic_load(&num_threads); }
 
+int s4j_max_threads(void) { return S4J_MAX_THREADS; }
+
 int s4j_set_num_threads(int n) {
-    if (n < 1 || n > 1024) return S4J_ERR_ARGUMENT;
+    if (n < 1 || n > S4J_MAX_THREADS) return S4J_ERR_ARGUMENT;
     atomic_store(&num_threads, n);
     return S4J_OK;
 }
@@ -142,22 +146,82 @@ int s4j_set_num_threads(int n) {
 const char *s4j_version(void) { return S4J_VERSION; }
 
 // ---------------------------------------------------------------------------
-// Load-time choice
+// Settings: parsed here only, for the environment and (through
+// s4j_isa_parse) for Java's system properties alike.
+
+static const char *const isa_names[] = {"scalar", "avx2", "avx512"};
+
+int s4j_isa_parse(const char *name) {
+    if (!name) return -1;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, isa_names[i]) == 0) return i;
+    return -1;
+}
+
+static char settings_line[320];
+static int settings_status = S4J_OK;
+
+const char *s4j_settings(void) { return settings_line; }
+
+int s4j_settings_status(void) { return settings_status; }
+
+// A whole number in [1, S4J_MAX_THREADS], or 0.
+static int parse_threads(const char *s) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < 1 || v > S4J_MAX_THREADS) return 0;
+    return (int)v;
+}
+
+// ---------------------------------------------------------------------------
+// Load-time choice: the best ISA and every CPU this process may use, unless
+// S4J_ISA / S4J_NUM_THREADS say otherwise. A value that cannot be honoured
+// is never silent: it falls back (a library must not abort its host
+// process), and s4j_settings / s4j_settings_status say so.
 
 __attribute__((constructor)) static void s4j_init(void) {
     cpu_set_t set;
     int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+    if (cpus < 1) cpus = 1;
+    if (cpus > S4J_MAX_THREADS) cpus = S4J_MAX_THREADS;
+    char threads_why[128], isa_why[160];
     const char *env = getenv("S4J_NUM_THREADS");
-    int n = env ? atoi(env) : 0;
-    s4j_set_num_threads(n >= 1 ? n : cpus > 0 ? cpus : 1);
+    int n = env ? parse_threads(env) : 0;
+    if (n > 0) {
+        snprintf(threads_why, sizeof threads_why, "S4J_NUM_THREADS");
+    } else {
+        n = cpus;
+        if (env) {
+            settings_status = S4J_ERR_ARGUMENT;
+            snprintf(threads_why, sizeof threads_why,
+                     "S4J_NUM_THREADS=%.24s is not a whole number in [1, %d]: ignored, "
+                     "one per CPU", env, S4J_MAX_THREADS);
+        } else {
+            snprintf(threads_why, sizeof threads_why, "one per CPU this process may use");
+        }
+    }
+    s4j_set_num_threads(n);
 
-    // The best level, or the one S4J_ISA names when the CPU has it.
     int best = cpu_has_avx512() ? S4J_ISA_AVX512 : cpu_has_avx2() ? S4J_ISA_AVX2 : S4J_ISA_SCALAR;
+    int isa = best;
     env = getenv("S4J_ISA");
-    int want = !env ? best
-               : strcmp(env, "scalar") == 0 ? S4J_ISA_SCALAR
-               : strcmp(env, "avx2") == 0   ? S4J_ISA_AVX2
-               : strcmp(env, "avx512") == 0 ? S4J_ISA_AVX512
-                                            : best;
-    if (s4j_set_isa(want) != S4J_OK) s4j_set_isa(best);
+    int want = env ? s4j_isa_parse(env) : -1;
+    if (!env) {
+        snprintf(isa_why, sizeof isa_why, "the best this CPU has");
+    } else if (want < 0) {
+        settings_status = S4J_ERR_ARGUMENT;
+        snprintf(isa_why, sizeof isa_why,
+                 "S4J_ISA=%.24s is not scalar, avx2 or avx512: ignored, the best this CPU has", env);
+    } else if (!s4j_isa_supported(want)) {
+        settings_status = S4J_ERR_ARGUMENT;
+        snprintf(isa_why, sizeof isa_why,
+                 "S4J_ISA=%s: this CPU cannot run it: ignored, the best this CPU has", env);
+    } else {
+        isa = want;
+        snprintf(isa_why, sizeof isa_why, "S4J_ISA");
+    }
+    s4j_set_isa(isa);
+    snprintf(settings_line, sizeof settings_line, "%s (%s), %d threads (%s)", isa_names[isa],
+             isa_why, n, threads_why);
 }

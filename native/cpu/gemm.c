@@ -263,6 +263,14 @@ static void blocked(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64
 int s4j_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, float alpha,
               const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
               int64_t ldc, void *work, int64_t work_bytes) {
+    return s4j_sgemm_on(s4j_active_kernels(), s4j_num_threads(), trans_a, trans_b, m, n, k,
+                        alpha, a, lda, b, ldb, beta, c, ldc, work, work_bytes);
+}
+
+int s4j_sgemm_on(const s4j_kernel_table *kt, int threads, int32_t trans_a, int32_t trans_b,
+                 int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                 const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work,
+                 int64_t work_bytes) {
     const int ta = trans_a != 0, tb = trans_b != 0;
     if (m < 0 || n < 0 || k < 0) return S4J_ERR_ARGUMENT;
     if (lda < (ta ? (m > 1 ? m : 1) : (k > 1 ? k : 1)) ||
@@ -275,7 +283,6 @@ int s4j_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k,
         return S4J_OK;
     }
     // Threads: as many as the workspace has A areas for (skinny: no A areas).
-    int threads = s4j_num_threads();
     int64_t b_need = b_area(m, n, k);
     int64_t slots = work_bytes < b_need ? 0
                     : is_skinny(m, n)   ? threads
@@ -283,7 +290,6 @@ int s4j_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k,
     if (!work || (uintptr_t)work % ALIGN != 0 || slots < 1) return S4J_ERR_ARGUMENT;
     if (threads > slots) threads = (int)slots;
 
-    const s4j_kernel_table *kt = s4j_active_kernels();
     if (n <= S4J_SKINNY_N) {
         skinny(kt, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 1, work, threads);
     } else if (m <= S4J_SKINNY_N) {

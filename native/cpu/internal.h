@@ -184,6 +184,13 @@ typedef struct {
 
 #define S4J_SKINNY_N 16
 
+// s4j_sgemm with the kernel table and thread count of a caller that has
+// chosen them already (so one public call runs on one ISA throughout).
+int s4j_sgemm_on(const s4j_kernel_table *kt, int threads, int32_t trans_a, int32_t trans_b,
+                 int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                 const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work,
+                 int64_t work_bytes);
+
 // Workspace s4j_sgemm needs for one m x n x k problem on `threads` threads
 // (s4j_sgemm_workspace_size() covers every problem).
 int64_t s4j_sgemm_work_bytes(int64_t m, int64_t n, int64_t k, int threads);
@@ -244,7 +251,9 @@ void s4j_sgemm_skinny_tn_avx512(int64_t m, int64_t n, int64_t k, float alpha, co
                                 int64_t lda, const float *bp, float beta, float *c,
                                 int64_t rsc, int64_t csc);
 
-// The table of the ISA in use (dispatch.c).
+// The table of the ISA in use (dispatch.c). Every public kernel reads it
+// once, at its start, and passes it down: s4j_set_isa while kernels run
+// changes later calls only.
 const s4j_kernel_table *s4j_active_kernels(void);
 
 // ---------------------------------------------------------------------------

@@ -150,9 +150,11 @@ static void grad_task(void *arg, int64_t task, int slot) {
 }
 
 // logits tile = X_r W_b^T + b_b
-static int logits_tile(const tile_t *t, int64_t d, const float *x, const float *w,
-                       const float *bias, float *z, void *gemm, int64_t gemm_bytes) {
-    int rc = s4j_sgemm(0, 1, t->nb, t->vb, d, 1.0f, x + t->r0 * d, d, w + t->v0 * d, d, 0.0f, z,
+static int logits_tile(const lce_job *j, int threads, int64_t d, const float *x,
+                       const float *w, const float *bias, float *z, void *gemm,
+                       int64_t gemm_bytes) {
+    const tile_t *t = &j->t;
+    int rc = s4j_sgemm_on(j->k, threads, 0, 1, t->nb, t->vb, d, 1.0f, x + t->r0 * d, d, w + t->v0 * d, d, 0.0f, z,
                        t->vb, gemm, gemm_bytes);
     if (rc == S4J_OK && bias) rc = s4j_add_bias(t->nb, t->vb, bias + t->v0, z);
     return rc;
@@ -217,7 +219,7 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
     for (int64_t r0 = 0; r0 < n; r0 += l.nb) {
         for (int64_t v0 = 0; v0 < v; v0 += l.vb) {
             j.t = (tile_t){n - r0 < l.nb ? n - r0 : l.nb, v - v0 < l.vb ? v - v0 : l.vb, v0, r0, v};
-            int rc = logits_tile(&j.t, d, x, w, bias, z, gemm, l.gemm_bytes);
+            int rc = logits_tile(&j, threads, d, x, w, bias, z, gemm, l.gemm_bytes);
             if (rc != S4J_OK) return rc;
             s4j_parallel_for((j.t.nb + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads, stats_task, &j);
         }
@@ -246,15 +248,15 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
     for (int64_t v0 = 0; v0 < v; v0 += l.vb) {
         for (int64_t r0 = 0; r0 < n; r0 += l.nb) {
             j.t = (tile_t){n - r0 < l.nb ? n - r0 : l.nb, v - v0 < l.vb ? v - v0 : l.vb, v0, r0, v};
-            int rc = logits_tile(&j.t, d, x, w, bias, z, gemm, l.gemm_bytes);
+            int rc = logits_tile(&j, threads, d, x, w, bias, z, gemm, l.gemm_bytes);
             if (rc != S4J_OK) return rc;
             s4j_parallel_for((j.t.nb + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads, grad_task, &j);
             const int64_t nb = j.t.nb, vb = j.t.vb;
             if (dx && rc == S4J_OK)
-                rc = s4j_sgemm(0, 0, nb, d, vb, 1.0f, z, vb, w + v0 * d, d, v0 == 0 ? 0.0f : 1.0f,
+                rc = s4j_sgemm_on(j.k, threads, 0, 0, nb, d, vb, 1.0f, z, vb, w + v0 * d, d, v0 == 0 ? 0.0f : 1.0f,
                                dx + r0 * d, d, gemm, l.gemm_bytes);
             if (dw && rc == S4J_OK)
-                rc = s4j_sgemm(1, 0, vb, d, nb, 1.0f, z, vb, x + r0 * d, d, r0 == 0 ? 0.0f : 1.0f,
+                rc = s4j_sgemm_on(j.k, threads, 1, 0, vb, d, nb, 1.0f, z, vb, x + r0 * d, d, r0 == 0 ? 0.0f : 1.0f,
                                dw + v0 * d, d, gemm, l.gemm_bytes);
             if (db && rc == S4J_OK) rc = s4j_column_sums(nb, vb, 1.0f, z, r0 == 0 ? 0.0f : 1.0f, db + v0);
             if (rc != S4J_OK) return rc;

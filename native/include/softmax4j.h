@@ -10,8 +10,8 @@
  *    S4J_ERR_* codes below. No function aborts, prints or exits.
  *  - The caller owns all memory. Kernels never allocate on the hot path.
  *  - The only global state is the instruction-set choice and the thread
- *    count (s4j_set_isa, s4j_set_num_threads). Every kernel may be called
- *    from many threads at once.
+ *    count (s4j_set_isa, s4j_set_num_threads), read once per call. Every
+ *    kernel may be called from many threads at once.
  *  - Pointers to optional outputs may be NULL; "n x c" buffers are dense
  *    (row stride c) unless a leading dimension is given.
  */
@@ -59,25 +59,43 @@ S4J_API const char *s4j_version(void);
 
 /* The instruction set kernels use now. At load time this is the best one
  * the CPU supports, unless the environment variable
- * S4J_ISA=scalar|avx2|avx512 asks for another (a level the CPU lacks is
- * ignored). */
+ * S4J_ISA=scalar|avx2|avx512 asks for another; a value it cannot honour
+ * (unknown, or a level the CPU lacks) is ignored and reported by
+ * s4j_settings / s4j_settings_status. */
 S4J_API int s4j_isa(void);
 
 /* 1 if this CPU (and OS) can run `isa`, else 0. */
 S4J_API int s4j_isa_supported(int isa);
 
+/* The S4J_ISA_* code of "scalar", "avx2" or "avx512" (exactly), else -1. */
+S4J_API int s4j_isa_parse(const char *name);
+
 /* Switch every kernel to `isa`. Returns S4J_ERR_UNSUPPORTED (and changes
  * nothing) when the CPU cannot run it, S4J_ERR_ARGUMENT for an unknown
- * value. Not meant to race with running kernels: calls already running
- * finish on the set they started with. */
+ * value. Each kernel call reads the choice once, when it starts, and runs
+ * on that ISA throughout: calls already running are not affected. */
 S4J_API int s4j_set_isa(int isa);
 
-/* Threads a kernel may use: at load time the CPUs this process may run on,
- * or S4J_NUM_THREADS from the environment. */
+/* Threads a kernel may use: at load time one per CPU this process may run
+ * on, or S4J_NUM_THREADS from the environment (a whole number in
+ * [1, S4J_MAX_THREADS]; another value is ignored and reported). */
+#define S4J_MAX_THREADS 1024
 S4J_API int s4j_num_threads(void);
 
-/* Set the thread count (1..1024); S4J_ERR_ARGUMENT otherwise. */
+/* S4J_MAX_THREADS, for bindings that cannot read the header. */
+S4J_API int s4j_max_threads(void);
+
+/* Set the thread count (1..S4J_MAX_THREADS); S4J_ERR_ARGUMENT otherwise. */
 S4J_API int s4j_set_num_threads(int n);
+
+/* One line on how the load-time ISA and thread count were chosen and why,
+ * e.g. "avx2 (the best this CPU has), 2 threads (one per CPU this process
+ * may use)"; never NULL. */
+S4J_API const char *s4j_settings(void);
+
+/* S4J_OK, or S4J_ERR_ARGUMENT when S4J_ISA or S4J_NUM_THREADS held a value
+ * that was ignored (s4j_settings names it). */
+S4J_API int s4j_settings_status(void);
 
 /* ---- softmax ------------------------------------------------------------ */
 

@@ -26,7 +26,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.util.Statistics;
 import org.softmax4j.Softmax4j;
-import org.softmax4j.cli.SvgPlot;
+import org.softmax4j.cli.plot.SvgPlot;
 
 /**
  * Runs the benchmarks (JMH), the PyTorch peer where it is installed, and

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 import org.softmax4j.Binding;
 import org.softmax4j.CeOutputs;
 import org.softmax4j.CrossEntropy;
-import org.softmax4j.CudaKernels;
+import org.softmax4j.cuda.CudaKernels;
 import org.softmax4j.DType;
 import org.softmax4j.LinearCe;
 import org.softmax4j.LinearCeOutputs;
@@ -84,8 +84,7 @@ public final class GpuBench {
         long bytes = 1L << 30;
         try (DeviceBuffer a = DeviceBuffer.allocate(bytes); DeviceBuffer b = DeviceBuffer.allocate(bytes)) {
             fillRandom(a, bytes / 4, DType.F32);
-            double[] t = time(10, () -> org.softmax4j.cuda.Cuda.check(k.abi(),
-                    k.abi().memcpyDeviceToDevice(b.address(), a.address(), bytes, 0), "copy"));
+            double[] t = time(10, () -> b.copyFrom(a));
             row("device-to-device copy (1 GiB)", fmt(t, 2.0 * bytes / 1e9, "GB/s"), "-", Double.NaN);
             return 2.0 * bytes / 1e9 / t[0];
         }

@@ -1,0 +1,15 @@
+/**
+ * The {@code softmax4j} command line ({@code org.softmax4j.cli.Main}) and its
+ * plots ({@code org.softmax4j.cli.plot}: SVG and PNG, also used by the
+ * benchmark report).
+ */
+module org.softmax4j.cli {
+    requires org.softmax4j.train;
+    requires info.picocli;
+
+    exports org.softmax4j.cli;
+    exports org.softmax4j.cli.plot;
+
+    // picocli fills the commands' annotated fields by reflection
+    opens org.softmax4j.cli to info.picocli;
+}

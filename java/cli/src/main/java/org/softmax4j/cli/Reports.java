@@ -1,0 +1,201 @@
+package org.softmax4j.cli;
+
+import org.softmax4j.cli.plot.SvgPlot;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.softmax4j.train.ConfusionMatrix;
+import org.softmax4j.train.EpochMetrics;
+import org.softmax4j.train.LrSchedule;
+import org.softmax4j.train.TrainConfig;
+
+/** Text tables, CSV, JSON and SVG curves of the CLI's results. */
+final class Reports {
+    private Reports() {}
+
+    /** The confusion matrix as a text table with recall per row and precision per column. */
+    static String confusionTable(ConfusionMatrix cm, List<String> names) {
+        int c = cm.classes();
+        int nameWidth = 4;
+        for (int k = 0; k < c; k++) nameWidth = Math.max(nameWidth, label(names, k).length() + 3);
+        StringBuilder sb = new StringBuilder();
+        sb.append("confusion matrix (rows: true class, columns: predicted class)\n");
+        sb.append(" ".repeat(nameWidth));
+        for (int k = 0; k < c; k++) sb.append(String.format(Locale.ROOT, "%6d", k));
+        sb.append("  recall\n");
+        for (int t = 0; t < c; t++) {
+            sb.append(String.format(Locale.ROOT, "%-" + nameWidth + "s", t + " " + label(names, t)));
+            for (int p = 0; p < c; p++) sb.append(String.format(Locale.ROOT, "%6d", cm.counts()[t][p]));
+            sb.append(String.format(Locale.ROOT, "  %6.3f%n", cm.recall(t)));
+        }
+        sb.append(String.format(Locale.ROOT, "%-" + nameWidth + "s", "precision"));
+        for (int p = 0; p < c; p++) sb.append(String.format(Locale.ROOT, "%6.3f", cm.precision(p)).replace("0.", " ."));
+        sb.append('\n');
+        return sb.toString();
+    }
+
+    static String label(List<String> names, int k) {
+        return k < names.size() ? names.get(k) : "class " + k;
+    }
+
+    /** One line per epoch, e.g. {@code epoch  3/10  train loss 0.5259 acc 0.8256 | test loss ...}. */
+    static String epochLine(EpochMetrics m, int epochs, boolean best) {
+        StringBuilder sb = new StringBuilder(160);
+        int w = Integer.toString(epochs).length();
+        sb.append(String.format(Locale.ROOT, "epoch %" + w + "d/%d  train loss %.4f acc %.4f",
+                m.epoch(), epochs, m.trainLoss(), m.trainAccuracy()));
+        if (m.hasValidation()) {
+            sb.append(String.format(Locale.ROOT, " | val loss %.4f acc %.4f%s", m.valLoss(),
+                    m.valAccuracy(), best ? "*" : " "));
+        }
+        if (m.hasTest()) {
+            sb.append(String.format(Locale.ROOT, " | test loss %.4f acc %.4f", m.testLoss(),
+                    m.testAccuracy()));
+        }
+        sb.append(String.format(Locale.ROOT, " | lr %.4g | %s samples/s", m.lr(),
+                grouped(m.samplesPerSecond())));
+        return sb.toString();
+    }
+
+    /** 1234567.8 as "1,234,568". */
+    static String grouped(double v) {
+        return String.format(Locale.ROOT, "%,d", Math.round(v));
+    }
+
+    /** A float as typed: 0.1, 0, 1e-4 rather than 0.1, 0.0, 1.0E-4. */
+    static String plain(float v) {
+        String s = Float.toString(v);
+        if (s.contains("E")) {
+            s = new java.math.BigDecimal(s).stripTrailingZeros().toString().replace("E", "e").replace("e+", "e");
+        }
+        return s.endsWith(".0") ? s.substring(0, s.length() - 2) : s;
+    }
+
+    /** Settings as one line. */
+    static String describe(TrainConfig c) {
+        return String.format(Locale.ROOT, "epochs %d, batch %d, lr %s (%s), momentum %s, weight decay %s, "
+                        + "seed %d, %s%s", c.epochs(), c.batchSize(), plain(c.lr()), c.schedule().describe(),
+                plain(c.momentum()), plain(c.weightDecay()), c.seed(), c.shuffle() ? "shuffled" : "not shuffled",
+                c.valFraction() > 0 ? String.format(Locale.ROOT, ", validation %.0f%%%s",
+                        100 * c.valFraction(), c.patience() > 0 ? ", early stopping (patience "
+                                + c.patience() + ")" : "") : "");
+    }
+
+    // ---- files ---------------------------------------------------------------
+
+    /** Metrics per epoch as CSV (empty cells where not measured). */
+    static void writeMetricsCsv(Path file, List<EpochMetrics> history) throws IOException {
+        StringBuilder sb = new StringBuilder("epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,"
+                + "test_loss,test_accuracy,train_seconds,samples_per_second\n");
+        for (EpochMetrics m : history) {
+            sb.append(m.epoch()).append(',').append(num(m.lr())).append(',')
+                    .append(num(m.trainLoss())).append(',').append(num(m.trainAccuracy())).append(',')
+                    .append(num(m.valLoss())).append(',').append(num(m.valAccuracy())).append(',')
+                    .append(num(m.testLoss())).append(',').append(num(m.testAccuracy())).append(',')
+                    .append(num(m.trainSeconds())).append(',').append(num(m.samplesPerSecond()))
+                    .append('\n');
+        }
+        Files.writeString(file, sb, StandardCharsets.UTF_8);
+    }
+
+    /** A number for CSV/JSON: empty/null when NaN. */
+    static String num(double v) {
+        if (!Double.isFinite(v)) return "";
+        return Double.toString(v);
+    }
+
+    static String jsonNum(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "null";
+    }
+
+    static String jsonString(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char ch : s.toCharArray()) {
+            switch (ch) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (ch < 0x20) sb.append(String.format("\\u%04x", (int) ch));
+                    else sb.append(ch);
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    /** The config as a JSON object. */
+    static String configJson(TrainConfig c) {
+        LrSchedule s = c.schedule();
+        String schedule = switch (s) {
+            case LrSchedule.Constant k -> "{\"kind\": \"constant\"}";
+            case LrSchedule.Step st -> "{\"kind\": \"step\", \"every_epochs\": " + st.everyEpochs()
+                    + ", \"gamma\": " + st.gamma() + "}";
+            case LrSchedule.Cosine co -> "{\"kind\": \"cosine\", \"min_fraction\": " + co.minFraction() + "}";
+        };
+        return "{\"epochs\": " + c.epochs() + ", \"batch_size\": " + c.batchSize() + ", \"lr\": " + c.lr()
+                + ", \"momentum\": " + c.momentum() + ", \"weight_decay\": " + c.weightDecay()
+                + ", \"schedule\": " + schedule + ", \"seed\": " + c.seed() + ", \"shuffle\": " + c.shuffle()
+                + ", \"val_fraction\": " + c.valFraction() + ", \"patience\": " + c.patience()
+                + ", \"init_std\": " + c.initStd() + "}";
+    }
+
+    /** Per-epoch metrics as a JSON array. */
+    static String historyJson(List<EpochMetrics> history, String indent) {
+        List<String> rows = new ArrayList<>();
+        for (EpochMetrics m : history) {
+            rows.add(indent + "  {\"epoch\": " + m.epoch() + ", \"lr\": " + jsonNum(m.lr())
+                    + ", \"train_loss\": " + jsonNum(m.trainLoss()) + ", \"train_accuracy\": "
+                    + jsonNum(m.trainAccuracy()) + ", \"val_loss\": " + jsonNum(m.valLoss())
+                    + ", \"val_accuracy\": " + jsonNum(m.valAccuracy()) + ", \"test_loss\": "
+                    + jsonNum(m.testLoss()) + ", \"test_accuracy\": " + jsonNum(m.testAccuracy())
+                    + ", \"train_seconds\": " + jsonNum(m.trainSeconds()) + ", \"samples_per_second\": "
+                    + jsonNum(m.samplesPerSecond()) + "}");
+        }
+        return rows.isEmpty() ? "[]" : "[\n" + String.join(",\n", rows) + "\n" + indent + "]";
+    }
+
+    static String matrixJson(ConfusionMatrix cm) {
+        List<String> rows = new ArrayList<>();
+        for (long[] row : cm.counts()) {
+            StringBuilder sb = new StringBuilder("[");
+            for (int i = 0; i < row.length; i++) sb.append(i == 0 ? "" : ", ").append(row[i]);
+            rows.add(sb.append(']').toString());
+        }
+        return "[" + String.join(", ", rows) + "]";
+    }
+
+    /** Loss and accuracy per epoch, two panels as in the book's plots. */
+    static String curvesSvg(List<EpochMetrics> history, String title) {
+        int n = history.size();
+        double[] epoch = new double[n];
+        double[][] v = new double[6][n];
+        for (int i = 0; i < n; i++) {
+            EpochMetrics m = history.get(i);
+            epoch[i] = m.epoch();
+            v[0][i] = m.trainLoss();
+            v[1][i] = m.valLoss();
+            v[2][i] = m.testLoss();
+            v[3][i] = m.trainAccuracy();
+            v[4][i] = m.valAccuracy();
+            v[5][i] = m.testAccuracy();
+        }
+        String[] names = {"train", "validation", "test"};
+        List<SvgPlot.Series> loss = new ArrayList<>(), acc = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            if (java.util.Arrays.stream(v[k]).allMatch(Double::isNaN)) continue;
+            loss.add(new SvgPlot.Series(names[k] + " loss", epoch, v[k], SvgPlot.COLORS[k], k == 0));
+            acc.add(new SvgPlot.Series(names[k] + " acc", epoch, v[k + 3], SvgPlot.COLORS[k], k == 0));
+        }
+        return SvgPlot.render(List.of(
+                new SvgPlot.Panel(title + ": loss", "epoch", "cross-entropy", false, loss),
+                new SvgPlot.Panel(title + ": accuracy", "epoch", "accuracy", false, acc,
+                        SvgPlot.Legend.BOTTOM_RIGHT)));
+    }
+}

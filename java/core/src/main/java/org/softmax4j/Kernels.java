@@ -1,0 +1,210 @@
+package org.softmax4j;
+
+import java.lang.foreign.MemorySegment;
+import org.softmax4j.internal.Segments;
+import org.softmax4j.internal.Natives;
+import org.softmax4j.internal.ReferenceKernels;
+
+/**
+ * The kernels of softmax4j behind one interface: pure-Java reference, native
+ * CPU and CUDA (each through FFM or JNI) give the same results for the same
+ * calls. All matrices are row-major and dense. Buffers are
+ * {@link MemorySegment}s (heap or native) or Java arrays, never copied by the
+ * CPU kernels; the CUDA kernels also take GPU memory
+ * ({@link org.softmax4j.cuda.DeviceBuffer}) and stage host buffers through the GPU.
+ *
+ * <p>Every method validates its arguments first: wrong sizes, buffers too
+ * small, null inputs and out-of-range labels give an
+ * {@link IllegalArgumentException} that says what is wrong, and nothing is
+ * written (sizes are checked in Java; label and index values by the kernels,
+ * in a pass before they write). Implementations are thread-safe.
+ *
+ * <pre>{@code
+ * Kernels k = Kernels.cpu();
+ * float[] dlogits = new float[n * c];
+ * float loss = k.crossEntropy(CrossEntropy.defaults(), n, c, logits, targets,
+ *                             CeOutputs.gradient(dlogits));
+ * }</pre>
+ */
+public interface Kernels {
+
+    /** Native CPU kernels through the binding of {@code -Dsoftmax4j.binding} (FFM by default). */
+    static Kernels cpu() {
+        return cpu(Binding.configured());
+    }
+
+    /** Native CPU kernels through the given binding. */
+    static Kernels cpu(Binding binding) {
+        return cpu(binding, Gemm.SOFTMAX4J);
+    }
+
+    /** Native CPU kernels through the given binding, with the given SGEMM. */
+    static Kernels cpu(Binding binding, Gemm gemm) {
+        return Natives.cpuKernels(binding, gemm);
+    }
+
+    /**
+     * The CUDA kernels on the first GPU through the binding of
+     * {@code -Dsoftmax4j.binding}, float32 SGEMM (see {@link org.softmax4j.cuda.CudaKernels}).
+     *
+     * @throws UnsupportedOperationException when there is no NVIDIA GPU or
+     *     driver, or this build has no CUDA library (the message says which)
+     */
+    static Kernels cuda() {
+        return cuda(Binding.configured());
+    }
+
+    /** The CUDA kernels on the first GPU through the given binding. */
+    static Kernels cuda(Binding binding) {
+        return Natives.gpuKernels(binding, false);
+    }
+
+    /** The pure-Java reference (double accumulation): slow, and the oracle of the tests. */
+    static Kernels reference() {
+        return ReferenceKernels.INSTANCE;
+    }
+
+    /** What runs, e.g. {@code "cpu/ffm avx2 x2 threads"}. */
+    String name();
+
+    // ---- softmax ----------------------------------------------------------
+
+    /**
+     * {@code y[i,:] = softmax(x[i,:])} for n rows of c float32 values; y may be x.
+     * Any finite input is safe; -inf entries get 0; a row with NaN becomes NaN.
+     */
+    void softmax(int n, int c, MemorySegment x, MemorySegment y);
+
+    /** {@code y[i,:] = log_softmax(x[i,:])}, as {@link #softmax}. */
+    void logSoftmax(int n, int c, MemorySegment x, MemorySegment y);
+
+    default void softmax(int n, int c, float[] x, float[] y) {
+        softmax(n, c, Segments.of(x), Segments.of(y));
+    }
+
+    default void logSoftmax(int n, int c, float[] x, float[] y) {
+        logSoftmax(n, c, Segments.of(x), Segments.of(y));
+    }
+
+    // ---- fused softmax cross-entropy --------------------------------------
+
+    /**
+     * Softmax cross-entropy of n rows of c logits against integer targets,
+     * forward and, when {@code out.dlogits()} is given, backward in the same
+     * pass. Semantics of PyTorch's {@code F.cross_entropy} (see
+     * {@link CrossEntropy}); numerically safe for any finite logits.
+     *
+     * @param dtype   element type of logits (and of the gradient)
+     * @param logits  n x c elements of dtype
+     * @param targets n int32 labels in [0, c), or {@code ce.ignoreIndex()}
+     * @return the reduced loss (for {@link Reduction#NONE}: the sum of the rows)
+     * @throws IllegalArgumentException on bad shapes or buffers, or a label out
+     *     of range (the message names the row and the value)
+     */
+    float crossEntropy(CrossEntropy ce, int n, int c, DType dtype, MemorySegment logits,
+                       MemorySegment targets, CeOutputs out);
+
+    /** float32 logits in an array; see the segment version. */
+    default float crossEntropy(CrossEntropy ce, int n, int c, float[] logits, int[] targets,
+                               CeOutputs out) {
+        return crossEntropy(ce, n, c, DType.F32, Segments.of(logits), Segments.of(targets), out);
+    }
+
+    /** bf16 or f16 logits in a {@code short[]} (see {@link HalfFloats}). */
+    default float crossEntropy(CrossEntropy ce, int n, int c, DType dtype, short[] logits,
+                               int[] targets, CeOutputs out) {
+        return crossEntropy(ce, n, c, dtype, Segments.of(logits), Segments.of(targets), out);
+    }
+
+    // ---- fused linear + cross-entropy (large vocabularies) ------------------
+
+    /**
+     * Softmax cross-entropy of the logits {@code z = cap(X W^T + b)} and the
+     * gradients dX, dW, db, without ever holding the N x V logits: they are
+     * computed in tiles, reduced with a running max and sum, and recomputed
+     * for the gradient. Extra memory is {@link #linearCrossEntropyWorkspaceBytes},
+     * independent of N x V. Cross-entropy semantics as {@link #crossEntropy}.
+     *
+     * @param x       N x D hidden states, float32
+     * @param w       V x D classifier (one row per class), float32
+     * @param bias    V floats, or null
+     * @param targets N int32 labels in [0, V), or {@code ce.ignoreIndex()}
+     * @return the reduced loss
+     */
+    float linearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v, MemorySegment x,
+                             MemorySegment w, MemorySegment bias, MemorySegment targets,
+                             LinearCeOutputs out);
+
+    default float linearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v, float[] x,
+                                     float[] w, float[] bias, int[] targets, LinearCeOutputs out) {
+        return linearCrossEntropy(ce, lin, n, d, v, Segments.of(x), Segments.of(w), Segments.of(bias),
+                Segments.of(targets), out);
+    }
+
+    /** Bytes of scratch {@link #linearCrossEntropy} uses for this problem (0 for the reference). */
+    long linearCrossEntropyWorkspaceBytes(int n, int d, int v, LinearCe lin);
+
+    // ---- GEMM -------------------------------------------------------------
+
+    /**
+     * {@code C = alpha op(A) op(B) + beta C} in float32, all matrices row-major.
+     * op(A) is m x k (A is stored k x m when {@code transA}), op(B) is k x n
+     * (stored n x k when {@code transB}), C is m x n. The leading dimensions
+     * are row strides in elements, at least the stored matrix's column count.
+     * When beta is 0, C is not read (NaN in C does not leak into the result).
+     * C must not overlap A or B.
+     */
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+               MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
+               MemorySegment c, int ldc);
+
+    default void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                       float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc) {
+        sgemm(transA, transB, m, n, k, alpha, Segments.of(a), lda, Segments.of(b), ldb, beta,
+                Segments.of(c), ldc);
+    }
+
+    // ---- small helpers of the training step --------------------------------
+
+    /** {@code y[i, j] += bias[j]} for n rows of c floats. */
+    void addBias(int n, int c, MemorySegment bias, MemorySegment y);
+
+    default void addBias(int n, int c, float[] bias, float[] y) {
+        addBias(n, c, Segments.of(bias), Segments.of(y));
+    }
+
+    /** {@code out[j] = alpha sum_i x[i, j] + beta out[j]} over n rows of c floats (db). */
+    void columnSums(int n, int c, float alpha, MemorySegment x, float beta, MemorySegment out);
+
+    default void columnSums(int n, int c, float alpha, float[] x, float beta, float[] out) {
+        columnSums(n, c, alpha, Segments.of(x), beta, Segments.of(out));
+    }
+
+    /**
+     * A minibatch from a uint8 matrix: {@code out[i, :] = scale * src[index[i], :]}
+     * for {@code rows} rows of {@code cols} unsigned bytes, e.g. pixels to
+     * [0, 1] floats. {@code src} holds {@code srcRows} rows; every index must
+     * be in [0, srcRows).
+     */
+    void gatherScaled(int rows, int cols, MemorySegment src, long srcRows, MemorySegment index,
+                      float scale, MemorySegment out);
+
+    default void gatherScaled(int rows, int cols, byte[] src, int[] index, float scale,
+                              float[] out) {
+        gatherScaled(rows, cols, Segments.of(src), src == null ? 0 : src.length / Math.max(cols, 1),
+                Segments.of(index), scale, Segments.of(out));
+    }
+
+    /**
+     * One SGD step over {@code count} parameters, as PyTorch's SGD without
+     * dampening: {@code d = g + weightDecay w; v = momentum v + d; w -= lr v}
+     * ({@code w -= lr d} when momentum is 0, and v may then be null).
+     */
+    void sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
+                 MemorySegment g, MemorySegment v);
+
+    default void sgdStep(long count, float lr, float momentum, float weightDecay, float[] w,
+                         float[] g, float[] v) {
+        sgdStep(count, lr, momentum, weightDecay, Segments.of(w), Segments.of(g), Segments.of(v));
+    }
+}

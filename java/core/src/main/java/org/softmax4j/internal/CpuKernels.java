@@ -1,0 +1,147 @@
+package org.softmax4j.internal;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.softmax4j.CeOutputs;
+import org.softmax4j.CrossEntropy;
+import org.softmax4j.DType;
+import org.softmax4j.Gemm;
+import org.softmax4j.LinearCe;
+import org.softmax4j.LinearCeOutputs;
+import org.softmax4j.internal.abi.NativeAbi;
+
+/** The native CPU kernels, reached through one {@link NativeAbi} binding. */
+final class CpuKernels extends AbstractKernels {
+    private final NativeAbi abi;
+    private final Gemm gemm;
+    /**
+     * Per-thread native scratch for the kernels that take a workspace (GEMM
+     * packing, cross-entropy rows): allocated on first need, grown when a call
+     * needs more, reused otherwise; freed with its thread.
+     */
+    private final ThreadLocal<MemorySegment> workspace = new ThreadLocal<>();
+
+    CpuKernels(NativeAbi abi, Gemm gemm) {
+        this.abi = abi;
+        this.gemm = gemm;
+    }
+
+    @Override
+    public String name() {
+        return "cpu/" + abi.binding().name().toLowerCase(java.util.Locale.ROOT) + " "
+                + Codes.isa(abi.isa()).name().toLowerCase(java.util.Locale.ROOT) + " x"
+                + abi.numThreads() + " threads" + (gemm == Gemm.OPENBLAS ? " +openblas" : "");
+    }
+
+    @Override
+    protected void softmaxImpl(int n, int c, MemorySegment x, MemorySegment y, boolean log) {
+        check(abi.softmax(n, c, x, y, log ? 1 : 0));
+    }
+
+    @Override
+    protected float crossEntropyImpl(CrossEntropy ce, int n, int c, DType dtype,
+                                     MemorySegment logits, MemorySegment targets, CeOutputs out) {
+        float[] loss = new float[1];
+        long[] errRow = {-1};
+        long need = out.dlogits() != null && dtype == DType.F32 ? abi.softmaxCeWorkspaceSize(c) : 0;
+        MemorySegment work = need > 0 ? workspace(need) : null;
+        int status = abi.softmaxCe(n, c, Codes.of(dtype), logits, targets,
+                Segments.of(ce.classWeight()), ce.ignoreIndex(), Codes.of(ce.reduction()),
+                ce.labelSmoothing(), ce.zLoss(), ce.gradScale(), MemorySegment.ofArray(loss),
+                out.rowLoss(), out.rowLse(), out.rowArgmax(), out.dlogits(),
+                MemorySegment.ofArray(errRow), work, work == null ? 0 : work.byteSize());
+        if (status == NativeAbi.ERR_TARGET) throw badTarget(targets, errRow[0], c, ce.ignoreIndex());
+        check(status);
+        return loss[0];
+    }
+
+    @Override
+    public long linearCrossEntropyWorkspaceBytes(int n, int d, int v, LinearCe lin) {
+        return abi.linearCeWorkspaceSize(n, d, v, lin.blockClasses(), lin.softcap());
+    }
+
+    @Override
+    protected float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d, int v,
+                                           MemorySegment x, MemorySegment w, MemorySegment bias,
+                                           MemorySegment targets, LinearCeOutputs out) {
+        float[] loss = new float[1];
+        long[] errRow = {-1};
+        MemorySegment work = workspace(linearCrossEntropyWorkspaceBytes(n, d, v, lin));
+        int status = abi.linearCe(n, d, v, x, w, bias, targets, Segments.of(ce.classWeight()),
+                ce.ignoreIndex(), Codes.of(ce.reduction()), ce.labelSmoothing(), ce.zLoss(),
+                lin.softcap(), ce.gradScale(), lin.blockClasses(), MemorySegment.ofArray(loss),
+                out.rowLoss(), out.rowLse(), out.dx(), out.dw(), out.db(), work, work.byteSize(),
+                MemorySegment.ofArray(errRow));
+        if (status == NativeAbi.ERR_TARGET) throw badTarget(targets, errRow[0], v, ce.ignoreIndex());
+        check(status);
+        return loss[0];
+    }
+
+    @Override
+    protected void sgemmImpl(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
+                             MemorySegment c, int ldc) {
+        if (gemm == Gemm.OPENBLAS) {
+            MemorySegment fn = OpenBlas.sgemm();
+            OpenBlas.useThreads(abi.numThreads());
+            abi.cblasSgemm(fn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        MemorySegment work = workspace(abi.sgemmWorkspaceSize());
+        check(abi.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                ldc, work, work.byteSize()));
+    }
+
+    @Override
+    protected void addBiasImpl(int n, int c, MemorySegment bias, MemorySegment y) {
+        check(abi.addBias(n, c, bias, y));
+    }
+
+    @Override
+    protected void columnSumsImpl(int n, int c, float alpha, MemorySegment x, float beta,
+                                  MemorySegment out) {
+        check(abi.columnSums(n, c, alpha, x, beta, out));
+    }
+
+    @Override
+    protected void gatherScaledImpl(int rows, int cols, MemorySegment src, long srcRows,
+                                    MemorySegment index, float scale, MemorySegment out) {
+        long[] errRow = {-1};
+        int status = abi.gatherScaledU8(rows, cols, src, srcRows, index, scale, out,
+                MemorySegment.ofArray(errRow));
+        if (status == NativeAbi.ERR_ARGUMENT && errRow[0] >= 0) {
+            throw badIndex(errRow[0], index.getAtIndex(JAVA_INT_UNALIGNED, errRow[0]), srcRows);
+        }
+        check(status);
+    }
+
+    @Override
+    protected void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
+                               MemorySegment w, MemorySegment g, MemorySegment v) {
+        check(abi.sgdStep(count, lr, momentum, weightDecay, w, g, v));
+    }
+
+    private MemorySegment workspace(long bytes) {
+        MemorySegment work = workspace.get();
+        if (work == null || work.byteSize() < bytes) {
+            work = Arena.ofAuto().allocate(bytes, 64);
+            workspace.set(work);
+        }
+        return work;
+    }
+
+    private static IllegalArgumentException badTarget(MemorySegment targets, long row, int c,
+                                                      int ignoreIndex) {
+        return badTarget(row, targets.getAtIndex(JAVA_INT_UNALIGNED, row), c, ignoreIndex);
+    }
+
+    /** Native status to exception; the other arguments were validated, so errors here are bugs. */
+    private static void check(int status) {
+        if (status != NativeAbi.OK) {
+            throw new IllegalArgumentException("native kernel rejected its arguments (status "
+                    + status + ")");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package org.softmax4j.internal.jni;
+
+import java.lang.foreign.MemorySegment;
+import org.softmax4j.Binding;
+import org.softmax4j.internal.abi.NativeAbi;
+
+/**
+ * The C ABI through JavaCPP's JNI glue. Each segment becomes (array, byte
+ * offset) when it is on the heap, or (null, address) when it is native, so
+ * neither kind is copied. Heap segments must be backed by the array type
+ * the C side reads (float[] for float32 data, short[] for bf16/f16, int[]
+ * for labels) and writable: read-only heap segments hide their array.
+ */
+public final class JniAbi implements NativeAbi {
+
+    private JniAbi() {}
+
+    /** Loads the JNI glue and libsoftmax4j through JavaCPP. */
+    public static JniAbi load() {
+        JniNatives.s4j_isa(); // runs JniNatives' static initialiser: Loader.load()
+        return new JniAbi();
+    }
+
+    private static <T> T array(MemorySegment s, Class<T> type, String what) {
+        if (s == null || s.isNative()) return null;
+        Object base = s.heapBase().orElseThrow(() -> new IllegalArgumentException(what
+                + ": a read-only heap segment cannot pass through the JNI binding "
+                + "(use a writable or native segment, or the FFM binding)"));
+        if (!type.isInstance(base)) {
+            throw new IllegalArgumentException(what + ": the JNI binding needs a "
+                    + type.getSimpleName() + "-backed heap segment here, not "
+                    + base.getClass().getSimpleName());
+        }
+        return type.cast(base);
+    }
+
+    /** Byte offset into the heap array, or the absolute address of a native segment. */
+    private static long offset(MemorySegment s) {
+        return s == null ? 0L : s.address();
+    }
+
+    @Override
+    public Binding binding() {
+        return Binding.JNI;
+    }
+
+    @Override
+    public String version() {
+        return JniNatives.s4j_version();
+    }
+
+    @Override
+    public long softmaxCeWorkspaceSize(long c) {
+        return JniNatives.s4j_softmax_ce_workspace_size(c);
+    }
+
+    @Override
+    public int isa() {
+        return JniNatives.s4j_isa();
+    }
+
+    @Override
+    public int isaSupported(int isa) {
+        return JniNatives.s4j_isa_supported(isa);
+    }
+
+    @Override
+    public int setIsa(int isa) {
+        return JniNatives.s4j_set_isa(isa);
+    }
+
+    @Override
+    public int numThreads() {
+        return JniNatives.s4j_num_threads();
+    }
+
+    @Override
+    public int setNumThreads(int n) {
+        return JniNatives.s4j_set_num_threads(n);
+    }
+
+    @Override
+    public int maxThreads() {
+        return JniNatives.s4j_max_threads();
+    }
+
+    @Override
+    public int isaParse(String name) {
+        return JniNatives.s4j_isa_parse(name);
+    }
+
+    @Override
+    public String settings() {
+        return JniNatives.s4j_settings();
+    }
+
+    @Override
+    public int settingsStatus() {
+        return JniNatives.s4j_settings_status();
+    }
+
+    @Override
+    public int softmax(long n, long c, MemorySegment x, MemorySegment y, int log) {
+        return JniNatives.softmax(n, c, array(x, float[].class, "x"), offset(x),
+                array(y, float[].class, "y"), offset(y), log);
+    }
+
+    @Override
+    public int softmaxCe(long n, long c, int dtype, MemorySegment logits, MemorySegment targets,
+                         MemorySegment classWeight, int ignoreIndex, int reduction,
+                         float labelSmoothing, float zLoss, float gradScale, MemorySegment loss,
+                         MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
+                         MemorySegment dlogits, MemorySegment errRow, MemorySegment work,
+                         long workBytes) {
+        int[] t = array(targets, int[].class, "targets");
+        float[] w = array(classWeight, float[].class, "class weights");
+        float[] l = array(loss, float[].class, "loss");
+        float[] rl = array(rowLoss, float[].class, "row losses");
+        float[] lse = array(rowLse, float[].class, "row lse");
+        int[] am = array(rowArgmax, int[].class, "row argmax");
+        long[] er = array(errRow, long[].class, "error row");
+        if (dtype == 0) {
+            return JniNatives.softmaxCe(n, c, dtype, array(logits, float[].class, "logits"),
+                    offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
+                    reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
+                    offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
+                    array(dlogits, float[].class, "dlogits"), offset(dlogits), er, offset(errRow),
+                    array(work, byte[].class, "work"), offset(work), workBytes);
+        }
+        return JniNatives.softmaxCe(n, c, dtype, array(logits, short[].class, "logits"),
+                offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
+                reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
+                offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
+                array(dlogits, short[].class, "dlogits"), offset(dlogits), er, offset(errRow),
+                array(work, byte[].class, "work"), offset(work), workBytes);
+    }
+
+    @Override
+    public int sgemm(int transA, int transB, long m, long n, long k, float alpha,
+                     MemorySegment a, long lda, MemorySegment b, long ldb, float beta,
+                     MemorySegment c, long ldc, MemorySegment work, long workBytes) {
+        return JniNatives.sgemm(transA, transB, m, n, k, alpha, array(a, float[].class, "A"),
+                offset(a), lda, array(b, float[].class, "B"), offset(b), ldb, beta,
+                array(c, float[].class, "C"), offset(c), ldc, array(work, byte[].class, "work"),
+                offset(work), workBytes);
+    }
+
+    @Override
+    public long sgemmWorkspaceSize() {
+        return JniNatives.s4j_sgemm_workspace_size();
+    }
+
+    @Override
+    public int addBias(long n, long c, MemorySegment bias, MemorySegment y) {
+        return JniNatives.addBias(n, c, array(bias, float[].class, "bias"), offset(bias),
+                array(y, float[].class, "y"), offset(y));
+    }
+
+    @Override
+    public int columnSums(long n, long c, float alpha, MemorySegment x, float beta,
+                          MemorySegment out) {
+        return JniNatives.columnSums(n, c, alpha, array(x, float[].class, "x"), offset(x), beta,
+                array(out, float[].class, "out"), offset(out));
+    }
+
+    @Override
+    public int gatherScaledU8(long rows, long cols, MemorySegment src, long srcRows,
+                              MemorySegment index, float scale, MemorySegment out,
+                              MemorySegment errRow) {
+        return JniNatives.gatherScaledU8(rows, cols, array(src, byte[].class, "src"), offset(src),
+                srcRows, array(index, int[].class, "index"), offset(index), scale,
+                array(out, float[].class, "out"), offset(out),
+                array(errRow, long[].class, "error row"), offset(errRow));
+    }
+
+    @Override
+    public int sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
+                       MemorySegment g, MemorySegment v) {
+        return JniNatives.sgdStep(count, lr, momentum, weightDecay, array(w, float[].class, "w"),
+                offset(w), array(g, float[].class, "g"), offset(g), array(v, float[].class, "v"),
+                offset(v));
+    }
+
+    @Override
+    public void cblasSgemm(MemorySegment fn, boolean transA, boolean transB, int m, int n, int k,
+                           float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
+                           float beta, MemorySegment c, int ldc) {
+        JniNatives.cblasSgemm(fn.address(), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
+                array(a, float[].class, "A"), offset(a), lda, array(b, float[].class, "B"),
+                offset(b), ldb, beta, array(c, float[].class, "C"), offset(c), ldc);
+    }
+
+    @Override
+    public int linearCe(long n, long d, long v, MemorySegment x, MemorySegment w,
+                        MemorySegment bias, MemorySegment targets, MemorySegment classWeight,
+                        int ignoreIndex, int reduction, float labelSmoothing, float zLoss,
+                        float softcap, float gradScale, long blockV, MemorySegment loss,
+                        MemorySegment rowLoss, MemorySegment rowLse, MemorySegment dx,
+                        MemorySegment dw, MemorySegment db, MemorySegment work, long workBytes,
+                        MemorySegment errRow) {
+        return JniNatives.linearCe(n, d, v, array(x, float[].class, "x"), offset(x),
+                array(w, float[].class, "w"), offset(w), array(bias, float[].class, "bias"),
+                offset(bias), array(targets, int[].class, "targets"), offset(targets),
+                array(classWeight, float[].class, "class weights"), offset(classWeight),
+                ignoreIndex, reduction, labelSmoothing, zLoss, softcap, gradScale, blockV,
+                array(loss, float[].class, "loss"), offset(loss),
+                array(rowLoss, float[].class, "row losses"), offset(rowLoss),
+                array(rowLse, float[].class, "row lse"), offset(rowLse),
+                array(dx, float[].class, "dx"), offset(dx), array(dw, float[].class, "dw"),
+                offset(dw), array(db, float[].class, "db"), offset(db),
+                array(work, byte[].class, "work"), offset(work), workBytes,
+                array(errRow, long[].class, "error row"), offset(errRow));
+    }
+
+    @Override
+    public long linearCeWorkspaceSize(long n, long d, long v, long blockV, float softcap) {
+        return JniNatives.s4j_linear_ce_workspace_size(n, d, v, blockV, softcap);
+    }
+}

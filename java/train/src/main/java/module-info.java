@@ -1,0 +1,11 @@
+/**
+ * softmax4j's trainer: data sets ({@code org.softmax4j.data}), softmax
+ * regression trained with minibatch SGD through the kernels of
+ * {@code org.softmax4j}, the model file ({@code org.softmax4j.train}).
+ */
+module org.softmax4j.train {
+    requires transitive org.softmax4j;
+
+    exports org.softmax4j.data;
+    exports org.softmax4j.train;
+}
