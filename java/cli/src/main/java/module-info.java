@@ -6,6 +6,7 @@
 module org.softmax4j.cli {
     requires org.softmax4j.train;
     requires info.picocli;
+    requires jdk.unsupported; // sun.misc.Signal: Ctrl-C saves a resumable model
 
     exports org.softmax4j.cli;
     exports org.softmax4j.cli.plot;

@@ -13,7 +13,7 @@ import org.softmax4j.internal.abi.NativeAbi;
  * (which win) say otherwise. A value that cannot be honoured (unknown, out
  * of range, an ISA this CPU lacks) makes the first use of the kernels throw
  * an {@link IllegalArgumentException} naming it. {@link #settings()} says
- * what was chosen and why (also logged once, at INFO, to the
+ * what was chosen and why (also logged once, at DEBUG, to the
  * {@code org.softmax4j} logger). Natives are extracted from the jar and
  * loaded on first use; no environment setup is needed.
  */

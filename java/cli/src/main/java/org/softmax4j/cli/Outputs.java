@@ -44,6 +44,33 @@ final class Outputs {
     }
 
     /**
+     * Checks, before a run starts, that {@code dir} can take its outputs: it
+     * must be writable, and must not hold another run's model unless
+     * {@code overwrite} is given or the run continues the one saved there
+     * ({@code resumedFrom} inside dir).
+     *
+     * @throws CliException saying which and what to do
+     */
+    static void claim(Path workDir, Path dir, boolean overwrite, Path resumedFrom) {
+        boolean continuing = resumedFrom != null && resumedFrom.toAbsolutePath().normalize().getParent()
+                .equals(dir.toAbsolutePath().normalize());
+        for (String name : new String[] {MODEL_FILE, "checkpoint.s4j"}) {
+            if (Files.exists(dir.resolve(name)) && !overwrite && !continuing) {
+                throw new CliException(show(workDir, dir) + " already holds a run (" + name
+                        + "); pass --overwrite to replace it, or choose another --out");
+            }
+        }
+        Path probe = dir.resolve(".softmax4j-write-test." + ProcessHandle.current().pid());
+        try {
+            Files.write(probe, new byte[0]);
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new CliException("cannot write to the output directory " + show(workDir, dir) + ": "
+                    + (e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.toString()), e);
+        }
+    }
+
+    /**
      * The model to use: {@code explicit} when given, else the newest
      * {@code runs/train-*\/model.s4j} under workDir.
      */

@@ -110,8 +110,11 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     KernelOptions kernelOptions;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/train-yyyyMMdd-HHmmss).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: a new runs/train-yyyyMMdd-HHmmss). One that holds a run already needs --overwrite.")
     Path out;
+
+    @Option(names = "--overwrite", description = "Replace the outputs of a run already in --out.")
+    boolean overwrite;
 
     @Option(names = {"-q", "--quiet"}, description = "Print only the final summary: no progress bar, no line per epoch.")
     boolean quiet;
@@ -130,12 +133,14 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             config = config();
         }
+        // Outputs first: a run whose results cannot be written must not start.
+        Path dir = Outputs.runDir(main.workDir, out, "train");
+        Outputs.claim(main.workDir, dir, overwrite, resume == null ? null : main.workDir.resolve(resume));
         Kernels kernels = kernelOptions.kernels();
 
         long t0 = System.nanoTime();
         FashionMnist mnist = data.load(main.env);
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
-        Path dir = Outputs.runDir(main.workDir, out, "train");
         List<String> names = FashionMnist.CLASS_NAMES;
 
         Trainer trainer = new Trainer(kernels, config);
@@ -144,7 +149,9 @@ final class TrainCommand implements Callable<Integer> {
                     Reports.grouped(mnist.train().size()), Reports.grouped(mnist.test().size()),
                     data.resolve(main.env));
             stdout.println("settings: " + Reports.describe(config)
-                    + (resumedState != null ? "; resuming after epoch " + resumedState.epochsDone() : ""));
+                    + (resumedState != null ? "; resuming after epoch " + resumedState.epochsDone()
+                    + (resumedState.batchesInEpoch() > 0 ? " and " + resumedState.batchesInEpoch()
+                    + " steps of the next" : "") : ""));
             stdout.println("kernels: " + kernels.name());
             stdout.flush();
         }
@@ -175,9 +182,29 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
         };
-        TrainResult result = resumedState == null
-                ? trainer.fit(mnist.train(), mnist.test(), listener)
-                : trainer.resume(resumedState, mnist.train(), mnist.test(), listener);
+        TrainingState state = resumedState != null ? resumedState
+                : TrainingState.start(config, mnist.train().features(), mnist.train().classes());
+        TrainResult result;
+        String signal;
+        int signalExit = 0;
+        try (StopOnSignal stop = new StopOnSignal(state, stderr)) {
+            result = trainer.resume(state, mnist.train(), mnist.test(), listener);
+            signal = stop.received();
+            if (signal != null) signalExit = stop.exitCode();
+        }
+        if (bar != null) bar.clear();
+        if (signal != null) {
+            // Stopped by Ctrl-C or SIGTERM: save what is needed to continue, quickly.
+            Checkpoint.of(result.state(), config, names).save(dir.resolve(Outputs.MODEL_FILE));
+            writeHistory(dir, result);
+            stdout.printf(Locale.ROOT, "%s: stopped after %d of %d epochs%s; saved %s; continue with: "
+                            + "softmax4j train --resume %s%n", signal, state.epochsDone(), config.epochs(),
+                    state.batchesInEpoch() > 0 ? " and " + state.batchesInEpoch() + " steps" : "",
+                    Outputs.show(main.workDir, dir.resolve(Outputs.MODEL_FILE)),
+                    Outputs.show(main.workDir, dir.resolve(Outputs.MODEL_FILE)));
+            stdout.flush();
+            return signalExit;
+        }
 
         Evaluator evaluator = new Evaluator(kernels, result.model().features(), result.model().classes());
         int[] predictions = new int[mnist.test().size()];
@@ -185,14 +212,11 @@ final class TrainCommand implements Callable<Integer> {
         ConfusionMatrix cm = ConfusionMatrix.of(mnist.test(), predictions);
 
         Checkpoint.of(result.state(), config, names).save(dir.resolve(Outputs.MODEL_FILE));
-        Reports.writeMetricsCsv(dir.resolve("metrics.csv"), result.history());
+        writeHistory(dir, result);
         Files.writeString(dir.resolve("metrics.json"), metricsJson(config, kernels, result, test, cm,
                 loadSeconds), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("curves.svg"), Reports.curvesSvg(result.history(),
-                "Fashion-MNIST softmax regression"), StandardCharsets.UTF_8);
         writeConfusionCsv(dir.resolve("confusion.csv"), cm, names);
 
-        TrainingState state = result.state();
         if (config.earlyStopping()) {
             stdout.printf(Locale.ROOT, "early stopping: %s; best validation loss %.4f at epoch %d, "
                             + "its weights kept%n", state.stoppedEarly()
@@ -215,6 +239,13 @@ final class TrainCommand implements Callable<Integer> {
                 + "metrics.json, curves.svg, confusion.csv" + (checkpointEvery > 0 ? ", checkpoint.s4j" : "") + ")");
         stdout.flush();
         return 0;
+    }
+
+    /** metrics.csv and curves.svg of the epochs done. */
+    private static void writeHistory(Path dir, TrainResult result) throws IOException {
+        Reports.writeMetricsCsv(dir.resolve("metrics.csv"), result.history());
+        Files.writeString(dir.resolve("curves.svg"), Reports.curvesSvg(result.history(),
+                "Fashion-MNIST softmax regression"), StandardCharsets.UTF_8);
     }
 
     /** The preset with the options given on the command line applied. */
@@ -275,7 +306,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new CliException(resume + ": that run stopped early after epoch " + s.epochsDone()
                     + " (no better validation loss); there is nothing to resume");
         }
-        if (s.epochsDone() >= c.epochs()) {
+        if (s.epochsDone() >= c.epochs() && s.batchesInEpoch() == 0) {
             throw new CliException(resume + " has already trained " + s.epochsDone() + " of "
                     + c.epochs() + " epochs; pass --epochs N with N > " + s.epochsDone()
                     + " to train further");

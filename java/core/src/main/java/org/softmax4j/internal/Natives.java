@@ -22,7 +22,8 @@ import org.softmax4j.internal.jni.JniCudaAbi;
  * then by {@code -Dsoftmax4j.isa} / {@code -Dsoftmax4j.threads}), and the
  * kernel instances. A setting that cannot be honoured is an
  * {@link IllegalArgumentException} naming it, never a silent fallback; what
- * was chosen, and why, is logged once at INFO and kept in {@link #describe()}
+ * was chosen, and why, is kept in {@link #describe()} (and logged once at
+ * DEBUG; a CPU without AVX2 is worth an INFO line)
  * (Lucene's VectorizationProvider is the model).
  */
 public final class Natives {
@@ -107,9 +108,12 @@ public final class Natives {
             abi.setNumThreads(parseThreads(threads, abi.maxThreads()));
             why.append("; -D").append(THREADS_PROPERTY).append('=').append(threads.trim());
         }
+        if (abi.isaSupported(Codes.of(Isa.AVX2)) == 0) {
+            LOG.log(Level.INFO, "softmax4j: this CPU lacks AVX2/FMA/F16C; the kernels run scalar code");
+        }
         description = "softmax4j " + abi.version() + ": " + name(Codes.isa(abi.isa())) + ", "
                 + abi.numThreads() + " threads (" + why + ")";
-        LOG.log(Level.INFO, description);
+        LOG.log(Level.DEBUG, description);
     }
 
     private static int parseThreads(String value, int max) {

@@ -25,18 +25,18 @@ import java.util.zip.CRC32C;
  * A saved model, optionally with everything needed to resume its training
  * bit-identically: the softmax4j model file ({@code .s4j}).
  *
- * <h2>File format, version 1</h2>
+ * <h2>File format, version 2</h2>
  * All numbers big-endian; floats IEEE 754. The header and trailer keep this
  * layout in every version, so any version's checksum can be verified:
  * <pre>
  * offset    size  field
  * 0         8     magic "S4JMODEL" (ASCII)
- * 8         4     format version, u32 (1)
+ * 8         4     format version, u32 (2; 1 is read too)
  * 12        8     payload length L, u64
  * 20        L     payload (below)
  * 20+L      4     CRC-32C of bytes [0, 20+L)
  * </pre>
- * Payload of version 1:
+ * Payload of version 2 (version 1 lacks the three fields marked v2):
  * <pre>
  * u32 features F, u32 classes C
  * u32 class-name count (0 or C), then each name: u16 length + modified UTF-8 (DataOutput.writeUTF)
@@ -47,6 +47,8 @@ import java.util.zip.CRC32C;
  *           or final fraction (cosine), u64 seed, u8 shuffle, f64 validation fraction,
  *           u32 patience, f64 init std
  *   state:  u32 epochs done, u64 global step, u8 stopped early,
+ *           v2: u32 steps done of the unfinished epoch (0 between epochs),
+ *           v2: f64 its loss sum (mean loss x rows), v2: f64 its right guesses,
  *           f32[F*C] current W, f32[C] current b,
  *           u8 has momentum; when 1: f32[F*C] velocity of W, f32[C] velocity of b,
  *           f64 best validation loss, u32 best epoch, u32 epochs without improvement,
@@ -58,9 +60,14 @@ import java.util.zip.CRC32C;
  * The shuffling needs no saved RNG state: each epoch's order is derived from
  * the seed and the epoch number (see {@link Trainer}).
  *
- * <p>{@link #save} writes a temporary file in the same directory, forces it
- * to disk and renames it over the target, so a crash never leaves a partial
- * model file. {@link #load} checks magic, length, checksum and version, in
+ * Every float of the parameters and momentum buffers is finite: a file with
+ * NaN or infinity there is refused, naming the field.
+ *
+ * <p>{@link #save} writes {@code .NAME.PID.tmp} in the same directory, forces
+ * it to disk and renames it over the target, so a crash never leaves a
+ * partial model file; what a killed process left behind is removed by the
+ * next save to that directory. The file gets the permissions of any new file
+ * (the umask). {@link #load} checks magic, length, checksum and version, in
  * that order, and throws {@link CheckpointException} naming the file and the problem.
  *
  * @param model      the parameters to predict with
@@ -71,7 +78,9 @@ import java.util.zip.CRC32C;
 public record Checkpoint(SoftmaxRegression model, List<String> classNames, TrainConfig config,
                          TrainingState state) {
     /** The format version this code writes and reads. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** The oldest format version this code reads. */
+    private static final int OLDEST = 1;
     private static final byte[] MAGIC = "S4JMODEL".getBytes(StandardCharsets.US_ASCII);
     private static final int HEADER = 20;
     private static final int TRAILER = 4;
@@ -112,10 +121,11 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         Path abs = path.toAbsolutePath();
         Path dir = abs.getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+        String prefix = "." + abs.getFileName() + ".";
+        Path tmp = dir.resolve(prefix + ProcessHandle.current().pid() + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) ch.write(buf);
                 ch.force(true);
@@ -127,6 +137,25 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+        removeOrphans(dir, prefix);
+    }
+
+    /** Deletes {@code .NAME.PID.tmp} files of processes that no longer run (killed mid-save). */
+    private static void removeOrphans(Path dir, String prefix) {
+        try (var files = Files.newDirectoryStream(dir, f -> f.getFileName().toString().startsWith(prefix)
+                && f.getFileName().toString().endsWith(".tmp"))) {
+            for (Path f : files) {
+                String pid = f.getFileName().toString();
+                pid = pid.substring(prefix.length(), pid.length() - ".tmp".length());
+                try {
+                    if (ProcessHandle.of(Long.parseLong(pid)).isEmpty()) Files.deleteIfExists(f);
+                } catch (NumberFormatException | IOException e) {
+                    // not ours, or gone already
+                }
+            }
+        } catch (IOException e) {
+            // the model is saved; leftovers are only clutter
         }
     }
 
@@ -193,6 +222,9 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         out.writeInt(s.epochsDone);
         out.writeLong(s.step);
         out.writeByte(s.stoppedEarly ? 1 : 0);
+        out.writeInt(s.batchesInEpoch);
+        out.writeDouble(s.epochLossSum);
+        out.writeDouble(s.epochCorrect);
         writeFloats(out, s.model.weights());
         writeFloats(out, s.model.bias());
         out.writeByte(s.velocityW == null ? 0 : 1);
@@ -271,13 +303,13 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
             throw new CheckpointException(name + ": corrupt model file: checksum mismatch (CRC-32C "
                     + String.format("%08x, stored %08x", (int) crc.getValue(), stored) + ")");
         }
-        if (version != VERSION) {
+        if (version < OLDEST || version > VERSION) {
             throw new CheckpointException(name + ": model format version " + version
-                    + " is not supported (this softmax4j reads version " + VERSION + ")");
+                    + " is not supported (this softmax4j reads versions " + OLDEST + " to " + VERSION + ")");
         }
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, HEADER, (int) length));
-            Checkpoint c = readPayload(in, (int) length);
+            Checkpoint c = readPayload(in, (int) length, version);
             if (in.available() != 0) {
                 throw new CheckpointException(name + ": corrupt model file: " + in.available()
                         + " unexpected bytes at the end of the payload");
@@ -290,7 +322,7 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         }
     }
 
-    private static Checkpoint readPayload(DataInputStream in, int length) throws IOException {
+    private static Checkpoint readPayload(DataInputStream in, int length, int version) throws IOException {
         int features = in.readInt(), classes = in.readInt();
         if (features < 1 || classes < 1 || (long) features * classes * Float.BYTES > length) {
             throw new IOException("invalid shape " + features + " x " + classes);
@@ -300,7 +332,7 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         List<String> classNames = new ArrayList<>(names);
         for (int i = 0; i < names; i++) classNames.add(in.readUTF());
         SoftmaxRegression model = new SoftmaxRegression(features, classes,
-                readFloats(in, features * classes), readFloats(in, classes));
+                readFloats(in, features * classes, "weights"), readFloats(in, classes, "bias"));
         int hasState = in.readUnsignedByte();
         if (hasState == 0) return modelOnly(model, classNames);
         if (hasState != 1) throw new IOException("invalid training-state flag " + hasState);
@@ -327,27 +359,35 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         int epochsDone = in.readInt();
         long step = in.readLong();
         boolean stoppedEarly = readFlag(in);
+        int batchesInEpoch = version >= 2 ? in.readInt() : 0;
+        double epochLossSum = version >= 2 ? in.readDouble() : 0;
+        double epochCorrect = version >= 2 ? in.readDouble() : 0;
         SoftmaxRegression current = new SoftmaxRegression(features, classes,
-                readFloats(in, features * classes), readFloats(in, classes));
+                readFloats(in, features * classes, "training state: weights"),
+                readFloats(in, classes, "training state: bias"));
         boolean hasVelocity = readFlag(in);
-        float[] vw = hasVelocity ? readFloats(in, features * classes) : null;
-        float[] vb = hasVelocity ? readFloats(in, classes) : null;
+        float[] vw = hasVelocity ? readFloats(in, features * classes, "momentum of the weights") : null;
+        float[] vb = hasVelocity ? readFloats(in, classes, "momentum of the bias") : null;
         if (hasVelocity != (momentum != 0)) throw new IOException("momentum buffers do not match momentum " + momentum);
         TrainingState s = new TrainingState(current, vw, vb);
         s.epochsDone = epochsDone;
         s.step = step;
         s.stoppedEarly = stoppedEarly;
+        s.batchesInEpoch = batchesInEpoch;
+        s.epochLossSum = epochLossSum;
+        s.epochCorrect = epochCorrect;
         s.bestValLoss = in.readDouble();
         s.bestEpoch = in.readInt();
         s.badEpochs = in.readInt();
         if (readFlag(in)) {
-            s.best = new SoftmaxRegression(features, classes, readFloats(in, features * classes),
-                    readFloats(in, classes));
+            s.best = new SoftmaxRegression(features, classes,
+                    readFloats(in, features * classes, "best weights"), readFloats(in, classes, "best bias"));
         }
         int history = in.readInt();
-        if (history < 0 || epochsDone < 0 || step < 0 || history > epochsDone) {
+        if (history < 0 || epochsDone < 0 || step < 0 || history > epochsDone || batchesInEpoch < 0
+                || !Double.isFinite(epochLossSum) || !(epochCorrect >= 0)) {
             throw new IOException("invalid progress: " + epochsDone + " epochs, step " + step
-                    + ", " + history + " history entries");
+                    + ", " + history + " history entries, " + batchesInEpoch + " steps into the next");
         }
         for (int i = 0; i < history; i++) {
             int epoch = in.readInt();
@@ -365,11 +405,15 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         return b == 1;
     }
 
-    private static float[] readFloats(DataInputStream in, int count) throws IOException {
+    /** count floats, all finite: {@code what} names the field in the error. */
+    private static float[] readFloats(DataInputStream in, int count, String what) throws IOException {
         byte[] raw = new byte[count * Float.BYTES];
         in.readFully(raw);
         float[] a = new float[count];
         ByteBuffer.wrap(raw).asFloatBuffer().get(a);
+        for (int i = 0; i < count; i++) {
+            if (!Float.isFinite(a[i])) throw new IOException(what + "[" + i + "] is " + a[i]);
+        }
         return a;
     }
 }

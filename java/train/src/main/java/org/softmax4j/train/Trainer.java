@@ -18,7 +18,8 @@ import org.softmax4j.data.Dataset;
  * }</pre>
  *
  * <p>Reproducibility: the same configuration, data, kernels and thread count
- * give bit-identical weights. The initial weights come from the seed; epoch
+ * give bit-identical weights, also across a stop and resume at any step
+ * ({@link TrainingState#requestStop}). The initial weights come from the seed; epoch
  * e's order is a Fisher-Yates shuffle of the training rows (in stored order)
  * driven by a {@link SplittableRandom} seeded from (seed, e), so it depends on
  * nothing but the seed and the epoch; the learning rate is a function of the
@@ -116,7 +117,8 @@ public final class Trainer {
                 if (config.shuffle()) shuffle(order, epochSeed(config.seed(), epoch));
                 steps.startEpoch(order, n);
                 float lr = baseLr;
-                for (int b = 0; b < batches; b++) {
+                int b = state.batchesInEpoch; // > 0 when resuming mid-epoch
+                for (; b < batches && !state.stopRequested(); b++) {
                     lr = schedule.lr(baseLr, epoch, state.step, totalSteps);
                     steps.step(b * batch, Math.min(batch, n - b * batch), lr, momentum, decay);
                     state.step++;
@@ -125,7 +127,20 @@ public final class Trainer {
                 double[] totals = steps.finishEpoch(); // waits for the epoch's last step
                 long dt = System.nanoTime() - t0;
                 loopNanos += dt;
-                samples += n;
+                int from = state.batchesInEpoch;
+                long done = Math.min((long) b * batch, n) - Math.min((long) from * batch, n);
+                samples += done;
+                state.epochLossSum += totals[0];
+                state.epochCorrect += totals[1];
+                if (b < batches) { // stopped mid-epoch: keep the position for a resume
+                    state.batchesInEpoch = b;
+                    steps.syncModel();
+                    break;
+                }
+                totals = new double[] {state.epochLossSum, state.epochCorrect};
+                state.batchesInEpoch = 0;
+                state.epochLossSum = 0;
+                state.epochCorrect = 0;
                 state.epochsDone = epoch + 1;
                 steps.syncModel();
 
@@ -146,7 +161,7 @@ public final class Trainer {
                 EpochMetrics m = new EpochMetrics(epoch + 1, lr, totals[0] / n, totals[1] / n,
                         v == null ? Double.NaN : v.loss(), v == null ? Double.NaN : v.accuracy(),
                         t == null ? Double.NaN : t.loss(), t == null ? Double.NaN : t.accuracy(),
-                        seconds, n / seconds);
+                        seconds, done / seconds);
                 state.history.add(m);
                 cb.onEpoch(m, state);
             }

@@ -6,9 +6,9 @@ import java.util.List;
 /**
  * Everything a training run carries from one epoch to the next, so that a
  * run resumed from a saved state ends bit-identical to an uninterrupted one:
- * the current parameters, the momentum buffers, the position (epochs done and
- * global step, which also fix the learning-rate schedule and, with the seed,
- * the shuffling), the best-so-far weights of early stopping and the history.
+ * the current parameters, the momentum buffers, the position (epochs done,
+ * steps of an unfinished epoch and global step, which also fix the
+ * learning-rate schedule and, with the seed, the shuffling), the best-so-far weights of early stopping and the history.
  */
 public final class TrainingState {
     final SoftmaxRegression model;
@@ -17,6 +17,14 @@ public final class TrainingState {
     final float[] velocityB;
     int epochsDone;
     long step;
+    /**
+     * Steps done of the epoch after {@code epochsDone} when a stop came
+     * mid-epoch (0 at an epoch boundary), and their loss sum (mean loss x
+     * rows) and right guesses, so that the resumed epoch reports the whole.
+     */
+    int batchesInEpoch;
+    double epochLossSum;
+    double epochCorrect;
     /** Early stopping triggered: no further epochs. */
     boolean stoppedEarly;
     /** Best weights on the validation loss so far (early stopping only; else null). */
@@ -75,6 +83,11 @@ public final class TrainingState {
         return epochsDone;
     }
 
+    /** Steps done of the unfinished epoch after {@link #epochsDone()} (0 between epochs). */
+    public int batchesInEpoch() {
+        return batchesInEpoch;
+    }
+
     /** Steps (batches) completed since the start. */
     public long step() {
         return step;
@@ -90,7 +103,11 @@ public final class TrainingState {
         return history;
     }
 
-    /** Asks the run to stop after the current epoch (e.g. from a listener or another thread). */
+    /**
+     * Asks the run to stop at the next step boundary (e.g. from a listener, or
+     * from a signal handler's thread); the state then holds a resumable
+     * position, mid-epoch if need be.
+     */
     public void requestStop() {
         stopRequested = true;
     }
@@ -106,6 +123,9 @@ public final class TrainingState {
                 velocityB == null ? null : velocityB.clone());
         c.epochsDone = epochsDone;
         c.step = step;
+        c.batchesInEpoch = batchesInEpoch;
+        c.epochLossSum = epochLossSum;
+        c.epochCorrect = epochCorrect;
         c.stoppedEarly = stoppedEarly;
         c.best = best == null ? null : best.copy();
         c.bestValLoss = bestValLoss;

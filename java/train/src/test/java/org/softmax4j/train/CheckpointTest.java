@@ -135,15 +135,102 @@ class CheckpointTest {
         assertEquals(file + ": corrupt model file: checksum mismatch", msg.substring(0, msg.indexOf(" (CRC")));
     }
 
-    @Test
-    void wrongVersionIsNamed() {
-        byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of()).toBytes();
-        ByteBuffer.wrap(bytes).putInt(8, 2);
+    /** Rewrites the checksum after a test edited the bytes, so that only the edit is wrong. */
+    private static byte[] resealed(byte[] bytes) {
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, bytes.length - 4);
         ByteBuffer.wrap(bytes).putInt(bytes.length - 4, (int) crc.getValue());
-        String msg = assertThrows(CheckpointException.class, () -> Checkpoint.fromBytes(bytes, "v2.s4j")).getMessage();
-        assertEquals("v2.s4j: model format version 2 is not supported (this softmax4j reads version 1)", msg);
+        return bytes;
+    }
+
+    @Test
+    void wrongVersionIsNamed() {
+        byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of()).toBytes();
+        ByteBuffer.wrap(bytes).putInt(8, 3);
+        String msg = assertThrows(CheckpointException.class,
+                () -> Checkpoint.fromBytes(resealed(bytes), "v3.s4j")).getMessage();
+        assertEquals("v3.s4j: model format version 3 is not supported (this softmax4j reads versions 1 to 2)", msg);
+    }
+
+    /** A version-1 file (as written before mid-epoch stops existed) still loads and resumes. */
+    @Test
+    void versionOneStillLoads() {
+        TrainResult r = uninterrupted();
+        byte[] v2 = Checkpoint.of(r.state(), config(), List.of()).toBytes();
+        int f = 32, c = 4;
+        // header, shape, no names, W, b, state flag, config (58 bytes), epochs, step, stopped early
+        int at = 20 + 12 + 4 * f * c + 4 * c + 1 + 58 + 4 + 8 + 1;
+        assertEquals(0, ByteBuffer.wrap(v2).getInt(at), "the v2 field: steps into the next epoch");
+        byte[] v1 = new byte[v2.length - 20];
+        System.arraycopy(v2, 0, v1, 0, at);
+        System.arraycopy(v2, at + 20, v1, at, v2.length - at - 20);
+        ByteBuffer.wrap(v1).putInt(8, 1).putLong(12, v1.length - 24);
+        Checkpoint old = Checkpoint.fromBytes(resealed(v1), "v1.s4j");
+        assertTrue(old.state().model().sameParameters(r.state().model()));
+        assertEquals(r.state().history(), old.state().history());
+        assertEquals(0, old.state().batchesInEpoch());
+    }
+
+    /** A file whose checksum is right but whose parameters are not finite is refused, naming the field. */
+    @Test
+    void nonFiniteParametersAreRefused() {
+        SoftmaxRegression m = SoftmaxRegression.gaussian(3, 2, 1, 1);
+        m.weights()[4] = Float.NaN;
+        byte[] nan = Checkpoint.modelOnly(m, List.of()).toBytes();
+        assertEquals("nan.s4j: corrupt model file: weights[4] is NaN", assertThrows(CheckpointException.class,
+                () -> Checkpoint.fromBytes(nan, "nan.s4j")).getMessage());
+        m.weights()[4] = 0;
+        m.bias()[1] = Float.NEGATIVE_INFINITY;
+        byte[] inf = Checkpoint.modelOnly(m, List.of()).toBytes();
+        assertEquals("inf.s4j: corrupt model file: bias[1] is -Infinity", assertThrows(CheckpointException.class,
+                () -> Checkpoint.fromBytes(inf, "inf.s4j")).getMessage());
+    }
+
+    /** A stop at any step (Ctrl-C) saves a position mid-epoch; the resumed run ends bit-identical. */
+    @Test
+    void resumeMidEpochEqualsUninterrupted() throws IOException {
+        TrainResult full = uninterrupted();
+        TrainConfig c = config();
+        TrainingState state = TrainingState.start(c, DATA.features(), DATA.classes());
+        new Trainer(Kernels.cpu(), c).resume(state, DATA, null, new TrainingListener() {
+            @Override
+            public void onBatch(int epoch, int batch, int batches) {
+                if (epoch == 2 && batch == 6) state.requestStop();
+            }
+        });
+        assertEquals(2, state.epochsDone());
+        assertEquals(7, state.batchesInEpoch());
+        Path file = dir.resolve("interrupted.s4j");
+        Checkpoint.of(state, c, NAMES).save(file);
+        Checkpoint saved = Checkpoint.load(file);
+        assertEquals(7, saved.state().batchesInEpoch());
+        TrainResult resumed = new Trainer(Kernels.cpu(), saved.config()).resume(saved.state(), DATA, null, null);
+        assertTrue(resumed.state().model().sameParameters(full.state().model()), "final weights differ");
+        assertTrue(resumed.model().sameParameters(full.model()), "best weights differ");
+        assertEquals(full.state().step(), resumed.state().step());
+        assertEquals(0, resumed.state().batchesInEpoch());
+        for (int i = 0; i < 6; i++) {
+            assertEquals(full.history().get(i).trainLoss(), resumed.history().get(i).trainLoss(), 1e-12);
+            assertEquals(full.history().get(i).valLoss(), resumed.history().get(i).valLoss());
+        }
+    }
+
+    /** Temporary files of a killed save are removed by the next save; new files get the umask's permissions. */
+    @Test
+    void orphanedTemporaryFilesAreRemoved() throws IOException {
+        Path file = dir.resolve("model.s4j");
+        Path orphan = dir.resolve(".model.s4j.999999999.tmp"); // no such process
+        Files.writeString(orphan, "half a model");
+        Path other = dir.resolve(".other.s4j.999999999.tmp");
+        Files.writeString(other, "not ours");
+        Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of()).save(file);
+        assertFalse(Files.exists(orphan));
+        assertTrue(Files.exists(other), "another file's leftovers are its own save's business");
+        Path plain = dir.resolve("plain");
+        Files.writeString(plain, "x");
+        if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file));
+        }
     }
 
     @Test

@@ -10,6 +10,8 @@ import org.softmax4j.internal.abi.NativeAbi;
  * neither kind is copied. Heap segments must be backed by the array type
  * the C side reads (float[] for float32 data, short[] for bf16/f16, int[]
  * for labels) and writable: read-only heap segments hide their array.
+ * Native segments pass under the rules of {@link JniSegments}, and stay
+ * reachable until the call returns.
  */
 public final class JniAbi implements NativeAbi {
 
@@ -21,7 +23,9 @@ public final class JniAbi implements NativeAbi {
         return new JniAbi();
     }
 
+    /** The heap array of s, or null for a native segment (checked by {@link JniSegments#guard}). */
     private static <T> T array(MemorySegment s, Class<T> type, String what) {
+        JniSegments.guard(s, what);
         if (s == null || s.isNative()) return null;
         Object base = s.heapBase().orElseThrow(() -> new IllegalArgumentException(what
                 + ": a read-only heap segment cannot pass through the JNI binding "
@@ -101,8 +105,12 @@ public final class JniAbi implements NativeAbi {
 
     @Override
     public int softmax(long n, long c, MemorySegment x, MemorySegment y, int log) {
-        return JniNatives.softmax(n, c, array(x, float[].class, "x"), offset(x),
-                array(y, float[].class, "y"), offset(y), log);
+        try {
+            return JniNatives.softmax(n, c, array(x, float[].class, "x"), offset(x),
+                    array(y, float[].class, "y"), offset(y), log);
+        } finally {
+            JniSegments.keep(x, y);
+        }
     }
 
     @Override
@@ -112,37 +120,46 @@ public final class JniAbi implements NativeAbi {
                          MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
                          MemorySegment dlogits, MemorySegment errRow, MemorySegment work,
                          long workBytes) {
-        int[] t = array(targets, int[].class, "targets");
-        float[] w = array(classWeight, float[].class, "class weights");
-        float[] l = array(loss, float[].class, "loss");
-        float[] rl = array(rowLoss, float[].class, "row losses");
-        float[] lse = array(rowLse, float[].class, "row lse");
-        int[] am = array(rowArgmax, int[].class, "row argmax");
-        long[] er = array(errRow, long[].class, "error row");
-        if (dtype == 0) {
-            return JniNatives.softmaxCe(n, c, dtype, array(logits, float[].class, "logits"),
+        try {
+            int[] t = array(targets, int[].class, "targets");
+            float[] w = array(classWeight, float[].class, "class weights");
+            float[] l = array(loss, float[].class, "loss");
+            float[] rl = array(rowLoss, float[].class, "row losses");
+            float[] lse = array(rowLse, float[].class, "row lse");
+            int[] am = array(rowArgmax, int[].class, "row argmax");
+            long[] er = array(errRow, long[].class, "error row");
+            if (dtype == 0) {
+                return JniNatives.softmaxCe(n, c, dtype, array(logits, float[].class, "logits"),
+                        offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
+                        reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
+                        offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
+                        array(dlogits, float[].class, "dlogits"), offset(dlogits), er, offset(errRow),
+                        array(work, byte[].class, "work"), offset(work), workBytes);
+            }
+            return JniNatives.softmaxCe(n, c, dtype, array(logits, short[].class, "logits"),
                     offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
                     reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
                     offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
-                    array(dlogits, float[].class, "dlogits"), offset(dlogits), er, offset(errRow),
+                    array(dlogits, short[].class, "dlogits"), offset(dlogits), er, offset(errRow),
                     array(work, byte[].class, "work"), offset(work), workBytes);
+        } finally {
+            JniSegments.keep(logits, targets, classWeight, loss, rowLoss, rowLse, rowArgmax,
+                    dlogits, errRow, work);
         }
-        return JniNatives.softmaxCe(n, c, dtype, array(logits, short[].class, "logits"),
-                offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
-                reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
-                offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
-                array(dlogits, short[].class, "dlogits"), offset(dlogits), er, offset(errRow),
-                array(work, byte[].class, "work"), offset(work), workBytes);
     }
 
     @Override
     public int sgemm(int transA, int transB, long m, long n, long k, float alpha,
                      MemorySegment a, long lda, MemorySegment b, long ldb, float beta,
                      MemorySegment c, long ldc, MemorySegment work, long workBytes) {
-        return JniNatives.sgemm(transA, transB, m, n, k, alpha, array(a, float[].class, "A"),
-                offset(a), lda, array(b, float[].class, "B"), offset(b), ldb, beta,
-                array(c, float[].class, "C"), offset(c), ldc, array(work, byte[].class, "work"),
-                offset(work), workBytes);
+        try {
+            return JniNatives.sgemm(transA, transB, m, n, k, alpha, array(a, float[].class, "A"),
+                    offset(a), lda, array(b, float[].class, "B"), offset(b), ldb, beta,
+                    array(c, float[].class, "C"), offset(c), ldc, array(work, byte[].class, "work"),
+                    offset(work), workBytes);
+        } finally {
+            JniSegments.keep(a, b, c, work);
+        }
     }
 
     @Override
@@ -152,42 +169,62 @@ public final class JniAbi implements NativeAbi {
 
     @Override
     public int addBias(long n, long c, MemorySegment bias, MemorySegment y) {
-        return JniNatives.addBias(n, c, array(bias, float[].class, "bias"), offset(bias),
-                array(y, float[].class, "y"), offset(y));
+        try {
+            return JniNatives.addBias(n, c, array(bias, float[].class, "bias"), offset(bias),
+                    array(y, float[].class, "y"), offset(y));
+        } finally {
+            JniSegments.keep(bias, y);
+        }
     }
 
     @Override
     public int columnSums(long n, long c, float alpha, MemorySegment x, float beta,
                           MemorySegment out) {
-        return JniNatives.columnSums(n, c, alpha, array(x, float[].class, "x"), offset(x), beta,
-                array(out, float[].class, "out"), offset(out));
+        try {
+            return JniNatives.columnSums(n, c, alpha, array(x, float[].class, "x"), offset(x), beta,
+                    array(out, float[].class, "out"), offset(out));
+        } finally {
+            JniSegments.keep(x, out);
+        }
     }
 
     @Override
     public int gatherScaledU8(long rows, long cols, MemorySegment src, long srcRows,
                               MemorySegment index, float scale, MemorySegment out,
                               MemorySegment errRow) {
-        return JniNatives.gatherScaledU8(rows, cols, array(src, byte[].class, "src"), offset(src),
-                srcRows, array(index, int[].class, "index"), offset(index), scale,
-                array(out, float[].class, "out"), offset(out),
-                array(errRow, long[].class, "error row"), offset(errRow));
+        try {
+            return JniNatives.gatherScaledU8(rows, cols, array(src, byte[].class, "src"), offset(src),
+                    srcRows, array(index, int[].class, "index"), offset(index), scale,
+                    array(out, float[].class, "out"), offset(out),
+                    array(errRow, long[].class, "error row"), offset(errRow));
+        } finally {
+            JniSegments.keep(src, index, out, errRow);
+        }
     }
 
     @Override
     public int sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
                        MemorySegment g, MemorySegment v) {
-        return JniNatives.sgdStep(count, lr, momentum, weightDecay, array(w, float[].class, "w"),
-                offset(w), array(g, float[].class, "g"), offset(g), array(v, float[].class, "v"),
-                offset(v));
+        try {
+            return JniNatives.sgdStep(count, lr, momentum, weightDecay, array(w, float[].class, "w"),
+                    offset(w), array(g, float[].class, "g"), offset(g), array(v, float[].class, "v"),
+                    offset(v));
+        } finally {
+            JniSegments.keep(w, g, v);
+        }
     }
 
     @Override
     public void cblasSgemm(MemorySegment fn, boolean transA, boolean transB, int m, int n, int k,
                            float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
                            float beta, MemorySegment c, int ldc) {
-        JniNatives.cblasSgemm(fn.address(), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
-                array(a, float[].class, "A"), offset(a), lda, array(b, float[].class, "B"),
-                offset(b), ldb, beta, array(c, float[].class, "C"), offset(c), ldc);
+        try {
+            JniNatives.cblasSgemm(fn.address(), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
+                    array(a, float[].class, "A"), offset(a), lda, array(b, float[].class, "B"),
+                    offset(b), ldb, beta, array(c, float[].class, "C"), offset(c), ldc);
+        } finally {
+            JniSegments.keep(fn, a, b, c);
+        }
     }
 
     @Override
@@ -198,18 +235,22 @@ public final class JniAbi implements NativeAbi {
                         MemorySegment rowLoss, MemorySegment rowLse, MemorySegment dx,
                         MemorySegment dw, MemorySegment db, MemorySegment work, long workBytes,
                         MemorySegment errRow) {
-        return JniNatives.linearCe(n, d, v, array(x, float[].class, "x"), offset(x),
-                array(w, float[].class, "w"), offset(w), array(bias, float[].class, "bias"),
-                offset(bias), array(targets, int[].class, "targets"), offset(targets),
-                array(classWeight, float[].class, "class weights"), offset(classWeight),
-                ignoreIndex, reduction, labelSmoothing, zLoss, softcap, gradScale, blockV,
-                array(loss, float[].class, "loss"), offset(loss),
-                array(rowLoss, float[].class, "row losses"), offset(rowLoss),
-                array(rowLse, float[].class, "row lse"), offset(rowLse),
-                array(dx, float[].class, "dx"), offset(dx), array(dw, float[].class, "dw"),
-                offset(dw), array(db, float[].class, "db"), offset(db),
-                array(work, byte[].class, "work"), offset(work), workBytes,
-                array(errRow, long[].class, "error row"), offset(errRow));
+        try {
+            return JniNatives.linearCe(n, d, v, array(x, float[].class, "x"), offset(x),
+                    array(w, float[].class, "w"), offset(w), array(bias, float[].class, "bias"),
+                    offset(bias), array(targets, int[].class, "targets"), offset(targets),
+                    array(classWeight, float[].class, "class weights"), offset(classWeight),
+                    ignoreIndex, reduction, labelSmoothing, zLoss, softcap, gradScale, blockV,
+                    array(loss, float[].class, "loss"), offset(loss),
+                    array(rowLoss, float[].class, "row losses"), offset(rowLoss),
+                    array(rowLse, float[].class, "row lse"), offset(rowLse),
+                    array(dx, float[].class, "dx"), offset(dx), array(dw, float[].class, "dw"),
+                    offset(dw), array(db, float[].class, "db"), offset(db),
+                    array(work, byte[].class, "work"), offset(work), workBytes,
+                    array(errRow, long[].class, "error row"), offset(errRow));
+        } finally {
+            JniSegments.keep(x, w, bias, targets, classWeight, loss, rowLoss, rowLse, dx, dw, db, work, errRow);
+        }
     }
 
     @Override

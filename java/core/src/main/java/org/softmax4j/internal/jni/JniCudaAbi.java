@@ -45,6 +45,15 @@ public final class JniCudaAbi implements CudaAbi {
 
     @Override
     public int memcpyHost(long device, MemorySegment host, long bytes, int kind, long stream) {
+        try {
+            return memcpy(device, host, bytes, kind, stream);
+        } finally {
+            JniSegments.keep(host);
+        }
+    }
+
+    private static int memcpy(long device, MemorySegment host, long bytes, int kind, long stream) {
+        JniSegments.guard(host, "host buffer");
         if (host.isNative()) {
             return JniCudaNatives.memcpyHost(device, (byte[]) null, host.address(), bytes, kind, stream);
         }
