@@ -185,21 +185,18 @@ __attribute__((constructor)) static void s4j_init(void) {
     int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
     if (cpus < 1) cpus = 1;
     if (cpus > S4J_MAX_THREADS) cpus = S4J_MAX_THREADS;
-    char threads_why[128], isa_why[160];
+    char errors[160] = "";
+    const char *threads_why = "one per CPU this process may use", *isa_why = "the best this CPU has";
+
     const char *env = getenv("S4J_NUM_THREADS");
     int n = env ? parse_threads(env) : 0;
     if (n > 0) {
-        snprintf(threads_why, sizeof threads_why, "S4J_NUM_THREADS");
+        threads_why = "S4J_NUM_THREADS";
     } else {
         n = cpus;
-        if (env) {
-            settings_status = S4J_ERR_ARGUMENT;
-            snprintf(threads_why, sizeof threads_why,
-                     "S4J_NUM_THREADS=%.24s is not a whole number in [1, %d]: ignored, "
-                     "one per CPU", env, S4J_MAX_THREADS);
-        } else {
-            snprintf(threads_why, sizeof threads_why, "one per CPU this process may use");
-        }
+        if (env)
+            snprintf(errors, sizeof errors, "S4J_NUM_THREADS=%.24s is not a whole number in [1, %d]",
+                     env, S4J_MAX_THREADS);
     }
     s4j_set_num_threads(n);
 
@@ -207,21 +204,21 @@ __attribute__((constructor)) static void s4j_init(void) {
     int isa = best;
     env = getenv("S4J_ISA");
     int want = env ? s4j_isa_parse(env) : -1;
-    if (!env) {
-        snprintf(isa_why, sizeof isa_why, "the best this CPU has");
-    } else if (want < 0) {
-        settings_status = S4J_ERR_ARGUMENT;
-        snprintf(isa_why, sizeof isa_why,
-                 "S4J_ISA=%.24s is not scalar, avx2 or avx512: ignored, the best this CPU has", env);
-    } else if (!s4j_isa_supported(want)) {
-        settings_status = S4J_ERR_ARGUMENT;
-        snprintf(isa_why, sizeof isa_why,
-                 "S4J_ISA=%s: this CPU cannot run it: ignored, the best this CPU has", env);
-    } else {
+    const char *isa_error = !env ? NULL
+                            : want < 0 ? "is not scalar, avx2 or avx512"
+                            : !s4j_isa_supported(want) ? "names a level this CPU cannot run"
+                                                       : NULL;
+    if (env && !isa_error) {
         isa = want;
-        snprintf(isa_why, sizeof isa_why, "S4J_ISA");
+        isa_why = "S4J_ISA";
+    }
+    if (isa_error) {
+        size_t used = strlen(errors);
+        snprintf(errors + used, sizeof errors - used, "%sS4J_ISA=%.24s %s", used ? "; " : "", env,
+                 isa_error);
     }
     s4j_set_isa(isa);
-    snprintf(settings_line, sizeof settings_line, "%s (%s), %d threads (%s)", isa_names[isa],
-             isa_why, n, threads_why);
+    settings_status = errors[0] ? S4J_ERR_ARGUMENT : S4J_OK;
+    snprintf(settings_line, sizeof settings_line, "%s%s%s (%s), %d threads (%s)", errors,
+             errors[0] ? "; ignored, so: " : "", isa_names[isa], isa_why, n, threads_why);
 }

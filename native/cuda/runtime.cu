@@ -5,6 +5,8 @@
  */
 #include <cuda_runtime.h>
 
+#include <dlfcn.h>
+
 #include <cstdio>
 
 #include "softmax4j.h"
@@ -22,10 +24,31 @@ int s4j_cuda_check(cudaError_t err, const char *what) {
 
 const char *s4j_cuda_last_error(void) { return last_error; }
 
+// The statically linked runtime says "driver version is insufficient" both
+// when the driver is too old and when there is none: tell them apart.
+static void explain_driver_error(void) {
+    void *driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (!driver) {
+        std::snprintf(last_error, sizeof last_error,
+                      "no NVIDIA driver found (libcuda.so.1 cannot be loaded): install the NVIDIA "
+                      "driver to use the GPU");
+        return;
+    }
+    dlclose(driver);
+    int have = 0, need = 0;
+    cudaDriverGetVersion(&have);
+    cudaRuntimeGetVersion(&need);
+    std::snprintf(last_error, sizeof last_error,
+                  "the NVIDIA driver supports CUDA %d.%d, older than this library's CUDA %d.%d: "
+                  "update the driver", have / 1000, have % 1000 / 10, need / 1000, need % 1000 / 10);
+}
+
 int s4j_cuda_device_count(int32_t *count) {
     if (!count) return S4J_ERR_ARGUMENT;
     int n = 0;
-    int rc = s4j_cuda_check(cudaGetDeviceCount(&n), "cudaGetDeviceCount");
+    cudaError_t err = cudaGetDeviceCount(&n);
+    int rc = s4j_cuda_check(err, "cudaGetDeviceCount");
+    if (err == cudaErrorInsufficientDriver) explain_driver_error();
     *count = rc == S4J_OK ? n : 0;
     if (rc == S4J_OK && n == 0) {
         std::snprintf(last_error, sizeof last_error, "no CUDA device");

@@ -90,7 +90,9 @@ S4J_API int s4j_set_num_threads(int n);
 
 /* One line on how the load-time ISA and thread count were chosen and why,
  * e.g. "avx2 (the best this CPU has), 2 threads (one per CPU this process
- * may use)"; never NULL. */
+ * may use)"; when a value was ignored, the line starts with what was wrong
+ * ("S4J_ISA=avx3 is not scalar, avx2 or avx512; ignored, so: ..."). Never
+ * NULL. */
 S4J_API const char *s4j_settings(void);
 
 /* S4J_OK, or S4J_ERR_ARGUMENT when S4J_ISA or S4J_NUM_THREADS held a value

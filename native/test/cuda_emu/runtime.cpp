@@ -212,6 +212,18 @@ cudaError_t cudaGetDeviceCount(int *count) {
     return cudaSuccess;
 }
 
+cudaError_t cudaDriverGetVersion(int *version) {
+    if (!version) return record(cudaErrorInvalidValue);
+    *version = 13000;
+    return cudaSuccess;
+}
+
+cudaError_t cudaRuntimeGetVersion(int *version) {
+    if (!version) return record(cudaErrorInvalidValue);
+    *version = 13000;
+    return cudaSuccess;
+}
+
 cudaError_t cudaMalloc(void **ptr, size_t bytes) {
     if (!ptr) return record(cudaErrorInvalidValue);
     if (const cudaError_t e = unsafe_call()) return record(e);

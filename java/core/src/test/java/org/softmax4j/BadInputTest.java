@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -116,6 +117,20 @@ class BadInputTest {
         rejects("zLoss must be finite and >= 0", () -> CE.withZLoss(Float.POSITIVE_INFINITY));
         rejects("gradScale must be finite", () -> CE.withGradScale(Float.NaN));
         rejects("reduction is null", () -> CE.withReduction(null));
+    }
+
+    /** Sizes whose byte counts overflow a long are argument errors naming the argument. */
+    @ParameterizedTest
+    @EnumSource(Binding.class)
+    void hugeSizesAreArgumentErrors(Binding binding) {
+        Kernels k = Kernels.cpu(binding);
+        float[] small = new float[4];
+        rejects("logits: 4611686014132420609 x 4 overflows", () -> k.crossEntropy(CE, Integer.MAX_VALUE,
+                Integer.MAX_VALUE, small, new int[4], CeOutputs.none()));
+        rejects("w: 9223372036854775807 x 4 overflows", () -> k.sgdStep(Long.MAX_VALUE, 0.1f, 0f, 0f,
+                small, small.clone(), null));
+        rejects("lda = 0 must be at least max(1, columns of A as stored) = 1",
+                () -> k.sgemm(false, false, 2, 2, 0, 1f, small, 0, small, 2, 0f, new float[4], 2));
     }
 
     @Test

@@ -226,7 +226,7 @@ class GemmTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalArgumentException.class,
                 () -> k.sgemm(false, false, 3, 4, 2, 1f, x, 1, x, 4, 0f, new float[12], 4));
-        assertTrue(e.getMessage().contains("lda = 1 is less than the 2 columns of A"), e.getMessage());
+        assertTrue(e.getMessage().contains("lda = 1 must be at least max(1, columns of A as stored) = 2"), e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> k.sgemm(false, false, 3, 4, 2, 1f, x, 2, x, 4, 0f, new float[11], 4));
         assertTrue(e.getMessage().contains("C holds 11 elements, needs 12"), e.getMessage());

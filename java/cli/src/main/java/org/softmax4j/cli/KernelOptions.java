@@ -34,9 +34,6 @@ final class KernelOptions {
      * @throws CliException when the device or GEMM is not available (the message says why)
      */
     Kernels kernels() {
-        if (threads != null && (threads < 1 || threads > 1024)) {
-            throw new CliException("--threads must be in [1, 1024]: " + threads);
-        }
         try {
             Binding b = binding == Choices.BindingChoice.jni ? Binding.JNI : Binding.FFM;
             if (device == Choices.DeviceChoice.cuda) {
@@ -49,8 +46,11 @@ final class KernelOptions {
                     gemm == Choices.GemmChoice.openblas ? Gemm.OPENBLAS : Gemm.SOFTMAX4J);
             if (threads != null) Softmax4j.setThreads(threads);
             return k;
-        } catch (UnsupportedOperationException e) {
-            throw new CliException(e.getMessage(), e);
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // no such device, or a setting the library refused (S4J_ISA, -Dsoftmax4j.threads,
+            // --threads): the message names it
+            throw new CliException((threads != null && e.getMessage().startsWith("threads = ")
+                    ? "--threads: " : "") + e.getMessage(), e);
         }
     }
 }

@@ -101,6 +101,8 @@ public final class Main implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler(parameterErrors(err));
         cl.setExecutionExceptionHandler(executionErrors(err, main));
+        // every command's -V prints the version, not only the top level's
+        for (CommandLine sub : cl.getSubcommands().values()) sub.getCommandSpec().versionProvider(new Version());
         return cl;
     }
 

@@ -49,12 +49,12 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--lr", split = ",", paramLabel = "RATE", arity = "0..*", fallbackValue = DEFAULT_LRS,
             description = "Learning rates to compare; without values: " + DEFAULT_LRS
                     + " (the default sweep).")
-    List<Double> lrs;
+    List<String> lrs; // strings: picocli would call a bad number an "unmatched argument"
 
     @Option(names = "--batch-size", split = ",", paramLabel = "N", arity = "0..*",
             fallbackValue = DEFAULT_BATCHES,
             description = "Batch sizes to compare (at learning rate 0.1); without values: 1, 2, 4, ..., 2048.")
-    List<Integer> batchSizes;
+    List<String> batchSizes;
 
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "10",
             description = "Epochs per run (default: ${DEFAULT-VALUE}).")
@@ -88,9 +88,9 @@ final class SweepCommand implements Callable<Integer> {
         boolean byLr = batchSizes == null;
         List<Double> values = new ArrayList<>();
         if (byLr) {
-            values.addAll(lrs != null ? lrs : parse(DEFAULT_LRS));
+            values.addAll(parse("--lr", lrs != null ? lrs : List.of(DEFAULT_LRS.split(",")), false));
         } else {
-            for (int b : batchSizes) values.add((double) b);
+            values.addAll(parse("--batch-size", batchSizes, true));
         }
         if (values.isEmpty()) throw new CliException("nothing to sweep");
         TrainConfig base;
@@ -155,9 +155,16 @@ final class SweepCommand implements Callable<Integer> {
         return base.toBuilder().batchSize((int) v).build();
     }
 
-    private static List<Double> parse(String list) {
+    /** The values of {@code option}: numbers, or whole numbers; a bad one is named. */
+    private static List<Double> parse(String option, List<String> values, boolean whole) {
         List<Double> r = new ArrayList<>();
-        for (String s : list.split(",")) r.add(Double.parseDouble(s));
+        for (String v : values) {
+            try {
+                r.add(whole ? (double) Integer.parseInt(v.trim()) : Double.parseDouble(v.trim()));
+            } catch (NumberFormatException e) {
+                throw new CliException(option + ": '" + v + "' is not " + (whole ? "a whole number" : "a number"));
+            }
+        }
         return r;
     }
 

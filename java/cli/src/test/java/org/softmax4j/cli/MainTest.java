@@ -112,7 +112,7 @@ class MainTest {
                 "a GPU is present: training on it is not an error");
         CliRunner.Result r = cli.run("train", "--device", "cuda", "--out", "x");
         assertOneLineError(r, 2);
-        assertTrue(r.err().contains("CUDA"), r.err());
+        assertTrue(r.err().startsWith("softmax4j train: no usable NVIDIA GPU: "), r.err());
     }
 
     @Test
@@ -122,6 +122,32 @@ class MainTest {
         CliRunner.Result r = cli.run("train", "--device", "cuda", "--verbose", "--out", "x");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void everyCommandPrintsTheVersion() {
+        for (String command : List.of("train", "eval", "sweep")) {
+            CliRunner.Result r = cli.run(command, "-V");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().startsWith("softmax4j ") && r.out().contains(" (native 0.1.0, "), r.toString());
+        }
+    }
+
+    @Test
+    void badSweepValuesAreNamed() {
+        CliRunner.Result r = cli.run("sweep", "--lr", "0.1,abc");
+        assertOneLineError(r, 2);
+        assertEquals("softmax4j sweep: --lr: 'abc' is not a number\n", r.err());
+        r = cli.run("sweep", "--batch-size", "8,1.5");
+        assertOneLineError(r, 2);
+        assertEquals("softmax4j sweep: --batch-size: '1.5' is not a whole number\n", r.err());
+    }
+
+    @Test
+    void badThreadsAreNamed() {
+        CliRunner.Result r = cli.run("train", "--threads", "5000", "--epochs", "1", "--out", "threads");
+        assertOneLineError(r, 2);
+        assertEquals("softmax4j train: --threads: threads = 5000: must be in [1, 1024]\n", r.err());
     }
 
     @Test

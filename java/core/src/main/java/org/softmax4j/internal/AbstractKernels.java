@@ -134,7 +134,7 @@ abstract class AbstractKernels implements Kernels {
             throw new IllegalArgumentException("gatherScaled sizes must be >= 0: rows=" + rows
                     + " cols=" + cols + " srcRows=" + srcRows);
         }
-        input("src", src, Math.multiplyExact(srcRows, (long) cols), 1);
+        input("src", src, product("src", srcRows, cols), 1);
         input("index", index, rows, 4);
         output("out", out, (long) rows * cols, 4, true);
         disjoint(src, out);
@@ -207,9 +207,9 @@ abstract class AbstractKernels implements Kernels {
                                boolean isOutput) {
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException("ld" + what.toLowerCase() + " = " + ld
-                    + " is less than the " + cols + " columns of " + what);
+                    + " must be at least max(1, columns of " + what + " as stored) = " + Math.max(1, cols));
         }
-        long elems = rows == 0 || cols == 0 ? 0 : Math.addExact(Math.multiplyExact((long) rows - 1, ld), cols);
+        long elems = rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols; // < 2^63 for ints
         if (isOutput) output(what, s, elems, 4, true);
         else input(what, s, elems, 4);
     }
@@ -254,13 +254,23 @@ abstract class AbstractKernels implements Kernels {
             throw new IllegalArgumentException(what + " is GPU memory (a DeviceBuffer's segment): "
                     + "pass it to Kernels.cuda(), or copy it to the host");
         }
-        long need = Math.multiplyExact(elems, (long) bytes);
+        long need = product(what, elems, bytes);
         if (s.byteSize() < need) {
             throw new IllegalArgumentException(what + " holds " + s.byteSize() / bytes
                     + " elements, needs " + elems);
         }
         if (s.address() % bytes != 0) {
             throw new IllegalArgumentException(what + " is not aligned to " + bytes + " bytes");
+        }
+    }
+
+    /** a * b, or an IllegalArgumentException naming {@code what} when it overflows a long. */
+    private static long product(String what, long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(what + ": " + a + " x " + b
+                    + " overflows: no buffer can be that large");
         }
     }
 

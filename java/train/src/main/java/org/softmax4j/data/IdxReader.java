@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
@@ -22,7 +21,8 @@ import java.util.zip.ZipException;
  * <p>Every problem gives a {@link DataException} whose message starts with
  * the file's path and says what is wrong: a missing file, a bad magic number,
  * the wrong number or size of dimensions, a truncated file, trailing bytes,
- * corrupt gzip data (including a CRC mismatch), or a label out of range.
+ * corrupt gzip data (a CRC or length mismatch, bytes after the gzip data),
+ * or a label out of range.
  */
 public final class IdxReader {
     /** The IDX type code of unsigned bytes. */
@@ -94,7 +94,7 @@ public final class IdxReader {
         raw.reset();
         if (b0 == 0x1f && b1 == 0x8b) {
             try {
-                return new GZIPInputStream(raw, 1 << 16);
+                return new StrictGzipInputStream(raw);
             } catch (IOException e) {
                 raw.close();
                 throw e;

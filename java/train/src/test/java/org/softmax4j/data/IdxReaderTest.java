@@ -172,6 +172,30 @@ class IdxReaderTest {
         assertTrue(m.contains("corrupt gzip") && m.contains("trailer"), m);
     }
 
+    /** GZIPInputStream stops silently at bytes after the gzip data; this reader does not. */
+    @Test
+    void garbageAfterTheGzipStream() throws IOException {
+        byte[] gz = gzip(idx(8, new int[] {4}, new byte[] {1, 2, 3, 4}));
+        for (byte[] tail : new byte[][] {{0}, {'x', 'y', 'z'}, {0x1f}, {0x1f, (byte) 0x8b, 8}}) {
+            byte[] bad = Arrays.copyOf(gz, gz.length + tail.length);
+            System.arraycopy(tail, 0, bad, gz.length, tail.length);
+            Path p = file("tail.gz", bad);
+            String m = error(() -> IdxReader.read(p, 1));
+            assertTrue(m.startsWith(p + ": corrupt gzip data (unexpected bytes after the gzip data, at byte "
+                    + gz.length + ")"), m);
+        }
+    }
+
+    /** Concatenated gzip members (gzip -c a b > ab) are one stream, as gzip -d reads them. */
+    @Test
+    void concatenatedGzipMembers() throws IOException {
+        byte[] raw = idx(8, new int[] {6}, new byte[] {1, 2, 3, 4, 5, 6});
+        byte[] a = gzip(Arrays.copyOf(raw, 10)), b = gzip(Arrays.copyOfRange(raw, 10, raw.length));
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6}, IdxReader.read(file("two.gz", both), 1).data());
+    }
+
     @Test
     void trailingBytes() throws IOException {
         byte[] raw = idx(8, new int[] {3}, new byte[] {1, 2, 3});

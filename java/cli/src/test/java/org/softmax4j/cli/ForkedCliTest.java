@@ -22,12 +22,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.softmax4j.train.Checkpoint;
 
 /**
- * Training is never lost: Ctrl-C or SIGTERM saves a resumable model and
- * prints the command that continues it (in a real, forked `softmax4j train`
- * that the test signals); outputs are checked before the first epoch; a run
- * directory is not overwritten by accident.
+ * The CLI as a process of its own where it matters. Training is never lost:
+ * Ctrl-C or SIGTERM saves a resumable model and prints the command that
+ * continues it (a real `softmax4j train` that the test signals); outputs are
+ * checked before the first epoch; a run directory is not overwritten by
+ * accident. Settings the native library refuses (read once per process) are
+ * usage errors.
  */
-class InterruptTest {
+class ForkedCliTest {
     @TempDir
     static Path work;
 
@@ -40,20 +42,30 @@ class InterruptTest {
         cli = new CliRunner(work, Map.of("SOFTMAX4J_DATA", data.toString()));
     }
 
+    /** The command line of a forked CLI, with SIGINT at its default (see below). */
+    private static ProcessBuilder cli(Map<String, String> env, String... args) {
+        // env --default-signal: a JVM started from a background job inherits SIGINT ignored, and
+        // keeps it so (as it should under nohup); the tests want the terminal's Ctrl-C
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+        String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
+        if (cache != null) cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeIf(k -> k.startsWith("S4J_"));
+        pb.environment().put("SOFTMAX4J_DATA", data.toString());
+        pb.environment().putAll(env);
+        return pb;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"INT", "TERM"})
     void aSignalSavesAResumableModel(String signal) throws Exception {
         Path out = work.resolve("signalled-" + signal);
-        // env --default-signal: a JVM started from a background job inherits SIGINT ignored, and
-        // keeps it so (as it should under nohup); the test wants the terminal's Ctrl-C
-        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "train",
-                "--epochs", "100000000", "--batch-size", "16", "--out", out.toString()));
-        String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
-        if (cache != null) cmd.add(3, "-Dorg.bytedeco.javacpp.cachedir=" + cache);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("SOFTMAX4J_DATA", data.toString());
+        ProcessBuilder pb = cli(Map.of(), "train", "--epochs", "100000000", "--batch-size", "16",
+                "--out", out.toString()).redirectErrorStream(true);
         Process p = pb.start();
         Thread watchdog = Thread.ofVirtual().start(() -> { // a signal that is not handled must not hang the test
             try {
@@ -95,6 +107,21 @@ class InterruptTest {
         assertEquals(target, Checkpoint.load(out.resolve("model.s4j")).state().epochsDone());
         try (var files = Files.list(out)) {
             assertFalse(files.anyMatch(f -> f.getFileName().toString().endsWith(".tmp")), "temporary files left");
+        }
+    }
+
+    @Test
+    void refusedSettingsAreUsageErrors() throws Exception {
+        for (var c : List.of(List.of("S4J_ISA", "bogus", "S4J_ISA=bogus is not scalar, avx2 or avx512; ignored, so: "),
+                List.of("S4J_NUM_THREADS", "0", "S4J_NUM_THREADS=0 is not a whole number in [1, 1024]"))) {
+            Process p = cli(Map.of(c.get(0), c.get(1)), "train", "--epochs", "1", "--out",
+                    work.resolve("refused").toString()).start();
+            p.getOutputStream().close();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(2, p.exitValue(), err);
+            assertTrue(err.startsWith("softmax4j train: " + c.get(2)), err);
+            assertEquals(1, err.lines().count(), err);
         }
     }
 
