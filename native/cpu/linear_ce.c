@@ -20,6 +20,7 @@
  */
 #include <math.h>
 
+#include "ce_options.h"
 #include "internal.h"
 
 #define ROW_BLOCK 256
@@ -164,15 +165,14 @@ static int logits_tile(const lce_job *j, int threads, int64_t d, const float *x,
 // entry point
 
 int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *w,
-                  const float *bias, const int32_t *targets, const float *class_weight,
-                  int32_t ignore_index, int32_t reduction, float label_smoothing, float z_loss,
-                  float softcap, float grad_scale, int64_t block_v, float *loss, float *row_loss,
-                  float *row_lse, float *dx, float *dw, float *db, void *work,
-                  int64_t work_bytes, int64_t *err_row) {
-    if (n < 0 || !loss || reduction < S4J_REDUCE_NONE || reduction > S4J_REDUCE_MEAN ||
-        !(label_smoothing >= 0.0f && label_smoothing < 1.0f) || !(z_loss >= 0.0f) ||
-        !(softcap >= 0.0f) || !isfinite(grad_scale) || block_v < 0)
-        return S4J_ERR_ARGUMENT;
+                  const float *bias, const int32_t *targets, const s4j_ce_options *opt,
+                  int64_t block_v, float *loss, float *row_loss, float *row_lse, float *dx,
+                  float *dw, float *db, void *work, int64_t work_bytes, int64_t *err_row) {
+    if (n < 0 || !loss || !s4j_ce_options_valid(opt, 1) || block_v < 0) return S4J_ERR_ARGUMENT;
+    const float *class_weight = opt->class_weight;
+    const int32_t ignore_index = opt->ignore_index, reduction = opt->reduction;
+    const float label_smoothing = opt->label_smoothing, z_loss = opt->z_loss;
+    const float softcap = opt->softcap, grad_scale = opt->grad_scale;
     if (n > 0 && (d < 1 || v < 1 || !x || !w || !targets ||
                   (reduction == S4J_REDUCE_NONE && !row_loss)))
         return S4J_ERR_ARGUMENT;

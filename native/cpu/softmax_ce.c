@@ -17,6 +17,7 @@
  */
 #include <math.h>
 
+#include "ce_options.h"
 #include "internal.h"
 
 #define MAX_CHUNKS 256
@@ -264,17 +265,14 @@ static void ce_chunk(void *arg, int64_t chunk, int slot) {
 }
 
 int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
-                   const int32_t *targets, const float *class_weight,
-                   int32_t ignore_index, int32_t reduction,
-                   float label_smoothing, float z_loss, float grad_scale,
-                   float *loss, float *row_loss, float *row_lse,
-                   int32_t *row_argmax, void *dlogits, int64_t *err_row, void *work,
-                   int64_t work_bytes) {
+                   const int32_t *targets, const s4j_ce_options *opt, float *loss,
+                   float *row_loss, float *row_lse, int32_t *row_argmax, void *dlogits,
+                   int64_t *err_row, void *work, int64_t work_bytes) {
     if (n < 0 || !loss || (dtype != S4J_F32 && dtype != S4J_BF16 && dtype != S4J_F16) ||
-        reduction < S4J_REDUCE_NONE || reduction > S4J_REDUCE_MEAN ||
-        !(label_smoothing >= 0.0f && label_smoothing < 1.0f) || !(z_loss >= 0.0f) ||
-        !isfinite(grad_scale))
+        !s4j_ce_options_valid(opt, 0))
         return S4J_ERR_ARGUMENT;
+    const float *class_weight = opt->class_weight;
+    const int32_t ignore_index = opt->ignore_index, reduction = opt->reduction;
     if (n > 0 && (c < 1 || !logits || !targets ||
                   (reduction == S4J_REDUCE_NONE && !row_loss)))
         return S4J_ERR_ARGUMENT;
@@ -305,9 +303,9 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
     }
     j->w_total = (float)w_total;
     j->ignore_index = ignore_index;
-    j->eps = label_smoothing;
-    j->zc = z_loss;
-    j->scale = reduction == S4J_REDUCE_MEAN ? (float)(grad_scale / divisor) : grad_scale;
+    j->eps = opt->label_smoothing;
+    j->zc = opt->z_loss;
+    j->scale = reduction == S4J_REDUCE_MEAN ? (float)(opt->grad_scale / divisor) : opt->grad_scale;
     j->row_loss = row_loss;
     j->row_lse = row_lse;
     j->row_argmax = row_argmax;

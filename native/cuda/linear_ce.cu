@@ -22,6 +22,7 @@
 #include <cstdint>
 
 #include "block_reduce.cuh"
+#include "ce_options.h"
 #include "cuda_internal.h"
 #include "softmax4j.h"
 
@@ -239,17 +240,14 @@ static const void *offset(const void *p, int32_t dtype, int64_t elems) {
 
 int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const void *x,
                        const void *w, const float *bias, const int32_t *targets,
-                       const float *class_weight, int32_t ignore_index, int32_t reduction,
-                       float label_smoothing, float z_loss, float softcap, float grad_scale,
-                       int64_t block_v, int32_t math, float *loss, float *row_loss,
-                       float *row_lse, float *dx, float *dw, float *db, void *work,
-                       int64_t work_bytes, void *stream) {
+                       const s4j_ce_options *opt, int64_t block_v, int32_t math, float *loss,
+                       float *row_loss, float *row_lse, float *dx, float *dw, float *db,
+                       void *work, int64_t work_bytes, void *stream) {
     if (n < 0 || !loss || (dtype != S4J_F32 && dtype != S4J_BF16) ||
-        (math != S4J_GEMM_FP32 && math != S4J_GEMM_TF32) || reduction < S4J_REDUCE_NONE ||
-        reduction > S4J_REDUCE_MEAN || !(label_smoothing >= 0.0f && label_smoothing < 1.0f) ||
-        !(z_loss >= 0.0f) || !(softcap >= 0.0f) || !isfinite(softcap) || !isfinite(grad_scale) ||
+        (math != S4J_GEMM_FP32 && math != S4J_GEMM_TF32) || !s4j_ce_options_valid(opt, 1) ||
         block_v < 0)
         return S4J_ERR_ARGUMENT;
+    const int32_t reduction = opt->reduction;
     if (n > 0 && (d < 1 || v < 1 || !x || !w || !targets ||
                   (reduction == S4J_REDUCE_NONE && !row_loss)))
         return S4J_ERR_ARGUMENT;
@@ -263,8 +261,9 @@ int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const voi
     const Layout l = layout(n, v, block_v, dtype);
     if (!work || (uintptr_t)work % 256 != 0 || work_bytes < l.total()) return S4J_ERR_ARGUMENT;
     char *p = (char *)work;
-    LceArgs a = {n, v, targets, class_weight, ignore_index, label_smoothing, z_loss, softcap,
-              grad_scale, reduction == S4J_REDUCE_MEAN, rows_at(p, n)};
+    LceArgs a = {n, v, targets, opt->class_weight, opt->ignore_index, opt->label_smoothing,
+                 opt->z_loss, opt->softcap, opt->grad_scale, reduction == S4J_REDUCE_MEAN,
+                 rows_at(p, n)};
     float *z = (float *)(p + l.rows_bytes);
     __nv_bfloat16 *z16 = dtype == S4J_BF16 ? (__nv_bfloat16 *)(p + l.rows_bytes + l.tile_bytes) : nullptr;
 

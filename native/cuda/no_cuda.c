@@ -35,9 +35,8 @@ int s4j_cuda_graph_destroy(void *g) UNAVAILABLE()
 int s4j_cuda_softmax(int64_t n, int64_t c, const float *x, float *y, int32_t log, void *st)
     UNAVAILABLE()
 int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dt, const void *x, const int32_t *t,
-                        const float *w, int32_t ii, int32_t r, float ls, float z, float gs,
-                        float *l, float *rl, float *rlse, int32_t *am, void *dx, void *wk,
-                        int64_t wb, void *st) UNAVAILABLE()
+                        const s4j_ce_options *o, float *l, float *rl, float *rlse, int32_t *am,
+                        void *dx, void *wk, int64_t wb, void *st) UNAVAILABLE()
 int64_t s4j_cuda_softmax_ce_workspace_size(int64_t n) { return (n + 2) * 8; }
 int s4j_cuda_sgemm(int32_t ta, int32_t tb, int64_t m, int64_t n, int64_t k, float al,
                    const float *a, int64_t lda, const float *b, int64_t ldb, float be, float *c,
@@ -55,10 +54,9 @@ int s4j_cuda_gather_scaled_u8(int64_t r, int64_t c, const uint8_t *s, int64_t sr
 int s4j_cuda_step_stats(int64_t n, const float *l, float w, const int32_t *am, const int32_t *t,
                         double *ls, int64_t *c, void *st) UNAVAILABLE()
 int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dt, const void *x, const void *w,
-                       const float *b, const int32_t *t, const float *cw, int32_t ii, int32_t r,
-                       float ls, float z, float cap, float gs, int64_t bv, int32_t math, float *l,
-                       float *rl, float *rlse, float *dx, float *dw, float *db, void *wk,
-                       int64_t wb, void *st) UNAVAILABLE()
+                       const float *b, const int32_t *t, const s4j_ce_options *o, int64_t bv,
+                       int32_t math, float *l, float *rl, float *rlse, float *dx, float *dw,
+                       float *db, void *wk, int64_t wb, void *st) UNAVAILABLE()
 int64_t s4j_cuda_linear_ce_workspace_size(int64_t n, int64_t v, int64_t bv, int32_t dt) {
     (void)n, (void)v, (void)bv, (void)dt;
     return 0;

@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "block_reduce.cuh"
+#include "ce_options.h"
 #include "cuda_internal.h"
 #include "softmax4j.h"
 
@@ -192,21 +193,20 @@ __global__ void softmax_kernel(int64_t c, const float *__restrict__ x, float *__
 int64_t s4j_cuda_softmax_ce_workspace_size(int64_t n) { return (n + 2) * 8; }
 
 int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
-                        const int32_t *targets, const float *class_weight, int32_t ignore_index,
-                        int32_t reduction, float label_smoothing, float z_loss, float grad_scale,
-                        float *loss, float *row_loss, float *row_lse, int32_t *row_argmax,
-                        void *dlogits, void *work, int64_t work_bytes, void *stream) {
+                        const int32_t *targets, const s4j_ce_options *opt, float *loss,
+                        float *row_loss, float *row_lse, int32_t *row_argmax, void *dlogits,
+                        void *work, int64_t work_bytes, void *stream) {
     if (n < 0 || !loss || (dtype != S4J_F32 && dtype != S4J_BF16 && dtype != S4J_F16) ||
-        reduction < S4J_REDUCE_NONE || reduction > S4J_REDUCE_MEAN ||
-        !(label_smoothing >= 0.0f && label_smoothing < 1.0f) || !(z_loss >= 0.0f) ||
-        !isfinite(grad_scale) || n > INT32_MAX)
+        !s4j_ce_options_valid(opt, 0) || n > INT32_MAX)
         return S4J_ERR_ARGUMENT;
+    const float *class_weight = opt->class_weight;
+    const int32_t reduction = opt->reduction;
     if (n > 0 && (c < 1 || !logits || !targets || (reduction == S4J_REDUCE_NONE && !row_loss)))
         return S4J_ERR_ARGUMENT;
     if (!work || work_bytes < s4j_cuda_softmax_ce_workspace_size(n)) return S4J_ERR_ARGUMENT;
     cudaStream_t s = (cudaStream_t)stream;
-    Args a = {n, c, logits, targets, class_weight, ignore_index, label_smoothing, z_loss,
-              grad_scale, (float)c, reduction == S4J_REDUCE_MEAN, row_loss, row_lse, row_argmax,
+    Args a = {n, c, logits, targets, class_weight, opt->ignore_index, opt->label_smoothing,
+              opt->z_loss, opt->grad_scale, (float)c, reduction == S4J_REDUCE_MEAN, row_loss, row_lse, row_argmax,
               dlogits, (double *)work};
     if (class_weight) { // the sum of the weights, read back once (a small, rare case)
         double *total = (double *)work + 1;

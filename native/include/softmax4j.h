@@ -99,6 +99,42 @@ S4J_API const char *s4j_settings(void);
  * that was ignored (s4j_settings names it). */
 S4J_API int s4j_settings_status(void);
 
+/* ---- cross-entropy options ------------------------------------------------ */
+
+/* Everything that shapes a cross-entropy besides its data, for
+ * s4j_softmax_ce, s4j_linear_ce and their CUDA versions; PyTorch's
+ * F.cross_entropy arguments plus z-loss, a gradient scale and soft-capping.
+ * C callers start from s4j_ce_options_init (PyTorch's defaults) and set
+ * fields by name: the struct may grow, and a new field's default keeps the
+ * old meaning. The struct is read on the host, by every kernel, CUDA ones
+ * included; class_weight points into the memory the kernel computes on
+ * (host memory for the CPU kernels, device memory for CUDA).
+ *
+ * Invalid values (S4J_ERR_ARGUMENT, nothing written): reduction not one of
+ * S4J_REDUCE_*, label_smoothing outside [0, 1), z_loss negative, NaN or
+ * infinite, grad_scale not finite, softcap negative, NaN or infinite, or
+ * softcap > 0 for a kernel without soft-capping (s4j_softmax_ce). */
+typedef struct s4j_ce_options {
+    const float *class_weight; /* NULL (all ones) or c weights; default NULL */
+    int32_t ignore_index;      /* rows with this target count 0; default -100 */
+    int32_t reduction;         /* S4J_REDUCE_*; default S4J_REDUCE_MEAN */
+    float label_smoothing;     /* eps in [0, 1); default 0 */
+    float z_loss;              /* coefficient of lse^2, >= 0; default 0 */
+    float grad_scale;          /* the gradient is d(grad_scale * loss); default 1 */
+    float softcap;             /* logits become softcap tanh(z / softcap); 0 (default): none */
+} s4j_ce_options;
+
+/* Fills *opt with the defaults above (inline: no library call). */
+static inline void s4j_ce_options_init(s4j_ce_options *opt) {
+    opt->class_weight = 0;
+    opt->ignore_index = -100;
+    opt->reduction = S4J_REDUCE_MEAN;
+    opt->label_smoothing = 0.0f;
+    opt->z_loss = 0.0f;
+    opt->grad_scale = 1.0f;
+    opt->softcap = 0.0f;
+}
+
 /* ---- softmax ------------------------------------------------------------ */
 
 /* y[i,:] = softmax(x[i,:]) (log_softmax when `log` is non-zero) for each of
@@ -115,21 +151,21 @@ S4J_API int s4j_softmax(int64_t n, int64_t c, const float *x, float *y,
 /* Softmax cross-entropy over n rows of c logits, forward and (when dlogits
  * is not NULL) backward in the same pass over the data. Semantics are those
  * of PyTorch's F.cross_entropy(logits, targets, weight, ignore_index,
- * reduction, label_smoothing) plus an optional z-loss:
+ * reduction, label_smoothing) plus an optional z-loss (options in *opt):
  *
  *   lse_i  = log sum_c exp(x_ic)
  *   loss_i = (1-eps) w[y_i] (lse_i - x_i,y_i)
  *          + (eps/c) sum_k w[k] (lse_i - x_ik)
  *          + zc lse_i^2                                (0 if y_i == ignore)
  *
- * with w = class_weight (all ones when NULL), eps = label_smoothing,
- * zc = z_loss. Reduction SUM adds the loss_i; MEAN divides that sum by
+ * with w = opt->class_weight (all ones when NULL), eps = opt->label_smoothing,
+ * zc = opt->z_loss. Reduction SUM adds the loss_i; MEAN divides that sum by
  * sum_{i not ignored} w[y_i] (the number of non-ignored rows when
  * unweighted), and is NaN when every row is ignored, as in PyTorch; NONE
  * leaves per-row values in row_loss (required) and stores their sum in
  * *loss.
  *
- * The gradient written to dlogits is d(grad_scale * reduced loss)/dx; for
+ * The gradient written to dlogits is d(opt->grad_scale * reduced loss)/dx; for
  * NONE it is d(grad_scale * sum_i loss_i)/dx. Ignored rows get zeros.
  * It is formed in float32 and rounded once to `dtype`.
  *
@@ -137,10 +173,8 @@ S4J_API int s4j_softmax(int64_t n, int64_t c, const float *x, float *y,
  * dtype       S4J_F32, S4J_BF16 or S4J_F16: element type of logits and
  *             dlogits; all arithmetic is float32 (sums of rows in double)
  * logits      n x c elements of dtype
- * targets     n labels, each in [0, c) or equal to ignore_index
- * class_weight  NULL or c float32 weights
- * label_smoothing  in [0, 1)
- * z_loss      coefficient of lse^2, >= 0
+ * targets     n labels, each in [0, c) or equal to opt->ignore_index
+ * opt         the options (s4j_ce_options; softcap must be 0)
  * loss        out, 1 float: the reduced loss (required)
  * row_loss    out, NULL or n floats: loss_i (0 for ignored rows)
  * row_lse     out, NULL or n floats: lse_i (for every row)
@@ -164,16 +198,12 @@ S4J_API int s4j_softmax(int64_t n, int64_t c, const float *x, float *y,
  * as masks (probability 0); NaN in a row makes that row's loss, lse and
  * gradient NaN and nothing else; +inf logits give NaN.
  *
- * Errors (nothing is written): S4J_ERR_ARGUMENT for bad sizes, enums,
- * smoothing or z_loss out of range, or required pointers that are NULL;
+ * Errors (nothing is written): S4J_ERR_ARGUMENT for bad sizes or dtype,
+ * invalid options, or required pointers that are NULL;
  * S4J_ERR_TARGET when a target is outside [0, c) and not ignore_index. */
-S4J_API int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype,
-                           const void *logits, const int32_t *targets,
-                           const float *class_weight, int32_t ignore_index,
-                           int32_t reduction, float label_smoothing,
-                           float z_loss, float grad_scale, float *loss,
-                           float *row_loss, float *row_lse,
-                           int32_t *row_argmax, void *dlogits,
+S4J_API int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
+                           const int32_t *targets, const s4j_ce_options *opt, float *loss,
+                           float *row_loss, float *row_lse, int32_t *row_argmax, void *dlogits,
                            int64_t *err_row, void *work, int64_t work_bytes);
 
 /* Bytes of the optional s4j_softmax_ce workspace for rows of c classes at
@@ -185,10 +215,9 @@ S4J_API int64_t s4j_softmax_ce_workspace_size(int64_t c);
 /* loss of softmax(z) against targets with z = cap(X W^T + b), and the
  * gradients dX, dW, db, without ever holding the n x v logits: they are
  * computed tile by tile (row block x class block), reduced with a running
- * max and sum, and recomputed for the gradient. Same loss, reductions,
- * ignore_index, class weights, label smoothing, z-loss and gradient scale as
- * s4j_softmax_ce; cap(u) = softcap tanh(u / softcap) when softcap > 0
- * (logit soft-capping), the identity when 0.
+ * max and sum, and recomputed for the gradient. Same loss, options and
+ * outputs as s4j_softmax_ce; cap(u) = opt->softcap tanh(u / opt->softcap)
+ * when softcap > 0 (logit soft-capping), the identity when 0.
  *
  * x  n x d, w  v x d (the classifier, one row per class), bias  NULL or v,
  * all float32 row-major; targets n int32.
@@ -201,13 +230,12 @@ S4J_API int64_t s4j_softmax_ce_workspace_size(int64_t c);
  *             statistics and the GEMMs' packing area; independent of n x v
  *             (~2.3 MiB at n=2048, d=1024: 0.9% of the logits at v=32768).
  * Errors: as s4j_softmax_ce, plus S4J_ERR_ARGUMENT for a missing or small
- * workspace, softcap < 0 or block_v < 0. */
+ * workspace or block_v < 0. */
 S4J_API int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *w,
-                          const float *bias, const int32_t *targets, const float *class_weight,
-                          int32_t ignore_index, int32_t reduction, float label_smoothing,
-                          float z_loss, float softcap, float grad_scale, int64_t block_v,
-                          float *loss, float *row_loss, float *row_lse, float *dx, float *dw,
-                          float *db, void *work, int64_t work_bytes, int64_t *err_row);
+                          const float *bias, const int32_t *targets, const s4j_ce_options *opt,
+                          int64_t block_v, float *loss, float *row_loss, float *row_lse,
+                          float *dx, float *dw, float *db, void *work, int64_t work_bytes,
+                          int64_t *err_row);
 
 /* Bytes of workspace s4j_linear_ce needs at the current thread count. */
 S4J_API int64_t s4j_linear_ce_workspace_size(int64_t n, int64_t d, int64_t v, int64_t block_v,
@@ -306,7 +334,8 @@ S4J_API int s4j_cuda_graph_launch(void *graph, void *stream);
 S4J_API int s4j_cuda_graph_destroy(void *graph);
 
 /* s4j_softmax_ce on the GPU, same semantics and arguments, all arrays in
- * device memory (loss included: one device float). One block per row: rows
+ * device memory (loss and opt->class_weight included; *opt itself is host
+ * memory, read before the launch). One block per row: rows
  * of up to 8192 elements are read from memory once (kept in shared memory),
  * longer ones twice (an online max/sum pass, then the gradient pass). The
  * reduced loss is summed in double in a fixed order (deterministic).
@@ -315,12 +344,9 @@ S4J_API int s4j_cuda_graph_destroy(void *graph);
  * them once, e.g. when a data set is uploaded; out-of-range targets give
  * NaN losses, never out-of-bounds accesses. */
 S4J_API int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
-                                const int32_t *targets, const float *class_weight,
-                                int32_t ignore_index, int32_t reduction,
-                                float label_smoothing, float z_loss, float grad_scale,
-                                float *loss, float *row_loss, float *row_lse,
-                                int32_t *row_argmax, void *dlogits, void *work,
-                                int64_t work_bytes, void *stream);
+                                const int32_t *targets, const s4j_ce_options *opt, float *loss,
+                                float *row_loss, float *row_lse, int32_t *row_argmax,
+                                void *dlogits, void *work, int64_t work_bytes, void *stream);
 
 S4J_API int64_t s4j_cuda_softmax_ce_workspace_size(int64_t n);
 
@@ -351,8 +377,8 @@ S4J_API int s4j_cuda_gemm_bf16(int32_t trans_a, int32_t trans_b, int64_t m, int6
                                const void *b, int64_t ldb, float beta, float *c, int64_t ldc,
                                void *stream);
 
-/* s4j_linear_ce on the GPU: the same loss, options and outputs (loss
- * included, all in device memory), x and w of `dtype` S4J_F32 or S4J_BF16
+/* s4j_linear_ce on the GPU: the same loss, options and outputs (loss and
+ * opt->class_weight included, all in device memory; *opt is host memory), x and w of `dtype` S4J_F32 or S4J_BF16
  * (the bias, the gradients and everything else float32), the logits never
  * held: tiles of up to 4096 rows x block_v classes (0: 2048), two passes as
  * on the CPU. math: S4J_GEMM_FP32 or S4J_GEMM_TF32 for float32 inputs
@@ -364,9 +390,7 @@ S4J_API int s4j_cuda_gemm_bf16(int32_t trans_a, int32_t trans_b, int64_t m, int6
  * (36 bytes a row) and the tile; 32 MiB at n = 8192 with the defaults. */
 S4J_API int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const void *x,
                                const void *w, const float *bias, const int32_t *targets,
-                               const float *class_weight, int32_t ignore_index,
-                               int32_t reduction, float label_smoothing, float z_loss,
-                               float softcap, float grad_scale, int64_t block_v, int32_t math,
+                               const s4j_ce_options *opt, int64_t block_v, int32_t math,
                                float *loss, float *row_loss, float *row_lse, float *dx,
                                float *dw, float *db, void *work, int64_t work_bytes,
                                void *stream);

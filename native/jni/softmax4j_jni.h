@@ -26,14 +26,12 @@ static inline int s4j_jni_softmax(int64_t n, int64_t c, void *x, int64_t x_off, 
 
 static inline int s4j_jni_softmax_ce(
     int64_t n, int64_t c, int32_t dtype, void *logits, int64_t logits_off, void *targets,
-    int64_t targets_off, void *weight, int64_t weight_off, int32_t ignore_index,
-    int32_t reduction, float label_smoothing, float z_loss, float grad_scale, void *loss,
-    int64_t loss_off, void *row_loss, int64_t row_loss_off, void *row_lse, int64_t row_lse_off,
-    void *row_argmax, int64_t row_argmax_off, void *dlogits, int64_t dlogits_off,
-    void *err_row, int64_t err_row_off, void *work, int64_t work_off, int64_t work_bytes) {
+    int64_t targets_off, void *opt, int64_t opt_off, void *loss, int64_t loss_off,
+    void *row_loss, int64_t row_loss_off, void *row_lse, int64_t row_lse_off, void *row_argmax,
+    int64_t row_argmax_off, void *dlogits, int64_t dlogits_off, void *err_row,
+    int64_t err_row_off, void *work, int64_t work_off, int64_t work_bytes) {
     return s4j_softmax_ce(n, c, dtype, S4J_P(logits), (const int32_t *)S4J_P(targets),
-                          (const float *)S4J_P(weight), ignore_index, reduction,
-                          label_smoothing, z_loss, grad_scale, (float *)S4J_P(loss),
+                          (const s4j_ce_options *)S4J_P(opt), (float *)S4J_P(loss),
                           (float *)S4J_P(row_loss), (float *)S4J_P(row_lse),
                           (int32_t *)S4J_P(row_argmax), S4J_P(dlogits),
                           (int64_t *)S4J_P(err_row), S4J_P(work), work_bytes);
@@ -77,16 +75,14 @@ static inline int s4j_jni_sgd_step(int64_t count, float lr, float momentum, floa
 
 static inline int s4j_jni_linear_ce(
     int64_t n, int64_t d, int64_t v, void *x, int64_t x_off, void *w, int64_t w_off, void *bias,
-    int64_t bias_off, void *targets, int64_t targets_off, void *weight, int64_t weight_off,
-    int32_t ignore_index, int32_t reduction, float label_smoothing, float z_loss, float softcap,
-    float grad_scale, int64_t block_v, void *loss, int64_t loss_off, void *row_loss,
-    int64_t row_loss_off, void *row_lse, int64_t row_lse_off, void *dx, int64_t dx_off, void *dw,
-    int64_t dw_off, void *db, int64_t db_off, void *work, int64_t work_off, int64_t work_bytes,
-    void *err_row, int64_t err_row_off) {
+    int64_t bias_off, void *targets, int64_t targets_off, void *opt, int64_t opt_off,
+    int64_t block_v, void *loss, int64_t loss_off, void *row_loss, int64_t row_loss_off,
+    void *row_lse, int64_t row_lse_off, void *dx, int64_t dx_off, void *dw, int64_t dw_off,
+    void *db, int64_t db_off, void *work, int64_t work_off, int64_t work_bytes, void *err_row,
+    int64_t err_row_off) {
     return s4j_linear_ce(n, d, v, (const float *)S4J_P(x), (const float *)S4J_P(w),
                          (const float *)S4J_P(bias), (const int32_t *)S4J_P(targets),
-                         (const float *)S4J_P(weight), ignore_index, reduction, label_smoothing,
-                         z_loss, softcap, grad_scale, block_v, (float *)S4J_P(loss),
+                         (const s4j_ce_options *)S4J_P(opt), block_v, (float *)S4J_P(loss),
                          (float *)S4J_P(row_loss), (float *)S4J_P(row_lse), (float *)S4J_P(dx),
                          (float *)S4J_P(dw), (float *)S4J_P(db), S4J_P(work), work_bytes,
                          (int64_t *)S4J_P(err_row));

@@ -31,12 +31,12 @@ static void one(int64_t n, int64_t c, int32_t dtype, int red, float eps, float z
     float loss_cpu, loss_gpu = NAN;
     float *rl_cpu = malloc(4 * (size_t)n), *rl_gpu = malloc(4 * (size_t)n);
     int32_t *am_cpu = malloc(4 * (size_t)n), *am_gpu = malloc(4 * (size_t)n);
-    s4j_softmax_ce(n, c, dtype, x, y, w, -100, red, eps, zc, 1.0f, &loss_cpu, rl_cpu, NULL, am_cpu, g_cpu, NULL, NULL, 0);
+    s4j_softmax_ce(n, c, dtype, x, y, CE_OPTS(w, -100, red, eps, zc, 1.0f, 0), &loss_cpu, rl_cpu, NULL, am_cpu, g_cpu, NULL, NULL, 0);
     void *dx = dev(x, bytes), *dy = dev(y, 4 * n), *dw = w ? dev(w, 4 * c) : NULL, *dg = dev(NULL, bytes);
     void *dl = dev(NULL, 4), *drl = dev(NULL, 4 * n), *dam = dev(NULL, 4 * n);
     int64_t wb = s4j_cuda_softmax_ce_workspace_size(n);
     void *work = dev(NULL, wb);
-    int rc = s4j_cuda_softmax_ce(n, c, dtype, dx, dy, dw, -100, red, eps, zc, 1.0f, dl, drl, NULL, dam, dg, work, wb, NULL);
+    int rc = s4j_cuda_softmax_ce(n, c, dtype, dx, dy, CE_OPTS(dw, -100, red, eps, zc, 1.0f, 0), dl, drl, NULL, dam, dg, work, wb, NULL);
     CHECK(rc == S4J_OK, "launch: %s", s4j_cuda_last_error());
     s4j_cuda_memcpy(&loss_gpu, dl, 4, 1, NULL);
     s4j_cuda_memcpy(g_gpu, dg, bytes, 1, NULL);

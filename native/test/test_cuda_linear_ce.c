@@ -83,7 +83,7 @@ static void one(lce_case t) {
     int64_t cwb = s4j_linear_ce_workspace_size(n, d, v, t.block_v, t.cap);
     void *cwork = aligned_alloc(64, (size_t)((cwb + 63) / 64 * 64));
     int64_t err_row = -1;
-    int rc = s4j_linear_ce(n, d, v, x, w, bias, y, cw, -100, t.reduction, t.eps, t.zc, t.cap, 1.0f,
+    int rc = s4j_linear_ce(n, d, v, x, w, bias, y, CE_OPTS(cw, -100, t.reduction, t.eps, t.zc, 1.0f, t.cap),
                            t.block_v, &loss_cpu, rl_cpu, lse_cpu, dx_cpu, dw_cpu, db_cpu, cwork, cwb,
                            &err_row);
     CHECK(rc == S4J_OK, "%s: CPU reference failed: %d", shape, rc);
@@ -100,8 +100,7 @@ static void one(lce_case t) {
     void *gdb = t.grads & 4 ? dev(NULL, 4 * v) : NULL;
     int64_t wb = s4j_cuda_linear_ce_workspace_size(n, v, t.block_v, t.dtype);
     void *work = dev(NULL, wb);
-    rc = s4j_cuda_linear_ce(n, d, v, t.dtype, gx, gw, gb, gy, gcw, -100, t.reduction, t.eps, t.zc,
-                            t.cap, 1.0f, t.block_v, t.math, gl, grl, glse, gdx, gdw, gdb, work, wb, NULL);
+    rc = s4j_cuda_linear_ce(n, d, v, t.dtype, gx, gw, gb, gy, CE_OPTS(gcw, -100, t.reduction, t.eps, t.zc, 1.0f, t.cap), t.block_v, t.math, gl, grl, glse, gdx, gdw, gdb, work, wb, NULL);
     CHECK(rc == S4J_OK, "%s: launch %d: %s", shape, rc, s4j_cuda_last_error());
     CHECK(s4j_cuda_stream_synchronize(NULL) == S4J_OK, "%s: %s", shape, s4j_cuda_last_error());
 
@@ -135,8 +134,7 @@ static void bad_target(void) {
     void *gx = dev(x, sizeof x), *gw = dev(w, sizeof w), *gy = dev(y, sizeof y), *gl = dev(NULL, 4);
     int64_t wb = s4j_cuda_linear_ce_workspace_size(n, v, 0, S4J_F32);
     void *work = dev(NULL, wb), *gdx = dev(NULL, 4 * n * d);
-    int rc = s4j_cuda_linear_ce(n, d, v, S4J_F32, gx, gw, NULL, gy, NULL, -100, S4J_REDUCE_SUM, 0, 0, 0,
-                                1, 0, 0, gl, NULL, NULL, gdx, NULL, NULL, work, wb, NULL);
+    int rc = s4j_cuda_linear_ce(n, d, v, S4J_F32, gx, gw, NULL, gy, CE_OPTS(NULL, -100, S4J_REDUCE_SUM, 0, 0, 1, 0), 0, 0, gl, NULL, NULL, gdx, NULL, NULL, work, wb, NULL);
     CHECK(rc == S4J_OK, "bad target: launch %d", rc);
     float *l = back(gl, 1), *g = back(gdx, n * d);
     CHECK(isnan(l[0]), "bad target: loss %g, expected NaN", l[0]);
@@ -156,7 +154,7 @@ static void errors(void) {
     int64_t wb = s4j_cuda_linear_ce_workspace_size(2, 2, 0, S4J_F32);
     void *work = dev(NULL, wb);
 #define CALL(dt, red, eps, cap, bv, math, loss, rl, wk, wbytes) \
-    s4j_cuda_linear_ce(2, 2, 2, dt, gx, gw, NULL, gy, NULL, -100, red, eps, 0, cap, 1, bv, math, loss, rl, NULL, NULL, NULL, NULL, wk, wbytes, NULL)
+    s4j_cuda_linear_ce(2, 2, 2, dt, gx, gw, NULL, gy, CE_OPTS(NULL, -100, red, eps, 0, 1, cap), bv, math, loss, rl, NULL, NULL, NULL, NULL, wk, wbytes, NULL)
     CHECK(CALL(S4J_F32, 2, 0, 0, 0, 0, gl, NULL, work, wb) == S4J_OK, "valid call");
     CHECK(CALL(S4J_F16, 2, 0, 0, 0, 0, gl, NULL, work, wb) == S4J_ERR_ARGUMENT, "f16 inputs");
     CHECK(CALL(S4J_F32, 2, 0, 0, 0, 7, gl, NULL, work, wb) == S4J_ERR_ARGUMENT, "math 7");
@@ -173,7 +171,7 @@ static void errors(void) {
 #undef CALL
     // n = 0: the mean of nothing is NaN, the sum 0
     float l;
-    CHECK(s4j_cuda_linear_ce(0, 2, 2, S4J_F32, NULL, NULL, NULL, NULL, NULL, -100, S4J_REDUCE_MEAN, 0, 0, 0, 1,
+    CHECK(s4j_cuda_linear_ce(0, 2, 2, S4J_F32, NULL, NULL, NULL, NULL, CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, 0),
                              0, 0, gl, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL) == S4J_OK, "n = 0");
     s4j_cuda_memcpy(&l, gl, 4, 1, NULL);
     CHECK(isnan(l), "n = 0 mean: %g", l);

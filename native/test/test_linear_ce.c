@@ -103,8 +103,7 @@ static void run(const lce_case *t, float spread) {
     memset(dx, 0xff, sizeof(float) * n * d); // NaN: must be fully written
     memset(dw, 0xff, sizeof(float) * v * d);
     memset(db, 0xff, sizeof(float) * v);
-    int rc = s4j_linear_ce(n, d, v, x, w, b, y, cw, -100, t->reduction, (float)t->eps, (float)t->zc,
-                           (float)t->cap, (float)t->scale, t->block_v, &loss, row, NULL, dx, dw, db,
+    int rc = s4j_linear_ce(n, d, v, x, w, b, y, CE_OPTS(cw, -100, t->reduction, (float)t->eps, (float)t->zc, (float)t->scale, (float)t->cap), t->block_v, &loss, row, NULL, dx, dw, db,
                            work, wb, NULL);
     char label[200];
     snprintf(label, sizeof label, "isa=%d n=%ld d=%ld v=%ld bv=%ld red=%d eps=%.1f z=%g cap=%g w=%d b=%d ign=%d",
@@ -120,8 +119,7 @@ static void run(const lce_case *t, float spread) {
     CHECK(close_norm(db, rdb, v, 1e-4, atol), "%s: db", label);
     // forward only agrees on the loss
     float loss2 = NAN;
-    rc = s4j_linear_ce(n, d, v, x, w, b, y, cw, -100, t->reduction, (float)t->eps, (float)t->zc, (float)t->cap,
-                       (float)t->scale, t->block_v, &loss2, row, NULL, NULL, NULL, NULL, work, wb, NULL);
+    rc = s4j_linear_ce(n, d, v, x, w, b, y, CE_OPTS(cw, -100, t->reduction, (float)t->eps, (float)t->zc, (float)t->scale, (float)t->cap), t->block_v, &loss2, row, NULL, NULL, NULL, NULL, work, wb, NULL);
     CHECK(rc == S4J_OK && memcmp(&loss, &loss2, 4) == 0, "%s: forward-only loss %g vs %g", label, loss2, loss);
     free(x); free(w); free(b); free(cw); free(y); free(z); free(g); free(rdx); free(rdw); free(rdb); free(rrow);
     free(work); free(dx); free(dw); free(db); free(row);
@@ -132,12 +130,12 @@ static void errors(void) {
     int32_t y[2] = {0, 3};
     int64_t bad = -1, wb = s4j_linear_ce_workspace_size(2, 2, 3, 0, 0);
     void *work = aligned_alloc(64, (size_t)(wb + 63) / 64 * 64);
-    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, NULL, -100, 2, 0, 0, 0, 1, 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, &bad) == S4J_ERR_TARGET && bad == 1, "bad target");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, &bad) == S4J_ERR_TARGET && bad == 1, "bad target");
     y[1] = 1;
-    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, NULL, -100, 2, 0, 0, 0, 1, 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb - 64, NULL) == S4J_ERR_ARGUMENT, "small workspace");
-    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, NULL, -100, 2, 0, 0, -1, 1, 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "softcap < 0");
-    CHECK(s4j_linear_ce(2, 0, 3, x, w, NULL, y, NULL, -100, 2, 0, 0, 0, 1, 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "d = 0");
-    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, NULL, -100, 0, 0, 0, 0, 1, 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "NONE without row_loss");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb - 64, NULL) == S4J_ERR_ARGUMENT, "small workspace");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, -1), 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "softcap < 0");
+    CHECK(s4j_linear_ce(2, 0, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "d = 0");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 0, 0, 0, 1, 0), 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "NONE without row_loss");
     free(work);
 }
 

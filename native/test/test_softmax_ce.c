@@ -117,8 +117,7 @@ static void run_case(const ce_case *t, int inplace, int use_work, const char *la
     const int want_argmax = (int)(rnd() % 4) != 0;
     int64_t wb = (use_work < 0 ? (int)(rnd() & 1) : use_work) ? s4j_softmax_ce_workspace_size(c) : 0;
     void *work = wb > 0 ? aligned_alloc(64, (size_t)(wb + 63) / 64 * 64) : NULL;
-    int rc = s4j_softmax_ce(n, c, t->dtype, logits, t->y, t->w, t->ignore, t->reduction,
-                            (float)t->eps, (float)t->zc, (float)t->scale, &loss, row_loss,
+    int rc = s4j_softmax_ce(n, c, t->dtype, logits, t->y, CE_OPTS(t->w, t->ignore, t->reduction, (float)t->eps, (float)t->zc, (float)t->scale, 0), &loss, row_loss,
                             lse, want_argmax ? am : NULL, dl, NULL, work, wb);
     free(work);
     CHECK(rc == S4J_OK, "%s: status %d", label, rc);
@@ -234,7 +233,7 @@ static void extreme_rows(void) {
             }
     // The NaN row poisons only itself.
     float loss, row_loss[7], g[7 * C];
-    CE(N, C, S4J_F32, x, y, NULL, -100, S4J_REDUCE_NONE, 0, 0, 1, &loss, row_loss, NULL, NULL, g, NULL);
+    CE(N, C, S4J_F32, x, y, CE_OPTS(NULL, -100, S4J_REDUCE_NONE, 0, 0, 1, 0), &loss, row_loss, NULL, NULL, g, NULL);
     for (int r = 0; r < N; r++) {
         CHECK(isnan(row_loss[r]) == (r == 4), "NaN row: row %d loss %g", r, row_loss[r]);
         if (r != 4) CHECK(isfinite(row_loss[r]), "row %d loss not finite: %g", r, row_loss[r]);
@@ -290,26 +289,38 @@ static void error_codes(void) {
     float x[6] = {0}, loss = 123.0f, rl[2] = {5, 5}, g[6] = {7, 7, 7, 7, 7, 7};
     int32_t y[2] = {0, 3};
     int64_t bad = -1;
-    int rc = CE(2, 3, S4J_F32, x, y, NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, &loss, rl, NULL, NULL, g, &bad);
+    int rc = CE(2, 3, S4J_F32, x, y, CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, 0), &loss, rl, NULL, NULL, g, &bad);
     CHECK(rc == S4J_ERR_TARGET && bad == 1, "bad target: rc %d row %ld", rc, (long)bad);
     CHECK(loss == 123.0f && rl[0] == 5 && g[0] == 7, "outputs written despite a bad target");
     y[1] = -5;
-    rc = CE(2, 3, S4J_F32, x, y, NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, &loss, NULL, NULL, NULL, NULL, &bad);
+    rc = CE(2, 3, S4J_F32, x, y, CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, 0), &loss, NULL, NULL, NULL, NULL, &bad);
     CHECK(rc == S4J_ERR_TARGET && bad == 1, "negative target");
     y[1] = 2;
-    CHECK(CE(-1, 3, 0, x, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "n<0");
-    CHECK(CE(2, 0, 0, x, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "c=0");
-    CHECK(CE(2, 3, 9, x, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "dtype");
-    CHECK(CE(2, 3, 0, x, y, NULL, -100, 7, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "reduction");
-    CHECK(CE(2, 3, 0, x, y, NULL, -100, 2, 1.0f, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "eps=1");
-    CHECK(CE(2, 3, 0, x, y, NULL, -100, 2, NAN, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "eps=NaN");
-    CHECK(CE(2, 3, 0, x, y, NULL, -100, 2, 0, -1, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "z<0");
-    CHECK(CE(2, 3, 0, NULL, y, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null logits");
-    CHECK(CE(2, 3, 0, x, NULL, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null targets");
-    CHECK(CE(2, 3, 0, x, y, NULL, -100, 2, 0, 0, 1, NULL, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null loss");
-    CHECK(CE(2, 3, 0, x, y, NULL, -100, 0, 0, 0, 1, &loss, NULL, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "none w/o row_loss");
-    CHECK(CE(0, 0, 0, NULL, NULL, NULL, -100, 1, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_OK && loss == 0.0f, "n=0 sum");
-    CHECK(CE(0, 0, 0, NULL, NULL, NULL, -100, 2, 0, 0, 1, &loss, 0, 0, 0, 0, 0) == S4J_OK && isnan(loss), "n=0 mean is NaN");
+    CHECK(CE(-1, 3, 0, x, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "n<0");
+    CHECK(CE(2, 0, 0, x, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "c=0");
+    CHECK(CE(2, 3, 9, x, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "dtype");
+    CHECK(CE(2, 3, 0, x, y, CE_OPTS(NULL, -100, 7, 0, 0, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "reduction");
+    CHECK(CE(2, 3, 0, x, y, CE_OPTS(NULL, -100, 2, 1.0f, 0, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "eps=1");
+    CHECK(CE(2, 3, 0, x, y, CE_OPTS(NULL, -100, 2, NAN, 0, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "eps=NaN");
+    CHECK(CE(2, 3, 0, x, y, CE_OPTS(NULL, -100, 2, 0, -1, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "z<0");
+    CHECK(CE(2, 3, 0, x, y, CE_OPTS(NULL, -100, 2, 0, INFINITY, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "z=inf");
+    CHECK(CE(2, 3, 0, x, y, CE_OPTS(NULL, -100, 2, 0, 0, NAN, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "scale=NaN");
+    CHECK(CE(2, 3, 0, x, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 2), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "softcap: linear CE only");
+    CHECK(CE(2, 3, 0, x, y, NULL, &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "no options");
+    s4j_ce_options defaults;
+    s4j_ce_options_init(&defaults);
+    int32_t y3[2] = {0, 3};
+    CHECK(CE(2, 3, S4J_F32, x, y3, &defaults, &loss, 0, 0, 0, 0, &bad) == S4J_ERR_TARGET && bad == 1,
+          "defaults: -100 is ignored, 3 is out of range");
+    y3[1] = -100;
+    CHECK(CE(2, 3, S4J_F32, x, y3, &defaults, &loss, 0, 0, 0, 0, NULL) == S4J_OK && fabsf(loss - logf(3)) < 1e-6f,
+          "defaults: mean over the one row not ignored");
+    CHECK(CE(2, 3, 0, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null logits");
+    CHECK(CE(2, 3, 0, x, NULL, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null targets");
+    CHECK(CE(2, 3, 0, x, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), NULL, 0, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "null loss");
+    CHECK(CE(2, 3, 0, x, y, CE_OPTS(NULL, -100, 0, 0, 0, 1, 0), &loss, NULL, 0, 0, 0, 0) == S4J_ERR_ARGUMENT, "none w/o row_loss");
+    CHECK(CE(0, 0, 0, NULL, NULL, CE_OPTS(NULL, -100, 1, 0, 0, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_OK && loss == 0.0f, "n=0 sum");
+    CHECK(CE(0, 0, 0, NULL, NULL, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), &loss, 0, 0, 0, 0, 0) == S4J_OK && isnan(loss), "n=0 mean is NaN");
     CHECK(s4j_softmax(-1, 3, x, x, 0) == S4J_ERR_ARGUMENT, "softmax n<0");
     CHECK(s4j_softmax(1, 0, x, x, 0) == S4J_ERR_ARGUMENT, "softmax c=0");
     CHECK(s4j_set_isa(42) == S4J_ERR_ARGUMENT, "isa 42");
@@ -326,7 +337,7 @@ static void *caller(void *arg) {
     float loss, *g = malloc(sizeof(float) * TN * TC);
     long bad = 0;
     for (int it = 0; it < 20; it++) {
-        CE(TN, TC, S4J_F32, tx, ty, NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, &loss, NULL, NULL, NULL, g, NULL);
+        CE(TN, TC, S4J_F32, tx, ty, CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, 0), &loss, NULL, NULL, NULL, g, NULL);
         if (memcmp(&loss, &tloss_serial, sizeof loss) != 0) bad++;
     }
     free(g);
@@ -341,9 +352,9 @@ static void concurrency(void) {
     // With a gradient, as the callers below (forward-only may sum in another
     // order: the same loss to the last bit or two, not bit for bit).
     s4j_set_num_threads(1);
-    CE(TN, TC, S4J_F32, tx, ty, NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, &tloss_serial, NULL, NULL, NULL, g, NULL);
+    CE(TN, TC, S4J_F32, tx, ty, CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, 0), &tloss_serial, NULL, NULL, NULL, g, NULL);
     s4j_set_num_threads(2);
-    CE(TN, TC, S4J_F32, tx, ty, NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, &loss2, NULL, NULL, NULL, g, NULL);
+    CE(TN, TC, S4J_F32, tx, ty, CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0.05f, 0, 1, 0), &loss2, NULL, NULL, NULL, g, NULL);
     free(g);
     CHECK(memcmp(&loss2, &tloss_serial, sizeof loss2) == 0, "1 vs 2 threads: %.9g vs %.9g", tloss_serial, loss2);
     pthread_t th[8];

@@ -32,4 +32,10 @@ static inline double rnd_unit(void) { return (double)(rnd() >> 11) * 0x1.0p-53; 
 /* uniform in [-1, 1) */
 static inline float rnd_sym(void) { return (float)((double)(rnd() >> 11) * 0x1.0p-52 - 1.0); }
 
+// The options of a test call, every field named (softmax4j.h's s4j_ce_options).
+#define CE_OPTS(weights, ignore, red, eps, zc, scale, cap)                                        \
+    (&(s4j_ce_options){.class_weight = (weights), .ignore_index = (ignore), .reduction = (red),  \
+                       .label_smoothing = (eps), .z_loss = (zc), .grad_scale = (scale),           \
+                       .softcap = (cap)})
+
 #endif

@@ -4,12 +4,14 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.softmax4j.CeOutputs;
 import org.softmax4j.CrossEntropy;
 import org.softmax4j.DType;
 import org.softmax4j.Gemm;
 import org.softmax4j.LinearCe;
 import org.softmax4j.LinearCeOutputs;
+import org.softmax4j.internal.abi.CeOptionsStruct;
 import org.softmax4j.internal.abi.NativeAbi;
 
 /** The native CPU kernels, reached through one {@link NativeAbi} binding. */
@@ -22,6 +24,8 @@ final class CpuKernels extends AbstractKernels {
      * needs more, reused otherwise; freed with its thread.
      */
     private final ThreadLocal<MemorySegment> workspace = new ThreadLocal<>();
+    /** Per-thread native options struct (and class weights) of the cross-entropy calls. */
+    private final ThreadLocal<MemorySegment> options = new ThreadLocal<>();
 
     CpuKernels(NativeAbi abi, Gemm gemm) {
         this.abi = abi;
@@ -47,11 +51,9 @@ final class CpuKernels extends AbstractKernels {
         long[] errRow = {-1};
         long need = out.dlogits() != null && dtype == DType.F32 ? abi.softmaxCeWorkspaceSize(c) : 0;
         MemorySegment work = need > 0 ? workspace(need) : null;
-        int status = abi.softmaxCe(n, c, Codes.of(dtype), logits, targets,
-                Segments.of(ce.classWeight()), ce.ignoreIndex(), Codes.of(ce.reduction()),
-                ce.labelSmoothing(), ce.zLoss(), ce.gradScale(), MemorySegment.ofArray(loss),
-                out.rowLoss(), out.rowLse(), out.rowArgmax(), out.dlogits(),
-                MemorySegment.ofArray(errRow), work, work == null ? 0 : work.byteSize());
+        int status = abi.softmaxCe(n, c, Codes.of(dtype), logits, targets, options(ce, 0f),
+                MemorySegment.ofArray(loss), out.rowLoss(), out.rowLse(), out.rowArgmax(),
+                out.dlogits(), MemorySegment.ofArray(errRow), work, work == null ? 0 : work.byteSize());
         if (status == NativeAbi.ERR_TARGET) throw badTarget(targets, errRow[0], c, ce.ignoreIndex());
         check(status);
         return loss[0];
@@ -69,11 +71,9 @@ final class CpuKernels extends AbstractKernels {
         float[] loss = new float[1];
         long[] errRow = {-1};
         MemorySegment work = workspace(linearCrossEntropyWorkspaceBytes(n, d, v, lin));
-        int status = abi.linearCe(n, d, v, x, w, bias, targets, Segments.of(ce.classWeight()),
-                ce.ignoreIndex(), Codes.of(ce.reduction()), ce.labelSmoothing(), ce.zLoss(),
-                lin.softcap(), ce.gradScale(), lin.blockClasses(), MemorySegment.ofArray(loss),
-                out.rowLoss(), out.rowLse(), out.dx(), out.dw(), out.db(), work, work.byteSize(),
-                MemorySegment.ofArray(errRow));
+        int status = abi.linearCe(n, d, v, x, w, bias, targets, options(ce, lin.softcap()),
+                lin.blockClasses(), MemorySegment.ofArray(loss), out.rowLoss(), out.rowLse(),
+                out.dx(), out.dw(), out.db(), work, work.byteSize(), MemorySegment.ofArray(errRow));
         if (status == NativeAbi.ERR_TARGET) throw badTarget(targets, errRow[0], v, ce.ignoreIndex());
         check(status);
         return loss[0];
@@ -124,12 +124,31 @@ final class CpuKernels extends AbstractKernels {
     }
 
     private MemorySegment workspace(long bytes) {
-        MemorySegment work = workspace.get();
-        if (work == null || work.byteSize() < bytes) {
-            work = Arena.ofAuto().allocate(bytes, 64);
-            workspace.set(work);
+        return grown(workspace, bytes);
+    }
+
+    /**
+     * This thread's options struct for the next call, filled; the class
+     * weights copied behind it, because the struct holds their address and
+     * a Java array has none (the copy is C floats, less than the kernel's
+     * one read of the weights per row).
+     */
+    private MemorySegment options(CrossEntropy ce, float softcap) {
+        float[] w = ce.classWeight();
+        long at = 64; // the struct, rounded up to a cache line
+        MemorySegment s = grown(options, at + (w == null ? 0 : 4L * w.length));
+        if (w != null) MemorySegment.copy(w, 0, s, ValueLayout.JAVA_FLOAT, at, w.length);
+        return CeOptionsStruct.write(s, ce, softcap, w == null ? 0 : s.address() + at);
+    }
+
+    /** The thread's buffer in {@code slot}, grown to {@code bytes} when smaller; freed with its thread. */
+    private static MemorySegment grown(ThreadLocal<MemorySegment> slot, long bytes) {
+        MemorySegment s = slot.get();
+        if (s == null || s.byteSize() < bytes) {
+            s = Arena.ofAuto().allocate(bytes, 64);
+            slot.set(s);
         }
-        return work;
+        return s;
     }
 
     private static IllegalArgumentException badTarget(MemorySegment targets, long row, int c,

@@ -1,5 +1,6 @@
 package org.softmax4j.internal;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ import org.softmax4j.Reduction;
 import org.softmax4j.cuda.CudaKernels;
 import org.softmax4j.cuda.CudaStream;
 import org.softmax4j.cuda.DeviceBuffer;
+import org.softmax4j.internal.abi.CeOptionsStruct;
 import org.softmax4j.internal.abi.CudaAbi;
 
 /**
@@ -30,6 +32,8 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     private record Staged(long device, MemorySegment host) {}
 
     private final List<Staged> pending = new ArrayList<>();
+    /** The options struct of the next launch (host memory; calls are serialised per instance). */
+    private final MemorySegment options = Arena.ofAuto().allocate(CeOptionsStruct.LAYOUT);
 
     GpuKernels(CudaAbi abi, boolean tf32, GpuStream stream) {
         this.abi = abi;
@@ -134,6 +138,11 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
         return MemorySegment.ofArray(copy);
     }
 
+    /** The options struct, filled; {@code classWeights}: a device address or 0. */
+    private MemorySegment options(CrossEntropy ce, float softcap, long classWeights) {
+        return CeOptionsStruct.write(options, ce, softcap, classWeights);
+    }
+
     // ---- kernels ------------------------------------------------------------
 
     @Override
@@ -160,8 +169,7 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
         long dw = w == null ? 0 : in(3, MemorySegment.ofArray(w), 4L * c);
         long loss = slot(4, 4);
         long workBytes = abi.softmaxCeWorkspaceSize(n), work = slot(5, workBytes);
-        int status = abi.softmaxCe(n, c, Codes.of(dtype), x, y, dw, ce.ignoreIndex(), Codes.of(ce.reduction()),
-                ce.labelSmoothing(), ce.zLoss(), ce.gradScale(), loss,
+        int status = abi.softmaxCe(n, c, Codes.of(dtype), x, y, options(ce, 0f, dw), loss,
                 out(6, out.rowLoss(), 4L * n, false), out(7, out.rowLse(), 4L * n, false),
                 out(8, out.rowArgmax(), 4L * n, false), dx, work, workBytes, stream());
         float[] result = new float[1];
@@ -205,9 +213,8 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
         long loss = slot(5, 4);
         long workBytes = abi.linearCeWorkspaceSize(n, v, lin.blockClasses(), Codes.of(dtype));
         long work = slot(6, workBytes);
-        int status = abi.linearCe(n, d, v, Codes.of(dtype), gx, gw, gb, gy, gcw, ce.ignoreIndex(),
-                Codes.of(ce.reduction()), ce.labelSmoothing(), ce.zLoss(), lin.softcap(), ce.gradScale(),
-                lin.blockClasses(), tf32 ? 1 : 0, loss, out(7, out.rowLoss(), 4L * n, false),
+        int status = abi.linearCe(n, d, v, Codes.of(dtype), gx, gw, gb, gy,
+                options(ce, lin.softcap(), gcw), lin.blockClasses(), tf32 ? 1 : 0, loss, out(7, out.rowLoss(), 4L * n, false),
                 out(8, out.rowLse(), 4L * n, false), out(9, out.dx(), 4L * n * d, false),
                 out(10, out.dw(), 4L * v * d, false), out(11, out.db(), 4L * v, false), work,
                 workBytes, stream());
@@ -329,9 +336,8 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
         output("lossOut", lossOut, 1, 4, true);
         long ws = abi.softmaxCeWorkspaceSize(n);
         long work = slot(5, ws);
-        Cuda.check(abi, abi.softmaxCe(n, c, Codes.of(dtype), logits.address(), targets.address(), 0,
-                ce.ignoreIndex(), Codes.of(ce.reduction()), ce.labelSmoothing(), ce.zLoss(), ce.gradScale(),
-                lossOut.address(), address(out.rowLoss()), address(out.rowLse()),
+        Cuda.check(abi, abi.softmaxCe(n, c, Codes.of(dtype), logits.address(), targets.address(),
+                options(ce, 0f, 0), lossOut.address(), address(out.rowLoss()), address(out.rowLse()),
                 address(out.rowArgmax()), address(out.dlogits()), work, ws, stream()), "cross-entropy");
     }
 

@@ -66,10 +66,10 @@ public interface CudaAbi {
 
     int softmax(long n, long c, long x, long y, int log, long stream);
 
-    int softmaxCe(long n, long c, int dtype, long logits, long targets, long classWeight,
-                  int ignoreIndex, int reduction, float labelSmoothing, float zLoss,
-                  float gradScale, long loss, long rowLoss, long rowLse, long rowArgmax,
-                  long dlogits, long work, long workBytes, long stream);
+    /** {@code options}: a native {@link CeOptionsStruct} (host memory; its weights on the device). */
+    int softmaxCe(long n, long c, int dtype, long logits, long targets, MemorySegment options,
+                  long loss, long rowLoss, long rowLse, long rowArgmax, long dlogits, long work,
+                  long workBytes, long stream);
 
     long softmaxCeWorkspaceSize(long n);
 
@@ -80,10 +80,8 @@ public interface CudaAbi {
                  long b, long ldb, float beta, long c, long ldc, long stream);
 
     int linearCe(long n, long d, long v, int dtype, long x, long w, long bias, long targets,
-                 long classWeight, int ignoreIndex, int reduction, float labelSmoothing,
-                 float zLoss, float softcap, float gradScale, long blockV, int math, long loss,
-                 long rowLoss, long rowLse, long dx, long dw, long db, long work, long workBytes,
-                 long stream);
+                 MemorySegment options, long blockV, int math, long loss, long rowLoss,
+                 long rowLse, long dx, long dw, long db, long work, long workBytes, long stream);
 
     long linearCeWorkspaceSize(long n, long v, long blockV, int dtype);
 

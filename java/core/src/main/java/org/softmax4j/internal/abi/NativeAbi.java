@@ -47,12 +47,11 @@ public interface NativeAbi {
 
     int softmax(long n, long c, MemorySegment x, MemorySegment y, int log);
 
+    /** {@code options}: a native {@link CeOptionsStruct}. */
     int softmaxCe(long n, long c, int dtype, MemorySegment logits, MemorySegment targets,
-                  MemorySegment classWeight, int ignoreIndex, int reduction,
-                  float labelSmoothing, float zLoss, float gradScale, MemorySegment loss,
-                  MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
-                  MemorySegment dlogits, MemorySegment errRow, MemorySegment work,
-                  long workBytes);
+                  MemorySegment options, MemorySegment loss, MemorySegment rowLoss,
+                  MemorySegment rowLse, MemorySegment rowArgmax, MemorySegment dlogits,
+                  MemorySegment errRow, MemorySegment work, long workBytes);
 
     long softmaxCeWorkspaceSize(long c);
 
@@ -81,11 +80,9 @@ public interface NativeAbi {
                     MemorySegment c, int ldc);
 
     int linearCe(long n, long d, long v, MemorySegment x, MemorySegment w, MemorySegment bias,
-                 MemorySegment targets, MemorySegment classWeight, int ignoreIndex,
-                 int reduction, float labelSmoothing, float zLoss, float softcap,
-                 float gradScale, long blockV, MemorySegment loss, MemorySegment rowLoss,
-                 MemorySegment rowLse, MemorySegment dx, MemorySegment dw, MemorySegment db,
-                 MemorySegment work, long workBytes, MemorySegment errRow);
+                 MemorySegment targets, MemorySegment options, long blockV, MemorySegment loss,
+                 MemorySegment rowLoss, MemorySegment rowLse, MemorySegment dx, MemorySegment dw,
+                 MemorySegment db, MemorySegment work, long workBytes, MemorySegment errRow);
 
     long linearCeWorkspaceSize(long n, long d, long v, long blockV, float softcap);
 }

@@ -48,9 +48,8 @@ public final class FfmAbi implements NativeAbi {
         softmax = h.of("s4j_softmax", FunctionDescriptor.of(JAVA_INT,
                 JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT), critical);
         softmaxCe = h.of("s4j_softmax_ce", FunctionDescriptor.of(JAVA_INT,
-                JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT,
-                JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, JAVA_LONG), critical);
+                JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), critical);
         softmaxCeWorkspaceSize = h.of("s4j_softmax_ce_workspace_size",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
         sgemm = h.of("s4j_sgemm", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG,
@@ -69,9 +68,8 @@ public final class FfmAbi implements NativeAbi {
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
                 JAVA_FLOAT, ADDRESS, JAVA_INT), critical);
         linearCe = h.of("s4j_linear_ce", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
-                JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT,
-                JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), critical);
+                JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), critical);
         linearCeWorkspaceSize = h.of("s4j_linear_ce_workspace_size", FunctionDescriptor.of(JAVA_LONG,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT));
         sgdStep = h.of("s4j_sgd_step", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_FLOAT,
@@ -196,14 +194,11 @@ public final class FfmAbi implements NativeAbi {
 
     @Override
     public int softmaxCe(long n, long c, int dtype, MemorySegment logits, MemorySegment targets,
-                         MemorySegment classWeight, int ignoreIndex, int reduction,
-                         float labelSmoothing, float zLoss, float gradScale, MemorySegment loss,
-                         MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
-                         MemorySegment dlogits, MemorySegment errRow, MemorySegment work,
-                         long workBytes) {
+                         MemorySegment options, MemorySegment loss, MemorySegment rowLoss,
+                         MemorySegment rowLse, MemorySegment rowArgmax, MemorySegment dlogits,
+                         MemorySegment errRow, MemorySegment work, long workBytes) {
         try {
-            return (int) softmaxCe.invokeExact(n, c, dtype, ptr(logits), ptr(targets),
-                    ptr(classWeight), ignoreIndex, reduction, labelSmoothing, zLoss, gradScale,
+            return (int) softmaxCe.invokeExact(n, c, dtype, ptr(logits), ptr(targets), ptr(options),
                     ptr(loss), ptr(rowLoss), ptr(rowLse), ptr(rowArgmax), ptr(dlogits),
                     ptr(errRow), ptr(work), workBytes);
         } catch (Throwable t) {
@@ -299,16 +294,14 @@ public final class FfmAbi implements NativeAbi {
 
     @Override
     public int linearCe(long n, long d, long v, MemorySegment x, MemorySegment w,
-                        MemorySegment bias, MemorySegment targets, MemorySegment classWeight,
-                        int ignoreIndex, int reduction, float labelSmoothing, float zLoss,
-                        float softcap, float gradScale, long blockV, MemorySegment loss,
-                        MemorySegment rowLoss, MemorySegment rowLse, MemorySegment dx,
-                        MemorySegment dw, MemorySegment db, MemorySegment work, long workBytes,
+                        MemorySegment bias, MemorySegment targets, MemorySegment options,
+                        long blockV, MemorySegment loss, MemorySegment rowLoss,
+                        MemorySegment rowLse, MemorySegment dx, MemorySegment dw,
+                        MemorySegment db, MemorySegment work, long workBytes,
                         MemorySegment errRow) {
         try {
             return (int) linearCe.invokeExact(n, d, v, ptr(x), ptr(w), ptr(bias), ptr(targets),
-                    ptr(classWeight), ignoreIndex, reduction, labelSmoothing, zLoss, softcap,
-                    gradScale, blockV, ptr(loss), ptr(rowLoss), ptr(rowLse), ptr(dx), ptr(dw),
+                    ptr(options), blockV, ptr(loss), ptr(rowLoss), ptr(rowLse), ptr(dx), ptr(dw),
                     ptr(db), ptr(work), workBytes, ptr(errRow));
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);

@@ -64,8 +64,7 @@ public final class FfmCudaAbi implements CudaAbi {
         softmax = h.of("s4j_cuda_softmax", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, P,
                 P, JAVA_INT, P));
         softmaxCe = h.of("s4j_cuda_softmax_ce", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
-                JAVA_LONG, JAVA_INT, P, P, P, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT,
-                JAVA_FLOAT, P, P, P, P, P, P, JAVA_LONG, P));
+                JAVA_LONG, JAVA_INT, P, P, ADDRESS, P, P, P, P, P, P, JAVA_LONG, P));
         softmaxCeWorkspaceSize = h.of("s4j_cuda_softmax_ce_workspace_size",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
         sgemm = h.of("s4j_cuda_sgemm", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT,
@@ -75,8 +74,8 @@ public final class FfmCudaAbi implements CudaAbi {
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, P, JAVA_LONG, P, JAVA_LONG, JAVA_FLOAT,
                 P, JAVA_LONG, P));
         linearCe = h.of("s4j_cuda_linear_ce", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
-                JAVA_LONG, JAVA_INT, P, P, P, P, P, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT,
-                JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, JAVA_INT, P, P, P, P, P, P, P, JAVA_LONG, P));
+                JAVA_LONG, JAVA_INT, P, P, P, P, ADDRESS, JAVA_LONG, JAVA_INT, P, P, P, P, P, P, P,
+                JAVA_LONG, P));
         linearCeWorkspaceSize = h.of("s4j_cuda_linear_ce_workspace_size",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT),
                 Linker.Option.critical(false));
@@ -255,14 +254,12 @@ public final class FfmCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int softmaxCe(long n, long c, int dtype, long logits, long targets, long classWeight,
-                         int ignoreIndex, int reduction, float labelSmoothing, float zLoss,
-                         float gradScale, long loss, long rowLoss, long rowLse, long rowArgmax,
-                         long dlogits, long work, long workBytes, long stream) {
+    public int softmaxCe(long n, long c, int dtype, long logits, long targets, MemorySegment options,
+                         long loss, long rowLoss, long rowLse, long rowArgmax, long dlogits, long work,
+                         long workBytes, long stream) {
         try {
-            return (int) softmaxCe.invokeExact(n, c, dtype, logits, targets, classWeight,
-                    ignoreIndex, reduction, labelSmoothing, zLoss, gradScale, loss, rowLoss, rowLse,
-                    rowArgmax, dlogits, work, workBytes, stream);
+            return (int) softmaxCe.invokeExact(n, c, dtype, logits, targets, options, loss, rowLoss,
+                    rowLse, rowArgmax, dlogits, work, workBytes, stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -301,14 +298,12 @@ public final class FfmCudaAbi implements CudaAbi {
 
     @Override
     public int linearCe(long n, long d, long v, int dtype, long x, long w, long bias, long targets,
-                        long classWeight, int ignoreIndex, int reduction, float labelSmoothing,
-                        float zLoss, float softcap, float gradScale, long blockV, int math,
-                        long loss, long rowLoss, long rowLse, long dx, long dw, long db, long work,
-                        long workBytes, long stream) {
+                        MemorySegment options, long blockV, int math, long loss, long rowLoss,
+                        long rowLse, long dx, long dw, long db, long work, long workBytes,
+                        long stream) {
         try {
-            return (int) linearCe.invokeExact(n, d, v, dtype, x, w, bias, targets, classWeight,
-                    ignoreIndex, reduction, labelSmoothing, zLoss, softcap, gradScale, blockV, math,
-                    loss, rowLoss, rowLse, dx, dw, db, work, workBytes, stream);
+            return (int) linearCe.invokeExact(n, d, v, dtype, x, w, bias, targets, options, blockV,
+                    math, loss, rowLoss, rowLse, dx, dw, db, work, workBytes, stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

@@ -115,36 +115,33 @@ public final class JniAbi implements NativeAbi {
 
     @Override
     public int softmaxCe(long n, long c, int dtype, MemorySegment logits, MemorySegment targets,
-                         MemorySegment classWeight, int ignoreIndex, int reduction,
-                         float labelSmoothing, float zLoss, float gradScale, MemorySegment loss,
-                         MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax,
-                         MemorySegment dlogits, MemorySegment errRow, MemorySegment work,
-                         long workBytes) {
+                         MemorySegment options, MemorySegment loss, MemorySegment rowLoss,
+                         MemorySegment rowLse, MemorySegment rowArgmax, MemorySegment dlogits,
+                         MemorySegment errRow, MemorySegment work, long workBytes) {
         try {
             int[] t = array(targets, int[].class, "targets");
-            float[] w = array(classWeight, float[].class, "class weights");
+            byte[] o = array(options, byte[].class, "options");
             float[] l = array(loss, float[].class, "loss");
             float[] rl = array(rowLoss, float[].class, "row losses");
             float[] lse = array(rowLse, float[].class, "row lse");
             int[] am = array(rowArgmax, int[].class, "row argmax");
             long[] er = array(errRow, long[].class, "error row");
+            byte[] wk = array(work, byte[].class, "work");
             if (dtype == 0) {
                 return JniNatives.softmaxCe(n, c, dtype, array(logits, float[].class, "logits"),
-                        offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
-                        reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
+                        offset(logits), t, offset(targets), o, offset(options), l, offset(loss), rl,
                         offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
-                        array(dlogits, float[].class, "dlogits"), offset(dlogits), er, offset(errRow),
-                        array(work, byte[].class, "work"), offset(work), workBytes);
+                        array(dlogits, float[].class, "dlogits"), offset(dlogits), er,
+                        offset(errRow), wk, offset(work), workBytes);
             }
             return JniNatives.softmaxCe(n, c, dtype, array(logits, short[].class, "logits"),
-                    offset(logits), t, offset(targets), w, offset(classWeight), ignoreIndex,
-                    reduction, labelSmoothing, zLoss, gradScale, l, offset(loss), rl,
+                    offset(logits), t, offset(targets), o, offset(options), l, offset(loss), rl,
                     offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
                     array(dlogits, short[].class, "dlogits"), offset(dlogits), er, offset(errRow),
-                    array(work, byte[].class, "work"), offset(work), workBytes);
+                    wk, offset(work), workBytes);
         } finally {
-            JniSegments.keep(logits, targets, classWeight, loss, rowLoss, rowLse, rowArgmax,
-                    dlogits, errRow, work);
+            JniSegments.keep(logits, targets, options, loss, rowLoss, rowLse, rowArgmax, dlogits,
+                    errRow, work);
         }
     }
 
@@ -229,18 +226,16 @@ public final class JniAbi implements NativeAbi {
 
     @Override
     public int linearCe(long n, long d, long v, MemorySegment x, MemorySegment w,
-                        MemorySegment bias, MemorySegment targets, MemorySegment classWeight,
-                        int ignoreIndex, int reduction, float labelSmoothing, float zLoss,
-                        float softcap, float gradScale, long blockV, MemorySegment loss,
-                        MemorySegment rowLoss, MemorySegment rowLse, MemorySegment dx,
-                        MemorySegment dw, MemorySegment db, MemorySegment work, long workBytes,
+                        MemorySegment bias, MemorySegment targets, MemorySegment options,
+                        long blockV, MemorySegment loss, MemorySegment rowLoss,
+                        MemorySegment rowLse, MemorySegment dx, MemorySegment dw,
+                        MemorySegment db, MemorySegment work, long workBytes,
                         MemorySegment errRow) {
         try {
             return JniNatives.linearCe(n, d, v, array(x, float[].class, "x"), offset(x),
                     array(w, float[].class, "w"), offset(w), array(bias, float[].class, "bias"),
                     offset(bias), array(targets, int[].class, "targets"), offset(targets),
-                    array(classWeight, float[].class, "class weights"), offset(classWeight),
-                    ignoreIndex, reduction, labelSmoothing, zLoss, softcap, gradScale, blockV,
+                    array(options, byte[].class, "options"), offset(options), blockV,
                     array(loss, float[].class, "loss"), offset(loss),
                     array(rowLoss, float[].class, "row losses"), offset(rowLoss),
                     array(rowLse, float[].class, "row lse"), offset(rowLse),
@@ -249,7 +244,8 @@ public final class JniAbi implements NativeAbi {
                     array(work, byte[].class, "work"), offset(work), workBytes,
                     array(errRow, long[].class, "error row"), offset(errRow));
         } finally {
-            JniSegments.keep(x, w, bias, targets, classWeight, loss, rowLoss, rowLse, dx, dw, db, work, errRow);
+            JniSegments.keep(x, w, bias, targets, options, loss, rowLoss, rowLse, dx, dw, db, work,
+                    errRow);
         }
     }
 

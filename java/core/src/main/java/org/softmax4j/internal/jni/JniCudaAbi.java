@@ -123,13 +123,16 @@ public final class JniCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int softmaxCe(long n, long c, int dtype, long logits, long targets, long classWeight,
-                         int ignoreIndex, int reduction, float labelSmoothing, float zLoss,
-                         float gradScale, long loss, long rowLoss, long rowLse, long rowArgmax,
-                         long dlogits, long work, long workBytes, long stream) {
-        return JniCudaNatives.s4j_cuda_softmax_ce(n, c, dtype, logits, targets, classWeight,
-                ignoreIndex, reduction, labelSmoothing, zLoss, gradScale, loss, rowLoss, rowLse,
-                rowArgmax, dlogits, work, workBytes, stream);
+    public int softmaxCe(long n, long c, int dtype, long logits, long targets, MemorySegment options,
+                         long loss, long rowLoss, long rowLse, long rowArgmax, long dlogits, long work,
+                         long workBytes, long stream) {
+        JniSegments.guard(options, "options");
+        try {
+            return JniCudaNatives.s4j_cuda_softmax_ce(n, c, dtype, logits, targets, options.address(),
+                    loss, rowLoss, rowLse, rowArgmax, dlogits, work, workBytes, stream);
+        } finally {
+            JniSegments.keep(options);
+        }
     }
 
     @Override
@@ -153,13 +156,17 @@ public final class JniCudaAbi implements CudaAbi {
 
     @Override
     public int linearCe(long n, long d, long v, int dtype, long x, long w, long bias, long targets,
-                        long classWeight, int ignoreIndex, int reduction, float labelSmoothing,
-                        float zLoss, float softcap, float gradScale, long blockV, int math,
-                        long loss, long rowLoss, long rowLse, long dx, long dw, long db, long work,
-                        long workBytes, long stream) {
-        return JniCudaNatives.s4j_cuda_linear_ce(n, d, v, dtype, x, w, bias, targets, classWeight,
-                ignoreIndex, reduction, labelSmoothing, zLoss, softcap, gradScale, blockV, math, loss,
-                rowLoss, rowLse, dx, dw, db, work, workBytes, stream);
+                        MemorySegment options, long blockV, int math, long loss, long rowLoss,
+                        long rowLse, long dx, long dw, long db, long work, long workBytes,
+                        long stream) {
+        JniSegments.guard(options, "options");
+        try {
+            return JniCudaNatives.s4j_cuda_linear_ce(n, d, v, dtype, x, w, bias, targets,
+                    options.address(), blockV, math, loss, rowLoss, rowLse, dx, dw, db, work,
+                    workBytes, stream);
+        } finally {
+            JniSegments.keep(options);
+        }
     }
 
     @Override

@@ -85,8 +85,7 @@ public final class JniCudaNatives {
 
     public static native int s4j_cuda_softmax_ce(long n, long c, int dtype,
             @Cast("const void*") long logits, @Cast("const int32_t*") long targets,
-            @Cast("const float*") long classWeight, int ignoreIndex, int reduction,
-            float labelSmoothing, float zLoss, float gradScale, @Cast("float*") long loss,
+            @Cast("const s4j_ce_options*") long options, @Cast("float*") long loss,
             @Cast("float*") long rowLoss, @Cast("float*") long rowLse,
             @Cast("int32_t*") long rowArgmax, @Cast("void*") long dlogits,
             @Cast("void*") long work, long workBytes, @Cast("void*") long stream);
@@ -105,9 +104,7 @@ public final class JniCudaNatives {
     public static native int s4j_cuda_linear_ce(long n, long d, long v, int dtype,
             @Cast("const void*") long x, @Cast("const void*") long w,
             @Cast("const float*") long bias, @Cast("const int32_t*") long targets,
-            @Cast("const float*") long classWeight, int ignoreIndex, int reduction,
-            float labelSmoothing, float zLoss, float softcap, float gradScale, long blockV,
-            int math, @Cast("float*") long loss, @Cast("float*") long rowLoss,
+            @Cast("const s4j_ce_options*") long options, long blockV, int math, @Cast("float*") long loss, @Cast("float*") long rowLoss,
             @Cast("float*") long rowLse, @Cast("float*") long dx, @Cast("float*") long dw,
             @Cast("float*") long db, @Cast("void*") long work, long workBytes,
             @Cast("void*") long stream);

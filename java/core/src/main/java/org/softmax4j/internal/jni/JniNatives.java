@@ -52,10 +52,8 @@ public final class JniNatives {
     @CriticalRegion
     @Name("s4j_jni_softmax_ce")
     public static native int softmaxCe(long n, long c, int dtype, float[] logits, long logitsOff,
-                                       int[] targets, long targetsOff, float[] weight,
-                                       long weightOff, int ignoreIndex, int reduction,
-                                       float labelSmoothing, float zLoss, float gradScale,
-                                       float[] loss, long lossOff, float[] rowLoss,
+                                       int[] targets, long targetsOff, byte[] options,
+                                       long optionsOff, float[] loss, long lossOff, float[] rowLoss,
                                        long rowLossOff, float[] rowLse, long rowLseOff,
                                        int[] rowArgmax, long rowArgmaxOff, float[] dlogits,
                                        long dlogitsOff, long[] errRow, long errRowOff,
@@ -65,10 +63,8 @@ public final class JniNatives {
     @CriticalRegion
     @Name("s4j_jni_softmax_ce")
     public static native int softmaxCe(long n, long c, int dtype, short[] logits, long logitsOff,
-                                       int[] targets, long targetsOff, float[] weight,
-                                       long weightOff, int ignoreIndex, int reduction,
-                                       float labelSmoothing, float zLoss, float gradScale,
-                                       float[] loss, long lossOff, float[] rowLoss,
+                                       int[] targets, long targetsOff, byte[] options,
+                                       long optionsOff, float[] loss, long lossOff, float[] rowLoss,
                                        long rowLossOff, float[] rowLse, long rowLseOff,
                                        int[] rowArgmax, long rowArgmaxOff, short[] dlogits,
                                        long dlogitsOff, long[] errRow, long errRowOff,
@@ -117,9 +113,7 @@ public final class JniNatives {
     @Name("s4j_jni_linear_ce")
     public static native int linearCe(long n, long d, long v, float[] x, long xOff, float[] w,
                                       long wOff, float[] bias, long biasOff, int[] targets,
-                                      long targetsOff, float[] classWeight, long classWeightOff,
-                                      int ignoreIndex, int reduction, float labelSmoothing,
-                                      float zLoss, float softcap, float gradScale, long blockV,
+                                      long targetsOff, byte[] options, long optionsOff, long blockV,
                                       float[] loss, long lossOff, float[] rowLoss, long rowLossOff,
                                       float[] rowLse, long rowLseOff, float[] dx, long dxOff,
                                       float[] dw, long dwOff, float[] db, long dbOff, byte[] work,
