@@ -26,8 +26,12 @@ static const s4j_kernel_table s4j_kernels_scalar = {
     .gemm_mr = 4,
     .gemm_nr = 8,
     .sgemm_ukr = s4j_sgemm_ukr_scalar_4x8,
-    .sgemm_skinny_nt = s4j_sgemm_skinny_nt_scalar,
-    .sgemm_skinny_tn = s4j_sgemm_skinny_tn_scalar,
+    .skinny_nt_rows = 1,
+    .skinny_nt_cols = 1,
+    .sgemm_skinny_nt_tile = s4j_sgemm_skinny_nt_tile_scalar,
+    .skinny_tn_rows = 8,
+    .skinny_tn_cols = S4J_SKINNY_N,
+    .sgemm_skinny_tn_tile = s4j_sgemm_skinny_tn_tile_scalar,
 };
 
 static const s4j_kernel_table s4j_kernels_avx2 = {
@@ -43,28 +47,34 @@ static const s4j_kernel_table s4j_kernels_avx2 = {
     .gemm_mr = 6,
     .gemm_nr = 16,
     .sgemm_ukr = s4j_sgemm_ukr_avx2_6x16,
-    .sgemm_skinny_nt = s4j_sgemm_skinny_nt_avx2,
-    .sgemm_skinny_tn = s4j_sgemm_skinny_tn_avx2,
+    .skinny_nt_rows = 2, // 2 x 5 = 10 accumulators: the trainer's 10 classes exactly
+    .skinny_nt_cols = 5,
+    .sgemm_skinny_nt_tile = s4j_sgemm_skinny_nt_tile_avx2,
+    .skinny_tn_rows = 16,
+    .skinny_tn_cols = 6,
+    .sgemm_skinny_tn_tile = s4j_sgemm_skinny_tn_tile_avx2,
 };
 
-// AVX-512: the AVX2 table with the GEMM micro-kernels and the cached-row
-// softmax trio overridden.
-static const s4j_kernel_table s4j_kernels_avx512 = {
-    .rows_small = s4j_rows_small_avx2,
-    .row_max_f32 = s4j_row_max_f32_avx512,
-    .row_exp_f32 = s4j_row_exp_f32_avx512,
-    .row_scale_f32 = s4j_row_scale_f32_avx512,
-    .row_stats = s4j_row_stats_avx2,
-    .row_finish = s4j_row_finish_avx2,
-    .row_log_softmax = s4j_row_log_softmax_avx2,
-    .row_find = s4j_row_find_avx2,
-    .row_softcap_f32 = s4j_row_softcap_f32_avx2,
-    .gemm_mr = 12,
-    .gemm_nr = 32,
-    .sgemm_ukr = s4j_sgemm_ukr_avx512_12x32,
-    .sgemm_skinny_nt = s4j_sgemm_skinny_nt_avx512,
-    .sgemm_skinny_tn = s4j_sgemm_skinny_tn_avx512,
-};
+// AVX-512: the AVX2 table with the GEMM tiles and the cached-row softmax trio
+// overridden (filled by avx512_table at load time, so that it cannot drift
+// from AVX2's).
+static s4j_kernel_table s4j_kernels_avx512;
+
+static void avx512_table(void) {
+    s4j_kernel_table t = s4j_kernels_avx2;
+    t.row_max_f32 = s4j_row_max_f32_avx512;
+    t.row_exp_f32 = s4j_row_exp_f32_avx512;
+    t.row_scale_f32 = s4j_row_scale_f32_avx512;
+    t.gemm_mr = 12;
+    t.gemm_nr = 32;
+    t.sgemm_ukr = s4j_sgemm_ukr_avx512_12x32;
+    t.skinny_nt_rows = 4;
+    t.sgemm_skinny_nt_tile = s4j_sgemm_skinny_nt_tile_avx512;
+    t.skinny_tn_rows = 32;
+    t.skinny_tn_cols = 10; // one pass over A for 10 classes
+    t.sgemm_skinny_tn_tile = s4j_sgemm_skinny_tn_tile_avx512;
+    s4j_kernels_avx512 = t;
+}
 
 static _Atomic(const s4j_kernel_table *) active = &s4j_kernels_scalar;
 static _Atomic int active_isa = S4J_ISA_SCALAR;
@@ -181,6 +191,7 @@ static int parse_threads(const char *s) {
 // process), and s4j_settings / s4j_settings_status say so.
 
 __attribute__((constructor)) static void s4j_init(void) {
+    avx512_table();
     cpu_set_t set;
     int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
     if (cpus < 1) cpus = 1;

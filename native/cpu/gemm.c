@@ -90,16 +90,37 @@ typedef struct {
     int64_t rsc, csc;
 } skinny_job;
 
+// Columns of C in groups of at most max, as even as possible (10 by 5: 5 + 5).
+static int64_t group_width(int64_t n, int64_t max) {
+    const int64_t groups = (n + max - 1) / max;
+    return (n + groups - 1) / groups;
+}
+
+// m rows of C through the ISA's register tiles (internal.h's contracts).
+static void skinny_rows(const skinny_job *j, int64_t m, const float *a, float *c) {
+    const s4j_kernel_table *kt = j->kt;
+    if (j->trans_a) {
+        const int64_t tr = kt->skinny_tn_rows, per = group_width(j->n, kt->skinny_tn_cols);
+        for (int64_t i = 0; i < m; i += tr)
+            for (int64_t j0 = 0; j0 < j->n; j0 += per)
+                kt->sgemm_skinny_tn_tile(m - i < tr ? m - i : tr, (int)(j->n - j0 < per ? j->n - j0 : per),
+                                         j->k, j->alpha, a + i, j->lda, j->bpack + j0, j->n, j->beta,
+                                         c + i * j->rsc + j0 * j->csc, j->rsc, j->csc);
+    } else {
+        const int64_t tr = kt->skinny_nt_rows, per = group_width(j->n, kt->skinny_nt_cols);
+        for (int64_t i = 0; i < m; i += tr)
+            for (int64_t j0 = 0; j0 < j->n; j0 += per)
+                kt->sgemm_skinny_nt_tile(m - i < tr ? m - i : tr, (int)(j->n - j0 < per ? j->n - j0 : per),
+                                         j->k, j->alpha, a + i * j->lda, j->lda, j->bpack + j0 * j->k,
+                                         j->beta, c + i * j->rsc + j0 * j->csc, j->rsc, j->csc);
+    }
+}
+
 static void skinny_task(void *arg, int64_t task, int slot) {
     const skinny_job *j = arg;
     int64_t r0 = task * j->rows_per_task;
     int64_t rows = j->m - r0 < j->rows_per_task ? j->m - r0 : j->rows_per_task;
-    if (j->trans_a)
-        j->kt->sgemm_skinny_tn(rows, j->n, j->k, j->alpha, j->a + r0, j->lda, j->bpack, j->beta,
-                               j->c + r0 * j->rsc, j->rsc, j->csc);
-    else
-        j->kt->sgemm_skinny_nt(rows, j->n, j->k, j->alpha, j->a + r0 * j->lda, j->lda, j->bpack,
-                               j->beta, j->c + r0 * j->rsc, j->rsc, j->csc);
+    skinny_rows(j, rows, j->trans_a ? j->a + r0 : j->a + r0 * j->lda, j->c + r0 * j->rsc);
 }
 
 // C (addressed by rsc, csc) = alpha op(A) op(B) + beta C with n <= 16.

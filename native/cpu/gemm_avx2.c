@@ -1,7 +1,7 @@
 /*
  * gemm_avx2.c — AVX2/FMA GEMM micro-kernels (contracts in internal.h):
- * the 6x16 register tile of the blocked path and the two skinny kernels
- * for n <= 16. The only GEMM file compiled with -mavx2 -mfma.
+ * the 6x16 register tile of the blocked path and the two skinny tiles
+ * for n <= 16 (2 x 5 and 16 x 6; gemm.c loops over them). The only GEMM file compiled with -mavx2 -mfma.
  *
  * 6x16: 12 accumulators (6 rows x 2 vectors) + 2 B vectors + 1 broadcast =
  * 15 of the 16 ymm registers; per k step 2 loads and 6 broadcasts feed 12
@@ -101,28 +101,19 @@ ALWAYS_INLINE void nt_tile(int R, int NJ, int64_t k, float alpha, const float *a
     s4j_tile_update(R, NJ, t, NJ, alpha, beta, c, rsc, csc);
 }
 
-void s4j_sgemm_skinny_nt_avx2(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                              int64_t lda, const float *bt, float beta, float *c, int64_t rsc,
-                              int64_t csc) {
-    // Column groups of at most 5, as even as possible (10 -> 5 + 5).
-    const int64_t groups = (n + 4) / 5, per = (n + groups - 1) / groups;
-    for (int64_t i = 0; i < m; i += 2) {
-        const int R = m - i >= 2 ? 2 : 1;
-        for (int64_t j0 = 0; j0 < n; j0 += per) {
-            const int NJ = (int)(n - j0 < per ? n - j0 : per);
-            const float *ai = a + i * lda, *bj = bt + j0 * k;
-            float *cij = c + i * rsc + j0 * csc;
+void s4j_sgemm_skinny_nt_tile_avx2(int64_t rows, int cols, int64_t k, float alpha,
+                                   const float *a, int64_t lda, const float *bt, float beta,
+                                   float *c, int64_t rsc, int64_t csc) {
+    // each shape its own specialised copy of nt_tile: the accumulators stay in registers
 #define NT_CASE(r, nj)                                                          \
     case (r) * 8 + (nj):                                                        \
-        nt_tile(r, nj, k, alpha, ai, lda, bj, beta, cij, rsc, csc);             \
+        nt_tile(r, nj, k, alpha, a, lda, bt, beta, c, rsc, csc);                \
         break;
-            switch (R * 8 + NJ) {
-                NT_CASE(1, 1) NT_CASE(1, 2) NT_CASE(1, 3) NT_CASE(1, 4) NT_CASE(1, 5)
-                NT_CASE(2, 1) NT_CASE(2, 2) NT_CASE(2, 3) NT_CASE(2, 4) NT_CASE(2, 5)
-            }
-#undef NT_CASE
-        }
+    switch (rows * 8 + cols) {
+        NT_CASE(1, 1) NT_CASE(1, 2) NT_CASE(1, 3) NT_CASE(1, 4) NT_CASE(1, 5)
+        NT_CASE(2, 1) NT_CASE(2, 2) NT_CASE(2, 3) NT_CASE(2, 4) NT_CASE(2, 5)
     }
+#undef NT_CASE
 }
 
 // ---------------------------------------------------------------------------
@@ -162,22 +153,13 @@ ALWAYS_INLINE void tn_tile(int NJ, int64_t h, int64_t n, int64_t k, float alpha,
     s4j_tile_update(NJ, h, &t[0][0], 16, alpha, beta, c, csc, rsc);
 }
 
-void s4j_sgemm_skinny_tn_avx2(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                              int64_t lda, const float *bp, float beta, float *c, int64_t rsc,
-                              int64_t csc) {
-    const int64_t groups = (n + 5) / 6, per = (n + groups - 1) / groups;
-    for (int64_t i = 0; i < m; i += 16) {
-        const int64_t h = m - i < 16 ? m - i : 16;
-        for (int64_t j0 = 0; j0 < n; j0 += per) {
-            const int NJ = (int)(n - j0 < per ? n - j0 : per);
-            const float *ai = a + i, *bj = bp + j0;
-            float *cij = c + i * rsc + j0 * csc;
+void s4j_sgemm_skinny_tn_tile_avx2(int64_t rows, int cols, int64_t k, float alpha,
+                                   const float *a, int64_t lda, const float *bp, int64_t ldbp,
+                                   float beta, float *c, int64_t rsc, int64_t csc) {
 #define TN_CASE(nj)                                                             \
     case nj:                                                                    \
-        tn_tile(nj, h, n, k, alpha, ai, lda, bj, beta, cij, rsc, csc);          \
+        tn_tile(nj, rows, ldbp, k, alpha, a, lda, bp, beta, c, rsc, csc);       \
         break;
-            switch (NJ) { TN_CASE(1) TN_CASE(2) TN_CASE(3) TN_CASE(4) TN_CASE(5) TN_CASE(6) }
+    switch (cols) { TN_CASE(1) TN_CASE(2) TN_CASE(3) TN_CASE(4) TN_CASE(5) TN_CASE(6) }
 #undef TN_CASE
-        }
-    }
 }

@@ -81,26 +81,17 @@ ALWAYS_INLINE void nt_tile(int R, int NJ, int64_t k, float alpha, const float *a
     s4j_tile_update(R, NJ, t, NJ, alpha, beta, c, rsc, csc);
 }
 
-void s4j_sgemm_skinny_nt_avx512(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                                int64_t lda, const float *bt, float beta, float *c, int64_t rsc,
-                                int64_t csc) {
-    const int64_t groups = (n + 4) / 5, per = (n + groups - 1) / groups;
-    for (int64_t i = 0; i < m; i += 4) {
-        const int R = m - i >= 4 ? 4 : (int)(m - i);
-        for (int64_t j0 = 0; j0 < n; j0 += per) {
-            const int NJ = (int)(n - j0 < per ? n - j0 : per);
-            const float *ai = a + i * lda, *bj = bt + j0 * k;
-            float *cij = c + i * rsc + j0 * csc;
+void s4j_sgemm_skinny_nt_tile_avx512(int64_t rows, int cols, int64_t k, float alpha,
+                                     const float *a, int64_t lda, const float *bt, float beta,
+                                     float *c, int64_t rsc, int64_t csc) {
 #define NT_CASE(r, nj)                                                          \
     case (r) * 8 + (nj):                                                        \
-        nt_tile(r, nj, k, alpha, ai, lda, bj, beta, cij, rsc, csc);             \
+        nt_tile(r, nj, k, alpha, a, lda, bt, beta, c, rsc, csc);                \
         break;
 #define NT_ROWS(r) NT_CASE(r, 1) NT_CASE(r, 2) NT_CASE(r, 3) NT_CASE(r, 4) NT_CASE(r, 5)
-            switch (R * 8 + NJ) { NT_ROWS(1) NT_ROWS(2) NT_ROWS(3) NT_ROWS(4) }
+    switch (rows * 8 + cols) { NT_ROWS(1) NT_ROWS(2) NT_ROWS(3) NT_ROWS(4) }
 #undef NT_ROWS
 #undef NT_CASE
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -134,25 +125,16 @@ ALWAYS_INLINE void tn_tile(int NJ, int64_t h, int64_t n, int64_t k, float alpha,
     s4j_tile_update(NJ, h, &t[0][0], 32, alpha, beta, c, csc, rsc);
 }
 
-void s4j_sgemm_skinny_tn_avx512(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                                int64_t lda, const float *bp, float beta, float *c, int64_t rsc,
-                                int64_t csc) {
-    const int64_t groups = (n + 9) / 10, per = (n + groups - 1) / groups;
-    for (int64_t i = 0; i < m; i += 32) {
-        const int64_t h = m - i < 32 ? m - i : 32;
-        for (int64_t j0 = 0; j0 < n; j0 += per) {
-            const int NJ = (int)(n - j0 < per ? n - j0 : per);
-            const float *ai = a + i, *bj = bp + j0;
-            float *cij = c + i * rsc + j0 * csc;
+void s4j_sgemm_skinny_tn_tile_avx512(int64_t rows, int cols, int64_t k, float alpha,
+                                     const float *a, int64_t lda, const float *bp, int64_t ldbp,
+                                     float beta, float *c, int64_t rsc, int64_t csc) {
 #define TN_CASE(nj)                                                             \
     case nj:                                                                    \
-        tn_tile(nj, h, n, k, alpha, ai, lda, bj, beta, cij, rsc, csc);          \
+        tn_tile(nj, rows, ldbp, k, alpha, a, lda, bp, beta, c, rsc, csc);       \
         break;
-            switch (NJ) {
-                TN_CASE(1) TN_CASE(2) TN_CASE(3) TN_CASE(4) TN_CASE(5)
-                TN_CASE(6) TN_CASE(7) TN_CASE(8) TN_CASE(9) TN_CASE(10)
-            }
-#undef TN_CASE
-        }
+    switch (cols) {
+        TN_CASE(1) TN_CASE(2) TN_CASE(3) TN_CASE(4) TN_CASE(5)
+        TN_CASE(6) TN_CASE(7) TN_CASE(8) TN_CASE(9) TN_CASE(10)
     }
+#undef TN_CASE
 }

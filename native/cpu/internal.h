@@ -170,16 +170,23 @@ typedef struct {
     // beta == 0: C is not read.
     void (*sgemm_ukr)(int64_t k, const float *a, const float *b, float *c, int64_t ldc,
                       float alpha, float beta);
-    // Skinny products, n <= S4J_SKINNY_N columns of C, C addressed by
-    // (row stride rsc, column stride csc); beta == 0: C is not read.
-    // nt: A is m x k row-major (lda); bt is op(B) transposed and packed n x k.
-    void (*sgemm_skinny_nt)(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                            int64_t lda, const float *bt, float beta, float *c, int64_t rsc,
-                            int64_t csc);
-    // tn: A is stored k x m (lda), op(A) = A^T; bp is op(B) packed k x n.
-    void (*sgemm_skinny_tn)(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                            int64_t lda, const float *bp, float beta, float *c, int64_t rsc,
-                            int64_t csc);
+    // Register tiles of the skinny products (n <= S4J_SKINNY_N columns of
+    // C); gemm.c's portable loops cut C into tiles of at most rows x cols.
+    // C is addressed by (row stride rsc, column stride csc); beta == 0: C
+    // is not read.
+    // nt: C[i, j] = alpha dot(A[i, :], bt[j, :]) + beta C[i, j] for a rows x
+    // cols tile; A row-major (lda), bt: op(B) transposed and packed, row
+    // stride k.
+    int skinny_nt_rows, skinny_nt_cols;
+    void (*sgemm_skinny_nt_tile)(int64_t rows, int cols, int64_t k, float alpha, const float *a,
+                                 int64_t lda, const float *bt, float beta, float *c, int64_t rsc,
+                                 int64_t csc);
+    // tn: C[i, j] = alpha sum_p A[p, i] bp[p, j] + beta C[i, j]; A stored
+    // k x m (lda), op(A) = A^T; bp: op(B) packed k x (row stride ldbp).
+    int skinny_tn_rows, skinny_tn_cols;
+    void (*sgemm_skinny_tn_tile)(int64_t rows, int cols, int64_t k, float alpha, const float *a,
+                                 int64_t lda, const float *bp, int64_t ldbp, float beta, float *c,
+                                 int64_t rsc, int64_t csc);
 } s4j_kernel_table;
 
 #define S4J_SKINNY_N 16
@@ -218,14 +225,21 @@ static inline void s4j_tile_update(int64_t mr, int64_t nr, const float *t, int64
                                    float log_sum, float *y);                           \
     int64_t s4j_row_find_##isa(const void *x, int32_t dtype, int64_t c, float value);  \
     void s4j_row_softcap_f32_##isa(float *x, int64_t c, float cap);                    \
-    void s4j_sgemm_skinny_nt_##isa(int64_t m, int64_t n, int64_t k, float alpha,       \
-                                   const float *a, int64_t lda, const float *bt,       \
-                                   float beta, float *c, int64_t rsc, int64_t csc);    \
-    void s4j_sgemm_skinny_tn_##isa(int64_t m, int64_t n, int64_t k, float alpha,       \
-                                   const float *a, int64_t lda, const float *bp,       \
-                                   float beta, float *c, int64_t rsc, int64_t csc);
+    void s4j_sgemm_skinny_nt_tile_##isa(int64_t rows, int cols, int64_t k, float alpha, \
+                                        const float *a, int64_t lda, const float *bt,   \
+                                        float beta, float *c, int64_t rsc, int64_t csc);\
+    void s4j_sgemm_skinny_tn_tile_##isa(int64_t rows, int cols, int64_t k, float alpha, \
+                                        const float *a, int64_t lda, const float *bp,   \
+                                        int64_t ldbp, float beta, float *c, int64_t rsc,\
+                                        int64_t csc);
 S4J_DECLARE_KERNELS(scalar)
 S4J_DECLARE_KERNELS(avx2)
+void s4j_sgemm_skinny_nt_tile_avx512(int64_t rows, int cols, int64_t k, float alpha,
+                                     const float *a, int64_t lda, const float *bt, float beta,
+                                     float *c, int64_t rsc, int64_t csc);
+void s4j_sgemm_skinny_tn_tile_avx512(int64_t rows, int cols, int64_t k, float alpha,
+                                     const float *a, int64_t lda, const float *bp, int64_t ldbp,
+                                     float beta, float *c, int64_t rsc, int64_t csc);
 void s4j_rows_small_avx2(int64_t c, const float *xt, const s4j_small_rows_args *p, float *gt,
                          int want_smooth, s4j_small_rows_result *res);
 float s4j_row_max_f32_avx2(const float *x, int64_t c);
@@ -244,12 +258,6 @@ void s4j_sgemm_ukr_avx2_6x16(int64_t k, const float *a, const float *b, float *c
                              int64_t ldc, float alpha, float beta);
 void s4j_sgemm_ukr_avx512_12x32(int64_t k, const float *a, const float *b, float *c,
                                 int64_t ldc, float alpha, float beta);
-void s4j_sgemm_skinny_nt_avx512(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                                int64_t lda, const float *bt, float beta, float *c,
-                                int64_t rsc, int64_t csc);
-void s4j_sgemm_skinny_tn_avx512(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                                int64_t lda, const float *bp, float beta, float *c,
-                                int64_t rsc, int64_t csc);
 
 // The table of the ISA in use (dispatch.c). Every public kernel reads it
 // once, at its start, and passes it down: s4j_set_isa while kernels run
