@@ -32,8 +32,18 @@ record Impl(Binding binding, Isa isa) {
     /** Every binding x ISA of the CPU kernels. */
     static List<Impl> cpu() {
         List<Impl> list = new ArrayList<>();
-        for (Binding b : Binding.values()) for (Isa i : Isa.values()) list.add(new Impl(b, i));
+        for (Binding b : bindings()) for (Isa i : Isa.values()) list.add(new Impl(b, i));
         return list;
+    }
+
+    /**
+     * The CPU bindings under test: both, or FFM alone when
+     * -Dsoftmax4j.library swaps in another build (the AddressSanitizer run
+     * of java/core/pom.xml), which only FFM can load.
+     */
+    static List<Binding> bindings() {
+        return System.getProperty("softmax4j.library") != null ? List.of(Binding.FFM)
+                : List.of(Binding.values());
     }
 
     /** Whether a CUDA device is present, for tests that include the CUDA kernels when it is. */

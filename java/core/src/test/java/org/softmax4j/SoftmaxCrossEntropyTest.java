@@ -355,7 +355,7 @@ class SoftmaxCrossEntropyTest {
         short[] g1 = new short[n * c], g2 = new short[n * c];
         float l1 = Kernels.cpu(Binding.FFM).crossEntropy(ce, n, c, DType.BF16, x,
                 MemorySegment.ofArray(y), CeOutputs.gradient(MemorySegment.ofArray(g1)));
-        float l2 = Kernels.cpu(Binding.JNI).crossEntropy(ce, n, c, DType.BF16, x,
+        float l2 = Kernels.cpu(Impl.bindings().getLast()).crossEntropy(ce, n, c, DType.BF16, x,
                 MemorySegment.ofArray(y), CeOutputs.gradient(MemorySegment.ofArray(g2)));
         assertEquals(Float.floatToRawIntBits(l1), Float.floatToRawIntBits(l2));
         assertTrue(java.util.Arrays.equals(g1, g2));
@@ -396,7 +396,7 @@ class SoftmaxCrossEntropyTest {
                 final int id = t;
                 futures.add(pool.submit(() -> {
                     SplittableRandom rnd = new SplittableRandom(seed + id);
-                    Kernels k = Kernels.cpu(id % 2 == 0 ? Binding.FFM : Binding.JNI);
+                    Kernels k = Kernels.cpu(Impl.bindings().get(id % Impl.bindings().size()));
                     for (int it = 0; it < 10; it++) {
                         int n = 1 + rnd.nextInt(200), c = 1 + rnd.nextInt(3000);
                         check(k, new Case(n, c, DType.F32, CrossEntropy.defaults().withLabelSmoothing(0.1f),

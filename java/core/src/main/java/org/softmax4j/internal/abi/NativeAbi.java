@@ -13,6 +13,13 @@ import org.softmax4j.Binding;
  * a C {@code NULL}. Return values are the C status codes.
  */
 public interface NativeAbi {
+    /**
+     * System property naming a libsoftmax4j.so to load instead of the jar's,
+     * through FFM only (the JNI glue links the jar's): e.g. the
+     * AddressSanitizer build the tests run the kernel suite against.
+     */
+    String LIBRARY_PROPERTY = "softmax4j.library";
+
     int OK = 0;
     int ERR_ARGUMENT = 1;
     int ERR_TARGET = 2;

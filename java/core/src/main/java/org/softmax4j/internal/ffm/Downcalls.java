@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.Loader;
 
@@ -17,11 +18,20 @@ final class Downcalls {
     /**
      * Loads lib{@code name}.so from the jar through JavaCPP's loader, so that
      * the FFM and JNI bindings share one extracted copy (and one set of
-     * global state).
+     * global state); or, when the system property {@code override} names a
+     * file, that library instead (FFM only: a build of one's own, the
+     * sanitized or emulated builds the tests use).
      *
      * @throws UnsupportedOperationException when the jar has no such library for this platform
      */
-    static SymbolLookup load(String name) {
+    static SymbolLookup load(String name, String override) {
+        String own = System.getProperty(override);
+        if (own != null) {
+            if (!Files.isReadable(Path.of(own))) {
+                throw new UnsatisfiedLinkError("softmax4j: -D" + override + "=" + own + ": no such file");
+            }
+            return SymbolLookup.libraryLookup(Path.of(own), Arena.global());
+        }
         String resource = "/org/softmax4j/" + Loader.getPlatform() + "/lib" + name + ".so";
         URL url = Downcalls.class.getResource(resource);
         if (url == null) {

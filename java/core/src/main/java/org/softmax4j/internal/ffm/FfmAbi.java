@@ -78,10 +78,11 @@ public final class FfmAbi implements NativeAbi {
 
     /**
      * Loads libsoftmax4j from the jar through JavaCPP's loader, so that both
-     * bindings share one extracted copy (and one set of global state).
+     * bindings share one extracted copy (and one set of global state), or
+     * the file {@code -Dsoftmax4j.library} names.
      */
     public static FfmAbi load() {
-        return new FfmAbi(Downcalls.load("softmax4j"));
+        return new FfmAbi(Downcalls.load("softmax4j", LIBRARY_PROPERTY));
     }
 
     private static MemorySegment ptr(MemorySegment s) {

@@ -103,12 +103,7 @@ public final class FfmCudaAbi implements CudaAbi {
      * tests point it at the CPU emulator's build).
      */
     public static FfmCudaAbi load() {
-        String path = System.getProperty(LIBRARY_PROPERTY);
-        if (path == null) return new FfmCudaAbi(Downcalls.load("softmax4j_cuda"));
-        if (!Files.isReadable(Path.of(path))) {
-            throw new UnsatisfiedLinkError("softmax4j: -D" + LIBRARY_PROPERTY + "=" + path + ": no such file");
-        }
-        return new FfmCudaAbi(SymbolLookup.libraryLookup(Path.of(path), Arena.global()));
+        return new FfmCudaAbi(Downcalls.load("softmax4j_cuda", LIBRARY_PROPERTY));
     }
 
     @Override

@@ -19,6 +19,9 @@ public final class JniAbi implements NativeAbi {
 
     /** Loads the JNI glue and libsoftmax4j through JavaCPP. */
     public static JniAbi load() {
+        if (System.getProperty(LIBRARY_PROPERTY) != null) { // the JNI glue links the jar's
+            throw new UnsatisfiedLinkError("softmax4j: -D" + LIBRARY_PROPERTY + " applies to the FFM binding only");
+        }
         JniNatives.s4j_isa(); // runs JniNatives' static initialiser: Loader.load()
         return new JniAbi();
     }
