@@ -49,8 +49,9 @@ int s4j_cuda_column_sums(int64_t n, int64_t c, float al, const float *x, float b
                          void *st) UNAVAILABLE()
 int s4j_cuda_sgd_step(int64_t n, float lr, float m, float wd, float *w, const float *g, float *v,
                       void *st) UNAVAILABLE()
-int s4j_cuda_gather_scaled_u8(int64_t r, int64_t c, const uint8_t *s, int64_t sr,
-                              const int32_t *i, float sc, float *o, void *st) UNAVAILABLE()
+int s4j_cuda_gather_rows(int64_t r, int64_t c, int32_t dt, const void *s, int64_t sr,
+                         const int32_t *i, float sc, const float *sh, const float *cs, float *o,
+                         void *st) UNAVAILABLE()
 int s4j_cuda_step_stats(int64_t n, const float *l, float w, const int32_t *am, const int32_t *t,
                         double *ls, int64_t *c, void *st) UNAVAILABLE()
 int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dt, const void *x, const void *w,

@@ -1,7 +1,7 @@
 /*
  * step_helpers.cu — the small kernels of a training step on the GPU, with
  * the contracts of the CPU ones (step_helpers.c): bias add, column sums,
- * SGD update, minibatch gather of uint8 pixels, and the running loss and
+ * SGD update, minibatch gather of stored rows (uint8 or float), and the running loss and
  * accuracy of an epoch, kept on the device so that nothing is read back per
  * step. Launch-only; errors of the launch become S4J_ERR_CUDA.
  */
@@ -93,9 +93,12 @@ int s4j_cuda_sgd_step(int64_t count, float lr, float momentum, float weight_deca
 
 // One block per row; each thread converts 4 bytes at a time when the row
 // allows it (Fashion-MNIST rows are 784 bytes: 196 words).
-__global__ void gather_kernel(int64_t cols, const uint8_t *__restrict__ src, int64_t src_rows,
+// One block per row: out[r, :] = scale (src[index[r], :] - shift) col_scale.
+template <typename T>
+__global__ void gather_kernel(int64_t cols, const T *__restrict__ src, int64_t src_rows,
                               const int32_t *__restrict__ index, float scale,
-                              float *__restrict__ out) {
+                              const float *__restrict__ shift,
+                              const float *__restrict__ col_scale, float *__restrict__ out) {
     const int64_t r = blockIdx.x;
     const int32_t from = index[r];
     float *o = out + r * cols;
@@ -103,28 +106,31 @@ __global__ void gather_kernel(int64_t cols, const uint8_t *__restrict__ src, int
         for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) o[j] = NAN;
         return;
     }
-    const uint8_t *s = src + (int64_t)from * cols;
-    if (cols % 4 == 0 && (uintptr_t)s % 4 == 0 && (uintptr_t)o % 16 == 0) {
-        const uchar4 *s4 = (const uchar4 *)s;
-        float4 *o4 = (float4 *)o;
-        for (int64_t j = threadIdx.x; j < cols / 4; j += blockDim.x) {
-            uchar4 p = s4[j];
-            o4[j] = make_float4(scale * p.x, scale * p.y, scale * p.z, scale * p.w);
-        }
-    } else {
-        for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) o[j] = scale * s[j];
+    const T *s = src + (int64_t)from * cols;
+    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+        float v = (float)s[j];
+        if (shift) v -= shift[j];
+        if (col_scale) v *= col_scale[j];
+        o[j] = scale * v;
     }
 }
 
-int s4j_cuda_gather_scaled_u8(int64_t rows, int64_t cols, const uint8_t *src, int64_t src_rows,
-                              const int32_t *index, float scale, float *out, void *stream) {
+int s4j_cuda_gather_rows(int64_t rows, int64_t cols, int32_t src_dtype, const void *src,
+                         int64_t src_rows, const int32_t *index, float scale, const float *shift,
+                         const float *col_scale, float *out, void *stream) {
     if (rows < 0 || cols < 0 || src_rows < 0 || rows > INT32_MAX ||
+        (src_dtype != S4J_U8 && src_dtype != S4J_F32) ||
         (rows > 0 && cols > 0 && (!src || !index || !out)))
         return S4J_ERR_ARGUMENT;
     if (rows == 0 || cols == 0) return S4J_OK;
-    gather_kernel<<<(unsigned)rows, 128, 0, (cudaStream_t)stream>>>(cols, src, src_rows, index,
-                                                                   scale, out);
-    return launched("gather_scaled_u8 launch");
+    cudaStream_t st = (cudaStream_t)stream;
+    if (src_dtype == S4J_U8)
+        gather_kernel<uint8_t><<<(unsigned)rows, 128, 0, st>>>(cols, (const uint8_t *)src, src_rows, index,
+                                                      scale, shift, col_scale, out);
+    else
+        gather_kernel<float><<<(unsigned)rows, 128, 0, st>>>(cols, (const float *)src, src_rows, index,
+                                                      scale, shift, col_scale, out);
+    return launched("gather_rows launch");
 }
 
 // One block: the loss of the step and a count of right guesses.

@@ -41,6 +41,7 @@ extern "C" {
 #define S4J_F32  0 /* IEEE binary32 */
 #define S4J_BF16 1 /* bfloat16: the upper 16 bits of a binary32 */
 #define S4J_F16  2 /* IEEE binary16 */
+#define S4J_U8   3 /* unsigned byte: stored features only (s4j_gather_rows) */
 
 /* ---- reductions (PyTorch's F.cross_entropy `reduction`) ---------------- */
 #define S4J_REDUCE_NONE 0
@@ -278,13 +279,17 @@ S4J_API int s4j_add_bias(int64_t n, int64_t c, const float *bias, float *y);
 S4J_API int s4j_column_sums(int64_t n, int64_t c, float alpha, const float *x, float beta,
                             float *out);
 
-/* out[i, :] = scale * src[index[i], :] for `rows` rows of `cols` unsigned
- * bytes; src holds src_rows rows. A minibatch of [0, 1] pixels from uint8
- * images. S4J_ERR_ARGUMENT (*err_row set, nothing written) when an index is
- * outside [0, src_rows). */
-S4J_API int s4j_gather_scaled_u8(int64_t rows, int64_t cols, const uint8_t *src,
-                                 int64_t src_rows, const int32_t *index, float scale,
-                                 float *out, int64_t *err_row);
+/* A minibatch of stored features, scaled on the way:
+ *   out[i, j] = scale * (src[index[i], j] - shift[j]) * col_scale[j]
+ * for `rows` rows of `cols` values; src holds src_rows rows (row stride
+ * cols) of src_dtype S4J_U8 (e.g. pixels) or S4J_F32. shift and col_scale
+ * are NULL (0 and 1) or cols floats: a standardisation fitted on the
+ * training set. S4J_ERR_ARGUMENT (*err_row set, nothing written) when an
+ * index is outside [0, src_rows); S4J_ERR_ARGUMENT for another dtype. */
+S4J_API int s4j_gather_rows(int64_t rows, int64_t cols, int32_t src_dtype, const void *src,
+                            int64_t src_rows, const int32_t *index, float scale,
+                            const float *shift, const float *col_scale, float *out,
+                            int64_t *err_row);
 
 /* One SGD step over `count` parameters (PyTorch's SGD, no dampening):
  * d = g + weight_decay w; v = momentum v + d (skipped when v == NULL,
@@ -407,12 +412,14 @@ S4J_API int s4j_cuda_column_sums(int64_t n, int64_t c, float alpha, const float 
 S4J_API int s4j_cuda_sgd_step(int64_t count, float lr, float momentum, float weight_decay,
                               float *w, const float *g, float *v, void *stream);
 
-/* s4j_gather_scaled_u8 on the GPU (src, index, out in device memory). Indexes
- * are not checked here (that needs a host round-trip; check them where they
- * are made): a row whose index is outside [0, src_rows) is filled with NaN. */
-S4J_API int s4j_cuda_gather_scaled_u8(int64_t rows, int64_t cols, const uint8_t *src,
-                                      int64_t src_rows, const int32_t *index, float scale,
-                                      float *out, void *stream);
+/* s4j_gather_rows on the GPU (src, index, shift, col_scale, out in device
+ * memory). Indexes are not checked here (that needs a host round-trip; check
+ * them where they are made): a row whose index is outside [0, src_rows) is
+ * filled with NaN. */
+S4J_API int s4j_cuda_gather_rows(int64_t rows, int64_t cols, int32_t src_dtype, const void *src,
+                                 int64_t src_rows, const int32_t *index, float scale,
+                                 const float *shift, const float *col_scale, float *out,
+                                 void *stream);
 
 /* Running statistics of training steps, kept on the device so that they are
  * read once per epoch: *loss_sum += (double)*loss * weight and

@@ -57,13 +57,16 @@ static inline int s4j_jni_column_sums(int64_t n, int64_t c, float alpha, void *x
     return s4j_column_sums(n, c, alpha, (const float *)S4J_P(x), beta, (float *)S4J_P(out));
 }
 
-static inline int s4j_jni_gather_scaled_u8(int64_t rows, int64_t cols, void *src,
-                                           int64_t src_off, int64_t src_rows, void *index,
-                                           int64_t index_off, float scale, void *out,
-                                           int64_t out_off, void *err_row, int64_t err_row_off) {
-    return s4j_gather_scaled_u8(rows, cols, (const uint8_t *)S4J_P(src), src_rows,
-                                (const int32_t *)S4J_P(index), scale, (float *)S4J_P(out),
-                                (int64_t *)S4J_P(err_row));
+static inline int s4j_jni_gather_rows(int64_t rows, int64_t cols, int32_t src_dtype, void *src,
+                                      int64_t src_off, int64_t src_rows, void *index,
+                                      int64_t index_off, float scale, void *shift,
+                                      int64_t shift_off, void *col_scale, int64_t col_scale_off,
+                                      void *out, int64_t out_off, void *err_row,
+                                      int64_t err_row_off) {
+    return s4j_gather_rows(rows, cols, src_dtype, S4J_P(src), src_rows,
+                           (const int32_t *)S4J_P(index), scale, (const float *)S4J_P(shift),
+                           (const float *)S4J_P(col_scale), (float *)S4J_P(out),
+                           (int64_t *)S4J_P(err_row));
 }
 
 static inline int s4j_jni_sgd_step(int64_t count, float lr, float momentum, float weight_decay,

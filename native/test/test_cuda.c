@@ -128,25 +128,35 @@ static void helpers(void) {
     s4j_cuda_free(dx); s4j_cuda_free(dbias); s4j_cuda_free(dg); s4j_cuda_free(dv);
     s4j_cuda_free(dout); s4j_cuda_free(dnan);
 
-    // gather: 784 columns (4 bytes at a time) and 13 (one by one); index 7
-    // is out of range: a NaN row on the GPU, an error on the CPU
+    // gather: uint8 and float rows, plain and standardised, 784 and 13
+    // columns; index 7 is out of range: a NaN row on the GPU, an error on
+    // the CPU
     static const int64_t cols_of[] = {784, 13};
-    for (int k = 0; k < 2; k++) {
-        const int64_t cols = cols_of[k], rows = 4;
-        uint8_t *src = malloc((size_t)(5 * cols));
-        float *want = malloc(4 * (size_t)(rows * cols));
-        for (int64_t i = 0; i < 5 * cols; i++) src[i] = (uint8_t)rnd();
+    for (int k = 0; k < 4; k++) {
+        const int64_t cols = cols_of[k % 2], rows = 4;
+        const int32_t dt = k < 2 ? S4J_U8 : S4J_F32;
+        const int64_t esize = dt == S4J_U8 ? 1 : 4;
+        uint8_t *src = malloc((size_t)(5 * cols * esize));
+        float *want = malloc(4 * (size_t)(rows * cols)), *sh = malloc(4 * (size_t)cols), *cs = malloc(4 * (size_t)cols);
+        for (int64_t i = 0; i < 5 * cols; i++) {
+            if (dt == S4J_U8) src[i] = (uint8_t)rnd();
+            else ((float *)src)[i] = (float)(rnd_unit() - 0.5);
+        }
+        for (int64_t j = 0; j < cols; j++) sh[j] = (float)rnd_unit(), cs[j] = (float)(0.5 + rnd_unit());
+        const int affine = dt == S4J_F32;
         int32_t index[] = {3, 0, 7, 4}, good[] = {3, 0, 0, 4};
-        s4j_gather_scaled_u8(rows, cols, src, 5, good, 1.0f / 255, want, NULL);
+        s4j_gather_rows(rows, cols, dt, src, 5, good, 1.0f / 255, affine ? sh : NULL, affine ? cs : NULL, want, NULL);
         for (int64_t j = 0; j < cols; j++) want[2 * cols + j] = NAN;
-        void *dsrc = dev(src, 5 * cols), *dindex = dev(index, sizeof index), *dgot = dev(NULL, 4 * rows * cols);
-        CHECK(s4j_cuda_gather_scaled_u8(rows, cols, dsrc, 5, dindex, 1.0f / 255, dgot, NULL) == S4J_OK, "gather");
+        void *dsrc = dev(src, 5 * cols * esize), *dindex = dev(index, sizeof index), *dgot = dev(NULL, 4 * rows * cols);
+        void *dsh = dev(sh, 4 * cols), *dcs = dev(cs, 4 * cols);
+        CHECK(s4j_cuda_gather_rows(rows, cols, dt, dsrc, 5, dindex, 1.0f / 255, affine ? dsh : NULL,
+                                   affine ? dcs : NULL, dgot, NULL) == S4J_OK, "gather");
         float *got = back(dgot, rows * cols);
         for (int64_t i = 0; i < rows * cols; i++)
             CHECK(memcmp(&got[i], &want[i], 4) == 0 || (isnan(got[i]) && isnan(want[i])),
                   "gather %ld columns [%ld] = %g, want %g", (long)cols, (long)i, got[i], want[i]);
-        s4j_cuda_free(dsrc); s4j_cuda_free(dindex); s4j_cuda_free(dgot);
-        free(src); free(want); free(got);
+        s4j_cuda_free(dsrc); s4j_cuda_free(dindex); s4j_cuda_free(dgot); s4j_cuda_free(dsh); s4j_cuda_free(dcs);
+        free(src); free(want); free(got); free(sh); free(cs);
     }
 
     // step statistics: loss_sum += 1.5 * 0.5, correct += the matches

@@ -93,9 +93,14 @@ static void helpers(void) {
     int32_t idx[2] = {1, 0};
     float f[6];
     int64_t bad = -1;
-    CHECK(s4j_gather_scaled_u8(2, 3, px, 2, idx, 1.0f / 255, f, &bad) == S4J_OK && f[0] == 1.0f / 255 && fabsf(f[4] - 1.0f) < 1e-6f && fabsf(f[5] - 0.2f) < 1e-6f && f[3] == 0.0f, "gather");
+    CHECK(s4j_gather_rows(2, 3, S4J_U8, px, 2, idx, 1.0f / 255, NULL, NULL, f, &bad) == S4J_OK && f[0] == 1.0f / 255 && fabsf(f[4] - 1.0f) < 1e-6f && fabsf(f[5] - 0.2f) < 1e-6f && f[3] == 0.0f, "gather");
+    // float rows, standardised per column: (x - shift) * col_scale, times scale
+    float fx[6] = {1, 2, 3, 4, 5, 6}, sh[3] = {1, 1, 1}, cs[3] = {1, 2, 4};
+    CHECK(s4j_gather_rows(2, 3, S4J_F32, fx, 2, idx, 0.5f, sh, cs, f, &bad) == S4J_OK && f[0] == 1.5f && f[1] == 4.0f && f[2] == 10.0f && f[3] == 0.0f && f[5] == 4.0f, "gather f32 affine");
+    CHECK(s4j_gather_rows(2, 3, S4J_F32, fx, 2, idx, 1.0f, NULL, cs, f, &bad) == S4J_OK && f[0] == 4.0f && f[2] == 24.0f, "gather f32 column scale only");
+    CHECK(s4j_gather_rows(2, 3, S4J_F16, fx, 2, idx, 1.0f, NULL, NULL, f, &bad) == S4J_ERR_ARGUMENT, "gather: U8 or F32 only");
     idx[1] = 2;
-    CHECK(s4j_gather_scaled_u8(2, 3, px, 2, idx, 1.0f, f, &bad) == S4J_ERR_ARGUMENT && bad == 1, "gather bad index");
+    CHECK(s4j_gather_rows(2, 3, S4J_U8, px, 2, idx, 1.0f, NULL, NULL, f, &bad) == S4J_ERR_ARGUMENT && bad == 1, "gather bad index");
     float w[2] = {1, 2}, g[2] = {0.5f, -1}, v[2] = {0, 0};
     CHECK(s4j_sgd_step(2, 0.1f, 0.9f, 0.0f, w, g, v) == S4J_OK && fabsf(w[0] - 0.95f) < 1e-7f && v[1] == -1, "sgd momentum");
     CHECK(s4j_sgd_step(2, 0.1f, 0.9f, 0.0f, w, g, v) == S4J_OK && fabsf(v[0] - 0.95f) < 1e-7f, "sgd momentum 2");

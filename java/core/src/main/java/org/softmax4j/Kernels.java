@@ -181,13 +181,31 @@ public interface Kernels {
     }
 
     /**
-     * A minibatch from a uint8 matrix: {@code out[i, :] = scale * src[index[i], :]}
-     * for {@code rows} rows of {@code cols} unsigned bytes, e.g. pixels to
-     * [0, 1] floats. {@code src} holds {@code srcRows} rows; every index must
-     * be in [0, srcRows).
+     * A minibatch of stored features, scaled on the way:
+     * {@code out[i, j] = scale * (src[index[i], j] - shift[j]) * colScale[j]}
+     * for {@code rows} rows of {@code cols} values, e.g. uint8 pixels to [0, 1]
+     * floats, or float features standardised with a training set's means and
+     * deviations.
+     *
+     * @param srcType  {@link DType#U8} or {@link DType#F32}: the element type of src
+     * @param src      {@code srcRows x cols} values of srcType, row-major
+     * @param index    {@code rows} int32 row numbers, each in [0, srcRows)
+     * @param shift    null (0) or {@code cols} floats subtracted per column
+     * @param colScale null (1) or {@code cols} floats multiplying per column
+     * @param out      {@code rows x cols} floats
      */
-    void gatherScaled(int rows, int cols, MemorySegment src, long srcRows, MemorySegment index,
-                      float scale, MemorySegment out);
+    void gatherRows(int rows, int cols, DType srcType, MemorySegment src, long srcRows,
+                    MemorySegment index, float scale, MemorySegment shift, MemorySegment colScale,
+                    MemorySegment out);
+
+    /**
+     * {@link #gatherRows} of a uint8 matrix with one scale:
+     * {@code out[i, :] = scale * src[index[i], :]}.
+     */
+    default void gatherScaled(int rows, int cols, MemorySegment src, long srcRows, MemorySegment index,
+                              float scale, MemorySegment out) {
+        gatherRows(rows, cols, DType.U8, src, srcRows, index, scale, null, null, out);
+    }
 
     default void gatherScaled(int rows, int cols, byte[] src, int[] index, float scale,
                               float[] out) {

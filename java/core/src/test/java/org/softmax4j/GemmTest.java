@@ -270,6 +270,21 @@ class GemmTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalArgumentException.class, () -> k.gatherScaled(2, 784, px, bad, 1f, g1));
         assertTrue(e.getMessage().contains("index[1] = 50 is outside [0, 50)"), e.getMessage());
+        // float rows, standardised per column, and uint8 rows with a per-column map
+        for (DType src : new DType[] {DType.F32, DType.U8}) {
+            int cols = 37;
+            MemorySegment rows = src == DType.F32 ? MemorySegment.ofArray(random(rnd, 50 * cols))
+                    : MemorySegment.ofArray(Arrays.copyOf(px, 50 * cols));
+            MemorySegment shift = MemorySegment.ofArray(random(rnd, cols));
+            MemorySegment scale = MemorySegment.ofArray(random(rnd, cols));
+            float[] h1 = new float[9 * cols], h2 = new float[9 * cols];
+            Arrays.fill(h1, Float.NaN);
+            k.gatherRows(9, cols, src, rows, 50, MemorySegment.ofArray(idx), 0.5f, shift, scale,
+                    MemorySegment.ofArray(h1));
+            ref.gatherRows(9, cols, src, rows, 50, MemorySegment.ofArray(idx), 0.5f, shift, scale,
+                    MemorySegment.ofArray(h2));
+            for (int i = 0; i < h1.length; i++) assertEquals(h2[i], h1[i], 1e-6f * (1 + Math.abs(h2[i])), src + " " + i);
+        }
         for (float mom : new float[] {0f, 0.9f}) {
             float[] w1 = random(rnd, 1000), g = random(rnd, 1000), v1 = random(rnd, 1000);
             float[] w2 = w1.clone(), v2 = v1.clone();

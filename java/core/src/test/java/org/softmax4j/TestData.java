@@ -11,6 +11,9 @@ import java.util.SplittableRandom;
 final class TestData {
     private TestData() {}
 
+    /** The element types logits may have (U8 is for stored features only). */
+    static final java.util.List<DType> LOGIT_TYPES = java.util.List.of(DType.F32, DType.BF16, DType.F16);
+
     /** A fresh seed each run unless -Dsoftmax4j.test.seed is set; printed in every failure. */
     static long seed() {
         String fixed = System.getProperty("softmax4j.test.seed");
@@ -69,6 +72,7 @@ final class TestData {
             case F32 -> 2e-5;
             case F16 -> 2e-3;
             case BF16 -> 1e-2;
+            case U8 -> throw new IllegalArgumentException("U8 is no output type");
         };
     }
 

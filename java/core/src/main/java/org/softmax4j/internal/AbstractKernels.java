@@ -45,9 +45,10 @@ abstract class AbstractKernels implements Kernels {
     protected abstract void columnSumsImpl(int n, int c, float alpha, MemorySegment x,
                                            float beta, MemorySegment out);
 
-    protected abstract void gatherScaledImpl(int rows, int cols, MemorySegment src,
-                                             long srcRows, MemorySegment index, float scale,
-                                             MemorySegment out);
+    protected abstract void gatherRowsImpl(int rows, int cols, DType srcType, MemorySegment src,
+                                           long srcRows, MemorySegment index, float scale,
+                                           MemorySegment shift, MemorySegment colScale,
+                                           MemorySegment out);
 
     protected abstract void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
                                         MemorySegment w, MemorySegment g, MemorySegment v);
@@ -69,6 +70,7 @@ abstract class AbstractKernels implements Kernels {
                                     MemorySegment logits, MemorySegment targets, CeOutputs out) {
         if (ce == null) throw new IllegalArgumentException("cross-entropy options are null");
         if (dtype == null) throw new IllegalArgumentException("dtype is null");
+        if (dtype == DType.U8) throw new IllegalArgumentException("logits cannot be U8 (that is for stored features)");
         if (out == null) throw new IllegalArgumentException("outputs are null (use CeOutputs.none())");
         checkShape(n, c);
         long elems = (long) n * c;
@@ -128,18 +130,23 @@ abstract class AbstractKernels implements Kernels {
     }
 
     @Override
-    public final void gatherScaled(int rows, int cols, MemorySegment src, long srcRows,
-                                   MemorySegment index, float scale, MemorySegment out) {
+    public final void gatherRows(int rows, int cols, DType srcType, MemorySegment src, long srcRows,
+                                 MemorySegment index, float scale, MemorySegment shift,
+                                 MemorySegment colScale, MemorySegment out) {
         if (rows < 0 || cols < 0 || srcRows < 0) {
-            throw new IllegalArgumentException("gatherScaled sizes must be >= 0: rows=" + rows
+            throw new IllegalArgumentException("gatherRows sizes must be >= 0: rows=" + rows
                     + " cols=" + cols + " srcRows=" + srcRows);
         }
-        input("src", src, product("src", srcRows, cols), 1);
+        if (srcType != DType.U8 && srcType != DType.F32) {
+            throw new IllegalArgumentException("gatherRows reads U8 or F32 rows, not " + srcType);
+        }
+        input("src", src, product("src", srcRows, cols), srcType.byteSize());
         input("index", index, rows, 4);
+        if (shift != null) input("shift", shift, cols, 4);
+        if (colScale != null) input("colScale", colScale, cols, 4);
         output("out", out, (long) rows * cols, 4, true);
-        disjoint(src, out);
-        disjoint(index, out);
-        if (rows > 0) gatherScaledImpl(rows, cols, src, srcRows, index, scale, out);
+        for (MemorySegment in : new MemorySegment[] {src, index, shift, colScale}) disjoint(in, out);
+        if (rows > 0) gatherRowsImpl(rows, cols, srcType, src, srcRows, index, scale, shift, colScale, out);
     }
 
     @Override

@@ -13,6 +13,7 @@ public final class Codes {
             case F32 -> 0;
             case BF16 -> 1;
             case F16 -> 2;
+            case U8 -> 3;
         };
     }
 

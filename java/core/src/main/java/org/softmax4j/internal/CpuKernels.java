@@ -106,11 +106,12 @@ final class CpuKernels extends AbstractKernels {
     }
 
     @Override
-    protected void gatherScaledImpl(int rows, int cols, MemorySegment src, long srcRows,
-                                    MemorySegment index, float scale, MemorySegment out) {
+    protected void gatherRowsImpl(int rows, int cols, DType srcType, MemorySegment src,
+                                  long srcRows, MemorySegment index, float scale,
+                                  MemorySegment shift, MemorySegment colScale, MemorySegment out) {
         long[] errRow = {-1};
-        int status = abi.gatherScaledU8(rows, cols, src, srcRows, index, scale, out,
-                MemorySegment.ofArray(errRow));
+        int status = abi.gatherRows(rows, cols, Codes.of(srcType), src, srcRows, index, scale, shift,
+                colScale, out, MemorySegment.ofArray(errRow));
         if (status == NativeAbi.ERR_ARGUMENT && errRow[0] >= 0) {
             throw badIndex(errRow[0], index.getAtIndex(JAVA_INT_UNALIGNED, errRow[0]), srcRows);
         }

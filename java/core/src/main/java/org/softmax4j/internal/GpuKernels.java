@@ -276,15 +276,17 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     }
 
     @Override
-    protected synchronized void gatherScaledImpl(int rows, int cols, MemorySegment src,
-                                                 long srcRows, MemorySegment index, float scale,
-                                                 MemorySegment out) {
+    protected synchronized void gatherRowsImpl(int rows, int cols, DType srcType, MemorySegment src,
+                                               long srcRows, MemorySegment index, float scale,
+                                               MemorySegment shift, MemorySegment colScale,
+                                               MemorySegment out) {
         if (!DeviceMemory.isDevice(index)) checkIndex(index, rows, srcRows);
         if (cols == 0) return;
-        long ds = in(0, src, srcRows * cols);
+        long ds = in(0, src, srcRows * cols * srcType.byteSize());
         long di = in(1, index, 4L * rows);
-        finish(abi.gatherScaledU8(rows, cols, ds, srcRows, di, scale, out(2, out, 4L * rows * cols, false), stream()),
-                "gatherScaled");
+        long dsh = in(3, shift, 4L * cols), dcs = in(4, colScale, 4L * cols);
+        finish(abi.gatherRows(rows, cols, Codes.of(srcType), ds, srcRows, di, scale, dsh, dcs,
+                out(2, out, 4L * rows * cols, false), stream()), "gatherRows");
     }
 
     @Override

@@ -34,6 +34,7 @@ public final class ReferenceKernels extends AbstractKernels {
         return switch (dtype) {
             case F32 -> s.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
             case BF16, F16 -> HalfFloats.toFloat(dtype, s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+            case U8 -> s.get(JAVA_BYTE, i) & 0xff;
         };
     }
 
@@ -42,6 +43,7 @@ public final class ReferenceKernels extends AbstractKernels {
             case F32 -> s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (float) v);
             case BF16, F16 -> s.setAtIndex(JAVA_SHORT_UNALIGNED, i,
                     HalfFloats.fromFloat(dtype, (float) v));
+            case U8 -> throw new IllegalArgumentException("no U8 outputs");
         }
     }
 
@@ -254,13 +256,17 @@ public final class ReferenceKernels extends AbstractKernels {
     }
 
     @Override
-    protected void gatherScaledImpl(int rows, int cols, MemorySegment src, long srcRows,
-                                    MemorySegment index, float scale, MemorySegment out) {
+    protected void gatherRowsImpl(int rows, int cols, DType srcType, MemorySegment src,
+                                  long srcRows, MemorySegment index, float scale,
+                                  MemorySegment shift, MemorySegment colScale, MemorySegment out) {
         checkIndex(index, rows, srcRows);
         for (long i = 0; i < rows; i++) {
             long from = (long) index.getAtIndex(JAVA_INT_UNALIGNED, i) * cols;
             for (long j = 0; j < cols; j++) {
-                set(out, i * cols + j, scale * (src.get(JAVA_BYTE, from + j) & 0xff));
+                double x = load(src, srcType, from + j);
+                if (shift != null) x -= get(shift, j);
+                if (colScale != null) x *= get(colScale, j);
+                set(out, i * cols + j, (float) (scale * x));
             }
         }
     }

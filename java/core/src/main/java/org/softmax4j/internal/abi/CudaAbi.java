@@ -92,8 +92,8 @@ public interface CudaAbi {
     int sgdStep(long count, float lr, float momentum, float weightDecay, long w, long g, long v,
                 long stream);
 
-    int gatherScaledU8(long rows, long cols, long src, long srcRows, long index, float scale,
-                       long out, long stream);
+    int gatherRows(long rows, long cols, int srcDtype, long src, long srcRows, long index,
+                   float scale, long shift, long colScale, long out, long stream);
 
     int stepStats(long n, long loss, float weight, long rowArgmax, long targets, long lossSum,
                   long correct, long stream);

@@ -72,8 +72,9 @@ public interface NativeAbi {
 
     int columnSums(long n, long c, float alpha, MemorySegment x, float beta, MemorySegment out);
 
-    int gatherScaledU8(long rows, long cols, MemorySegment src, long srcRows,
-                       MemorySegment index, float scale, MemorySegment out, MemorySegment errRow);
+    int gatherRows(long rows, long cols, int srcDtype, MemorySegment src, long srcRows,
+                   MemorySegment index, float scale, MemorySegment shift, MemorySegment colScale,
+                   MemorySegment out, MemorySegment errRow);
 
     int sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
                 MemorySegment g, MemorySegment v);

@@ -24,7 +24,7 @@ public final class FfmAbi implements NativeAbi {
     private final MethodHandle version, isa, isaSupported, setIsa, numThreads, setNumThreads;
     private final MethodHandle maxThreads, isaParse, settings, settingsStatus;
     private final MethodHandle softmax, softmaxCe, softmaxCeWorkspaceSize, sgemm, sgemmWorkspaceSize, addBias;
-    private final MethodHandle columnSums, gatherScaledU8, sgdStep, cblasSgemm, linearCe;
+    private final MethodHandle columnSums, gatherRows, sgdStep, cblasSgemm, linearCe;
     private final MethodHandle linearCeWorkspaceSize;
 
     private FfmAbi(SymbolLookup lib) {
@@ -60,8 +60,9 @@ public final class FfmAbi implements NativeAbi {
                 ADDRESS, ADDRESS), critical);
         columnSums = h.of("s4j_column_sums", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
                 JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_FLOAT, ADDRESS), critical);
-        gatherScaledU8 = h.of("s4j_gather_scaled_u8", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
-                JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_FLOAT, ADDRESS, ADDRESS), critical);
+        gatherRows = h.of("s4j_gather_rows", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
+                JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
+                critical);
         // cblas_sgemm by address: (fn, order, transA, transB, m, n, k, alpha, a, lda, b, ldb,
         // beta, c, ldc)
         cblasSgemm = linker.downcallHandle(FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT,
@@ -257,12 +258,12 @@ public final class FfmAbi implements NativeAbi {
     }
 
     @Override
-    public int gatherScaledU8(long rows, long cols, MemorySegment src, long srcRows,
-                              MemorySegment index, float scale, MemorySegment out,
-                              MemorySegment errRow) {
+    public int gatherRows(long rows, long cols, int srcDtype, MemorySegment src, long srcRows,
+                          MemorySegment index, float scale, MemorySegment shift,
+                          MemorySegment colScale, MemorySegment out, MemorySegment errRow) {
         try {
-            return (int) gatherScaledU8.invokeExact(rows, cols, ptr(src), srcRows, ptr(index),
-                    scale, ptr(out), ptr(errRow));
+            return (int) gatherRows.invokeExact(rows, cols, srcDtype, ptr(src), srcRows, ptr(index),
+                    scale, ptr(shift), ptr(colScale), ptr(out), ptr(errRow));
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

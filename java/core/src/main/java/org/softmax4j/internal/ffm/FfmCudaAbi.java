@@ -29,7 +29,7 @@ public final class FfmCudaAbi implements CudaAbi {
     private final MethodHandle deviceCount, lastError, malloc, free, toDevice, toHost, memcpy, memset;
     private final MethodHandle streamCreate, streamDestroy, streamSynchronize, softmax, softmaxCe;
     private final MethodHandle softmaxCeWorkspaceSize, sgemm, gemmBf16, addBias, columnSums;
-    private final MethodHandle sgdStep, gatherScaledU8, stepStats, linearCe, linearCeWorkspaceSize;
+    private final MethodHandle sgdStep, gatherRows, stepStats, linearCe, linearCeWorkspaceSize;
     private final MethodHandle graphBegin, graphEnd, graphLaunch, graphDestroy;
 
     private FfmCudaAbi(SymbolLookup lib) {
@@ -85,8 +85,8 @@ public final class FfmCudaAbi implements CudaAbi {
                 JAVA_LONG, JAVA_FLOAT, P, JAVA_FLOAT, P, P));
         sgdStep = h.of("s4j_cuda_sgd_step", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_FLOAT,
                 JAVA_FLOAT, JAVA_FLOAT, P, P, P, P));
-        gatherScaledU8 = h.of("s4j_cuda_gather_scaled_u8", FunctionDescriptor.of(JAVA_INT,
-                JAVA_LONG, JAVA_LONG, P, JAVA_LONG, P, JAVA_FLOAT, P, P));
+        gatherRows = h.of("s4j_cuda_gather_rows", FunctionDescriptor.of(JAVA_INT,
+                JAVA_LONG, JAVA_LONG, JAVA_INT, P, JAVA_LONG, P, JAVA_FLOAT, P, P, P, P));
         stepStats = h.of("s4j_cuda_step_stats", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, P,
                 JAVA_FLOAT, P, P, P, P, P));
     }
@@ -342,11 +342,11 @@ public final class FfmCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int gatherScaledU8(long rows, long cols, long src, long srcRows, long index, float scale,
-                              long out, long stream) {
+    public int gatherRows(long rows, long cols, int srcDtype, long src, long srcRows, long index,
+                          float scale, long shift, long colScale, long out, long stream) {
         try {
-            return (int) gatherScaledU8.invokeExact(rows, cols, src, srcRows, index, scale, out,
-                    stream);
+            return (int) gatherRows.invokeExact(rows, cols, srcDtype, src, srcRows, index, scale,
+                    shift, colScale, out, stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

@@ -189,16 +189,24 @@ public final class JniAbi implements NativeAbi {
     }
 
     @Override
-    public int gatherScaledU8(long rows, long cols, MemorySegment src, long srcRows,
-                              MemorySegment index, float scale, MemorySegment out,
-                              MemorySegment errRow) {
+    public int gatherRows(long rows, long cols, int srcDtype, MemorySegment src, long srcRows,
+                          MemorySegment index, float scale, MemorySegment shift,
+                          MemorySegment colScale, MemorySegment out, MemorySegment errRow) {
         try {
-            return JniNatives.gatherScaledU8(rows, cols, array(src, byte[].class, "src"), offset(src),
-                    srcRows, array(index, int[].class, "index"), offset(index), scale,
-                    array(out, float[].class, "out"), offset(out),
-                    array(errRow, long[].class, "error row"), offset(errRow));
+            int[] i = array(index, int[].class, "index");
+            float[] sh = array(shift, float[].class, "shift"), cs = array(colScale, float[].class, "colScale");
+            float[] o = array(out, float[].class, "out");
+            long[] er = array(errRow, long[].class, "error row");
+            if (srcDtype == 3) { // S4J_U8
+                return JniNatives.gatherRows(rows, cols, srcDtype, array(src, byte[].class, "src"),
+                        offset(src), srcRows, i, offset(index), scale, sh, offset(shift), cs,
+                        offset(colScale), o, offset(out), er, offset(errRow));
+            }
+            return JniNatives.gatherRows(rows, cols, srcDtype, array(src, float[].class, "src"),
+                    offset(src), srcRows, i, offset(index), scale, sh, offset(shift), cs,
+                    offset(colScale), o, offset(out), er, offset(errRow));
         } finally {
-            JniSegments.keep(src, index, out, errRow);
+            JniSegments.keep(src, index, shift, colScale, out, errRow);
         }
     }
 

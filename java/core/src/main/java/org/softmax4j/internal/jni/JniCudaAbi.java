@@ -191,10 +191,10 @@ public final class JniCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int gatherScaledU8(long rows, long cols, long src, long srcRows, long index, float scale,
-                              long out, long stream) {
-        return JniCudaNatives.s4j_cuda_gather_scaled_u8(rows, cols, src, srcRows, index, scale, out,
-                stream);
+    public int gatherRows(long rows, long cols, int srcDtype, long src, long srcRows, long index,
+                          float scale, long shift, long colScale, long out, long stream) {
+        return JniCudaNatives.s4j_cuda_gather_rows(rows, cols, srcDtype, src, srcRows, index, scale,
+                shift, colScale, out, stream);
     }
 
     @Override

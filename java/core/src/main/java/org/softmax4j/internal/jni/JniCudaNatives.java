@@ -123,9 +123,10 @@ public final class JniCudaNatives {
             float weightDecay, @Cast("float*") long w, @Cast("const float*") long g,
             @Cast("float*") long v, @Cast("void*") long stream);
 
-    public static native int s4j_cuda_gather_scaled_u8(long rows, long cols,
-            @Cast("const uint8_t*") long src, long srcRows, @Cast("const int32_t*") long index,
-            float scale, @Cast("float*") long out, @Cast("void*") long stream);
+    public static native int s4j_cuda_gather_rows(long rows, long cols, int srcDtype,
+            @Cast("const void*") long src, long srcRows, @Cast("const int32_t*") long index,
+            float scale, @Cast("const float*") long shift, @Cast("const float*") long colScale,
+            @Cast("float*") long out, @Cast("void*") long stream);
 
     public static native int s4j_cuda_step_stats(long n, @Cast("const float*") long loss,
             float weight, @Cast("const int32_t*") long rowArgmax,

@@ -90,11 +90,20 @@ public final class JniNatives {
                                         float beta, float[] out, long outOff);
 
     @CriticalRegion
-    @Name("s4j_jni_gather_scaled_u8")
-    public static native int gatherScaledU8(long rows, long cols, byte[] src, long srcOff,
-                                            long srcRows, int[] index, long indexOff,
-                                            float scale, float[] out, long outOff,
-                                            long[] errRow, long errRowOff);
+    @Name("s4j_jni_gather_rows")
+    public static native int gatherRows(long rows, long cols, int srcDtype, byte[] src, long srcOff,
+                                        long srcRows, int[] index, long indexOff, float scale,
+                                        float[] shift, long shiftOff, float[] colScale,
+                                        long colScaleOff, float[] out, long outOff, long[] errRow,
+                                        long errRowOff);
+
+    @CriticalRegion
+    @Name("s4j_jni_gather_rows")
+    public static native int gatherRows(long rows, long cols, int srcDtype, float[] src, long srcOff,
+                                        long srcRows, int[] index, long indexOff, float scale,
+                                        float[] shift, long shiftOff, float[] colScale,
+                                        long colScaleOff, float[] out, long outOff, long[] errRow,
+                                        long errRowOff);
 
     @CriticalRegion
     @Name("s4j_jni_sgd_step")
