@@ -5,9 +5,9 @@ import org.softmax4j.Kernels;
 import org.softmax4j.data.Dataset;
 
 /**
- * The input of each training step: the batch's rows of pixels, gathered from
- * the uint8 images and scaled to [0, 1] floats by {@link Kernels#gatherScaled},
- * and their labels, in buffers made once per run and reused.
+ * The input of each training step: the batch's rows, gathered from the
+ * stored features and scaled by {@link Kernels#gatherRows} (see
+ * {@link Inputs}), and their labels, in buffers made once per run and reused.
  *
  * <p>The gather runs inline, on all the kernels' threads. A background thread
  * that gathered batch s+1 while batch s trained (with one native thread less)
@@ -16,10 +16,8 @@ import org.softmax4j.data.Dataset;
  * 0.16-0.22 s against 0.18-0.27 s, bench/results/NOTES.md).
  */
 final class BatchSource {
-    private final Kernels kernels;
     private final Dataset data;
-    private final int features;
-    private final MemorySegment src;
+    private final Inputs inputs;
     private final MemorySegment xSeg;
     private final int[] index;
     private final MemorySegment indexSeg;
@@ -27,11 +25,9 @@ final class BatchSource {
     private final MemorySegment targetsSeg;
 
     BatchSource(Kernels kernels, Dataset data, int maxBatch) {
-        this.kernels = kernels;
         this.data = data;
-        this.features = data.features();
-        this.src = MemorySegment.ofArray(data.sourcePixels());
-        xSeg = MemorySegment.ofArray(new float[Math.multiplyExact(maxBatch, features)]);
+        this.inputs = new Inputs(kernels, data);
+        xSeg = MemorySegment.ofArray(new float[Math.multiplyExact(maxBatch, data.features())]);
         index = new int[maxBatch];
         indexSeg = MemorySegment.ofArray(index);
         targets = new int[maxBatch];
@@ -42,11 +38,10 @@ final class BatchSource {
     void gather(int[] order, int from, int rows) {
         System.arraycopy(order, from, index, 0, rows);
         for (int i = 0; i < rows; i++) targets[i] = data.labelOfSourceRow(index[i]);
-        kernels.gatherScaled(rows, features, src, data.sourceRows(), indexSeg,
-                MinibatchStep.PIXEL_SCALE, xSeg);
+        inputs.gather(rows, indexSeg, xSeg);
     }
 
-    /** The gathered pixels, rows x features floats in [0, 1]. */
+    /** The gathered inputs, rows x features floats. */
     MemorySegment x() {
         return xSeg;
     }

@@ -15,10 +15,12 @@ import org.softmax4j.cuda.CudaKernels;
 import org.softmax4j.cuda.CudaStream;
 import org.softmax4j.cuda.DeviceBuffer;
 import org.softmax4j.data.Dataset;
+import org.softmax4j.data.Features;
+import org.softmax4j.data.Scaler;
 
 /**
- * Training steps with everything on the GPU: the uint8 images and labels
- * are uploaded once, each epoch's order once, and a step is a sequence of
+ * Training steps with everything on the GPU: the stored features (uint8 or
+ * float), their scaling and the labels are uploaded once, each epoch's order once, and a step is a sequence of
  * kernel launches on device buffers (gather, GEMM, bias, fused
  * cross-entropy, running loss and accuracy, GEMM, column sums, SGD) with
  * no copy and no wait. The host reads the epoch's loss and accuracy once
@@ -39,7 +41,8 @@ final class DeviceSteps implements TrainingSteps {
     private final TrainingState state;
     private final int features, classes, batchRows;
     private final List<DeviceBuffer> owned = new ArrayList<>();
-    private final Map<byte[], DeviceBuffer> pixels = new IdentityHashMap<>();
+    /** Each feature matrix and per-column scaling array on the GPU, uploaded once (splits share them). */
+    private final Map<Object, DeviceBuffer> uploaded = new IdentityHashMap<>();
     private final Map<Dataset, DeviceBuffer[]> evalSets = new IdentityHashMap<>();
     private final Dataset train;
     private final DeviceBuffer order, orderLabels, x, z, argmax, loss, sums;
@@ -80,7 +83,7 @@ final class DeviceSteps implements TrainingSteps {
         gb = buffer(4L * classes);
         vw = state.velocityW == null ? null : buffer(4L * features * classes).copyFrom(state.velocityW);
         vb = state.velocityB == null ? null : buffer(4L * classes).copyFrom(state.velocityB);
-        pixelsOf(train);
+        featuresOf(train);
     }
 
     private DeviceBuffer buffer(long bytes) {
@@ -89,9 +92,18 @@ final class DeviceSteps implements TrainingSteps {
         return d;
     }
 
-    /** The data set's images on the GPU, uploaded once per source array (splits share it). */
-    private DeviceBuffer pixelsOf(Dataset data) {
-        return pixels.computeIfAbsent(data.sourcePixels(), p -> buffer(p.length).copyFrom(p));
+    /** The data set's stored features on the GPU. */
+    private DeviceBuffer featuresOf(Dataset data) {
+        Features f = data.matrix();
+        return uploaded.computeIfAbsent(f, k -> {
+            MemorySegment bytes = f.data().asSlice(0, f.rows() * f.columns() * f.type().byteSize());
+            return buffer(bytes.byteSize()).copyFrom(bytes);
+        });
+    }
+
+    /** A per-column array of a scaler on the GPU, or null. */
+    private MemorySegment deviceArray(float[] a) {
+        return a == null ? null : uploaded.computeIfAbsent(a, k -> buffer(4L * a.length).copyFrom(a)).segment();
     }
 
     @Override
@@ -127,8 +139,9 @@ final class DeviceSteps implements TrainingSteps {
      */
     private void forward(Dataset data, int rows, MemorySegment index, MemorySegment targets, long sumsAt) {
         int f = features, c = classes;
-        k.gatherScaled(rows, f, pixelsOf(data).segment(), data.sourceRows(), index,
-                MinibatchStep.PIXEL_SCALE, x.segment());
+        Scaler sc = data.scaler();
+        k.gatherRows(rows, f, data.matrix().type(), featuresOf(data).segment(), data.sourceRows(), index,
+                sc.scale(), deviceArray(sc.shift()), deviceArray(sc.colScale()), x.segment());
         k.sgemm(false, false, rows, c, f, 1f, x.segment(), f, w.segment(), c, 0f, z.segment(), c);
         k.addBias(rows, c, b.segment(), z.segment());
         k.crossEntropyOnDevice(CE, rows, c, DType.F32, z.segment(), targets,

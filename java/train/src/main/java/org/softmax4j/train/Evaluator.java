@@ -72,7 +72,7 @@ public final class Evaluator {
             throw new IllegalArgumentException("probabilities holds " + probabilities.length
                     + " < " + n + " x " + classes);
         }
-        MemorySegment src = MemorySegment.ofArray(data.sourcePixels());
+        Inputs inputs = new Inputs(kernels, data);
         MemorySegment w = MemorySegment.ofArray(model.weights());
         MemorySegment b = MemorySegment.ofArray(model.bias());
         MemorySegment probs = probabilities == null ? null : MemorySegment.ofArray(probabilities);
@@ -82,7 +82,7 @@ public final class Evaluator {
             int rows = Math.min(batch, n - from);
             data.copySourceRows(from, rows, index, 0);
             for (int i = 0; i < rows; i++) targets[i] = data.labelOfSourceRow(index[i]);
-            logits(rows, src, data.sourceRows(), w, b);
+            logits(rows, inputs, w, b);
             float loss = kernels.crossEntropy(CE, rows, classes, DType.F32, zSeg, targetsSeg, ceOut);
             lossSum += (double) loss * rows;
             for (int i = 0; i < rows; i++) if (argmax[i] == targets[i]) correct++;
@@ -96,10 +96,9 @@ public final class Evaluator {
         return new Evaluation(n == 0 ? Double.NaN : lossSum / n, correct, n);
     }
 
-    /** Z = gatherScaled(rows in index) W + b, into zSeg. */
-    private void logits(int rows, MemorySegment src, long srcRows, MemorySegment w,
-                        MemorySegment b) {
-        kernels.gatherScaled(rows, features, src, srcRows, indexSeg, MinibatchStep.PIXEL_SCALE, xSeg);
+    /** Z = inputs(rows in index) W + b, into zSeg. */
+    private void logits(int rows, Inputs inputs, MemorySegment w, MemorySegment b) {
+        inputs.gather(rows, indexSeg, xSeg);
         kernels.sgemm(false, false, rows, classes, features, 1f, xSeg, features, w, classes, 0f,
                 zSeg, classes);
         kernels.addBias(rows, classes, b, zSeg);

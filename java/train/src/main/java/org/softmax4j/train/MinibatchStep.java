@@ -12,7 +12,7 @@ import org.softmax4j.Kernels;
  * step: the segments over the arrays are made here, once):
  *
  * <pre>
- * X  = gatherScaled(pixels[rows of the batch], 1/255)   B x F
+ * X  = gatherRows(features[rows of the batch], scaler)  B x F
  * Z  = X W                                               sgemm
  * Z += b                                                 addBias
  * loss, dZ (in place of Z), argmax = crossEntropy(mean)  fused softmax-CE forward + backward
@@ -25,8 +25,6 @@ import org.softmax4j.Kernels;
  * (first line) is done by {@link BatchSource}.
  */
 final class MinibatchStep {
-    /** Pixels are unsigned bytes; the model sees them in [0, 1]. */
-    static final float PIXEL_SCALE = 1f / 255f;
     private static final CrossEntropy CE = CrossEntropy.defaults();
 
     private final Kernels kernels;

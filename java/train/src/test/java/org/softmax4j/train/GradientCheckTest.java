@@ -31,7 +31,7 @@ class GradientCheckTest {
             rnd.nextBytes(pixels);
             int[] index = {0, 1, 2, 3, 4};
             float[] x = new float[N * F];
-            Kernels.reference().gatherScaled(N, F, pixels, index, MinibatchStep.PIXEL_SCALE, x);
+            Kernels.reference().gatherScaled(N, F, pixels, index, (1f / 255), x);
             int[] t = new int[N];
             for (int i = 0; i < N; i++) t[i] = rnd.nextInt(C);
             SoftmaxRegression m = SoftmaxRegression.gaussian(F, C, 0.7, seed);
