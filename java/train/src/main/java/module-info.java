@@ -5,6 +5,8 @@
  */
 module org.softmax4j.train {
     requires transitive org.softmax4j;
+    requires de.siegmar.fastcsv;
+    requires ch.randelshofer.fastdoubleparser;
 
     exports org.softmax4j.data;
     exports org.softmax4j.train;

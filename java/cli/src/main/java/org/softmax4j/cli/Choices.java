@@ -22,4 +22,7 @@ final class Choices {
 
     /** --schedule */
     enum ScheduleChoice { constant, step, cosine }
+
+    /** --missing */
+    enum MissingChoice { error, zero, mean }
 }

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.softmax4j.Kernels;
-import org.softmax4j.data.FashionMnist;
+import org.softmax4j.data.Dataset;
 import org.softmax4j.train.ConfusionMatrix;
 import org.softmax4j.train.Evaluation;
 import org.softmax4j.train.Evaluator;
@@ -44,20 +44,24 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ModelLoader.Loaded loaded = ModelLoader.load(main, model);
         Kernels kernels = kernelOptions.kernels();
-        FashionMnist mnist = data.load(main.env);
         SoftmaxRegression m = loaded.checkpoint().model();
         Evaluator evaluator = new Evaluator(kernels, m.features(), m.classes());
-        Evaluation train = evaluator.evaluate(m, mnist.train());
-        int[] predictions = new int[mnist.test().size()];
-        Evaluation test = evaluator.evaluate(m, mnist.test(), predictions, null);
+        boolean own = data.ownData(main.env, main.workDir);
+        Dataset testSet = data.judged(main.env, main.workDir, loaded.checkpoint());
         out.println(loaded.describe(main.workDir));
-        out.printf(Locale.ROOT, "train: loss %.4f, accuracy %.4f (%d/%d)%n", train.loss(), train.accuracy(),
-                train.correct(), train.count());
-        out.printf(Locale.ROOT, "test:  loss %.4f, accuracy %.4f (%d/%d)%n", test.loss(), test.accuracy(),
+        if (!own) {
+            // the final weights over the whole training set, not the running mean of the last epoch
+            Evaluation train = evaluator.evaluate(m, data.fashionMnistFor(main.env, loaded.checkpoint()).train());
+            out.printf(Locale.ROOT, "train: loss %.4f, accuracy %.4f (%d/%d)%n", train.loss(), train.accuracy(),
+                    train.correct(), train.count());
+        }
+        int[] predictions = new int[testSet.size()];
+        Evaluation test = evaluator.evaluate(m, testSet, predictions, null);
+        String label = own ? String.valueOf(data.path.getFileName()) : "test";
+        out.printf(Locale.ROOT, "%s:  loss %.4f, accuracy %.4f (%d/%d)%n", label, test.loss(), test.accuracy(),
                 test.correct(), test.count());
-        out.print(Reports.confusionTable(ConfusionMatrix.of(mnist.test(), predictions),
-                FashionMnist.CLASS_NAMES));
-        out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.accuracy());
+        out.print(Reports.confusionTable(ConfusionMatrix.of(testSet, predictions), testSet.classNames()));
+        out.printf(Locale.ROOT, "%s accuracy: %.4f%n", own ? label : "test", test.accuracy());
         out.flush();
         return 0;
     }

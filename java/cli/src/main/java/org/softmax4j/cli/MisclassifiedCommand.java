@@ -67,6 +67,9 @@ final class MisclassifiedCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/misclassified-yyyyMMdd-HHmmss).")
     Path out;
 
+    @Option(names = "--image-shape", paramLabel = "HxW", description = "Height and width of the images of a --data file (its features, row by row; default: Fashion-MNIST's 28x28).")
+    String imageShape;
+
     /** A wrong answer. */
     record Mistake(int index, int truth, int predicted, float probability) {}
 
@@ -77,9 +80,10 @@ final class MisclassifiedCommand implements Callable<Integer> {
         if (columns < 1) throw new CliException("--columns must be >= 1: " + columns);
         ModelLoader.Loaded loaded = ModelLoader.load(main, model);
         Kernels kernels = kernelOptions.kernels();
-        FashionMnist mnist = data.load(main.env);
         SoftmaxRegression m = loaded.checkpoint().model();
-        Dataset test = mnist.test();
+        int[] shape = shape(m.features());
+        Dataset test = data.judged(main.env, main.workDir, loaded.checkpoint());
+        List<String> names = test.classNames();
         int n = test.size(), c = m.classes();
         int[] pred = new int[n];
         float[] probs = new float[n * c];
@@ -92,7 +96,7 @@ final class MisclassifiedCommand implements Callable<Integer> {
         List<Mistake> shown = wrong.subList(0, Math.min(count, wrong.size()));
         Path dir = Outputs.runDir(main.workDir, out, "misclassified");
         Path file = dir.resolve("misclassified.svg");
-        Files.writeString(file, grid(shown, test, FashionMnist.CLASS_NAMES, columns), StandardCharsets.UTF_8);
+        Files.writeString(file, grid(shown, test, names, columns, shape[0], shape[1]), StandardCharsets.UTF_8);
 
         stdout.println(loaded.describe(main.workDir));
         stdout.printf(Locale.ROOT, "%s of %s test images misclassified (accuracy %.4f); the grid shows %s%d%n",
@@ -100,7 +104,7 @@ final class MisclassifiedCommand implements Callable<Integer> {
                 mostConfident ? "the most confident " : "the first ", shown.size());
         for (Mistake w : shown.subList(0, Math.min(10, shown.size()))) {
             stdout.printf(Locale.ROOT, "%6d  true %-12s predicted %-12s p=%.3f%n", w.index(),
-                    FashionMnist.CLASS_NAMES.get(w.truth()), FashionMnist.CLASS_NAMES.get(w.predicted()),
+                    names.get(w.truth()), names.get(w.predicted()),
                     w.probability());
         }
         if (shown.size() > 10) stdout.println("   ...");
@@ -109,8 +113,48 @@ final class MisclassifiedCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Example i's features as gray pixels, inverted (dark ink on white): bytes as they are, floats spread to 0-255. */
+    private static void pixels(Dataset d, int i, byte[] out) {
+        boolean bytes = d.matrix().type() == org.softmax4j.DType.U8;
+        float lo = Float.MAX_VALUE, hi = -Float.MAX_VALUE;
+        if (!bytes) {
+            for (int j = 0; j < out.length; j++) {
+                lo = Math.min(lo, d.value(i, j));
+                hi = Math.max(hi, d.value(i, j));
+            }
+        }
+        float span = hi > lo ? hi - lo : 1f;
+        for (int j = 0; j < out.length; j++) {
+            float v = bytes ? d.value(i, j) : 255f * (d.value(i, j) - lo) / span;
+            out[j] = (byte) (255 - Math.round(v));
+        }
+    }
+
+    /** Height and width of the images: --image-shape, else 28x28 for Fashion-MNIST. */
+    private int[] shape(int features) {
+        if (imageShape == null) {
+            if (data.ownData(main.env, main.workDir)) {
+                throw new CliException("misclassified draws images: for a --data file of images give their "
+                        + "shape, --image-shape HxW (H x W = its " + features + " features)");
+            }
+            return new int[] {FashionMnist.SIDE, FashionMnist.SIDE};
+        }
+        String[] hw = imageShape.toLowerCase(Locale.ROOT).split("x");
+        try {
+            int h = Integer.parseInt(hw[0].strip()), w = Integer.parseInt(hw[1].strip());
+            if (hw.length != 2 || h < 1 || w < 1) throw new NumberFormatException();
+            if ((long) h * w != features) {
+                throw new CliException("--image-shape " + imageShape + " is " + (long) h * w
+                        + " pixels; the model has " + features + " features");
+            }
+            return new int[] {h, w};
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            throw new CliException("--image-shape '" + imageShape + "': expected HxW, e.g. 28x28");
+        }
+    }
+
     /** The SVG grid; images inverted (dark ink on white) and scaled up without smoothing. */
-    static String grid(List<Mistake> mistakes, Dataset test, List<String> names, int cols) {
+    static String grid(List<Mistake> mistakes, Dataset test, List<String> names, int cols, int h, int w) {
         int rows = Math.max(1, (mistakes.size() + cols - 1) / cols);
         int width = Math.max(cols * CELL_W, 620), height = rows * CELL_H + 30;
         StringBuilder sb = new StringBuilder();
@@ -120,21 +164,22 @@ final class MisclassifiedCommand implements Callable<Integer> {
         sb.append("<style>text{font-family:Helvetica,Arial,sans-serif;font-size:11px}.t{fill:#006d2c}"
                 + ".p{fill:#b2182b}.h{font-size:13px;font-weight:bold}</style>\n");
         sb.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        sb.append("<text class=\"h\" x=\"8\" y=\"19\">Misclassified Fashion-MNIST test images "
+        sb.append("<text class=\"h\" x=\"8\" y=\"19\">Misclassified " + SvgPlot.esc(test.name()) + " images "
                 + "(green: true class, red: predicted, with its probability)</text>\n");
         byte[] img = new byte[test.features()];
         for (int k = 0; k < mistakes.size(); k++) {
-            Mistake w = mistakes.get(k);
-            for (int j = 0; j < img.length; j++) img[j] = (byte) (255 - test.pixel(w.index(), j));
-            String png = Base64.getEncoder().encodeToString(Png.gray(28, 28, img, 0));
+            Mistake mk = mistakes.get(k);
+            pixels(test, mk.index(), img);
+            String png = Base64.getEncoder().encodeToString(Png.gray(w, h, img, 0));
             int x = (k % cols) * CELL_W + 8, y = (k / cols) * CELL_H + 30;
+            int side = 28 * SCALE, dw = side * w / Math.max(h, w), dh = side * h / Math.max(h, w);
             sb.append(String.format(Locale.ROOT, "<image x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
                     + "style=\"image-rendering:pixelated\" href=\"data:image/png;base64,%s\"/>%n",
-                    x, y, 28 * SCALE, 28 * SCALE, png));
+                    x, y, dw, dh, png));
             sb.append(String.format(Locale.ROOT, "<text class=\"t\" x=\"%d\" y=\"%d\">#%d %s</text>%n", x,
-                    y + 28 * SCALE + 14, w.index(), SvgPlot.esc(names.get(w.truth()))));
-            sb.append(String.format(Locale.ROOT, "<text class=\"p\" x=\"%d\" y=\"%d\">%s %.2f</text>%n", x,
-                    y + 28 * SCALE + 28, SvgPlot.esc(names.get(w.predicted())), w.probability()));
+                    y + side + 14, mk.index(), SvgPlot.esc(names.get(mk.truth()))));
+            sb.append(String.format(Locale.ROOT, "<text class=\"p\" x=\"%d\" y=\"%d\">%s %.3f</text>%n", x,
+                    y + side + 28, SvgPlot.esc(names.get(mk.predicted())), mk.probability()));
         }
         sb.append("</svg>\n");
         return sb.toString();

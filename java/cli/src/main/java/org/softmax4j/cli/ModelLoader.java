@@ -1,23 +1,16 @@
 package org.softmax4j.cli;
 
 import java.nio.file.Path;
-import org.softmax4j.data.FashionMnist;
 import org.softmax4j.train.Checkpoint;
 
 /** Loading a model file for eval, predict, misclassified and quantize. */
 final class ModelLoader {
     private ModelLoader() {}
 
-    /** The model at {@code explicit} (else the newest run's), checked to fit Fashion-MNIST. */
+    /** The model at {@code explicit} (else the newest run's). */
     static Loaded load(Main main, Path explicit) {
         Path path = Outputs.model(main.workDir, explicit);
-        Checkpoint ckpt = Checkpoint.load(path);
-        if (ckpt.model().features() != FashionMnist.FEATURES || ckpt.model().classes() != FashionMnist.CLASSES) {
-            throw new CliException(path + ": the model maps " + ckpt.model().features() + " features to "
-                    + ckpt.model().classes() + " classes; Fashion-MNIST needs " + FashionMnist.FEATURES
-                    + " -> " + FashionMnist.CLASSES);
-        }
-        return new Loaded(path, ckpt);
+        return new Loaded(path, Checkpoint.load(path));
     }
 
     /** A loaded model and where it came from. */

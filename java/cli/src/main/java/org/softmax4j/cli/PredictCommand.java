@@ -1,7 +1,12 @@
 package org.softmax4j.cli;
 
+import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,10 +15,12 @@ import java.util.concurrent.Callable;
 import org.softmax4j.Kernels;
 import org.softmax4j.data.DataException;
 import org.softmax4j.data.Dataset;
-import org.softmax4j.data.FashionMnist;
+import org.softmax4j.data.Features;
 import org.softmax4j.data.IdxFile;
 import org.softmax4j.data.IdxReader;
+import org.softmax4j.train.Checkpoint;
 import org.softmax4j.train.Evaluator;
+import org.softmax4j.train.Model;
 import org.softmax4j.train.SoftmaxRegression;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +33,7 @@ import picocli.CommandLine.Spec;
 /** {@code softmax4j predict}. */
 @Command(header = "Top-k classes with probabilities; optionally abstain when unsure.",
         name = "predict", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        description = {"Classify images with a saved model and print the top-k classes with their "
+        description = {"Classify examples (images or rows of a data file) with a saved model and print the top-k classes with their "
                 + "probabilities. With --abstain-below P the model refuses to answer when its top "
                 + "probability is below P (as a diagnosis should, rather than guess), and the "
                 + "coverage/accuracy trade-off over thresholds on the test set is reported.", ""},
@@ -45,24 +52,26 @@ final class PredictCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--index", split = ",", paramLabel = "I",
-            description = "Which images (0-based, comma-separated) to classify.")
+            description = "Which examples (0-based, comma-separated) to classify.")
     List<Integer> indices;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "10",
-            description = "Without --index: classify the first N images (default: ${DEFAULT-VALUE}).")
+            description = "Without --index: classify the first N examples (default: ${DEFAULT-VALUE}).")
     int count;
 
     @Option(names = "--images", paramLabel = "FILE",
             description = "IDX file of 28x28 images (.gz or raw) to classify instead of the test set.")
     Path images;
 
-    @Option(names = "--labels", paramLabel = "FILE",
-            description = "IDX file of the true labels of --images, to mark wrong answers.")
-    Path labels;
-
-    @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "3",
-            description = "Classes to show per image, most probable first (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-k", "--top-k", "--top"}, paramLabel = "K", defaultValue = "3",
+            description = "Classes to show per example, most probable first (default: ${DEFAULT-VALUE}).")
     int topK;
+
+    @Option(names = "--output", paramLabel = "FILE",
+            description = "Write every example's prediction to this CSV: row, predicted class, its "
+                    + "probability, the probability of each class (or, beyond 20 classes, the top-k), "
+                    + "abstained, and with labels the true class.")
+    Path output;
 
     @Option(names = "--abstain-below", paramLabel = "P",
             description = "Abstain when the top probability is below P, in [0, 1]; also prints the "
@@ -76,29 +85,29 @@ final class PredictCommand implements Callable<Integer> {
     KernelOptions kernelOptions;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if (topK < 1 || topK > FashionMnist.CLASSES) throw new CliException("--top-k must be in [1, 10]: " + topK);
+
         if (abstainBelow != null && !(abstainBelow >= 0 && abstainBelow <= 1)) {
             throw new CliException("--abstain-below must be in [0, 1]: " + abstainBelow);
         }
         if (count < 0) throw new CliException("--count must be >= 0: " + count);
-        if (labels != null && images == null) throw new CliException("--labels goes with --images");
+        
         ModelLoader.Loaded loaded = ModelLoader.load(main, model);
         Kernels kernels = kernelOptions.kernels();
         SoftmaxRegression m = loaded.checkpoint().model();
-        List<String> names = loaded.checkpoint().classNames().isEmpty() ? FashionMnist.CLASS_NAMES
-                : loaded.checkpoint().classNames();
-
-        FashionMnist mnist = images == null || abstainBelow != null ? data.load(main.env) : null;
+        if (topK < 1 || topK > m.classes()) throw new CliException("--top-k must be in [1, " + m.classes() + "]: " + topK);
         Dataset set;
-        boolean labelled = true;
         if (images != null) {
-            set = readImages();
-            labelled = labels != null;
+            if (data.ownData(main.env, main.workDir)) throw new CliException("--images and --data exclude each other");
+            set = readImages(loaded.checkpoint());
+        } else if (data.ownData(main.env, main.workDir)) {
+            set = data.read(data.path, main.env, main.workDir, loaded.checkpoint(), false);
         } else {
-            set = mnist.test();
+            set = data.fashionMnistFor(main.env, loaded.checkpoint()).test();
         }
+        boolean labelled = set.isLabelled();
+        List<String> names = set.classNames();
         int[] chosen = chosen(set.size());
         Dataset shown = set.select("images", chosen);
         Evaluator evaluator = new Evaluator(kernels, m.features(), m.classes());
@@ -107,10 +116,10 @@ final class PredictCommand implements Callable<Integer> {
 
         out.println(loaded.describe(main.workDir));
         int nameWidth = names.stream().mapToInt(String::length).max().orElse(8);
-        out.printf(Locale.ROOT, "%6s  %s%s%n", "image", labelled ? String.format("%-" + nameWidth + "s  ", "true") : "",
+        out.printf(Locale.ROOT, "%6s  %s%s%n", "row", labelled ? String.format("%-" + nameWidth + "s  ", "true") : "",
                 "prediction (top " + topK + ")");
         for (int i = 0; i < shown.size(); i++) {
-            int[] order = topClasses(probs, i * m.classes(), m.classes());
+            int[] order = topClasses(probs, i * m.classes(), m.classes(), topK);
             StringBuilder classes = new StringBuilder();
             for (int r = 0; r < topK; r++) {
                 classes.append(r == 0 ? "" : "  ").append(names.get(order[r]))
@@ -127,25 +136,79 @@ final class PredictCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%6d  %s%s%n", chosen[i],
                     labelled ? String.format("%-" + nameWidth + "s  ", names.get(shown.label(i))) : "", answer);
         }
-        if (abstainBelow != null) tradeOff(out, evaluator, m, mnist.test());
+        if (abstainBelow != null && labelled) tradeOff(out, evaluator, m, set);
+        if (output != null) writeAll(out, evaluator, m, set);
         out.flush();
         return 0;
     }
 
-    /** The images of --images, with the labels of --labels (or 0 as a placeholder). */
-    private Dataset readImages() {
-        try {
-            IdxFile img = IdxReader.readImages(main.workDir.resolve(images), FashionMnist.SIDE, FashionMnist.SIDE);
-            byte[] lab = new byte[img.count()];
-            if (labels != null) {
-                IdxFile l = IdxReader.readLabels(main.workDir.resolve(labels), FashionMnist.CLASSES);
-                if (l.count() != img.count()) {
-                    throw new CliException(images + " has " + img.count() + " images but " + labels
-                            + " has " + l.count() + " labels");
+    /** Every example's prediction into --output, in chunks (the probabilities of all rows are not held). */
+    private void writeAll(PrintWriter out, Evaluator evaluator, SoftmaxRegression m, Dataset set) throws IOException {
+        Path file = main.workDir.resolve(output);
+        int c = m.classes(), chunk = Math.max(1, Math.min(8192, (1 << 24) / c));
+        boolean all = c <= 20;
+        List<String> names = set.classNames();
+        Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            StringBuilder head = new StringBuilder("row,predicted,probability");
+            if (all) for (String n : names) head.append(",p_").append(Reports.csvCell(n));
+            else for (int r = 1; r <= topK; r++) head.append(",class_").append(r).append(",p_").append(r);
+            head.append(",abstained");
+            if (set.isLabelled()) head.append(",true,correct");
+            w.write(head.append('\n').toString());
+            float[] probs = new float[chunk * c];
+            int[] pred = new int[chunk];
+            for (int from = 0; from < set.size(); from += chunk) {
+                int rows = Math.min(chunk, set.size() - from);
+                int[] pos = new int[rows];
+                for (int i = 0; i < rows; i++) pos[i] = from + i;
+                evaluator.evaluate(m, set.select("chunk", pos), pred, probs);
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < rows; i++) {
+                    int k = pred[i];
+                    float p = probs[i * c + k];
+                    sb.append(from + i).append(',').append(Reports.csvCell(names.get(k))).append(',').append(p);
+                    if (all) {
+                        for (int j = 0; j < c; j++) sb.append(',').append(probs[i * c + j]);
+                    } else {
+                        for (int j : topClasses(probs, i * c, c, topK)) {
+                            sb.append(',').append(Reports.csvCell(names.get(j))).append(',').append(probs[i * c + j]);
+                        }
+                    }
+                    sb.append(',').append(abstainBelow != null && p < abstainBelow);
+                    if (set.isLabelled()) {
+                        int t = set.label(from + i);
+                        sb.append(',').append(Reports.csvCell(names.get(t))).append(',').append(t == k);
+                    }
+                    sb.append('\n');
                 }
-                lab = l.data();
+                w.write(sb.toString());
             }
-            return Dataset.of("images", img.data(), lab, FashionMnist.FEATURES, FashionMnist.CLASSES);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        out.println("predictions: " + Outputs.show(main.workDir, file) + " (" + Reports.grouped(set.size()) + " rows)");
+    }
+
+    /** The images of --images (as many pixels as the model has features), with the labels of --labels. */
+    private Dataset readImages(Checkpoint model) {
+        try {
+            IdxFile img = IdxReader.read(main.workDir.resolve(images), 3);
+            int classes = model.model().classes();
+            if (img.itemSize() != model.model().features()) {
+                throw new CliException(images + ": images of " + img.itemSize() + " pixels; the model has "
+                        + model.model().features() + " features");
+            }
+            List<String> names = model.classNames().isEmpty() ? Dataset.numbered(classes) : model.classNames();
+            Features f = Features.ofBytes(img.data(), img.itemSize());
+            if (data.labels == null) return Dataset.unlabelled("images", f, names, List.of(), model.scaler());
+            IdxFile l = IdxReader.readLabels(main.workDir.resolve(data.labels), classes);
+            if (l.count() != img.count()) {
+                throw new CliException(images + " has " + img.count() + " images but " + data.labels
+                        + " has " + l.count() + " labels");
+            }
+            int[] y = new int[l.count()];
+            for (int i = 0; i < y.length; i++) y[i] = l.data()[i] & 0xff;
+            return Dataset.of("images", f, y, names, List.of(), model.scaler());
         } catch (DataException e) {
             throw new CliException(e.getMessage(), e);
         }
@@ -167,17 +230,9 @@ final class PredictCommand implements Callable<Integer> {
         return a;
     }
 
-    /** Class indices by decreasing probability (ties: lower index first). */
-    static int[] topClasses(float[] probs, int offset, int classes) {
-        Integer[] order = new Integer[classes];
-        for (int k = 0; k < classes; k++) order[k] = k;
-        java.util.Arrays.sort(order, (a, b) -> {
-            int c = Float.compare(probs[offset + b], probs[offset + a]);
-            return c != 0 ? c : Integer.compare(a, b);
-        });
-        int[] r = new int[classes];
-        for (int k = 0; k < classes; k++) r[k] = order[k];
-        return r;
+    /** The k most probable class indices, most probable first (ties: lower index first). */
+    static int[] topClasses(float[] probs, int offset, int classes, int k) {
+        return Model.top(java.util.Arrays.copyOfRange(probs, offset, offset + classes), k);
     }
 
     /** Coverage and accuracy of the answers given when abstaining below each threshold. */
@@ -202,8 +257,8 @@ final class PredictCommand implements Callable<Integer> {
                     answered == 0 ? Double.NaN : (double) right / answered, answered - right, n - answered,
                     t == abstainBelow ? "   <- --abstain-below" : ""));
         }
-        out.printf(Locale.ROOT, "%nabstaining when the top probability is below a threshold, on the %s test images%n"
-                + "(coverage: share answered; accuracy and errors: among the answered):%n", Reports.grouped(n));
+        out.printf(Locale.ROOT, "%nabstaining when the top probability is below a threshold, on the %s examples of %s%n"
+                + "(coverage: share answered; accuracy and errors: among the answered):%n", Reports.grouped(n), test.name());
         out.println("threshold  coverage  accuracy    errors  abstained");
         rows.forEach(out::println);
     }

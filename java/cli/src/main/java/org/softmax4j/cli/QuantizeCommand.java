@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.softmax4j.Kernels;
-import org.softmax4j.data.FashionMnist;
+import org.softmax4j.data.Dataset;
 import org.softmax4j.train.Evaluation;
 import org.softmax4j.train.Evaluator;
 import org.softmax4j.train.QuantizedModel;
@@ -46,12 +46,12 @@ final class QuantizeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ModelLoader.Loaded loaded = ModelLoader.load(main, model);
         Kernels kernels = kernelOptions.kernels();
-        FashionMnist mnist = data.load(main.env);
+        Dataset testSet = data.judged(main.env, main.workDir, loaded.checkpoint());
         SoftmaxRegression m = loaded.checkpoint().model();
-        int n = mnist.test().size();
+        int n = testSet.size();
         Evaluator evaluator = new Evaluator(kernels, m.features(), m.classes());
         int[] floatPred = new int[n];
-        Evaluation f = evaluator.evaluate(m, mnist.test(), floatPred, null);
+        Evaluation f = evaluator.evaluate(m, testSet, floatPred, null);
 
         out.println(loaded.describe(main.workDir));
         QuantizedModel perClass = QuantizedModel.quantize(m, true);
@@ -75,14 +75,14 @@ final class QuantizeCommand implements Callable<Integer> {
                 sumErr += err;
             }
             int[] pred = new int[n];
-            Evaluation e = evaluator.evaluate(dq, mnist.test(), pred, null);
+            Evaluation e = evaluator.evaluate(dq, testSet, pred, null);
             int same = 0;
             for (int i = 0; i < n; i++) if (pred[i] == floatPred[i]) same++;
             out.printf(Locale.ROOT, "%-26s %7s %11.3g %11.3g %9.4f %9.4f %7.4f%n",
                     q.perClass() ? "int8, one scale per class" : "int8, one scale", Reports.grouped(q.bytes()),
                     sumErr / dq.weights().length, maxErr, e.loss(), e.accuracy(), (double) same / n);
         }
-        out.println("(bias kept in float32; 'agrees': fraction of test images with the float model's prediction)");
+        out.println("(bias kept in float32; 'agrees': fraction of test examples with the float model's prediction)");
         out.flush();
         return 0;
     }

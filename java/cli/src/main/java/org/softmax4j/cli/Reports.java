@@ -112,6 +112,12 @@ final class Reports {
         return Double.isFinite(v) ? Double.toString(v) : "null";
     }
 
+    /** A CSV cell: quoted (RFC 4180) when it holds a comma, quote or line break. */
+    static String csvCell(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) return s;
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
     static String jsonString(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (char ch : s.toCharArray()) {

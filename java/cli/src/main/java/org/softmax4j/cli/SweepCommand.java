@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.softmax4j.Kernels;
 import org.softmax4j.data.Dataset;
-import org.softmax4j.data.FashionMnist;
 import org.softmax4j.train.Evaluation;
 import org.softmax4j.train.Evaluator;
 import org.softmax4j.train.TrainConfig;
@@ -102,7 +101,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         if (valFraction <= 0) throw new CliException("--val-fraction must be > 0: the sweep compares validation losses");
         Kernels kernels = kernelOptions.kernels();
-        FashionMnist mnist = data.load(main.env);
+        Dataset trainingSet = data.splits(main.env, main.workDir, null, null, seed, false, null, null).train();
         Path dir = Outputs.runDir(main.workDir, out, "sweep");
         String what = byLr ? "learning rate" : "batch size";
         stdout.printf(Locale.ROOT, "sweep over the %s: %d runs of %d epoch%s (%s), %.0f%% of the training set held out%n",
@@ -115,9 +114,9 @@ final class SweepCommand implements Callable<Integer> {
         for (double v : values) {
             TrainConfig config = config(base, byLr, v);
             Trainer trainer = new Trainer(kernels, config);
-            Dataset.Split split = trainer.split(mnist.train());
+            Dataset.Split split = trainer.split(trainingSet);
             long t0 = System.nanoTime();
-            TrainResult r = trainer.run(TrainingState.start(config, FashionMnist.FEATURES, FashionMnist.CLASSES),
+            TrainResult r = trainer.run(TrainingState.start(config, trainingSet.features(), trainingSet.classes()),
                     split.train(), split.validation(), null, TrainingListener.NONE);
             Evaluator evaluator = new Evaluator(kernels, r.model().features(), r.model().classes());
             // The final training loss over the whole training split with the final weights,

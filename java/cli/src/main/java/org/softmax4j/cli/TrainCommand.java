@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.softmax4j.Kernels;
-import org.softmax4j.data.FashionMnist;
+import org.softmax4j.data.Dataset;
+import org.softmax4j.data.Scaler;
 import org.softmax4j.train.Checkpoint;
 import org.softmax4j.train.ConfusionMatrix;
 import org.softmax4j.train.EpochMetrics;
@@ -46,7 +47,7 @@ final class TrainCommand implements Callable<Integer> {
     /** Training options that a resumed run takes from its checkpoint. */
     private static final List<String> FIXED_BY_CHECKPOINT = List.of("--preset", "--batch-size",
             "--lr", "--seed", "--momentum", "--weight-decay", "--schedule", "--step-size", "--gamma",
-            "--val-fraction", "--patience", "--no-shuffle");
+            "--val-fraction", "--patience", "--no-shuffle", "--scale", "--stratify", "--test-fraction");
 
     @ParentCommand
     Main main;
@@ -107,6 +108,18 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
+    @Option(names = "--test", paramLabel = "FILE", description = "A test file in the format of --data (default: a --test-fraction of --data; Fashion-MNIST has its own test set).")
+    Path testFile;
+
+    @Option(names = "--test-fraction", paramLabel = "F", description = "Fraction of --data held out (seeded) as the test set, in [0, 1) (default: 0.2 without --test).")
+    Double testFraction;
+
+    @Option(names = "--stratify", description = "Test and validation splits keep each class's share of the examples.")
+    boolean stratify;
+
+    @Option(names = "--scale", paramLabel = "KIND", description = "How features become inputs, fitted on the training set and kept in the model: none, standard, minmax or divide:N (default: divide:255 for uint8 images, standard otherwise).")
+    String scale;
+
     @Mixin
     KernelOptions kernelOptions;
 
@@ -126,10 +139,12 @@ final class TrainCommand implements Callable<Integer> {
         if (stopAfter != null && stopAfter < 1) throw new CliException("--stop-after must be >= 1: " + stopAfter);
         TrainingState resumedState = null;
         TrainConfig config;
+        Scaler resumedScaler = null;
         if (resume != null) {
             Checkpoint ckpt = Checkpoint.load(main.workDir.resolve(resume));
             config = resumeConfig(ckpt);
             resumedState = ckpt.state();
+            resumedScaler = ckpt.scaler();
         } else {
             config = config();
         }
@@ -139,15 +154,21 @@ final class TrainCommand implements Callable<Integer> {
         Kernels kernels = kernelOptions.kernels();
 
         long t0 = System.nanoTime();
-        FashionMnist mnist = data.load(main.env);
+        DataOptions.Splits splits = data.splits(main.env, main.workDir, testFile, testFraction, config.seed(),
+                config.stratify(), scale, resumedScaler);
+        Dataset train = splits.train(), testSet = splits.test();
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
-        List<String> names = FashionMnist.CLASS_NAMES;
+        List<String> names = train.classNames();
+        if (resumedState != null && (resumedState.model().features() != train.features()
+                || resumedState.model().classes() != train.classes())) {
+            throw new CliException(resume + ": that run's model maps " + resumedState.model().features() + " features to "
+                    + resumedState.model().classes() + " classes; this data has " + train.features() + " and "
+                    + train.classes());
+        }
 
         Trainer trainer = new Trainer(kernels, config);
         if (!quiet) {
-            stdout.printf(Locale.ROOT, "Fashion-MNIST: %s training and %s test images from %s%n",
-                    Reports.grouped(mnist.train().size()), Reports.grouped(mnist.test().size()),
-                    data.resolve(main.env));
+            stdout.println(splits.description());
             stdout.println("settings: " + Reports.describe(config)
                     + (resumedState != null ? "; resuming after epoch " + resumedState.epochsDone()
                     + (resumedState.batchesInEpoch() > 0 ? " and " + resumedState.batchesInEpoch()
@@ -175,7 +196,7 @@ final class TrainCommand implements Callable<Integer> {
                 if (stopAfter != null && state.epochsDone() >= stopAfter) state.requestStop();
                 if (checkpointEvery > 0 && m.epoch() % checkpointEvery == 0) {
                     try {
-                        Checkpoint.of(state, cfg, names).save(dir.resolve("checkpoint.s4j"));
+                        Checkpoint.of(state, cfg, train).save(dir.resolve("checkpoint.s4j"));
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
@@ -183,20 +204,20 @@ final class TrainCommand implements Callable<Integer> {
             }
         };
         TrainingState state = resumedState != null ? resumedState
-                : TrainingState.start(config, mnist.train().features(), mnist.train().classes());
+                : TrainingState.start(config, train.features(), train.classes());
         TrainResult result;
         String signal;
         int signalExit = 0;
         try (StopOnSignal stop = new StopOnSignal(state, stderr)) {
-            result = trainer.resume(state, mnist.train(), mnist.test(), listener);
+            result = trainer.resume(state, train, testSet, listener);
             signal = stop.received();
             if (signal != null) signalExit = stop.exitCode();
         }
         if (bar != null) bar.clear();
         if (signal != null) {
             // Stopped by Ctrl-C or SIGTERM: save what is needed to continue, quickly.
-            Checkpoint.of(result.state(), config, names).save(dir.resolve(Outputs.MODEL_FILE));
-            writeHistory(dir, result);
+            Checkpoint.of(result.state(), config, train).save(dir.resolve(Outputs.MODEL_FILE));
+            writeHistory(dir, result, title(train));
             stdout.printf(Locale.ROOT, "%s: stopped after %d of %d epochs%s; saved %s; continue with: "
                             + "softmax4j train --resume %s%n", signal, state.epochsDone(), config.epochs(),
                     state.batchesInEpoch() > 0 ? " and " + state.batchesInEpoch() + " steps" : "",
@@ -207,12 +228,13 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         Evaluator evaluator = new Evaluator(kernels, result.model().features(), result.model().classes());
-        int[] predictions = new int[mnist.test().size()];
-        Evaluation test = evaluator.evaluate(result.model(), mnist.test(), predictions, null);
-        ConfusionMatrix cm = ConfusionMatrix.of(mnist.test(), predictions);
+        Dataset judged = testSet != null ? testSet : train;
+        int[] predictions = new int[judged.size()];
+        Evaluation test = evaluator.evaluate(result.model(), judged, predictions, null);
+        ConfusionMatrix cm = ConfusionMatrix.of(judged, predictions);
 
-        Checkpoint.of(result.state(), config, names).save(dir.resolve(Outputs.MODEL_FILE));
-        writeHistory(dir, result);
+        Checkpoint.of(result.state(), config, train).save(dir.resolve(Outputs.MODEL_FILE));
+        writeHistory(dir, result, title(train));
         Files.writeString(dir.resolve("metrics.json"), metricsJson(config, kernels, result, test, cm,
                 loadSeconds), StandardCharsets.UTF_8);
         writeConfusionCsv(dir.resolve("confusion.csv"), cm, names);
@@ -229,8 +251,8 @@ final class TrainCommand implements Callable<Integer> {
                     + "softmax4j train --resume %s%n", state.epochsDone(), config.epochs(),
                     Outputs.show(main.workDir, dir.resolve(Outputs.MODEL_FILE)));
         }
-        stdout.printf(Locale.ROOT, "test accuracy: %.4f (%d/%d), test loss %.4f%n", test.accuracy(),
-                test.correct(), test.count(), test.loss());
+        stdout.printf(Locale.ROOT, "%s accuracy: %.4f (%d/%d), %s loss %.4f%n", testSet != null ? "test" : "training",
+                test.accuracy(), test.correct(), test.count(), testSet != null ? "test" : "training", test.loss());
         stdout.print(Reports.confusionTable(cm, names));
         stdout.printf(Locale.ROOT, "training loop: %.3f s (%s samples/s)%n", result.loopSeconds(),
                 Reports.grouped(result.samplesPerSecond()));
@@ -242,10 +264,16 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** metrics.csv and curves.svg of the epochs done. */
-    private static void writeHistory(Path dir, TrainResult result) throws IOException {
+    private static void writeHistory(Path dir, TrainResult result, String title) throws IOException {
         Reports.writeMetricsCsv(dir.resolve("metrics.csv"), result.history());
-        Files.writeString(dir.resolve("curves.svg"), Reports.curvesSvg(result.history(),
-                "Fashion-MNIST softmax regression"), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("curves.svg"), Reports.curvesSvg(result.history(), title),
+                StandardCharsets.UTF_8);
+    }
+
+    /** The plots' title. */
+    private String title(Dataset train) {
+        return (data.ownData(main.env, main.workDir) ? String.valueOf(data.path.getFileName()) : "Fashion-MNIST")
+                + " softmax regression";
     }
 
     /** The preset with the options given on the command line applied. */
@@ -277,6 +305,7 @@ final class TrainCommand implements Callable<Integer> {
             if (valFraction != null) b.valFraction(valFraction);
             else if (patience != null && patience > 0) b.valFraction(0.1);
             if (noShuffle) b.shuffle(false);
+            if (stratify) b.stratify(true);
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), e);

@@ -25,9 +25,10 @@ public final class Dataset {
     private final List<String> featureNames;
     private final Scaler scaler;
     private final int[] rows;
+    private final boolean labelled;
 
     private Dataset(String name, Features matrix, int[] labels, List<String> classNames,
-                    List<String> featureNames, Scaler scaler, int[] rows) {
+                    List<String> featureNames, Scaler scaler, int[] rows, boolean labelled) {
         this.name = name;
         this.matrix = matrix;
         this.labels = labels;
@@ -35,6 +36,7 @@ public final class Dataset {
         this.featureNames = featureNames;
         this.scaler = scaler;
         this.rows = rows;
+        this.labelled = labelled;
     }
 
     /**
@@ -88,7 +90,22 @@ public final class Dataset {
         int[] rows = new int[labels.length];
         Arrays.setAll(rows, i -> i);
         return new Dataset(name, matrix, labels, List.copyOf(classNames), List.copyOf(featureNames),
-                scaler, rows);
+                scaler, rows, true);
+    }
+
+    /**
+     * Examples without labels (what a model predicts): every label reads 0
+     * and {@link #isLabelled()} is false.
+     */
+    public static Dataset unlabelled(String name, Features matrix, List<String> classNames,
+                                     List<String> featureNames, Scaler scaler) {
+        Dataset d = of(name, matrix, new int[Math.toIntExact(matrix.rows())], classNames, featureNames, scaler);
+        return new Dataset(name, matrix, d.labels, d.classNames, d.featureNames, scaler, d.rows, false);
+    }
+
+    /** Whether the labels are known (false: only features, to predict). */
+    public boolean isLabelled() {
+        return labelled;
     }
 
     /** "0", "1", ..., for classes without names. */
@@ -140,12 +157,12 @@ public final class Dataset {
 
     /** This data set with another scaler (e.g. one fitted on the training split). */
     public Dataset withScaler(Scaler s) {
-        return new Dataset(name, matrix, labels, classNames, featureNames, s, rows);
+        return new Dataset(name, matrix, labels, classNames, featureNames, s, rows, labelled);
     }
 
     /** This data set under another name. */
     public Dataset named(String newName) {
-        return new Dataset(newName, matrix, labels, classNames, featureNames, scaler, rows);
+        return new Dataset(newName, matrix, labels, classNames, featureNames, scaler, rows, labelled);
     }
 
     /** Number of rows of the source matrix. */
@@ -193,7 +210,7 @@ public final class Dataset {
     public Dataset select(String newName, int[] positions) {
         int[] sub = new int[positions.length];
         for (int i = 0; i < sub.length; i++) sub[i] = rows[positions[i]];
-        return new Dataset(newName, matrix, labels, classNames, featureNames, scaler, sub);
+        return new Dataset(newName, matrix, labels, classNames, featureNames, scaler, sub, labelled);
     }
 
     /** The first {@code count} examples (e.g. a quick run on part of the data). */
@@ -201,7 +218,7 @@ public final class Dataset {
         if (count < 0 || count > rows.length) {
             throw new IllegalArgumentException("head(" + count + ") of " + rows.length + " examples");
         }
-        return new Dataset(name, matrix, labels, classNames, featureNames, scaler, Arrays.copyOf(rows, count));
+        return new Dataset(name, matrix, labels, classNames, featureNames, scaler, Arrays.copyOf(rows, count), labelled);
     }
 
     /** A data set and the part carved from it. */

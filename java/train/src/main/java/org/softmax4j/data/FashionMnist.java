@@ -113,6 +113,9 @@ public record FashionMnist(Dataset train, Dataset test) {
             throw new DataException(images.path() + " has " + images.count() + " images but "
                     + labels.path() + " has " + labels.count() + " labels");
         }
-        return Dataset.of(name, images.data(), labels.data(), images.itemSize(), CLASSES);
+        Dataset d = Dataset.of(name, images.data(), labels.data(), images.itemSize(), CLASSES);
+        int[] y = new int[d.size()];
+        for (int i = 0; i < y.length; i++) y[i] = d.label(i);
+        return Dataset.of(name, d.matrix(), y, CLASS_NAMES, List.of(), d.scaler());
     }
 }

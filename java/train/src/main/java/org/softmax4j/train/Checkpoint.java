@@ -20,32 +20,39 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
+import org.softmax4j.data.Dataset;
+import org.softmax4j.data.Scaler;
 
 /**
  * A saved model, optionally with everything needed to resume its training
  * bit-identically: the softmax4j model file ({@code .s4j}).
  *
- * <h2>File format, version 2</h2>
+ * <h2>File format, version 3</h2>
  * All numbers big-endian; floats IEEE 754. The header and trailer keep this
  * layout in every version, so any version's checksum can be verified:
  * <pre>
  * offset    size  field
  * 0         8     magic "S4JMODEL" (ASCII)
- * 8         4     format version, u32 (2; 1 is read too)
+ * 8         4     format version, u32 (3; 1 and 2 are read too)
  * 12        8     payload length L, u64
  * 20        L     payload (below)
  * 20+L      4     CRC-32C of bytes [0, 20+L)
  * </pre>
- * Payload of version 2 (version 1 lacks the three fields marked v2):
+ * Payload of version 3 (versions 1 and 2, written for Fashion-MNIST only,
+ * lack the fields marked v3 and read as feature names none, scaler
+ * divide:255, stratify off; version 1 also lacks those marked v2):
  * <pre>
  * u32 features F, u32 classes C
  * u32 class-name count (0 or C), then each name: u16 length + modified UTF-8 (DataOutput.writeUTF)
+ * v3: u32 feature-name count (0 or F), then each name as the class names
+ * v3: the scaler: u8 kind (0 none, 1 divide, 2 standard, 3 minmax), f32 scale,
+ *     u8 has shift; when 1: f32[F] shift; u8 has column scale; when 1: f32[F]
  * f32[F*C] W (row-major F x C), f32[C] b   -- the model to predict with
  * u8 has-training-state (0 or 1); when 1:
  *   config: u32 epochs, u32 batch size, f32 lr, f32 momentum, f32 weight decay,
  *           u8 schedule (0 constant, 1 step, 2 cosine), u32 step epochs, f32 gamma (step)
  *           or final fraction (cosine), u64 seed, u8 shuffle, f64 validation fraction,
- *           u32 patience, f64 init std
+ *           u32 patience, f64 init std, v3: u8 stratify
  *   state:  u32 epochs done, u64 global step, u8 stopped early,
  *           v2: u32 steps done of the unfinished epoch (0 between epochs),
  *           v2: f64 its loss sum (mean loss x rows), v2: f64 its right guesses,
@@ -70,15 +77,17 @@ import java.util.zip.CRC32C;
  * (the umask). {@link #load} checks magic, length, checksum and version, in
  * that order, and throws {@link CheckpointException} naming the file and the problem.
  *
- * @param model      the parameters to predict with
- * @param classNames the class names (empty when unknown)
- * @param config     the training settings, or null for a model-only file
- * @param state      the training state to resume, or null for a model-only file
+ * @param model        the parameters to predict with
+ * @param classNames   the class names (empty when unknown)
+ * @param featureNames the input columns' names (empty when unknown)
+ * @param scaler       how stored features become inputs (fitted on the training set)
+ * @param config       the training settings, or null for a model-only file
+ * @param state        the training state to resume, or null for a model-only file
  */
-public record Checkpoint(SoftmaxRegression model, List<String> classNames, TrainConfig config,
-                         TrainingState state) {
+public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<String> featureNames,
+                         Scaler scaler, TrainConfig config, TrainingState state) {
     /** The format version this code writes and reads. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The oldest format version this code reads. */
     private static final int OLDEST = 1;
     private static final byte[] MAGIC = "S4JMODEL".getBytes(StandardCharsets.US_ASCII);
@@ -95,17 +104,35 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         if ((config == null) != (state == null)) {
             throw new IllegalArgumentException("config and state go together");
         }
+        featureNames = List.copyOf(featureNames);
+        if (!featureNames.isEmpty() && featureNames.size() != model.features()) {
+            throw new IllegalArgumentException(featureNames.size() + " feature names for "
+                    + model.features() + " features");
+        }
+        if (scaler == null) throw new IllegalArgumentException("scaler is null");
+        for (float[] a : new float[][] {scaler.shift(), scaler.colScale()}) {
+            if (a != null && a.length != model.features()) {
+                throw new IllegalArgumentException("a scaler of " + a.length + " columns for "
+                        + model.features() + " features");
+            }
+        }
     }
 
-    /** A resumable checkpoint of a run (copies the state; the model is its {@link TrainingState#inferenceModel()}). */
-    public static Checkpoint of(TrainingState state, TrainConfig config, List<String> classNames) {
+    /**
+     * A resumable checkpoint of a run (copies the state; the model is its
+     * {@link TrainingState#inferenceModel()}), with the training data's
+     * class and feature names and scaler.
+     */
+    public static Checkpoint of(TrainingState state, TrainConfig config, Dataset data) {
         TrainingState copy = state.copy();
-        return new Checkpoint(copy.inferenceModel().copy(), classNames, config, copy);
+        return new Checkpoint(copy.inferenceModel().copy(), data.classNames(), data.featureNames(),
+                data.scaler(), config, copy);
     }
 
     /** A model without training state. */
-    public static Checkpoint modelOnly(SoftmaxRegression model, List<String> classNames) {
-        return new Checkpoint(model, classNames, null, null);
+    public static Checkpoint modelOnly(SoftmaxRegression model, List<String> classNames,
+                                       List<String> featureNames, Scaler scaler) {
+        return new Checkpoint(model, classNames, featureNames, scaler, null, null);
     }
 
     /** Whether training can resume from this file. */
@@ -185,6 +212,14 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         out.writeInt(model.classes());
         out.writeInt(classNames.size());
         for (String name : classNames) out.writeUTF(name);
+        out.writeInt(featureNames.size());
+        for (String name : featureNames) out.writeUTF(name);
+        out.writeByte(scaler.kind().ordinal());
+        out.writeFloat(scaler.scale());
+        for (float[] a : new float[][] {scaler.shift(), scaler.colScale()}) {
+            out.writeByte(a == null ? 0 : 1);
+            if (a != null) writeFloats(out, a);
+        }
         writeFloats(out, model.weights());
         writeFloats(out, model.bias());
         out.writeByte(state == null ? 0 : 1);
@@ -217,6 +252,7 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         out.writeDouble(c.valFraction());
         out.writeInt(c.patience());
         out.writeDouble(c.initStd());
+        out.writeByte(c.stratify() ? 1 : 0);
 
         TrainingState s = state;
         out.writeInt(s.epochsDone);
@@ -331,10 +367,27 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         if (names != 0 && names != classes) throw new IOException(names + " class names for " + classes + " classes");
         List<String> classNames = new ArrayList<>(names);
         for (int i = 0; i < names; i++) classNames.add(in.readUTF());
+        List<String> featureNames = new ArrayList<>();
+        Scaler scaler = Scaler.divide(255);
+        if (version >= 3) {
+            int fn = in.readInt();
+            if (fn != 0 && fn != features) throw new IOException(fn + " feature names for " + features + " features");
+            for (int i = 0; i < fn; i++) featureNames.add(in.readUTF());
+            int kind = in.readUnsignedByte();
+            if (kind >= Scaler.Kind.values().length) throw new IOException("unknown scaler kind " + kind);
+            float scale = in.readFloat();
+            float[] shift = readFlag(in) ? readFloats(in, features, "scaler shift") : null;
+            float[] colScale = readFlag(in) ? readFloats(in, features, "scaler column scale") : null;
+            try {
+                scaler = new Scaler(Scaler.Kind.values()[kind], scale, shift, colScale);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("invalid scaler: " + e.getMessage());
+            }
+        }
         SoftmaxRegression model = new SoftmaxRegression(features, classes,
                 readFloats(in, features * classes, "weights"), readFloats(in, classes, "bias"));
         int hasState = in.readUnsignedByte();
-        if (hasState == 0) return modelOnly(model, classNames);
+        if (hasState == 0) return modelOnly(model, classNames, featureNames, scaler);
         if (hasState != 1) throw new IOException("invalid training-state flag " + hasState);
 
         int epochs = in.readInt(), batchSize = in.readInt();
@@ -353,8 +406,9 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
         double valFraction = in.readDouble();
         int patience = in.readInt();
         double initStd = in.readDouble();
+        boolean stratify = version >= 3 && readFlag(in);
         TrainConfig config = new TrainConfig(epochs, batchSize, lr, momentum, weightDecay, schedule,
-                seed, shuffle, valFraction, patience, initStd);
+                seed, shuffle, valFraction, patience, initStd, stratify);
 
         int epochsDone = in.readInt();
         long step = in.readLong();
@@ -396,7 +450,7 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
             for (int j = 0; j < d.length; j++) d[j] = in.readDouble();
             s.history.add(new EpochMetrics(epoch, elr, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]));
         }
-        return new Checkpoint(model, classNames, config, s);
+        return new Checkpoint(model, classNames, featureNames, scaler, config, s);
     }
 
     private static boolean readFlag(DataInputStream in) throws IOException {

@@ -18,10 +18,11 @@ package org.softmax4j.train;
  * @param patience      early stopping: stop after this many epochs without a lower
  *                      validation loss and restore the best weights; 0 turns it off
  * @param initStd       standard deviation of the initial weights (0.01 in the book)
+ * @param stratify      the validation split keeps each class's share of the examples
  */
 public record TrainConfig(int epochs, int batchSize, float lr, float momentum, float weightDecay,
                           LrSchedule schedule, long seed, boolean shuffle, double valFraction,
-                          int patience, double initStd) {
+                          int patience, double initStd, boolean stratify) {
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1: " + epochs);
@@ -42,7 +43,7 @@ public record TrainConfig(int epochs, int batchSize, float lr, float momentum, f
      */
     public static TrainConfig book() {
         return new TrainConfig(10, 256, 0.1f, 0f, 0f, LrSchedule.constant(), 0L, true, 0.0, 0,
-                0.01);
+                0.01, false);
     }
 
     /**
@@ -79,7 +80,7 @@ public record TrainConfig(int epochs, int batchSize, float lr, float momentum, f
         private float lr, momentum, weightDecay;
         private LrSchedule schedule;
         private long seed;
-        private boolean shuffle;
+        private boolean shuffle, stratify;
         private double valFraction, initStd;
 
         private Builder(TrainConfig c) {
@@ -94,6 +95,7 @@ public record TrainConfig(int epochs, int batchSize, float lr, float momentum, f
             valFraction = c.valFraction;
             patience = c.patience;
             initStd = c.initStd;
+            stratify = c.stratify;
         }
 
         public Builder epochs(int v) { epochs = v; return this; }
@@ -107,11 +109,12 @@ public record TrainConfig(int epochs, int batchSize, float lr, float momentum, f
         public Builder valFraction(double v) { valFraction = v; return this; }
         public Builder patience(int v) { patience = v; return this; }
         public Builder initStd(double v) { initStd = v; return this; }
+        public Builder stratify(boolean v) { stratify = v; return this; }
 
         /** The settings; throws IllegalArgumentException naming the first invalid one. */
         public TrainConfig build() {
             return new TrainConfig(epochs, batchSize, lr, momentum, weightDecay, schedule, seed,
-                    shuffle, valFraction, patience, initStd);
+                    shuffle, valFraction, patience, initStd, stratify);
         }
     }
 }

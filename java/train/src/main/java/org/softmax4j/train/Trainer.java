@@ -53,7 +53,7 @@ public final class Trainer {
      * an empty validation set when {@code valFraction} is 0).
      */
     public Dataset.Split split(Dataset trainingSet) {
-        return trainingSet.split(config.valFraction(), config.seed());
+        return trainingSet.split(config.valFraction(), config.seed(), config.stratify());
     }
 
     /**

@@ -18,7 +18,7 @@ public interface TrainingListener {
 
     /**
      * After an epoch and its evaluation. The state may be saved
-     * ({@link Checkpoint#of(TrainingState, TrainConfig, java.util.List)}) or
+     * ({@link Checkpoint#of(TrainingState, TrainConfig, org.softmax4j.data.Dataset)}) or
      * asked to stop ({@link TrainingState#requestStop()}).
      */
     default void onEpoch(EpochMetrics metrics, TrainingState state) {}

@@ -19,10 +19,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softmax4j.Kernels;
 import org.softmax4j.data.Dataset;
+import org.softmax4j.data.Scaler;
 
 class CheckpointTest {
     private static final Dataset DATA = Synthetic.clusters("train", 1200, 32, 4, 80, 3);
     private static final List<String> NAMES = List.of("a", "b", "c", "d");
+    /** DATA with class names, a feature name per column and a fitted scaler: every v3 field. */
+    private static final Dataset NAMED = named();
+
+    private static Dataset named() {
+        List<String> features = new java.util.ArrayList<>();
+        for (int j = 0; j < DATA.features(); j++) features.add("f" + j);
+        int[] y = new int[DATA.size()];
+        for (int i = 0; i < y.length; i++) y[i] = DATA.label(i);
+        Dataset d = Dataset.of("named", DATA.matrix(), y, NAMES, features, DATA.scaler());
+        return d.withScaler(org.softmax4j.data.Scaler.parse("standard").fit(d));
+    }
 
     @TempDir
     Path dir;
@@ -42,10 +54,12 @@ class CheckpointTest {
     void roundTripKeepsEverything() throws IOException {
         TrainResult r = uninterrupted();
         Path file = dir.resolve("m.s4j");
-        Checkpoint.of(r.state(), config(), NAMES).save(file);
+        Checkpoint.of(r.state(), config(), NAMED).save(file);
         Checkpoint c = Checkpoint.load(file);
         assertEquals(config(), c.config());
         assertEquals(NAMES, c.classNames());
+        assertEquals(NAMED.featureNames(), c.featureNames());
+        assertEquals(NAMED.scaler(), c.scaler());
         assertTrue(c.model().sameParameters(r.model()));
         TrainingState a = r.state(), b = c.state();
         assertTrue(a.model().sameParameters(b.model()));
@@ -66,7 +80,7 @@ class CheckpointTest {
     @Test
     void modelOnlyFile() {
         SoftmaxRegression m = SoftmaxRegression.gaussian(3, 2, 1, 1);
-        Checkpoint c = Checkpoint.fromBytes(Checkpoint.modelOnly(m, List.of()).toBytes(), "x");
+        Checkpoint c = Checkpoint.fromBytes(Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes(), "x");
         assertTrue(c.model().sameParameters(m));
         assertFalse(c.resumable());
         assertNull(c.config());
@@ -83,7 +97,7 @@ class CheckpointTest {
             public void onEpoch(EpochMetrics m, TrainingState s) {
                 if (m.epoch() == 2) {
                     try {
-                        Checkpoint.of(s, c, NAMES).save(file);
+                        Checkpoint.of(s, c, NAMED).save(file);
                     } catch (IOException e) {
                         throw new RuntimeException(e);
                     }
@@ -110,7 +124,8 @@ class CheckpointTest {
         SoftmaxRegression m = SoftmaxRegression.gaussian(5, 3, 1, 1);
         TrainConfig c = config();
         TrainingState s = TrainingState.start(c, 5, 3);
-        byte[] good = Checkpoint.of(s, c, List.of("x", "y", "z")).toBytes();
+        byte[] good = new Checkpoint(s.model().copy(), List.of("x", "y", "z"), List.of("a", "b", "c", "d", "e"),
+                Scaler.none(), c, s.copy()).toBytes();
         Checkpoint.fromBytes(good, "good");
         for (int i = 0; i < good.length; i++) {
             byte[] bad = good.clone();
@@ -121,13 +136,13 @@ class CheckpointTest {
             assertTrue(msg.contains("not a softmax4j model file") || msg.contains("checksum mismatch")
                     || msg.contains("wrong length") || msg.contains("truncated"), msg);
         }
-        assertTrue(Checkpoint.modelOnly(m, List.of()).toBytes().length < good.length);
+        assertTrue(Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes().length < good.length);
     }
 
     @Test
     void flippedByteInAFile() throws IOException {
         Path file = dir.resolve("model.s4j");
-        Checkpoint.modelOnly(SoftmaxRegression.gaussian(784, 10, 0.01, 1), List.of()).save(file);
+        Checkpoint.modelOnly(SoftmaxRegression.gaussian(784, 10, 0.01, 1), List.of(), List.of(), Scaler.none()).save(file);
         byte[] bytes = Files.readAllBytes(file);
         bytes[1000] ^= 1;
         Files.write(file, bytes);
@@ -145,30 +160,51 @@ class CheckpointTest {
 
     @Test
     void wrongVersionIsNamed() {
-        byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of()).toBytes();
-        ByteBuffer.wrap(bytes).putInt(8, 3);
+        byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of(), List.of(), Scaler.none()).toBytes();
+        ByteBuffer.wrap(bytes).putInt(8, 4);
         String msg = assertThrows(CheckpointException.class,
-                () -> Checkpoint.fromBytes(resealed(bytes), "v3.s4j")).getMessage();
-        assertEquals("v3.s4j: model format version 3 is not supported (this softmax4j reads versions 1 to 2)", msg);
+                () -> Checkpoint.fromBytes(resealed(bytes), "v4.s4j")).getMessage();
+        assertEquals("v4.s4j: model format version 4 is not supported (this softmax4j reads versions 1 to 3)", msg);
     }
 
-    /** A version-1 file (as written before mid-epoch stops existed) still loads and resumes. */
+    /**
+     * A file of an older version: this version's bytes of a Fashion-MNIST-era
+     * model (no names, scaler divide:255) with the newer fields cut out.
+     */
+    private static byte[] legacy(TrainResult r, int version) {
+        byte[] v3 = Checkpoint.of(r.state(), config(), DATA).toBytes();
+        int f = DATA.features(), c = DATA.classes();
+        int names = 20 + 8 + 4 + 3 * c; // header, shape, class names "0".."3"
+        List<int[]> cut = new java.util.ArrayList<>();
+        cut.add(new int[] {names, 4 + 7}); // v3: feature names (none), scaler divide (no arrays)
+        int config = names + 11 + 4 * f * c + 4 * c + 1;
+        cut.add(new int[] {config + 58, 1}); // v3: stratify
+        if (version == 1) cut.add(new int[] {config + 59 + 4 + 8 + 1, 20}); // v2: mid-epoch position
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int from = 0;
+        for (int[] k : cut) {
+            out.write(v3, from, k[0] - from);
+            from = k[0] + k[1];
+        }
+        out.write(v3, from, v3.length - from);
+        byte[] old = out.toByteArray();
+        ByteBuffer.wrap(old).putInt(8, version).putLong(12, old.length - 24);
+        return resealed(old);
+    }
+
+    /** Files of versions 1 and 2 (Fashion-MNIST models of earlier releases) still load and resume. */
     @Test
-    void versionOneStillLoads() {
+    void olderVersionsStillLoad() {
         TrainResult r = uninterrupted();
-        byte[] v2 = Checkpoint.of(r.state(), config(), List.of()).toBytes();
-        int f = 32, c = 4;
-        // header, shape, no names, W, b, state flag, config (58 bytes), epochs, step, stopped early
-        int at = 20 + 12 + 4 * f * c + 4 * c + 1 + 58 + 4 + 8 + 1;
-        assertEquals(0, ByteBuffer.wrap(v2).getInt(at), "the v2 field: steps into the next epoch");
-        byte[] v1 = new byte[v2.length - 20];
-        System.arraycopy(v2, 0, v1, 0, at);
-        System.arraycopy(v2, at + 20, v1, at, v2.length - at - 20);
-        ByteBuffer.wrap(v1).putInt(8, 1).putLong(12, v1.length - 24);
-        Checkpoint old = Checkpoint.fromBytes(resealed(v1), "v1.s4j");
-        assertTrue(old.state().model().sameParameters(r.state().model()));
-        assertEquals(r.state().history(), old.state().history());
-        assertEquals(0, old.state().batchesInEpoch());
+        for (int version : new int[] {1, 2}) {
+            Checkpoint old = Checkpoint.fromBytes(legacy(r, version), "v" + version + ".s4j");
+            assertTrue(old.state().model().sameParameters(r.state().model()), "version " + version);
+            assertEquals(r.state().history(), old.state().history());
+            assertEquals(0, old.state().batchesInEpoch());
+            assertEquals(Scaler.divide(255), old.scaler());
+            assertEquals(List.of(), old.featureNames());
+            assertEquals(config(), old.config());
+        }
     }
 
     /** A file whose checksum is right but whose parameters are not finite is refused, naming the field. */
@@ -176,12 +212,12 @@ class CheckpointTest {
     void nonFiniteParametersAreRefused() {
         SoftmaxRegression m = SoftmaxRegression.gaussian(3, 2, 1, 1);
         m.weights()[4] = Float.NaN;
-        byte[] nan = Checkpoint.modelOnly(m, List.of()).toBytes();
+        byte[] nan = Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes();
         assertEquals("nan.s4j: corrupt model file: weights[4] is NaN", assertThrows(CheckpointException.class,
                 () -> Checkpoint.fromBytes(nan, "nan.s4j")).getMessage());
         m.weights()[4] = 0;
         m.bias()[1] = Float.NEGATIVE_INFINITY;
-        byte[] inf = Checkpoint.modelOnly(m, List.of()).toBytes();
+        byte[] inf = Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes();
         assertEquals("inf.s4j: corrupt model file: bias[1] is -Infinity", assertThrows(CheckpointException.class,
                 () -> Checkpoint.fromBytes(inf, "inf.s4j")).getMessage());
     }
@@ -201,7 +237,7 @@ class CheckpointTest {
         assertEquals(2, state.epochsDone());
         assertEquals(7, state.batchesInEpoch());
         Path file = dir.resolve("interrupted.s4j");
-        Checkpoint.of(state, c, NAMES).save(file);
+        Checkpoint.of(state, c, NAMED).save(file);
         Checkpoint saved = Checkpoint.load(file);
         assertEquals(7, saved.state().batchesInEpoch());
         TrainResult resumed = new Trainer(Kernels.cpu(), saved.config()).resume(saved.state(), DATA, null, null);
@@ -223,7 +259,7 @@ class CheckpointTest {
         Files.writeString(orphan, "half a model");
         Path other = dir.resolve(".other.s4j.999999999.tmp");
         Files.writeString(other, "not ours");
-        Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of()).save(file);
+        Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of(), List.of(), Scaler.none()).save(file);
         assertFalse(Files.exists(orphan));
         assertTrue(Files.exists(other), "another file's leftovers are its own save's business");
         Path plain = dir.resolve("plain");
@@ -235,7 +271,7 @@ class CheckpointTest {
 
     @Test
     void truncatedAndForeignFiles() throws IOException {
-        byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of()).toBytes();
+        byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of(), List.of(), Scaler.none()).toBytes();
         String msg = assertThrows(CheckpointException.class,
                 () -> Checkpoint.fromBytes(Arrays.copyOf(bytes, bytes.length - 10), "t")).getMessage();
         assertTrue(msg.startsWith("t: truncated model file"), msg);
@@ -253,7 +289,7 @@ class CheckpointTest {
         Path file = dir.resolve("m.s4j");
         Files.writeString(file, "old");
         SoftmaxRegression m = SoftmaxRegression.gaussian(4, 2, 1, 1);
-        Checkpoint.modelOnly(m, List.of()).save(file);
+        Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).save(file);
         assertTrue(Checkpoint.load(file).model().sameParameters(m));
     }
 }

@@ -1,0 +1,168 @@
+package org.softmax4j.train;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.softmax4j.DType;
+import org.softmax4j.Kernels;
+import org.softmax4j.data.Dataset;
+import org.softmax4j.data.Scaler;
+
+/**
+ * A trained softmax classifier with everything prediction needs: the
+ * weights, the scaler fitted on the training data, and the class and
+ * feature names. Inputs are raw feature rows, as in the training file; the
+ * model scales them itself. Thread-safe: every call uses buffers of its own.
+ *
+ * <pre>{@code
+ * Model m = Model.load(Path.of("churn.s4j"));
+ * float[] p = m.predictProba(row);        // one probability per class
+ * String label = m.predictName(row);
+ * }</pre>
+ */
+public final class Model {
+    private final SoftmaxRegression weights;
+    private final List<String> classNames, featureNames;
+    private final Scaler scaler;
+    private final Kernels kernels;
+
+    /** A model of these parameters (not copied), names and scaler, computing on {@code kernels}. */
+    public Model(SoftmaxRegression weights, List<String> classNames, List<String> featureNames,
+                 Scaler scaler, Kernels kernels) {
+        if (scaler.needsFit()) throw new IllegalArgumentException("the scaler " + scaler + " was not fitted");
+        Checkpoint.modelOnly(weights, classNames, featureNames, scaler); // the same checks
+        this.weights = weights;
+        this.classNames = classNames.isEmpty() ? Dataset.numbered(weights.classes()) : List.copyOf(classNames);
+        this.featureNames = List.copyOf(featureNames);
+        this.scaler = scaler;
+        this.kernels = kernels;
+    }
+
+    /** The model of a model file (any version), on the default CPU kernels. */
+    public static Model load(Path file) {
+        return of(Checkpoint.load(file), Kernels.cpu());
+    }
+
+    /** The model of a checkpoint. */
+    public static Model of(Checkpoint c, Kernels kernels) {
+        return new Model(c.model(), c.classNames(), c.featureNames(), c.scaler(), kernels);
+    }
+
+    /** Writes the model (without training state) atomically; see {@link Checkpoint}. */
+    public void save(Path file) throws IOException {
+        Checkpoint.modelOnly(weights, classNames, featureNames, scaler).save(file);
+    }
+
+    public int features() {
+        return weights.features();
+    }
+
+    public int classes() {
+        return weights.classes();
+    }
+
+    /** The classes, in index order. */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** The training file's feature names, or empty. */
+    public List<String> featureNames() {
+        return featureNames;
+    }
+
+    public Scaler scaler() {
+        return scaler;
+    }
+
+    /** The parameters (live: do not modify). */
+    public SoftmaxRegression weights() {
+        return weights;
+    }
+
+    /**
+     * The class probabilities of n raw rows: {@code out = softmax(scale(rows) W + b)}.
+     *
+     * @param rows n x features float32, row-major
+     * @param out  n x classes float32
+     */
+    public void predictProba(int n, MemorySegment rows, MemorySegment out) {
+        if (n < 0) throw new IllegalArgumentException("n = " + n + " is negative");
+        if (n == 0) return;
+        int f = features(), c = classes();
+        int[] index = new int[n];
+        Arrays.setAll(index, i -> i);
+        float[] x = new float[Math.multiplyExact(n, f)];
+        MemorySegment xs = MemorySegment.ofArray(x);
+        kernels.gatherRows(n, f, DType.F32, rows, n, MemorySegment.ofArray(index), scaler.scale(),
+                scaler.shiftSegment(), scaler.colScaleSegment(), xs);
+        kernels.sgemm(false, false, n, c, f, 1f, xs, f, MemorySegment.ofArray(weights.weights()), c, 0f,
+                out, c);
+        kernels.addBias(n, c, MemorySegment.ofArray(weights.bias()), out);
+        kernels.softmax(n, c, out, out);
+    }
+
+    /** The class probabilities of one raw row. */
+    public float[] predictProba(float[] row) {
+        checkRow(row);
+        float[] p = new float[classes()];
+        predictProba(1, MemorySegment.ofArray(row), MemorySegment.ofArray(p));
+        return p;
+    }
+
+    /** The class probabilities of each raw row. */
+    public float[][] predictProba(float[][] rows) {
+        int n = rows.length, f = features(), c = classes();
+        float[] flat = new float[Math.multiplyExact(n, f)], p = new float[Math.multiplyExact(n, c)];
+        for (int i = 0; i < n; i++) {
+            checkRow(rows[i]);
+            System.arraycopy(rows[i], 0, flat, i * f, f);
+        }
+        predictProba(n, MemorySegment.ofArray(flat), MemorySegment.ofArray(p));
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) out[i] = Arrays.copyOfRange(p, i * c, (i + 1) * c);
+        return out;
+    }
+
+    /** The most probable class of one raw row. */
+    public int predict(float[] row) {
+        return topK(row, 1)[0];
+    }
+
+    /** The name of the most probable class of one raw row. */
+    public String predictName(float[] row) {
+        return classNames.get(predict(row));
+    }
+
+    /** The k most probable classes of one raw row, most probable first (ties: lower index first). */
+    public int[] topK(float[] row, int k) {
+        return top(predictProba(row), k);
+    }
+
+    /** The k largest entries of p, largest first, found without sorting all of them. */
+    public static int[] top(float[] p, int k) {
+        if (k < 1) throw new IllegalArgumentException("k = " + k + " must be >= 1");
+        k = Math.min(k, p.length);
+        int[] best = new int[k];
+        int filled = 0;
+        for (int j = 0; j < p.length; j++) {
+            if (filled == k && !(p[j] > p[best[k - 1]])) continue;
+            int at = filled < k ? filled++ : k - 1;
+            while (at > 0 && p[j] > p[best[at - 1]]) {
+                best[at] = best[at - 1];
+                at--;
+            }
+            best[at] = j;
+        }
+        return best;
+    }
+
+    private void checkRow(float[] row) {
+        if (row == null || row.length != features()) {
+            throw new IllegalArgumentException("a row of " + (row == null ? "null" : row.length)
+                    + " values for a model of " + features() + " features");
+        }
+    }
+}
