@@ -324,13 +324,18 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
 
     private static Checkpoint readPayload(DataInputStream in, int length, int version) throws IOException {
         int features = in.readInt(), classes = in.readInt();
-        if (features < 1 || classes < 1 || (long) features * classes * Float.BYTES > length) {
+        if (features < 1 || classes < 1 || (long) features * classes > length / Float.BYTES) { // no overflow
             throw new IOException("invalid shape " + features + " x " + classes);
         }
         int names = in.readInt();
         if (names != 0 && names != classes) throw new IOException(names + " class names for " + classes + " classes");
         List<String> classNames = new ArrayList<>(names);
-        for (int i = 0; i < names; i++) classNames.add(in.readUTF());
+        for (int i = 0; i < names; i++) {
+            String name = in.readUTF();
+            // readUTF takes a NUL as one byte, writeUTF writes two: refuse what cannot be written back
+            if (utfLength(name) > 0xffff) throw new IOException("class name " + i + " is too long");
+            classNames.add(name);
+        }
         SoftmaxRegression model = new SoftmaxRegression(features, classes,
                 readFloats(in, features * classes, "weights"), readFloats(in, classes, "bias"));
         int hasState = in.readUnsignedByte();
@@ -397,6 +402,16 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, Train
             s.history.add(new EpochMetrics(epoch, elr, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]));
         }
         return new Checkpoint(model, classNames, config, s);
+    }
+
+    /** The bytes {@link DataOutputStream#writeUTF} takes for s (modified UTF-8). */
+    private static long utfLength(String s) {
+        long bytes = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            bytes += ch >= 1 && ch <= 0x7f ? 1 : ch <= 0x7ff ? 2 : 3;
+        }
+        return bytes;
     }
 
     private static boolean readFlag(DataInputStream in) throws IOException {
