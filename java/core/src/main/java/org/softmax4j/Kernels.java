@@ -151,7 +151,8 @@ public interface Kernels {
      * op(A) is m x k (A is stored k x m when {@code transA}), op(B) is k x n
      * (stored n x k when {@code transB}), C is m x n. The leading dimensions
      * are row strides in elements, at least the stored matrix's column count.
-     * When beta is 0, C is not read (NaN in C does not leak into the result).
+     * When beta is 0, C is not read (NaN in C does not leak into the result);
+     * when alpha is 0, A and B are not read (C becomes beta C).
      * C must not overlap A or B.
      */
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,

@@ -104,7 +104,9 @@ public final class ReferenceKernels extends AbstractKernels {
         for (long r = 0; r < n; r++) {
             double[] x = row(logits, dtype, r, c);
             RowStats st = RowStats.of(x);
-            double lse = st.max + st.logSum;
+            // every logit -inf: log sum exp = log 0 = -inf, as the native kernels and torch.logsumexp
+            // (not NaN from -inf - -inf; the row's loss and gradient are NaN all the same)
+            double lse = st.max == Double.NEGATIVE_INFINITY ? st.max : st.max + st.logSum;
             if (out.rowLse() != null) out.rowLse().setAtIndex(JAVA_FLOAT_UNALIGNED, r, (float) lse);
             if (out.rowArgmax() != null) out.rowArgmax().setAtIndex(JAVA_INT_UNALIGNED, r, st.argmax);
             int y = targets.getAtIndex(JAVA_INT_UNALIGNED, r);
@@ -226,7 +228,8 @@ public final class ReferenceKernels extends AbstractKernels {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double acc = 0;
-                for (int p = 0; p < k; p++) {
+                // alpha == 0: A and B are not read (BLAS, and the native kernels), so NaN there does not leak
+                for (int p = 0; alpha != 0 && p < k; p++) {
                     double av = get(a, transA ? (long) p * lda + i : (long) i * lda + p);
                     double bv = get(b, transB ? (long) j * ldb + p : (long) p * ldb + j);
                     acc += av * bv;

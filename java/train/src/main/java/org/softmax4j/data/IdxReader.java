@@ -147,11 +147,11 @@ public final class IdxReader {
                         + " are too large (over 2 GiB of data)");
             }
         }
-        byte[] data = new byte[(int) total];
-        int got = in.readNBytes(data, 0, data.length);
-        if (got < data.length) {
+        // In chunks, as far as the file goes: a short file must not cost what its header claims.
+        byte[] data = in.readNBytes((int) total);
+        if (data.length < total) {
             throw new DataException(path + ": truncated: dimensions " + Arrays.toString(dims)
-                    + " need " + data.length + " bytes of data, the file has " + got);
+                    + " need " + total + " bytes of data, the file has " + data.length);
         }
         // Reading to the end also makes GZIPInputStream check the CRC and length trailer.
         long extra = 0;

@@ -360,19 +360,19 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
 
     private static Checkpoint readPayload(DataInputStream in, int length, int version) throws IOException {
         int features = in.readInt(), classes = in.readInt();
-        if (features < 1 || classes < 1 || (long) features * classes * Float.BYTES > length) {
+        if (features < 1 || classes < 1 || (long) features * classes > length / Float.BYTES) { // no overflow
             throw new IOException("invalid shape " + features + " x " + classes);
         }
         int names = in.readInt();
         if (names != 0 && names != classes) throw new IOException(names + " class names for " + classes + " classes");
         List<String> classNames = new ArrayList<>(names);
-        for (int i = 0; i < names; i++) classNames.add(in.readUTF());
+        for (int i = 0; i < names; i++) classNames.add(readName(in, "class name " + i));
         List<String> featureNames = new ArrayList<>();
         Scaler scaler = Scaler.divide(255);
         if (version >= 3) {
             int fn = in.readInt();
             if (fn != 0 && fn != features) throw new IOException(fn + " feature names for " + features + " features");
-            for (int i = 0; i < fn; i++) featureNames.add(in.readUTF());
+            for (int i = 0; i < fn; i++) featureNames.add(readName(in, "feature name " + i));
             int kind = in.readUnsignedByte();
             if (kind >= Scaler.Kind.values().length) throw new IOException("unknown scaler kind " + kind);
             float scale = in.readFloat();
@@ -451,6 +451,23 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
             s.history.add(new EpochMetrics(epoch, elr, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]));
         }
         return new Checkpoint(model, classNames, featureNames, scaler, config, s);
+    }
+
+    /** A name that can be written back: readUTF takes a NUL as one byte, writeUTF writes two. */
+    private static String readName(DataInputStream in, String what) throws IOException {
+        String name = in.readUTF();
+        if (utfLength(name) > 0xffff) throw new IOException(what + " is too long");
+        return name;
+    }
+
+    /** The bytes {@link DataOutputStream#writeUTF} takes for s (modified UTF-8). */
+    private static long utfLength(String s) {
+        long bytes = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            bytes += ch >= 1 && ch <= 0x7f ? 1 : ch <= 0x7ff ? 2 : 3;
+        }
+        return bytes;
     }
 
     private static boolean readFlag(DataInputStream in) throws IOException {
