@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
 /** {@code softmax4j eval}. */
 @Command(header = "Loss, accuracy and confusion matrix of a saved model.",
         name = "eval", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        description = {"Evaluate a saved model on Fashion-MNIST: loss and accuracy on the training "
-                + "and test sets, and the test confusion matrix.", ""})
+        description = {"Evaluate a saved model: loss, accuracy and confusion matrix on --data FILE "
+                + "(with labels), or on Fashion-MNIST's training and test sets.", ""})
 final class EvalCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

@@ -19,20 +19,23 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code softmax4j} command line: train softmax regression on
- * Fashion-MNIST and study the result. Exit codes: 0 success, 1 an unexpected
+ * The {@code softmax4j} command line: train softmax regression on a labelled
+ * table (Fashion-MNIST by default) and study the result. Exit codes: 0 success, 1 an unexpected
  * failure (a bug: run with {@code --verbose} for the stack trace), 2 a usage
  * or data error (one line on stderr says what to fix).
  */
 @Command(name = "softmax4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         sortOptions = false, usageHelpAutoWidth = true, synopsisSubcommandLabel = "COMMAND",
-        description = {"Softmax regression (784 -> 10) on Fashion-MNIST with minibatch SGD, every "
+        description = {"Softmax regression (multinomial logistic regression) with minibatch SGD on "
+                + "your own data (CSV/TSV, LIBSVM, NumPy, IDX) or, by default, Fashion-MNIST; every "
                 + "step through softmax4j's native kernels (GEMM, fused softmax cross-entropy, "
                 + "SGD update).", ""},
         commandListHeading = "%nCommands:%n",
         footer = {"", "Run 'softmax4j COMMAND --help' for the options of a command.",
-                "Data: --data DIR, else $SOFTMAX4J_DATA, else /usr/share/datasets/fashion-mnist "
-                        + "(Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist).",
+                "Data: --data FILE (CSV/TSV, LIBSVM, .npy/.npz, IDX; see 'softmax4j train --help'), or "
+                        + "the Fashion-MNIST directory: --data DIR, else $SOFTMAX4J_DATA, else "
+                        + "/usr/share/datasets/fashion-mnist (Debian/Ubuntu: sudo apt-get install "
+                        + "dataset-fashion-mnist).",
                 "Outputs go to runs/COMMAND-yyyyMMdd-HHmmss/ unless --out DIR is given.",
                 "Exit codes: 0 success, 1 unexpected failure, 2 usage or data error."},
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class,

@@ -63,9 +63,13 @@ final class PredictCommand implements Callable<Integer> {
             description = "IDX file of 28x28 images (.gz or raw) to classify instead of the test set.")
     Path images;
 
-    @Option(names = {"-k", "--top-k", "--top"}, paramLabel = "K", defaultValue = "3",
-            description = "Classes to show per example, most probable first (default: ${DEFAULT-VALUE}).")
-    int topK;
+    @Option(names = {"-k", "--top-k", "--top"}, paramLabel = "K",
+            description = "Classes to show per example, most probable first (default: 3, or every "
+                    + "class of a model with fewer).")
+    Integer topKOption;
+
+    /** --top-k, defaulting to 3 or the class count when that is smaller. */
+    private int topK;
 
     @Option(names = "--output", paramLabel = "FILE",
             description = "Write every example's prediction to this CSV: row, predicted class, its "
@@ -96,6 +100,7 @@ final class PredictCommand implements Callable<Integer> {
         ModelLoader.Loaded loaded = ModelLoader.load(main, model);
         Kernels kernels = kernelOptions.kernels();
         SoftmaxRegression m = loaded.checkpoint().model();
+        topK = topKOption != null ? topKOption : Math.min(3, m.classes());
         if (topK < 1 || topK > m.classes()) throw new CliException("--top-k must be in [1, " + m.classes() + "]: " + topK);
         Dataset set;
         if (images != null) {

@@ -30,10 +30,11 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code softmax4j train}. */
-@Command(header = "Train softmax regression on Fashion-MNIST; save the model, metrics and plots.",
+@Command(header = "Train softmax regression on a data file or Fashion-MNIST; save the model, metrics and plots.",
         name = "train", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        description = {"Train softmax regression (784 -> 10, weights ~ N(0, 0.01^2), zero bias) on "
-                + "Fashion-MNIST with minibatch SGD. Prints one line per epoch (train loss and "
+        description = {"Train softmax regression (features -> classes, weights ~ N(0, 0.01^2), zero "
+                + "bias) with minibatch SGD on --data FILE (a CSV/TSV with --label, LIBSVM, X.npy with "
+                + "--labels y.npy, or IDX) or, by default, Fashion-MNIST (784 pixels -> 10 classes). Prints one line per epoch (train loss and "
                 + "accuracy, test loss and accuracy, samples/s), then the test accuracy, the "
                 + "confusion matrix and the training-loop time. Writes the resumable model "
                 + "file, metrics as CSV and JSON, loss and accuracy curves as SVG and the "
@@ -42,7 +43,8 @@ import picocli.CommandLine.Spec;
                 + "plain SGD; ~0.83 test accuracy); tuned = 40 epochs, batch 128, lr 0.05, momentum "
                 + "0.9, weight decay 1e-4, cosine schedule (~0.85). Options given explicitly override "
                 + "the preset.",
-                "Example: softmax4j train --preset tuned --out runs/tuned"})
+                "Examples: softmax4j train --preset tuned --out runs/tuned",
+                "          softmax4j train --data customers.csv --label churn --scale standard"})
 final class TrainCommand implements Callable<Integer> {
     /** Training options that a resumed run takes from its checkpoint. */
     private static final List<String> FIXED_BY_CHECKPOINT = List.of("--preset", "--batch-size",
