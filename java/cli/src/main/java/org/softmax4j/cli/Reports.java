@@ -21,21 +21,32 @@ final class Reports {
     static String confusionTable(ConfusionMatrix cm, List<String> names) {
         int c = cm.classes();
         int nameWidth = 4;
-        for (int k = 0; k < c; k++) nameWidth = Math.max(nameWidth, label(names, k).length() + 3);
+        for (int k = 0; k < c; k++) nameWidth = Math.max(nameWidth, rowName(names, k).length() + 1);
+        long most = 0; // columns as wide as the largest count, and at least 6
+        for (long[] row : cm.counts()) for (long v : row) most = Math.max(most, v);
+        int w = Math.max(6, Long.toString(most).length() + 2);
         StringBuilder sb = new StringBuilder();
         sb.append("confusion matrix (rows: true class, columns: predicted class)\n");
         sb.append(" ".repeat(nameWidth));
-        for (int k = 0; k < c; k++) sb.append(String.format(Locale.ROOT, "%6d", k));
+        for (int k = 0; k < c; k++) sb.append(String.format(Locale.ROOT, "%" + w + "d", k));
         sb.append("  recall\n");
         for (int t = 0; t < c; t++) {
-            sb.append(String.format(Locale.ROOT, "%-" + nameWidth + "s", t + " " + label(names, t)));
-            for (int p = 0; p < c; p++) sb.append(String.format(Locale.ROOT, "%6d", cm.counts()[t][p]));
+            sb.append(String.format(Locale.ROOT, "%-" + nameWidth + "s", rowName(names, t)));
+            for (int p = 0; p < c; p++) sb.append(String.format(Locale.ROOT, "%" + w + "d", cm.counts()[t][p]));
             sb.append(String.format(Locale.ROOT, "  %6.3f%n", cm.recall(t)));
         }
         sb.append(String.format(Locale.ROOT, "%-" + nameWidth + "s", "precision"));
-        for (int p = 0; p < c; p++) sb.append(String.format(Locale.ROOT, "%6.3f", cm.precision(p)).replace("0.", " ."));
+        for (int p = 0; p < c; p++) {
+            sb.append(String.format(Locale.ROOT, "%" + w + ".3f", cm.precision(p)).replace("0.", " ."));
+        }
         sb.append('\n');
         return sb.toString();
+    }
+
+    /** "3 Dress", or "3" where the class's name is its number. */
+    private static String rowName(List<String> names, int k) {
+        String name = label(names, k);
+        return name.equals(Integer.toString(k)) ? name : k + " " + name;
     }
 
     static String label(List<String> names, int k) {

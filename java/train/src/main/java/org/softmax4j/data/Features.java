@@ -43,6 +43,16 @@ public record Features(DType type, long rows, int columns, MemorySegment data) {
         return new Features(DType.F32, values.length / columns, columns, MemorySegment.ofArray(values));
     }
 
+    /** Row {@code row} into {@code out} (its first {@link #columns} elements), as floats. */
+    public void row(long row, float[] out) {
+        long at = row * columns;
+        if (type == DType.U8) {
+            for (int j = 0; j < columns; j++) out[j] = data.get(ValueLayout.JAVA_BYTE, at + j) & 0xff;
+        } else {
+            MemorySegment.copy(data, ValueLayout.JAVA_FLOAT_UNALIGNED, at * 4, out, 0, columns);
+        }
+    }
+
     /** The value at (row, column), as a float (for statistics and pictures, not the hot path). */
     public float get(long row, int column) {
         long i = row * columns + column;

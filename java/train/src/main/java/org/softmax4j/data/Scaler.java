@@ -91,18 +91,31 @@ public record Scaler(Kind kind, float scale, float[] shift, float[] colScale) {
             Arrays.fill(b, Double.NEGATIVE_INFINITY);
         }
         long n = data.size();
+        // Standard: sums of x - k and (x - k)^2 in double, shifted by the
+        // first row k so that a large mean does not cancel the variance.
+        double[] k = new double[d];
+        float[] row = new float[d];
         for (int i = 0; i < n; i++) {
-            long r = data.sourceRow(i);
-            for (int j = 0; j < d; j++) {
-                double x = f.get(r, j);
-                if (kind == Kind.MINMAX) {
-                    a[j] = Math.min(a[j], x);
-                    b[j] = Math.max(b[j], x);
-                } else { // Welford: mean a, sum of squared deviations b
-                    double delta = x - a[j];
-                    a[j] += delta / (i + 1);
-                    b[j] += delta * (x - a[j]);
+            f.row(data.sourceRow(i), row);
+            if (kind == Kind.MINMAX) {
+                for (int j = 0; j < d; j++) {
+                    a[j] = Math.min(a[j], row[j]);
+                    b[j] = Math.max(b[j], row[j]);
                 }
+            } else {
+                if (i == 0) for (int j = 0; j < d; j++) k[j] = row[j];
+                for (int j = 0; j < d; j++) {
+                    double x = row[j] - k[j];
+                    a[j] += x;
+                    b[j] += x * x;
+                }
+            }
+        }
+        if (kind != Kind.MINMAX && n > 0) {
+            for (int j = 0; j < d; j++) {
+                double mean = a[j] / n;
+                b[j] = Math.max(0, b[j] - mean * a[j]); // n * variance
+                a[j] = k[j] + mean;
             }
         }
         float[] sh = new float[d], cs = new float[d];
