@@ -259,12 +259,17 @@ final class CsvReader {
 
         private float parse(char[] buf, int offset, int length, int column, int k) {
             int end = offset + length;
-            while (offset < end && Character.isWhitespace(buf[offset])) offset++;
-            while (end > offset && Character.isWhitespace(buf[end - 1])) end--;
+            while (offset < end && buf[offset] <= ' ') offset++; // spaces, tabs, control characters
+            while (end > offset && buf[end - 1] <= ' ') end--;
             int n = end - offset;
+            float v = smallInteger(buf, offset, n);
+            if (v == v) { // an integer of up to 7 digits: exact in float32, the common case
+                sums[k] += v;
+                counts[k]++;
+                return v;
+            }
             boolean absent = n == 0 || (n == 2 && buf[offset] == 'N' && buf[offset + 1] == 'A')
                     || (n == 1 && buf[offset] == '?');
-            float v = Float.NaN;
             if (!absent) {
                 try {
                     v = JavaFloatParser.parseFloat(buf, offset, n);
@@ -292,6 +297,21 @@ final class CsvReader {
             return v;
         }
 
+        /** The value of an optionally signed integer of 1 to 7 digits, else NaN. */
+        private static float smallInteger(char[] buf, int offset, int n) {
+            int i = offset, end = offset + n;
+            boolean negative = n > 1 && buf[i] == '-';
+            if (negative || (n > 1 && buf[i] == '+')) i++;
+            if (end - i < 1 || end - i > 7) return Float.NaN;
+            int value = 0;
+            for (; i < end; i++) {
+                int digit = buf[i] - '0';
+                if (digit < 0 || digit > 9) return Float.NaN;
+                value = value * 10 + digit;
+            }
+            return negative ? -(float) value : value; // "-0" is -0.0f, as parseFloat has it
+        }
+
         private String where(int column) {
             return header ? "'" + columnNames.get(column) + "' (" + (column + 1) + ")" : Integer.toString(column + 1);
         }
@@ -313,17 +333,13 @@ final class CsvReader {
 
         /** The checks that need the whole record, then the row goes out. */
         void finishRecord(FeatureCache.Writer out, LabelCoder coder, LabelCoder.Ints labels) {
-            String at = file + ":" + line + ": ";
-            if (field != columnNames.size()) {
-                throw new DataException(at + field + " fields, expected " + columnNames.size()
-                        + (header ? " (as the header)" : " (as the first record)"));
+            if (field != columnNames.size() || error != null || (labelColumn >= 0 && label.isEmpty())) {
+                failRecord();
             }
-            if (error != null) throw new DataException(at + error);
             if (labelColumn >= 0) {
-                if (label.isEmpty()) throw new DataException(at + "the label ('" + labelName() + "') is empty");
                 Integer id = coder.id(label);
                 if (id == null) {
-                    throw new DataException(at + "label '" + label + "' is not one of the model's "
+                    throw new DataException(file + ":" + line + ": label '" + label + "' is not one of the model's "
                             + coder.size() + " classes");
                 }
                 labels.add(id);
@@ -335,6 +351,17 @@ final class CsvReader {
             } catch (IOException e) {
                 throw new DataException(file + ": cannot write its cache (" + e.getMessage() + ")", e);
             }
+        }
+
+        /** Throws the error of a record that is ragged, holds a bad cell or lacks its label. */
+        private void failRecord() {
+            String at = file + ":" + line + ": ";
+            if (field != columnNames.size()) {
+                throw new DataException(at + field + " fields, expected " + columnNames.size()
+                        + (header ? " (as the header)" : " (as the first record)"));
+            }
+            if (error != null) throw new DataException(at + error);
+            throw new DataException(at + "the label ('" + labelName() + "') is empty");
         }
     }
 }

@@ -61,6 +61,7 @@ public final class FeatureCache {
     private static final byte[] MAGIC = "S4JCACHE".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
     private static final int PREFIX = 64;
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private FeatureCache() {}
@@ -145,6 +146,7 @@ public final class FeatureCache {
         private final int columns;
         private final FileChannel ch;
         private final ByteBuffer buf;
+        private final MemorySegment bufSegment; // buf, for bulk copies of float rows
         private long rows;
         private boolean done;
 
@@ -160,6 +162,7 @@ public final class FeatureCache {
                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ);
             ch.position(PREFIX);
             buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            bufSegment = MemorySegment.ofBuffer(buf);
         }
 
         /** Appends one row of {@code columns} values (uint8 files take values in [0, 255]). */
@@ -167,8 +170,12 @@ public final class FeatureCache {
             int bytes = columns * type.byteSize();
             if (buf.remaining() < bytes) flush();
             if (bytes > buf.capacity()) throw new IOException("a row of " + columns + " values is too long");
-            if (type == DType.F32) for (int j = 0; j < columns; j++) buf.putFloat(row[j]);
-            else for (int j = 0; j < columns; j++) buf.put((byte) row[j]);
+            if (type == DType.F32) {
+                MemorySegment.copy(row, 0, bufSegment, LE_FLOAT, buf.position(), columns);
+                buf.position(buf.position() + bytes);
+            } else {
+                for (int j = 0; j < columns; j++) buf.put((byte) row[j]);
+            }
             rows++;
         }
 
