@@ -21,7 +21,9 @@ import org.softmax4j.data.Dataset;
  * give bit-identical weights, also across a stop and resume at any step
  * ({@link TrainingState#requestStop}). The initial weights come from the seed; epoch
  * e's order is a Fisher-Yates shuffle of the training rows (in stored order)
- * driven by a {@link SplittableRandom} seeded from (seed, e), so it depends on
+ * driven by a {@link SplittableRandom} seeded from (seed, e) (for training sets
+ * above 1 GiB of features, a windowed one that reads the file in 1 MiB runs:
+ * see {@link #shuffle}), so it depends on
  * nothing but the seed and the epoch; the learning rate is a function of the
  * global step. Hence a run resumed from a {@link TrainingState} (e.g. a
  * {@link Checkpoint}) ends exactly where an uninterrupted one does.
@@ -114,7 +116,7 @@ public final class Trainer {
                     && !state.stopRequested(); epoch++) {
                 long t0 = System.nanoTime();
                 train.copySourceRows(0, n, order, 0);
-                if (config.shuffle()) shuffle(order, epochSeed(config.seed(), epoch));
+                if (config.shuffle()) shuffle(order, epochSeed(config.seed(), epoch), blockRows(train));
                 steps.startEpoch(order, n);
                 float lr = baseLr;
                 int b = state.batchesInEpoch; // > 0 when resuming mid-epoch
@@ -178,11 +180,57 @@ public final class Trainer {
         return z ^ (z >>> 31);
     }
 
-    /** Fisher-Yates with a fresh SplittableRandom(seed). */
-    static void shuffle(int[] a, long seed) {
+    /** Training sets of more feature bytes than this are shuffled in windows. */
+    static final long WINDOWED_ABOVE = 1L << 30;
+    /** Bytes of consecutive rows kept together, and blocks per window. */
+    static final int BLOCK_BYTES = 1 << 20, WINDOW_BLOCKS = 16;
+
+    /**
+     * Rows per block of a windowed shuffle of {@code train}, or 0 for a plain
+     * one. Chosen by size alone, so the order never depends on where the
+     * features live (heap, page cache or disk).
+     */
+    static int blockRows(Dataset train) {
+        long rowBytes = (long) train.features() * train.matrix().type().byteSize();
+        if (rowBytes * train.size() <= WINDOWED_ABOVE) return 0;
+        return (int) Math.max(1, BLOCK_BYTES / rowBytes);
+    }
+
+    /**
+     * Fisher-Yates with a fresh SplittableRandom(seed); with blockRows > 0,
+     * a windowed shuffle instead: the blocks of blockRows consecutive rows are
+     * permuted, then rows are shuffled within each window of WINDOW_BLOCKS
+     * blocks. A batch then reads a few 1 MiB runs of the file instead of a
+     * page per row, which is what keeps a data set larger than the page cache
+     * trainable (a plain shuffle of 4 GB under a 2 GiB memory limit made one
+     * step per second).
+     */
+    static void shuffle(int[] a, long seed, int blockRows) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
+        if (blockRows <= 0 || blockRows >= a.length) {
+            fisherYates(a, 0, a.length, rnd);
+            return;
+        }
+        int blocks = (a.length + blockRows - 1) / blockRows;
+        int[] blockOrder = new int[blocks];
+        for (int i = 0; i < blocks; i++) blockOrder[i] = i;
+        fisherYates(blockOrder, 0, blocks, rnd);
+        int[] copy = a.clone();
+        int at = 0, windowStart = 0;
+        for (int k = 0; k < blocks; k++) {
+            int from = blockOrder[k] * blockRows, len = Math.min(blockRows, a.length - from);
+            System.arraycopy(copy, from, a, at, len);
+            at += len;
+            if ((k + 1) % WINDOW_BLOCKS == 0 || k == blocks - 1) { // windows end at block ends
+                fisherYates(a, windowStart, at, rnd);
+                windowStart = at;
+            }
+        }
+    }
+
+    private static void fisherYates(int[] a, int from, int to, SplittableRandom rnd) {
+        for (int i = to - 1; i > from; i--) {
+            int j = from + rnd.nextInt(i - from + 1);
             int t = a[i];
             a[i] = a[j];
             a[j] = t;
