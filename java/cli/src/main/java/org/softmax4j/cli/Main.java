@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.softmax4j.Softmax4j;
@@ -114,10 +115,53 @@ public final class Main implements Runnable {
         return (ex, args) -> {
             String name = ex.getCommandLine().getCommandSpec().qualifiedName();
             String message = String.valueOf(ex.getMessage()).lines().findFirst().orElse("").strip();
+            if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+                List<String> close = suggestions(u);
+                if (!close.isEmpty()) message += "; did you mean " + String.join(" or ", close) + "?";
+            }
             err.println(name + ": " + message + " (see '" + name + " --help')");
             err.flush();
             return CommandLine.ExitCode.USAGE;
         };
+    }
+
+    /**
+     * Up to three commands or options close to what was typed: picocli's
+     * (prefixes of commands), else the options within an edit distance of 2
+     * (or 1 for short words) of each unknown "--word".
+     */
+    static List<String> suggestions(CommandLine.UnmatchedArgumentException u) {
+        List<String> picocli = u.getSuggestions();
+        if (!picocli.isEmpty()) return picocli.subList(0, Math.min(3, picocli.size()));
+        List<String> close = new java.util.ArrayList<>();
+        for (String typed : u.getUnmatched()) {
+            if (!typed.startsWith("-")) continue;
+            String word = typed.contains("=") ? typed.substring(0, typed.indexOf('=')) : typed;
+            int limit = word.length() <= 4 ? 1 : 2;
+            u.getCommandLine().getCommandSpec().optionsMap().keySet().stream()
+                    .filter(name -> name.startsWith("--") && distance(word, name) <= limit)
+                    .sorted(java.util.Comparator.comparingInt((String name) -> distance(word, name))
+                            .thenComparing(name -> name))
+                    .limit(3).forEach(close::add);
+        }
+        return close.stream().distinct().limit(3).toList();
+    }
+
+    /** Levenshtein distance. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int same = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + same);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     /** User errors in one line with exit 2; anything else is a bug, exit 1. */

@@ -119,6 +119,15 @@ final class Reports {
         return Double.toString(v);
     }
 
+    /** A float as its shortest decimal that reads back to it (0.1, not 0.10000000149011612). */
+    static String num(float v) {
+        return Float.isFinite(v) ? Float.toString(v) : "";
+    }
+
+    static String jsonNum(float v) {
+        return Float.isFinite(v) ? Float.toString(v) : "null";
+    }
+
     static String jsonNum(double v) {
         return Double.isFinite(v) ? Double.toString(v) : "null";
     }

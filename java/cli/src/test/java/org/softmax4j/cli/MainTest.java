@@ -91,6 +91,28 @@ class MainTest {
     }
 
     @Test
+    void mistypedCommandsAndOptionsGetSuggestions() {
+        CliRunner.Result r = cli.run("trian");
+        assertOneLineError(r, 2);
+        assertTrue(r.err().contains("did you mean train"), r.err());
+        r = cli.run("train", "--bach-size", "8");
+        assertTrue(r.err().contains("did you mean --batch-size?"), r.err());
+        r = cli.run("predict", "--tp", "3");
+        assertTrue(r.err().contains("did you mean --top?"), r.err());
+        r = cli.run("train", "--frobnicate");
+        assertFalse(r.err().contains("did you mean"), r.err());
+        assertEquals(1, Main.distance("--epoch", "--epochs"));
+    }
+
+    @Test
+    void floatsAreWrittenAsTheirShortestDecimal() {
+        assertEquals("0.1", Reports.num(0.1f)); // not 0.10000000149011612, the float widened
+        assertEquals("7.74E-5", Reports.num(7.74e-5f));
+        assertEquals("", Reports.num(Float.NaN));
+        assertEquals("null", Reports.jsonNum(Float.POSITIVE_INFINITY));
+    }
+
+    @Test
     void missingDataSaysHowToInstall() {
         Path missing = work.resolve("no-such-dir");
         CliRunner.Result r = cli.run("train", "--data", missing.toString(), "--out", "x");
