@@ -52,8 +52,9 @@ final class EvalCommand implements Callable<Integer> {
         if (!own) {
             // the final weights over the whole training set, not the running mean of the last epoch
             Evaluation train = evaluator.evaluate(m, data.fashionMnistFor(main.env, loaded.checkpoint()).train());
-            out.printf(Locale.ROOT, "train: loss %.4f, accuracy %.4f (%d/%d)%n", train.loss(), train.accuracy(),
-                    train.correct(), train.count());
+            out.printf(Locale.ROOT, "train: loss %.4f, accuracy %.4f (%d/%d) (the final weights on every "
+                    + "training example; train's epoch lines show the mean over the epoch's steps)%n",
+                    train.loss(), train.accuracy(), train.correct(), train.count());
         }
         int[] predictions = new int[testSet.size()];
         Evaluation test = evaluator.evaluate(m, testSet, predictions, null);
