@@ -7,7 +7,9 @@
  * Two passes over the vocabulary, tile by tile (row block x class block):
  *  1. logits tile = X_r W_b^T + b_b (our SGEMM), soft-capped; each row's
  *     running max and sum of exp (the online log-sum-exp), its target logit
- *     and, for label smoothing, sum_k w_k z_k;
+ *     and, for label smoothing, sum_k w_k (max - z_k), rescaled with the max
+ *     as the sum of exp is (every term >= 0: no cancellation, where
+ *     W max - sum_k w_k z_k lost everything next to logits near 1e38);
  *  2. the same tile recomputed, turned into the gradient with the now known
  *     log-sum-exp (the cross-entropy kernels' row pass), then
  *     dX_r += G W_b, dW_b += G^T X_r, db_b += column sums of G.
@@ -54,7 +56,7 @@ static lce_layout layout(int64_t n, int64_t d, int64_t v, int64_t block_v, int c
     l.tile_bytes = round_up64(l.nb * l.vb * 4);
     l.row_copy_bytes = capped ? round_up64(l.vb * 4) : 0;
     l.threads = threads;
-    l.rows_bytes = round_up64(n * (int64_t)(8 + 8 + 4 + 4 + 4)); // s, sum wz, m, z_y, log_sum
+    l.rows_bytes = round_up64(n * (int64_t)(8 + 8 + 4 + 4 + 4)); // s, smooth, m, z_y, log_sum
     int64_t g1 = s4j_sgemm_work_bytes(l.nb, l.vb, d, threads);   // logits
     int64_t g2 = s4j_sgemm_work_bytes(l.nb, d, l.vb, threads);   // dX += G W
     int64_t g3 = s4j_sgemm_work_bytes(l.vb, d, l.nb, threads);   // dW += G^T X
@@ -88,8 +90,9 @@ typedef struct {
     int32_t ignore_index;
     s4j_ce_consts cst; // smoothing, z-loss, gradient scale, class weights' sum and max
     float cap;
+    double w_seen, w_tile; // class weights of the tiles before this one, of this one
     float *m, *zy, *log_sum; // per row
-    double *s, *wz;
+    double *s, *smooth;      // per row: sum_k exp(z_k - m), sum_k w_k (m - z_k) so far
 } lce_job;
 
 // Pass 1: cap the tile's rows and fold them into the running statistics.
@@ -104,14 +107,15 @@ static void stats_task(void *arg, int64_t task, int slot) {
         float mb, sb;
         j->k->row_stats(row, S4J_F32, t->vb, &mb, &sb);
         // online log-sum-exp over class blocks (m starts at -FLT_MAX, s at 0)
-        float m = mb > j->m[r] ? mb : j->m[r];
-        j->s[r] = j->s[r] * expf(j->m[r] - m) + (double)sb * expf(mb - m);
+        const float m_old = j->m[r], m = mb > m_old ? mb : m_old;
+        j->s[r] = j->s[r] * expf(m_old - m) + (double)sb * expf(mb - m);
         j->m[r] = m;
         int32_t y = j->targets[r];
         if (y != j->ignore_index && y >= t->v0 && y < t->v0 + t->vb) j->zy[r] = row[y - t->v0];
-        if (j->cst.eps != 0.0) { // sum_k w_k z_k = -sum_k w_k (0 - z_k)
-            s4j_row_grad g = {.max = 0.0f, .a = 0.0f, .b = 0.0f, .w = j->w ? j->w + t->v0 : NULL};
-            j->wz[r] -= j->k->row_finish(row, S4J_F32, t->vb, &g, NULL, 1);
+        if (j->cst.eps != 0.0) { // the same for sum_k w_k (m - z_k): the tile's relative to mb
+            s4j_row_grad g = {.max = mb, .a = 0.0f, .b = 0.0f, .w = j->w ? j->w + t->v0 : NULL};
+            double tile = j->k->row_finish(row, S4J_F32, t->vb, &g, NULL, 1);
+            j->smooth[r] += j->w_seen * ((double)m - m_old) + tile + j->w_tile * ((double)m - mb);
         }
     }
 }
@@ -202,7 +206,7 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
                  .ignore_index = ignore_index, .cap = softcap};
     p += threads * l.row_copy_bytes;
     j.s = (double *)p; // doubles first: 8-byte aligned for any n
-    j.wz = (double *)(p + n * 8);
+    j.smooth = (double *)(p + n * 8);
     j.m = (float *)(p + n * 16);
     j.zy = (float *)(p + n * 20);
     j.log_sum = (float *)(p + n * 24);
@@ -222,16 +226,23 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
         j.m[r] = -3.40282347e38f;
         j.s[r] = 0.0;
         j.zy[r] = 0.0f;
-        j.wz[r] = 0.0;
+        j.smooth[r] = 0.0;
     }
 
     // pass 1: statistics, row blocks outer
     for (int64_t r0 = 0; r0 < n; r0 += l.nb) {
+        j.w_seen = 0.0;
         for (int64_t v0 = 0; v0 < v; v0 += l.vb) {
             j.t = (tile_t){n - r0 < l.nb ? n - r0 : l.nb, v - v0 < l.vb ? v - v0 : l.vb, v0, r0, v};
+            j.w_tile = (double)j.t.vb;
+            if (class_weight) {
+                j.w_tile = 0.0;
+                for (int64_t k = v0; k < v0 + j.t.vb; k++) j.w_tile += class_weight[k];
+            }
             int rc = logits_tile(&j, threads, d, x, w, bias, z, gemm, l.gemm_bytes);
             if (rc != S4J_OK) return rc;
             s4j_parallel_for((j.t.nb + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads, stats_task, &j);
+            j.w_seen += j.w_tile;
         }
     }
     double total = 0.0;
@@ -244,9 +255,8 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
             if (row_loss) row_loss[r] = 0.0f;
             continue;
         }
-        // sum_k w_k (max - z_k) = W max - sum_k w_k z_k
         const double li = s4j_ce_loss_of(&j.cst, class_weight ? class_weight[y] : 1.0, max, j.zy[r],
-                                         log_sum, w_total * max - j.wz[r]);
+                                         log_sum, j.smooth[r]);
         if (row_loss) row_loss[r] = (float)li;
         total += li;
     }

@@ -42,7 +42,8 @@ static int64_t round_up256(int64_t x) { return (x + 255) / 256 * 256; }
 // Per-row statistics and the two scalars, in the workspace's first bytes.
 struct Rows {
     double *divisor, *w_total, *w_max; // sum of the weights of the counted rows; of all classes; max |w_k|
-    double *s, *wz, *loss;             // per row: sum of exp(z - m), sum_k w_k z_k, loss
+    double *s, *smooth, *w_seen, *loss; // per row: sum_k exp(z_k - m), sum_k w_k (m - z_k) and
+                                        // sum_k w_k over the classes so far, loss
     float *m, *zy, *log_sum;           // per row: running max, target logit, log of s
 };
 
@@ -57,7 +58,7 @@ static Layout layout(int64_t n, int64_t v, int64_t block_v, int32_t dtype) {
     l.nb = n < ROW_BLOCK ? n : ROW_BLOCK;
     l.vb = block_v > 0 ? block_v : AUTO_CLASS_BLOCK;
     if (l.vb > v) l.vb = v;
-    l.rows_bytes = 256 + round_up256(n * (3 * 8 + 3 * 4));
+    l.rows_bytes = 256 + round_up256(n * (4 * 8 + 3 * 4));
     l.tile_bytes = round_up256(l.nb * l.vb * 4);
     l.tile16_bytes = dtype == S4J_BF16 ? round_up256(l.nb * l.vb * 2) : 0;
     return l;
@@ -70,8 +71,9 @@ static Rows rows_at(char *p, int64_t n) {
     r.w_max = (double *)p + 2;
     p += 256;
     r.s = (double *)p;
-    r.wz = r.s + n;
-    r.loss = r.wz + n;
+    r.smooth = r.s + n;
+    r.w_seen = r.smooth + n;
+    r.loss = r.w_seen + n;
     r.m = (float *)(r.loss + n);
     r.zy = r.m + n;
     r.log_sum = r.zy + n;
@@ -132,7 +134,8 @@ __global__ void init_rows_kernel(LceArgs a) {
         a.rows.m[r] = -FLT_MAX;
         a.rows.s[r] = 0.0;
         a.rows.zy[r] = 0.0f;
-        a.rows.wz[r] = 0.0;
+        a.rows.smooth[r] = 0.0;
+        a.rows.w_seen[r] = 0.0;
     }
 }
 
@@ -142,28 +145,39 @@ __device__ __forceinline__ float capped(float u, float cap) {
 
 // Pass 1, one block per row of the tile z (rows r0.., classes v0.. v0+vb):
 // folds the capped row into the row's running max and sum, picks up its
-// target logit and, for label smoothing, sum_k w_k z_k.
+// target logit and, for label smoothing, folds sum_k w_k (max - z_k) in the
+// same way (every term >= 0: no cancellation next to logits near 1e38).
 __global__ void stats_kernel(LceArgs a, const float *__restrict__ z, int64_t r0, int64_t v0,
                              int64_t vb) {
     const int64_t i = blockIdx.x, r = r0 + i;
     const float *row = z + i * vb;
     Stats st = {-FLT_MAX, 0.0f};
-    float wz = 0.0f; // sum_k w_k z_k S: no overflow (ce_row.h)
-    const bool smoothing = a.k.eps != 0.0;
-    for (int64_t k = threadIdx.x; k < vb; k += THREADS) {
-        const float u = capped(row[k], a.cap);
-        accumulate(st, u);
-        if (smoothing) wz += (a.w ? a.w[v0 + k] : 1.0f) * (u * S4J_SMOOTH_SCALE);
-    }
+    for (int64_t k = threadIdx.x; k < vb; k += THREADS) accumulate(st, capped(row[k], a.cap));
     st = block_reduce<THREADS>(st, combine, Stats{-FLT_MAX, 0.0f});
-    if (smoothing) wz = block_reduce<THREADS>(wz, [](float p, float q) { return p + q; }, 0.0f);
+    const bool smoothing = a.k.eps != 0.0;
+    float tile = 0.0f; // sum_k w_k (st.m - z_k) S, S = S4J_SMOOTH_SCALE: no overflow (ce_row.h)
+    double w_tile = 0.0;
+    if (smoothing) {
+        const float sc = S4J_SMOOTH_SCALE, ms = st.m * sc;
+        for (int64_t k = threadIdx.x; k < vb; k += THREADS) {
+            const float wk = a.w ? a.w[v0 + k] : 1.0f;
+            tile += wk * fmaf(-capped(row[k], a.cap), sc, ms);
+            w_tile += wk;
+        }
+        tile = block_reduce<THREADS>(tile, [](float p, float q) { return p + q; }, 0.0f);
+        w_tile = block_reduce<THREADS>(w_tile, [](double p, double q) { return p + q; }, 0.0);
+    }
     if (threadIdx.x == 0) {
         const float m_old = a.rows.m[r], m = fmaxf(st.m, m_old);
         a.rows.s[r] = a.rows.s[r] * expf(m_old - m) + (double)st.s * expf(st.m - m);
         a.rows.m[r] = m;
         const int32_t y = a.targets[r];
         if (y != a.ignore_index && y >= v0 && y < v0 + vb) a.rows.zy[r] = capped(row[y - v0], a.cap);
-        if (smoothing) a.rows.wz[r] += wz * S4J_SMOOTH_UNSCALE;
+        if (smoothing) {
+            a.rows.smooth[r] += a.rows.w_seen[r] * ((double)m - m_old) + tile * S4J_SMOOTH_UNSCALE +
+                                w_tile * ((double)m - st.m);
+            a.rows.w_seen[r] += w_tile;
+        }
     }
 }
 
@@ -177,9 +191,9 @@ __global__ void finish_rows_kernel(LceArgs a, float *row_loss, float *row_lse) {
         if (row_lse) row_lse[r] = max + log_sum;
         const int32_t y = a.targets[r];
         double li = 0.0;
-        if (y != a.ignore_index) // sum_k w_k (max - z_k) = W max - sum_k w_k z_k
+        if (y != a.ignore_index)
             li = s4j_ce_loss_of(&k, target_weight(y, a.v, a.w, a.ignore_index), max, a.rows.zy[r],
-                                log_sum, k.w_total * max - a.rows.wz[r]);
+                                log_sum, a.rows.smooth[r]);
         if (row_loss) row_loss[r] = (float)li;
         a.rows.loss[r] = li;
     }
