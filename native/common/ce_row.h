@@ -53,14 +53,23 @@ typedef struct {
     int fits;
 } s4j_ce_coef;
 
+#define S4J_CE_FIT 0x1p127 // FLT_MAX / 2, about: the largest |a|, |b| w_max, |d| that fit
+
+// The part of A that does not depend on lse: A = a0 + 2 zc lse.
+S4J_HD double s4j_ce_a0(const s4j_ce_consts *k, double w_y) {
+    return (1.0 - k->eps) * w_y + k->eps * k->w_total / (double)k->c;
+}
+
+S4J_HD double s4j_ce_b(const s4j_ce_consts *k) { return k->scale * k->eps / (double)k->c; }
+
+S4J_HD double s4j_ce_d(const s4j_ce_consts *k, double w_y) { return k->scale * (1.0 - k->eps) * w_y; }
+
 S4J_HD s4j_ce_coef s4j_ce_coef_of(const s4j_ce_consts *k, double w_y, double lse, double sum) {
     s4j_ce_coef g;
-    const double c = (double)k->c;
-    g.a = k->scale * (((1.0 - k->eps) * w_y + k->eps * k->w_total / c + 2.0 * k->zc * lse) / sum);
-    g.b = k->scale * k->eps / c;
-    g.d = k->scale * (1.0 - k->eps) * w_y;
-    const double half = 0x1p127; // FLT_MAX / 2, about; NaN does not fit
-    g.fits = fabs(g.a) <= half && fabs(g.b) * k->w_max <= half && fabs(g.d) <= half;
+    g.a = k->scale * ((s4j_ce_a0(k, w_y) + 2.0 * k->zc * lse) / sum);
+    g.b = s4j_ce_b(k);
+    g.d = s4j_ce_d(k, w_y);
+    g.fits = fabs(g.a) <= S4J_CE_FIT && fabs(g.b) * k->w_max <= S4J_CE_FIT && fabs(g.d) <= S4J_CE_FIT; // NaN: no
     return g;
 }
 

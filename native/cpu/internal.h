@@ -108,16 +108,18 @@ typedef struct {
 // with 0), and back from the gradient tile gt. Per lane:
 //   max, sum = sum_k exp(x[k] - max), log_sum = log(sum), argmax (PyTorch's:
 //   first NaN, else first +inf, else first max), smooth = sum_k w[k] (max - x[k]),
-//   g = s4j_ce_coef_of(k, w_y, max + log_sum, sum) (ce_row.h) and
-//   gt[k] = g.a exp(x[k] - max) - b w[k] - [k == target] g.d where g.fits;
-//   lanes where it does not are set in `wide`, their gradient left to the caller.
+//   a = scale (a0 + a1 lse) / sum in double (s4j_ce_coef_of's, ce_row.h) and
+//   gt[k] = a exp(x[k] - max) - b w[k] - [k == target] d where |a| <= S4J_CE_FIT;
+//   lanes where it is not are set in `wide`, their gradient left to the caller.
+//   (The caller makes sure that b and d fit.)
 #define S4J_SMALL_ROW 32
 #define S4J_ROWS 8
 typedef struct {
-    const s4j_ce_consts *k;
-    double w_y[S4J_ROWS];     // target weights
+    double a0[S4J_ROWS];      // s4j_ce_a0 of each row
+    float d[S4J_ROWS];        // each row's coefficient d
     int32_t target[S4J_ROWS]; // -1: no target term (ignored rows, padding)
-    float b;                  // the rows' (float) g.b
+    double a1, scale;         // 2 zc; the gradient scale
+    float b;                  // coefficient b, the same for every row
     const float *w;           // class weights multiplying b, or NULL
 } s4j_small_rows_args;
 

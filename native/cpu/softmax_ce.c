@@ -134,7 +134,7 @@ typedef struct {
 } row_terms;
 
 // Read before any gradient is written: dlogits may be the logits buffer.
-static row_terms terms_of(const ce_job *j, const void *x, int64_t r) {
+static inline row_terms terms_of(const ce_job *j, const void *x, int64_t r) {
     row_terms t = {.y = j->targets[r]};
     t.ignored = t.y == j->ignore_index;
     t.x_y = t.ignored ? 0.0f : s4j_load_elem(x, j->dtype, t.y);
@@ -218,8 +218,8 @@ static double small_rows(ce_job *j, int64_t r0, int64_t r1, int slot) {
     const int64_t c = j->c, bytes = s4j_dtype_size(j->dtype) * c;
     const int want_smooth = j->cst.eps != 0.0;
     float xt[S4J_SMALL_ROW * S4J_ROWS], gt[S4J_SMALL_ROW * S4J_ROWS];
-    s4j_small_rows_args p = {.k = &j->cst, .b = (float)(j->cst.scale * j->cst.eps / (double)c),
-                             .w = j->w};
+    s4j_small_rows_args p = {.a1 = 2.0 * j->cst.zc, .scale = j->cst.scale,
+                             .b = (float)s4j_ce_b(&j->cst), .w = j->w};
     s4j_small_rows_result res;
     row_terms t[S4J_ROWS];
     double total = 0.0;
@@ -237,7 +237,8 @@ static double small_rows(ce_job *j, int64_t r0, int64_t r1, int slot) {
                 t[l] = (row_terms){.ignored = 1};
                 for (int64_t k = 0; k < c; k++) xt[k * S4J_ROWS + l] = 0.0f;
             }
-            p.w_y[l] = t[l].w_y;
+            p.a0[l] = s4j_ce_a0(&j->cst, t[l].w_y);
+            p.d[l] = (float)s4j_ce_d(&j->cst, t[l].w_y);
             p.target[l] = t[l].ignored ? -1 : t[l].y;
         }
         j->k->rows_small(c, xt, &p, j->dlogits ? gt : NULL, want_smooth, &res);
@@ -266,7 +267,9 @@ static void ce_chunk(void *arg, int64_t chunk, int slot) {
     ce_job *j = arg;
     int64_t r0 = chunk * j->rows_per_chunk;
     int64_t r1 = r0 + j->rows_per_chunk < j->n ? r0 + j->rows_per_chunk : j->n;
-    if (j->k->rows_small && j->c <= S4J_SMALL_ROW) {
+    // rows_small: when b and every row's d fit float (ce_row.h), as they
+    // do unless |grad_scale / divisor| max_k w_k passes 1.7e38
+    if (j->k->rows_small && j->c <= S4J_SMALL_ROW && fabs(j->cst.scale) * j->cst.w_max <= S4J_CE_FIT) {
         j->chunk_sum[chunk] = small_rows(j, r0, r1, slot);
         return;
     }

@@ -352,15 +352,23 @@ void s4j_rows_small_avx2(int64_t c, const float *xt, const s4j_small_rows_args *
 
     res->wide = 0;
     if (gt) {
-        // the coefficients per lane, in double (ce_row.h)
-        float a[8], d[8];
-        for (int l = 0; l < 8; l++) {
-            s4j_ce_coef g = s4j_ce_coef_of(p->k, p->w_y[l], (double)res->max[l] + res->log_sum[l], sum[l]);
-            res->wide |= !g.fits << l;
-            a[l] = g.fits ? (float)g.a : 0.0f;
-            d[l] = (float)g.d;
+        // a = scale ((a0 + a1 lse) / sum), lse = max + log_sum, in double (ce_row.h)
+        const __m256 ls = _mm256_loadu_ps(res->log_sum);
+        const __m256d a1 = _mm256_set1_pd(p->a1), scale = _mm256_set1_pd(p->scale);
+        const __m256d fit = _mm256_set1_pd(S4J_CE_FIT), abs = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+        __m128 a_half[2];
+        for (int h = 0; h < 2; h++) {
+            __m128 mh = h ? _mm256_extractf128_ps(m, 1) : _mm256_castps256_ps128(m);
+            __m128 lh = h ? _mm256_extractf128_ps(ls, 1) : _mm256_castps256_ps128(ls);
+            __m128 sh = h ? _mm256_extractf128_ps(s, 1) : _mm256_castps256_ps128(s);
+            __m256d lse = _mm256_add_pd(_mm256_cvtps_pd(mh), _mm256_cvtps_pd(lh));
+            __m256d A = _mm256_add_pd(_mm256_loadu_pd(p->a0 + 4 * h), _mm256_mul_pd(a1, lse));
+            __m256d a = _mm256_mul_pd(scale, _mm256_div_pd(A, _mm256_cvtps_pd(sh)));
+            __m256d ok = _mm256_cmp_pd(_mm256_and_pd(a, abs), fit, _CMP_LE_OQ); // NaN: not ok
+            res->wide |= (~_mm256_movemask_pd(ok) & 15) << (4 * h);
+            a_half[h] = _mm256_cvtpd_ps(_mm256_and_pd(a, ok));
         }
-        const __m256 va = _mm256_loadu_ps(a), vd = _mm256_loadu_ps(d);
+        const __m256 va = _mm256_set_m128(a_half[1], a_half[0]), vd = _mm256_loadu_ps(p->d);
         __m256i target = _mm256_loadu_si256((const __m256i *)p->target);
         for (int64_t k = 0; k < c; k++) {
             __m256 bw = _mm256_set1_ps(p->w ? p->b * p->w[k] : p->b);
