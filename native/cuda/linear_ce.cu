@@ -209,9 +209,8 @@ __global__ void reduce_loss_kernel(LceArgs a, float *loss) {
 
 // Pass 2, one block per row of the tile: the logits become the gradient
 // d(grad_scale loss)/dz (the formula of softmax_ce.cu, ce_row.h, with the
-// row's max and sum from pass 1),
-// times the soft-cap's derivative 1 - (z_capped / cap)^2; a bf16 copy for
-// the bf16 GEMMs when g16 is given.
+// row's max and sum from pass 1), times the soft-cap's derivative
+// 1 - (z_capped / cap)^2; a bf16 copy for the bf16 GEMMs when g16 is given.
 __global__ void grad_kernel(LceArgs a, float *__restrict__ z, __nv_bfloat16 *__restrict__ g16,
                             int64_t r0, int64_t v0, int64_t vb) {
     const int64_t i = blockIdx.x, r = r0 + i;
