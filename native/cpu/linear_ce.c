@@ -145,9 +145,11 @@ static void grad_task(void *arg, int64_t task, int slot) {
         const s4j_ce_coef g = s4j_ce_coef_of(&j->cst, w_y, (double)max + j->log_sum[r], j->s[r]);
         const int32_t y_here = y >= t->v0 && y < t->v0 + t->vb ? y - t->v0 : -1;
         if (g.fits) {
+            const float z_y = y_here >= 0 ? zrow[y_here] : 0.0f; // zrow may be grow
             s4j_row_grad rg = {.max = max, .a = (float)g.a, .b = (float)g.b, .w = w};
             j->k->row_finish(zrow, S4J_F32, t->vb, &rg, grow, 0);
-            if (y_here >= 0) grow[y_here] = (float)((double)grow[y_here] - g.d);
+            if (y_here >= 0) // the target's element in double: p - 1 cancels (v = 1: exactly 0)
+                grow[y_here] = (float)(g.a * expf(z_y - max) - g.b * w_y - g.d);
         } else {
             s4j_row_grad_wide(zrow, S4J_F32, NULL, t->vb, max, &g, w, y_here, grow);
         }

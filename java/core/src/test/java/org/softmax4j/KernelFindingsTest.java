@@ -193,4 +193,27 @@ class KernelFindingsTest {
                             i++;
                         }
     }
+
+    /**
+     * LinearCeFuzzTest (n = d = v = 1, smoothing 0.00128): with one class p = 1 and the
+     * gradient is exactly 0, but the first version of the double coefficients subtracted
+     * d = (1 - eps) w_y in double from the float a - b w_y the vector pass had written:
+     * 3e-8, times a weight of 20 in dx. The target's element is formed in double as a
+     * whole now (as in crossEntropy), from exp(z_y - max).
+     */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void oneClassLinearCeHasZeroGradient(Object impl) {
+        Kernels k = activate(impl);
+        for (float eps : new float[] {0.0012841424f, 0.1f, 0.3f})
+            for (float w : new float[] {20f, -29.5f}) {
+                float[] dx = {Float.NaN}, dw = {Float.NaN}, db = {Float.NaN}, rowLoss = {Float.NaN};
+                k.linearCrossEntropy(CrossEntropy.defaults().withReduction(Reduction.NONE).withLabelSmoothing(eps),
+                        new LinearCe(0f, 0), 1, 1, 1, new float[] {0.37f}, new float[] {w}, null, new int[] {0},
+                        LinearCeOutputs.gradients(dx, dw, db).withRowLoss(rowLoss));
+                String what = impl + " eps " + eps + " w " + w;
+                for (float g : new float[] {dx[0], dw[0], db[0]}) assertTrue(Math.abs(g) <= 1e-12f, g + " " + what);
+                assertEquals(0f, rowLoss[0], 1e-7f, what);
+            }
+    }
 }
