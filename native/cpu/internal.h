@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ce_row.h"
 #include "softmax4j.h"
 
 #define S4J_VERSION "0.1.0"
@@ -107,20 +108,33 @@ typedef struct {
 // with 0), and back from the gradient tile gt. Per lane:
 //   max, sum = sum_k exp(x[k] - max), log_sum = log(sum), argmax (PyTorch's:
 //   first NaN, else first +inf, else first max), smooth = sum_k w[k] (max - x[k]),
-//   gt[k] = scale (a0 + a1 lse) / sum * exp(x[k] - max) - b w[k] - [k == target] d.
+//   a = scale (a0 + a1 lse) / sum in double (s4j_ce_coef_of's, ce_row.h) and
+//   gt[k] = a exp(x[k] - max) - b w[k] - [k == target] d where |a| <= S4J_CE_FIT;
+//   lanes where it is not are set in `wide`, their gradient left to the caller.
+//   (The caller makes sure that b and d fit.)
 #define S4J_SMALL_ROW 32
 #define S4J_ROWS 8
 typedef struct {
-    float a0[S4J_ROWS], d[S4J_ROWS];
+    double a0[S4J_ROWS];      // s4j_ce_a0 of each row
+    float d[S4J_ROWS];        // each row's coefficient d
     int32_t target[S4J_ROWS]; // -1: no target term (ignored rows, padding)
-    float a1, scale, b;
-    const float *w; // class weights multiplying b, or NULL
+    double a1, scale;         // 2 zc; the gradient scale
+    float b;                  // coefficient b, the same for every row
+    const float *w;           // class weights multiplying b, or NULL
 } s4j_small_rows_args;
 
 typedef struct {
-    float max[S4J_ROWS], log_sum[S4J_ROWS], smooth[S4J_ROWS];
+    float max[S4J_ROWS], log_sum[S4J_ROWS];
+    double smooth[S4J_ROWS];
     int32_t argmax[S4J_ROWS];
+    int wide; // bit l: lane l's coefficients do not fit float (no gradient written)
 } s4j_small_rows_result;
+
+// The gradient of a row whose coefficients do not fit float (s4j_ce_coef),
+// in double and rounded once: out[k] = a e_k - b w_k - [k == y] d, e_k read
+// from e (float32 rows) or exp(x[k] - max) when e is NULL. out may be x or e.
+void s4j_row_grad_wide(const void *x, int32_t dtype, const float *e, int64_t c, float max,
+                       const s4j_ce_coef *g, const float *w, int32_t y, void *out);
 
 // float32 rows whose row and gradient fit in L2 together (c <= S4J_CACHED_ROW)
 // can compute exp once per element instead of twice: max; then
@@ -136,7 +150,8 @@ typedef struct {
     // Maximum of a row (NaN ignored: it poisons the sum of the next pass).
     float (*row_max_f32)(const float *x, int64_t c);
     // out = exp(x - max); returns the sum (double accumulated) and, when
-    // smooth != NULL, stores sum_k w[k] (max - x[k]) there. out may be x.
+    // smooth != NULL, stores sum_k w[k] (max - x[k]) there (as
+    // S4J_SMOOTH_SCALE requires). out may be x.
     // next: the following row (or NULL), prefetched into L2 meanwhile, so
     // that its max pass does not wait for memory while this pass computes.
     double (*row_exp_f32)(const float *x, int64_t c, float max, float *out, const float *w,
@@ -150,8 +165,8 @@ typedef struct {
     void (*row_stats)(const void *x, int32_t dtype, int64_t c, float *max,
                       float *sum);
     // Second pass: writes the gradient when out != NULL and returns
-    // sum_k w[k] * (max - x[k]) (w = 1 when NULL) when want_smooth != 0.
-    // out may equal x.
+    // sum_k w[k] * (max - x[k]) (w = 1 when NULL) when want_smooth != 0
+    // (formed as S4J_SMOOTH_SCALE requires, ce_row.h). out may equal x.
     double (*row_finish)(const void *x, int32_t dtype, int64_t c,
                          const s4j_row_grad *g, void *out, int want_smooth);
     // Soft-capping in place: x = cap tanh(x / cap), cap > 0.

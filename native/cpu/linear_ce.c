@@ -7,7 +7,9 @@
  * Two passes over the vocabulary, tile by tile (row block x class block):
  *  1. logits tile = X_r W_b^T + b_b (our SGEMM), soft-capped; each row's
  *     running max and sum of exp (the online log-sum-exp), its target logit
- *     and, for label smoothing, sum_k w_k z_k;
+ *     and, for label smoothing, sum_k w_k (max - z_k), rescaled with the max
+ *     as the sum of exp is (every term >= 0: no cancellation, where
+ *     W max - sum_k w_k z_k lost everything next to logits near 1e38);
  *  2. the same tile recomputed, turned into the gradient with the now known
  *     log-sum-exp (the cross-entropy kernels' row pass), then
  *     dX_r += G W_b, dW_b += G^T X_r, db_b += column sums of G.
@@ -54,7 +56,7 @@ static lce_layout layout(int64_t n, int64_t d, int64_t v, int64_t block_v, int c
     l.tile_bytes = round_up64(l.nb * l.vb * 4);
     l.row_copy_bytes = capped ? round_up64(l.vb * 4) : 0;
     l.threads = threads;
-    l.rows_bytes = round_up64(n * (int64_t)(8 + 8 + 4 + 4 + 4)); // s, sum wz, m, z_y, lse
+    l.rows_bytes = round_up64(n * (int64_t)(8 + 8 + 4 + 4 + 4)); // s, smooth, m, z_y, log_sum
     int64_t g1 = s4j_sgemm_work_bytes(l.nb, l.vb, d, threads);   // logits
     int64_t g2 = s4j_sgemm_work_bytes(l.nb, d, l.vb, threads);   // dX += G W
     int64_t g3 = s4j_sgemm_work_bytes(l.vb, d, l.nb, threads);   // dW += G^T X
@@ -86,9 +88,11 @@ typedef struct {
     const int32_t *targets;
     const float *w;
     int32_t ignore_index;
-    float eps, zc, scale, w_total, cap;
-    float *m, *zy, *lse; // per row
-    double *s, *wz;
+    s4j_ce_consts cst; // smoothing, z-loss, gradient scale, class weights' sum and max
+    float cap;
+    double w_seen, w_tile; // class weights of the tiles before this one, of this one
+    float *m, *zy, *log_sum; // per row
+    double *s, *smooth;      // per row: sum_k exp(z_k - m), sum_k w_k (m - z_k) so far
 } lce_job;
 
 // Pass 1: cap the tile's rows and fold them into the running statistics.
@@ -103,20 +107,22 @@ static void stats_task(void *arg, int64_t task, int slot) {
         float mb, sb;
         j->k->row_stats(row, S4J_F32, t->vb, &mb, &sb);
         // online log-sum-exp over class blocks (m starts at -FLT_MAX, s at 0)
-        float m = mb > j->m[r] ? mb : j->m[r];
-        j->s[r] = j->s[r] * expf(j->m[r] - m) + (double)sb * expf(mb - m);
+        const float m_old = j->m[r], m = mb > m_old ? mb : m_old;
+        j->s[r] = j->s[r] * expf(m_old - m) + (double)sb * expf(mb - m);
         j->m[r] = m;
         int32_t y = j->targets[r];
         if (y != j->ignore_index && y >= t->v0 && y < t->v0 + t->vb) j->zy[r] = row[y - t->v0];
-        if (j->eps != 0.0f) { // sum_k w_k z_k = -sum_k w_k (0 - z_k)
-            s4j_row_grad g = {.max = 0.0f, .a = 0.0f, .b = 0.0f, .w = j->w ? j->w + t->v0 : NULL};
-            j->wz[r] -= j->k->row_finish(row, S4J_F32, t->vb, &g, NULL, 1);
+        if (j->cst.eps != 0.0) { // the same for sum_k w_k (m - z_k): the tile's relative to mb
+            s4j_row_grad g = {.max = mb, .a = 0.0f, .b = 0.0f, .w = j->w ? j->w + t->v0 : NULL};
+            double tile = j->k->row_finish(row, S4J_F32, t->vb, &g, NULL, 1);
+            j->smooth[r] += j->w_seen * ((double)m - m_old) + tile + j->w_tile * ((double)m - mb);
         }
     }
 }
 
 // Pass 2: the tile's rows become gradient rows (the cross-entropy formula of
-// softmax_ce.c with p = exp(z - lse)), times the soft-cap's derivative.
+// softmax_ce.c, ce_row.h, with the row's max and sum from pass 1), times the
+// soft-cap's derivative.
 static void grad_task(void *arg, int64_t task, int slot) {
     const lce_job *j = arg;
     const tile_t *t = &j->t;
@@ -134,12 +140,19 @@ static void grad_task(void *arg, int64_t task, int slot) {
             memset(grow, 0, (size_t)t->vb * 4);
             continue;
         }
-        const float w_y = j->w ? j->w[y] : 1.0f, lse = j->lse[r];
-        const float A = (1.0f - j->eps) * w_y + j->eps * j->w_total / (float)t->v + 2.0f * j->zc * lse;
-        s4j_row_grad g = {.max = lse, .a = j->scale * A, .b = j->scale * j->eps / (float)t->v,
-                          .w = j->w ? j->w + t->v0 : NULL};
-        j->k->row_finish(zrow, S4J_F32, t->vb, &g, grow, 0);
-        if (y >= t->v0 && y < t->v0 + t->vb) grow[y - t->v0] -= j->scale * (1.0f - j->eps) * w_y;
+        const float w_y = j->w ? j->w[y] : 1.0f, max = j->m[r];
+        const float *w = j->w ? j->w + t->v0 : NULL;
+        const s4j_ce_coef g = s4j_ce_coef_of(&j->cst, w_y, (double)max + j->log_sum[r], j->s[r]);
+        const int32_t y_here = y >= t->v0 && y < t->v0 + t->vb ? y - t->v0 : -1;
+        if (g.fits) {
+            const float z_y = y_here >= 0 ? zrow[y_here] : 0.0f; // zrow may be grow
+            s4j_row_grad rg = {.max = max, .a = (float)g.a, .b = (float)g.b, .w = w};
+            j->k->row_finish(zrow, S4J_F32, t->vb, &rg, grow, 0);
+            if (y_here >= 0) // the target's element in double: p - 1 cancels (v = 1: exactly 0)
+                grow[y_here] = (float)(g.a * expf(z_y - max) - g.b * w_y - g.d);
+        } else {
+            s4j_row_grad_wide(zrow, S4J_F32, NULL, t->vb, max, &g, w, y_here, grow);
+        }
         if (j->cap > 0.0f) { // d cap tanh(u / cap) / du = 1 - tanh^2 = 1 - (z / cap)^2
             const float inv = 1.0f / j->cap;
             for (int64_t c = 0; c < t->vb; c++) {
@@ -192,52 +205,60 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
     p += l.tile_bytes;
     lce_job j = {.k = s4j_active_kernels(), .z = z, .row_copy = p,
                  .row_copy_bytes = l.row_copy_bytes, .targets = targets, .w = class_weight,
-                 .ignore_index = ignore_index, .eps = label_smoothing, .zc = z_loss,
-                 .cap = softcap};
+                 .ignore_index = ignore_index, .cap = softcap};
     p += threads * l.row_copy_bytes;
     j.s = (double *)p; // doubles first: 8-byte aligned for any n
-    j.wz = (double *)(p + n * 8);
+    j.smooth = (double *)(p + n * 8);
     j.m = (float *)(p + n * 16);
     j.zy = (float *)(p + n * 20);
-    j.lse = (float *)(p + n * 24);
+    j.log_sum = (float *)(p + n * 24);
     void *gemm = p + l.rows_bytes;
-    double w_total = (double)v;
+    double w_total = (double)v, w_max = 1.0;
     if (class_weight) {
-        w_total = 0.0;
-        for (int64_t k = 0; k < v; k++) w_total += class_weight[k];
+        w_total = w_max = 0.0;
+        for (int64_t k = 0; k < v; k++) {
+            w_total += class_weight[k];
+            w_max = fmax(w_max, fabs(class_weight[k]));
+        }
     }
-    j.w_total = (float)w_total;
-    j.scale = reduction == S4J_REDUCE_MEAN ? (float)(grad_scale / divisor) : grad_scale;
+    j.cst = (s4j_ce_consts){
+        .eps = label_smoothing, .zc = z_loss, .w_total = w_total, .w_max = w_max, .c = v,
+        .scale = reduction == S4J_REDUCE_MEAN ? grad_scale / divisor : grad_scale};
     for (int64_t r = 0; r < n; r++) {
         j.m[r] = -3.40282347e38f;
         j.s[r] = 0.0;
         j.zy[r] = 0.0f;
-        j.wz[r] = 0.0;
+        j.smooth[r] = 0.0;
     }
 
     // pass 1: statistics, row blocks outer
     for (int64_t r0 = 0; r0 < n; r0 += l.nb) {
+        j.w_seen = 0.0;
         for (int64_t v0 = 0; v0 < v; v0 += l.vb) {
             j.t = (tile_t){n - r0 < l.nb ? n - r0 : l.nb, v - v0 < l.vb ? v - v0 : l.vb, v0, r0, v};
+            j.w_tile = (double)j.t.vb;
+            if (class_weight) {
+                j.w_tile = 0.0;
+                for (int64_t k = v0; k < v0 + j.t.vb; k++) j.w_tile += class_weight[k];
+            }
             int rc = logits_tile(&j, threads, d, x, w, bias, z, gemm, l.gemm_bytes);
             if (rc != S4J_OK) return rc;
             s4j_parallel_for((j.t.nb + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads, stats_task, &j);
+            j.w_seen += j.w_tile;
         }
     }
     double total = 0.0;
     for (int64_t r = 0; r < n; r++) {
-        const float log_sum = logf((float)j.s[r]), lse = j.m[r] + log_sum;
-        j.lse[r] = lse;
-        if (row_lse) row_lse[r] = lse;
+        const float log_sum = logf((float)j.s[r]), max = j.m[r];
+        j.log_sum[r] = log_sum;
+        if (row_lse) row_lse[r] = max + log_sum;
         const int32_t y = targets[r];
         if (y == ignore_index) {
             if (row_loss) row_loss[r] = 0.0f;
             continue;
         }
-        const double w_y = class_weight ? class_weight[y] : 1.0;
-        double li = (1.0 - label_smoothing) * w_y * (((double)j.m[r] - j.zy[r]) + log_sum);
-        if (label_smoothing != 0.0f) li += label_smoothing / (double)v * (w_total * lse - j.wz[r]);
-        if (z_loss != 0.0f) li += (double)z_loss * lse * lse;
+        const double li = s4j_ce_loss_of(&j.cst, class_weight ? class_weight[y] : 1.0, max, j.zy[r],
+                                         log_sum, j.smooth[r]);
         if (row_loss) row_loss[r] = (float)li;
         total += li;
     }

@@ -79,10 +79,8 @@ typedef struct {
     const char *logits;
     const int32_t *targets;
     const float *w;
-    float w_total; // sum of class weights (c when unweighted)
     int32_t ignore_index;
-    float eps, zc;
-    float scale; // gradient scale: grad_scale, divided by the mean's divisor
+    s4j_ce_consts cst; // smoothing, z-loss, gradient scale, class weights' sum and max
     float *row_loss, *row_lse;
     int32_t *row_argmax;
     char *dlogits;
@@ -119,57 +117,109 @@ static int32_t find_argmax(const s4j_kernel_table *k, const void *x, int32_t dty
     return at < 0 ? 0 : (int32_t)at; // all -inf: 0, as torch.argmax
 }
 
-// What a row needs besides its logits. loss_i = (1-eps) w_y (lse - x_y)
-// + eps/c sum_k w_k (lse - x_k) + zc lse^2, with lse - x_k formed as
-// (max - x_k) + log_sum so that huge logits keep their small differences;
-// d loss_i / d x_k = p_k A - eps w_k / c - [k == y] (1-eps) w_y, with
-// A = (1-eps) w_y + eps W / c + 2 zc lse, W = sum_k w_k. Hence the gradient
-// a * exp(x_k - max) - b w_k - [k == y] d, a = scale (a0 + a1 lse) / sum.
+void s4j_row_grad_wide(const void *x, int32_t dtype, const float *e, int64_t c, float max,
+                       const s4j_ce_coef *g, const float *w, int32_t y, void *out) {
+    for (int64_t k = 0; k < c; k++) {
+        double ek = e ? e[k] : expf(s4j_load_elem(x, dtype, k) - max);
+        double v = g->a * ek - g->b * (w ? w[k] : 1.0f) - (k == y ? g->d : 0.0);
+        s4j_store_elem(out, dtype, k, (float)v);
+    }
+}
+
+// What a row needs besides its logits (loss and gradient: ce_row.h).
 typedef struct {
     int32_t y;
     int ignored;
-    float x_y, w_y, a0, d;
+    float x_y, w_y;
 } row_terms;
 
 // Read before any gradient is written: dlogits may be the logits buffer.
-static row_terms terms_of(const ce_job *j, const void *x, int64_t r) {
+static inline row_terms terms_of(const ce_job *j, const void *x, int64_t r) {
     row_terms t = {.y = j->targets[r]};
     t.ignored = t.y == j->ignore_index;
     t.x_y = t.ignored ? 0.0f : s4j_load_elem(x, j->dtype, t.y);
     t.w_y = t.ignored ? 0.0f : j->w ? j->w[t.y] : 1.0f;
-    t.a0 = (1.0f - j->eps) * t.w_y + j->eps * j->w_total / (float)j->c;
-    t.d = j->scale * (1.0f - j->eps) * t.w_y;
     return t;
+}
+
+static s4j_ce_coef coef_of(const ce_job *j, const row_terms *t, float max, float log_sum,
+                           double sum) {
+    return s4j_ce_coef_of(&j->cst, t->w_y, (double)max + log_sum, sum);
 }
 
 // The row's outputs besides the gradient; returns loss_i (0 when ignored).
 static double finish_row(const ce_job *j, int64_t r, const row_terms *t, float max,
                          float log_sum, double smooth, void *dx) {
-    const float lse = max + log_sum;
-    if (j->row_lse) j->row_lse[r] = lse;
+    if (j->row_lse) j->row_lse[r] = max + log_sum;
     if (t->ignored) {
         if (dx) memset(dx, 0, (size_t)(s4j_dtype_size(j->dtype) * j->c));
         if (j->row_loss) j->row_loss[r] = 0.0f;
         return 0.0;
     }
-    double loss = (1.0 - j->eps) * t->w_y * ((double)(max - t->x_y) + log_sum);
-    if (j->eps != 0.0f) loss += j->eps / (double)j->c * (smooth + (double)j->w_total * log_sum);
-    if (j->zc != 0.0f) loss += (double)j->zc * lse * lse;
+    double loss = s4j_ce_loss_of(&j->cst, t->w_y, max, t->x_y, log_sum, smooth);
     if (j->row_loss) j->row_loss[r] = (float)loss;
     return loss;
+}
+
+// Row r of a chunk ending at row r1, through the long-row kernels; returns loss_i.
+static double one_row(ce_job *j, int64_t r, int64_t r1, int slot) {
+    const int64_t c = j->c, bytes = s4j_dtype_size(j->dtype) * c;
+    const void *x = j->logits + r * bytes;
+    void *dx = j->dlogits ? j->dlogits + r * bytes : NULL;
+    const row_terms t = terms_of(j, x, r);
+    void *grad = t.ignored ? NULL : dx;
+    const int want_smooth = !t.ignored && j->cst.eps != 0.0;
+
+    float max, log_sum;
+    double smooth = 0.0;
+    if (j->k->row_exp_f32 && grad && j->dtype == S4J_F32 && c <= S4J_CACHED_ROW &&
+        (j->scratch || !(grad == x && j->row_argmax))) {
+        // exp once per element, the costly part of a cached row: into the
+        // thread's scratch row, or else into the gradient itself. (In place
+        // without scratch, the logits would be gone before an argmax search.)
+        float *e = j->scratch ? j->scratch + slot * j->scratch_stride : grad;
+        max = j->k->row_max_f32(x, c);
+        const float *next = r + 1 < r1 ? (const float *)(j->logits + (r + 1) * bytes) : NULL;
+        double sum = j->k->row_exp_f32(x, c, max, e, j->w, want_smooth ? &smooth : NULL, next);
+        log_sum = logf((float)sum);
+        if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, S4J_F32, c, max, (float)sum);
+        const s4j_ce_coef g = coef_of(j, &t, max, log_sum, sum);
+        if (g.fits) {
+            const float e_y = e[t.y];
+            j->k->row_scale_f32(e, grad, c, (float)g.a, (float)g.b, j->w, j->stream);
+            ((float *)grad)[t.y] = (float)(g.a * e_y - g.b * t.w_y - g.d);
+        } else {
+            s4j_row_grad_wide(NULL, S4J_F32, e, c, max, &g, j->w, t.y, grad);
+        }
+    } else {
+        float sum;
+        j->k->row_stats(x, j->dtype, c, &max, &sum);
+        log_sum = logf(sum);
+        if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, j->dtype, c, max, sum);
+        const s4j_ce_coef g = coef_of(j, &t, max, log_sum, sum);
+        s4j_row_grad rg = {.max = max, .a = (float)g.a, .b = (float)g.b, .w = j->w};
+        void *fast = g.fits ? grad : NULL; // else the smoothing sum first, then in double
+        if (fast || want_smooth) smooth = j->k->row_finish(x, j->dtype, c, &rg, fast, want_smooth);
+        if (fast) // the target's extra term, on the value the vector pass wrote
+            s4j_store_elem(grad, j->dtype, t.y, (float)(g.a * expf(t.x_y - max) - g.b * t.w_y - g.d));
+        else if (grad)
+            s4j_row_grad_wide(x, j->dtype, NULL, c, max, &g, j->w, t.y, grad);
+    }
+    return finish_row(j, r, &t, max, log_sum, smooth, dx);
 }
 
 // Rows [r0, r1) of at most S4J_SMALL_ROW classes, S4J_ROWS at a time
 // through the rows_small kernel: transposed into a class-major tile and
 // back. A partial group is padded with zero rows, so every row takes the
 // same arithmetic whatever the chunking (the loss stays bit-identical for
-// any thread count). Returns the sum of loss_i.
-static double small_rows(const ce_job *j, int64_t r0, int64_t r1) {
+// any thread count); so is a row whose gradient coefficients do not fit
+// float, which takes one_row instead. Returns the sum of loss_i.
+static double small_rows(ce_job *j, int64_t r0, int64_t r1, int slot) {
     const int64_t c = j->c, bytes = s4j_dtype_size(j->dtype) * c;
-    const int want_smooth = j->eps != 0.0f;
+    const int want_smooth = j->cst.eps != 0.0;
     float xt[S4J_SMALL_ROW * S4J_ROWS], gt[S4J_SMALL_ROW * S4J_ROWS];
-    s4j_small_rows_args p = {.a1 = 2.0f * j->zc, .scale = j->scale,
-                             .b = j->scale * j->eps / (float)c, .w = j->w};
+    s4j_small_rows_args p = {.a1 = 2.0 * j->cst.zc, .scale = j->cst.scale,
+                             .b = (float)s4j_ce_b(&j->cst), .w = j->w};
     s4j_small_rows_result res;
     row_terms t[S4J_ROWS];
     double total = 0.0;
@@ -187,14 +237,18 @@ static double small_rows(const ce_job *j, int64_t r0, int64_t r1) {
                 t[l] = (row_terms){.ignored = 1};
                 for (int64_t k = 0; k < c; k++) xt[k * S4J_ROWS + l] = 0.0f;
             }
-            p.a0[l] = t[l].a0;
-            p.d[l] = t[l].d;
+            p.a0[l] = s4j_ce_a0(&j->cst, t[l].w_y);
+            p.d[l] = (float)s4j_ce_d(&j->cst, t[l].w_y);
             p.target[l] = t[l].ignored ? -1 : t[l].y;
         }
         j->k->rows_small(c, xt, &p, j->dlogits ? gt : NULL, want_smooth, &res);
         for (int l = 0; l < rows; l++) {
             const int64_t r = g + l;
             void *dx = j->dlogits ? j->dlogits + r * bytes : NULL;
+            if (dx && !t[l].ignored && (res.wide >> l & 1)) {
+                total += one_row(j, r, r1, slot);
+                continue;
+            }
             if (dx && !t[l].ignored) {
                 if (j->dtype == S4J_F32)
                     for (int64_t k = 0; k < c; k++) ((float *)dx)[k] = gt[k * S4J_ROWS + l];
@@ -211,56 +265,16 @@ static double small_rows(const ce_job *j, int64_t r0, int64_t r1) {
 
 static void ce_chunk(void *arg, int64_t chunk, int slot) {
     ce_job *j = arg;
-    const int64_t c = j->c, bytes = s4j_dtype_size(j->dtype) * c;
     int64_t r0 = chunk * j->rows_per_chunk;
     int64_t r1 = r0 + j->rows_per_chunk < j->n ? r0 + j->rows_per_chunk : j->n;
-    if (j->k->rows_small && c <= S4J_SMALL_ROW) {
-        j->chunk_sum[chunk] = small_rows(j, r0, r1);
+    // rows_small: when b and every row's d fit float (ce_row.h), as they
+    // do unless |grad_scale / divisor| max_k w_k passes 1.7e38
+    if (j->k->rows_small && j->c <= S4J_SMALL_ROW && fabs(j->cst.scale) * j->cst.w_max <= S4J_CE_FIT) {
+        j->chunk_sum[chunk] = small_rows(j, r0, r1, slot);
         return;
     }
     double total = 0.0;
-    for (int64_t r = r0; r < r1; r++) {
-        const void *x = j->logits + r * bytes;
-        void *dx = j->dlogits ? j->dlogits + r * bytes : NULL;
-        const row_terms t = terms_of(j, x, r);
-        const float b = j->scale * j->eps / (float)c;
-        void *grad = t.ignored ? NULL : dx;
-        const int want_smooth = !t.ignored && j->eps != 0.0f;
-
-        float max, log_sum;
-        double smooth = 0.0;
-        if (j->k->row_exp_f32 && grad && j->dtype == S4J_F32 && c <= S4J_CACHED_ROW &&
-            (j->scratch || !(grad == x && j->row_argmax))) {
-            // exp once per element, the costly part of a cached row: into the
-            // thread's scratch row, or else into the gradient itself. (In place
-            // without scratch, the logits would be gone before an argmax search.)
-            float *e = j->scratch ? j->scratch + slot * j->scratch_stride : grad;
-            max = j->k->row_max_f32(x, c);
-            const float *next = r + 1 < r1 ? (const float *)(j->logits + (r + 1) * bytes) : NULL;
-            double sum = j->k->row_exp_f32(x, c, max, e, j->w, want_smooth ? &smooth : NULL, next);
-            log_sum = logf((float)sum);
-            if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, S4J_F32, c, max, (float)sum);
-            float a = j->scale * (t.a0 + 2.0f * j->zc * (max + log_sum)) / (float)sum, e_y = e[t.y];
-            j->k->row_scale_f32(e, grad, c, a, b, j->w, j->stream);
-            ((float *)grad)[t.y] = a * e_y - b * t.w_y - t.d;
-        } else {
-            float sum;
-            j->k->row_stats(x, j->dtype, c, &max, &sum);
-            log_sum = logf(sum);
-            if (j->row_argmax) j->row_argmax[r] = find_argmax(j->k, x, j->dtype, c, max, sum);
-            s4j_row_grad g = {.max = max,
-                              .a = j->scale * (t.a0 + 2.0f * j->zc * (max + log_sum)) / sum,
-                              .b = b, .w = j->w};
-            if (grad || want_smooth)
-                smooth = j->k->row_finish(x, j->dtype, c, &g, grad, want_smooth);
-            if (grad) {
-                // The target's extra term, on the value the vector pass wrote.
-                float gy = g.a * expf(t.x_y - max) - b * t.w_y - t.d;
-                s4j_store_elem(grad, j->dtype, t.y, gy);
-            }
-        }
-        total += finish_row(j, r, &t, max, log_sum, smooth, dx);
-    }
+    for (int64_t r = r0; r < r1; r++) total += one_row(j, r, r1, slot);
     j->chunk_sum[chunk] = total;
 }
 
@@ -296,16 +310,18 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
     j->logits = logits;
     j->targets = targets;
     j->w = class_weight;
-    double w_total = (double)c;
+    double w_total = (double)c, w_max = 1.0;
     if (class_weight) {
-        w_total = 0.0;
-        for (int64_t k = 0; k < c; k++) w_total += class_weight[k];
+        w_total = w_max = 0.0;
+        for (int64_t k = 0; k < c; k++) {
+            w_total += class_weight[k];
+            w_max = fmax(w_max, fabs(class_weight[k]));
+        }
     }
-    j->w_total = (float)w_total;
     j->ignore_index = ignore_index;
-    j->eps = opt->label_smoothing;
-    j->zc = opt->z_loss;
-    j->scale = reduction == S4J_REDUCE_MEAN ? (float)(opt->grad_scale / divisor) : opt->grad_scale;
+    j->cst = (s4j_ce_consts){
+        .eps = opt->label_smoothing, .zc = opt->z_loss, .w_total = w_total, .w_max = w_max, .c = c,
+        .scale = reduction == S4J_REDUCE_MEAN ? opt->grad_scale / divisor : opt->grad_scale};
     j->row_loss = row_loss;
     j->row_lse = row_lse;
     j->row_argmax = row_argmax;

@@ -231,6 +231,8 @@ ALWAYS_INLINE double finish_impl(const void *x, int32_t dtype, int64_t c,
                                  int weighted) {
     const __m256 mx = _mm256_set1_ps(g->max), a = _mm256_set1_ps(g->a),
                  b = _mm256_set1_ps(g->b);
+    // smoothing terms as w (max S - x S), S = S4J_SMOOTH_SCALE: no overflow (ce_row.h)
+    const __m256 sc = _mm256_set1_ps(S4J_SMOOTH_SCALE), ms = _mm256_set1_ps(g->max * S4J_SMOOTH_SCALE);
     __m256 sm0 = _mm256_setzero_ps(), sm1 = _mm256_setzero_ps();
     double smooth = 0.0;
     int64_t i = 0;
@@ -243,8 +245,8 @@ ALWAYS_INLINE double finish_impl(const void *x, int32_t dtype, int64_t c,
             __m256 w0 = weighted ? _mm256_loadu_ps(g->w + i) : _mm256_set1_ps(1.0f);
             __m256 w1 = weighted ? _mm256_loadu_ps(g->w + i + 8) : _mm256_set1_ps(1.0f);
             if (want_smooth) {
-                sm0 = _mm256_fmadd_ps(w0, _mm256_sub_ps(mx, v0), sm0);
-                sm1 = _mm256_fmadd_ps(w1, _mm256_sub_ps(mx, v1), sm1);
+                sm0 = _mm256_fmadd_ps(w0, _mm256_fnmadd_ps(v0, sc, ms), sm0);
+                sm1 = _mm256_fmadd_ps(w1, _mm256_fnmadd_ps(v1, sc, ms), sm1);
             }
             if (out) {
                 __m256 bw0 = weighted ? _mm256_mul_ps(b, w0) : b;
@@ -265,14 +267,14 @@ ALWAYS_INLINE double finish_impl(const void *x, int32_t dtype, int64_t c,
         __m256 w = _mm256_set1_ps(1.0f);
         if (weighted) w = rem == 8 ? _mm256_loadu_ps(g->w + i)
                                    : load_tail(g->w, S4J_F32, i, rem, 0.0f);
-        if (want_smooth) smooth += hsum(_mm256_mul_ps(w, _mm256_sub_ps(mx, v)));
+        if (want_smooth) smooth += hsum(_mm256_mul_ps(w, _mm256_fnmadd_ps(v, sc, ms)));
         if (out) {
             __m256 r = grad8(v, mx, a, weighted ? _mm256_mul_ps(b, w) : b);
             if (rem == 8) store8(out, dtype, i, r);
             else store_tail(out, dtype, i, rem, r);
         }
     }
-    return smooth;
+    return smooth * S4J_SMOOTH_UNSCALE;
 }
 
 double s4j_row_finish_avx2(const void *x, int32_t dtype, int64_t c,
@@ -337,29 +339,43 @@ void s4j_rows_small_avx2(int64_t c, const float *xt, const s4j_small_rows_args *
     _mm256_storeu_si256((__m256i *)res->argmax, am);
 
     if (want_smooth) {
+        const __m256 sc = _mm256_set1_ps(S4J_SMOOTH_SCALE), ms = _mm256_mul_ps(m, sc);
         __m256 acc = _mm256_setzero_ps();
         for (int64_t k = 0; k < c; k++) {
-            __m256 t = _mm256_sub_ps(m, _mm256_loadu_ps(xt + 8 * k));
+            __m256 t = _mm256_fnmadd_ps(_mm256_loadu_ps(xt + 8 * k), sc, ms); // (max - x) S
             acc = p->w ? _mm256_fmadd_ps(_mm256_set1_ps(p->w[k]), t, acc) : _mm256_add_ps(acc, t);
         }
-        _mm256_storeu_ps(res->smooth, acc);
+        float sm[8];
+        _mm256_storeu_ps(sm, acc);
+        for (int l = 0; l < 8; l++) res->smooth[l] = sm[l] * S4J_SMOOTH_UNSCALE;
     }
 
+    res->wide = 0;
     if (gt) {
-        // a = scale (a0 + a1 lse) / sum, lse = max + log_sum
-        __m256 lse = _mm256_add_ps(m, _mm256_loadu_ps(res->log_sum));
-        __m256 a = _mm256_div_ps(
-            _mm256_mul_ps(_mm256_set1_ps(p->scale),
-                          _mm256_fmadd_ps(_mm256_set1_ps(p->a1), lse, _mm256_loadu_ps(p->a0))),
-            s);
+        // a = scale ((a0 + a1 lse) / sum), lse = max + log_sum, in double (ce_row.h)
+        const __m256 ls = _mm256_loadu_ps(res->log_sum);
+        const __m256d a1 = _mm256_set1_pd(p->a1), scale = _mm256_set1_pd(p->scale);
+        const __m256d fit = _mm256_set1_pd(S4J_CE_FIT), abs = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+        __m128 a_half[2];
+        for (int h = 0; h < 2; h++) {
+            __m128 mh = h ? _mm256_extractf128_ps(m, 1) : _mm256_castps256_ps128(m);
+            __m128 lh = h ? _mm256_extractf128_ps(ls, 1) : _mm256_castps256_ps128(ls);
+            __m128 sh = h ? _mm256_extractf128_ps(s, 1) : _mm256_castps256_ps128(s);
+            __m256d lse = _mm256_add_pd(_mm256_cvtps_pd(mh), _mm256_cvtps_pd(lh));
+            __m256d A = _mm256_add_pd(_mm256_loadu_pd(p->a0 + 4 * h), _mm256_mul_pd(a1, lse));
+            __m256d a = _mm256_mul_pd(scale, _mm256_div_pd(A, _mm256_cvtps_pd(sh)));
+            __m256d ok = _mm256_cmp_pd(_mm256_and_pd(a, abs), fit, _CMP_LE_OQ); // NaN: not ok
+            res->wide |= (~_mm256_movemask_pd(ok) & 15) << (4 * h);
+            a_half[h] = _mm256_cvtpd_ps(_mm256_and_pd(a, ok));
+        }
+        const __m256 va = _mm256_set_m128(a_half[1], a_half[0]), vd = _mm256_loadu_ps(p->d);
         __m256i target = _mm256_loadu_si256((const __m256i *)p->target);
-        __m256 d = _mm256_loadu_ps(p->d);
         for (int64_t k = 0; k < c; k++) {
             __m256 bw = _mm256_set1_ps(p->w ? p->b * p->w[k] : p->b);
-            __m256 g = _mm256_fmsub_ps(a, _mm256_loadu_ps(gt + 8 * k), bw);
+            __m256 g = _mm256_fmsub_ps(va, _mm256_loadu_ps(gt + 8 * k), bw);
             __m256 at_y = _mm256_castsi256_ps(
                 _mm256_cmpeq_epi32(target, _mm256_set1_epi32((int)k)));
-            _mm256_storeu_ps(gt + 8 * k, _mm256_sub_ps(g, _mm256_and_ps(at_y, d)));
+            _mm256_storeu_ps(gt + 8 * k, _mm256_sub_ps(g, _mm256_and_ps(at_y, vd)));
         }
     }
 }
@@ -385,6 +401,7 @@ float s4j_row_max_f32_avx2(const float *x, int64_t c) {
 double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, const float *w,
                             double *smooth, const float *next) {
     const __m256 m = _mm256_set1_ps(max);
+    const __m256 sc = _mm256_set1_ps(S4J_SMOOTH_SCALE), ms = _mm256_set1_ps(max * S4J_SMOOTH_SCALE);
     double sum = 0.0, sm = 0.0;
     int64_t i = 0;
     // float partial sums flushed to double every 4096 elements
@@ -397,8 +414,8 @@ double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, co
             if (smooth) {
                 __m256 w0 = w ? _mm256_loadu_ps(w + i) : _mm256_set1_ps(1.0f);
                 __m256 w1 = w ? _mm256_loadu_ps(w + i + 8) : _mm256_set1_ps(1.0f);
-                t0 = _mm256_fmadd_ps(w0, _mm256_sub_ps(m, v0), t0);
-                t0 = _mm256_fmadd_ps(w1, _mm256_sub_ps(m, v1), t0);
+                t0 = _mm256_fmadd_ps(w0, _mm256_fnmadd_ps(v0, sc, ms), t0); // w (max - x) S
+                t0 = _mm256_fmadd_ps(w1, _mm256_fnmadd_ps(v1, sc, ms), t0);
             }
             __m256 e0 = exp256(_mm256_sub_ps(v0, m)), e1 = exp256(_mm256_sub_ps(v1, m));
             _mm256_storeu_ps(out + i, e0);
@@ -412,7 +429,7 @@ double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, co
             if (smooth) {
                 __m256 wv = w ? (rem == 8 ? _mm256_loadu_ps(w + i) : load_tail(w, S4J_F32, i, rem, 0.0f))
                               : _mm256_set1_ps(1.0f);
-                t0 = _mm256_fmadd_ps(wv, _mm256_sub_ps(m, v), t0); // padding: max - max = 0
+                t0 = _mm256_fmadd_ps(wv, _mm256_fnmadd_ps(v, sc, ms), t0); // padding: max - max = 0
             }
             __m256 e = exp256(_mm256_sub_ps(v, m));
             if (rem == 8) _mm256_storeu_ps(out + i, e);
@@ -423,7 +440,7 @@ double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, co
         sum += hsum(_mm256_add_ps(s0, s1));
         sm += hsum(t0);
     }
-    if (smooth) *smooth = sm;
+    if (smooth) *smooth = sm * S4J_SMOOTH_UNSCALE;
     return sum;
 }
 

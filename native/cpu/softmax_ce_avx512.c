@@ -55,6 +55,8 @@ float s4j_row_max_f32_avx512(const float *x, int64_t c) {
 double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, const float *w,
                               double *smooth, const float *next) {
     const __m512 m = _mm512_set1_ps(max);
+    // smoothing terms as w (max S - x S), S = S4J_SMOOTH_SCALE: no overflow (ce_row.h)
+    const __m512 sc = _mm512_set1_ps(S4J_SMOOTH_SCALE), ms = _mm512_set1_ps(max * S4J_SMOOTH_SCALE);
     double sum = 0.0, sm = 0.0;
     int64_t i = 0;
     while (i < c) { // float partial sums flushed to double every 4096 elements
@@ -69,8 +71,8 @@ double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, 
             if (smooth) {
                 __m512 w0 = w ? _mm512_loadu_ps(w + i) : _mm512_set1_ps(1.0f);
                 __m512 w1 = w ? _mm512_loadu_ps(w + i + 16) : _mm512_set1_ps(1.0f);
-                t0 = _mm512_fmadd_ps(w0, _mm512_sub_ps(m, v0), t0);
-                t0 = _mm512_fmadd_ps(w1, _mm512_sub_ps(m, v1), t0);
+                t0 = _mm512_fmadd_ps(w0, _mm512_fnmadd_ps(v0, sc, ms), t0);
+                t0 = _mm512_fmadd_ps(w1, _mm512_fnmadd_ps(v1, sc, ms), t0);
             }
             __m512 e0 = exp512(_mm512_sub_ps(v0, m)), e1 = exp512(_mm512_sub_ps(v1, m));
             _mm512_storeu_ps(out + i, e0);
@@ -83,7 +85,7 @@ double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, 
             __m512 v = _mm512_mask_loadu_ps(m, k, x + i); // padding: max, so exp = 1, w(max-max) = 0
             if (smooth) {
                 __m512 wv = w ? _mm512_maskz_loadu_ps(k, w + i) : _mm512_set1_ps(1.0f);
-                t0 = _mm512_fmadd_ps(wv, _mm512_sub_ps(m, v), t0);
+                t0 = _mm512_fmadd_ps(wv, _mm512_fnmadd_ps(v, sc, ms), t0);
             }
             __m512 e = exp512(_mm512_sub_ps(v, m));
             _mm512_mask_storeu_ps(out + i, k, e);
@@ -92,7 +94,7 @@ double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, 
         sum += _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
         sm += _mm512_reduce_add_ps(t0);
     }
-    if (smooth) *smooth = sm;
+    if (smooth) *smooth = sm * S4J_SMOOTH_UNSCALE;
     return sum;
 }
 

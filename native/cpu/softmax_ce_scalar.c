@@ -41,7 +41,7 @@ double s4j_row_finish_scalar(const void *x, int32_t dtype, int64_t c,
     for (int64_t k = 0; k < c; k++) {
         float v = s4j_load_elem(x, dtype, k);
         float w = g->w ? g->w[k] : 1.0f;
-        if (want_smooth) smooth += (double)(w * (g->max - v));
+        if (want_smooth) smooth += w * ((double)g->max - v); // double: max - v may pass FLT_MAX
         if (out) s4j_store_elem(out, dtype, k, g->a * expf(v - g->max) - g->b * w);
     }
     return smooth;

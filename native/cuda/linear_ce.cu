@@ -23,6 +23,7 @@
 
 #include "block_reduce.cuh"
 #include "ce_options.h"
+#include "ce_row.h"
 #include "cuda_internal.h"
 #include "softmax4j.h"
 
@@ -40,9 +41,10 @@ static int64_t round_up256(int64_t x) { return (x + 255) / 256 * 256; }
 
 // Per-row statistics and the two scalars, in the workspace's first bytes.
 struct Rows {
-    double *divisor, *w_total; // sum of the weights of the counted rows; of all classes
-    double *s, *wz, *loss;     // per row: sum of exp(z - m), sum_k w_k z_k, loss
-    float *m, *zy, *lse;       // per row: running max, target logit, log-sum-exp
+    double *divisor, *w_total, *w_max; // sum of the weights of the counted rows; of all classes; max |w_k|
+    double *s, *smooth, *w_seen, *loss; // per row: sum_k exp(z_k - m), sum_k w_k (m - z_k) and
+                                        // sum_k w_k over the classes so far, loss
+    float *m, *zy, *log_sum;           // per row: running max, target logit, log of s
 };
 
 struct Layout {
@@ -56,7 +58,7 @@ static Layout layout(int64_t n, int64_t v, int64_t block_v, int32_t dtype) {
     l.nb = n < ROW_BLOCK ? n : ROW_BLOCK;
     l.vb = block_v > 0 ? block_v : AUTO_CLASS_BLOCK;
     if (l.vb > v) l.vb = v;
-    l.rows_bytes = 256 + round_up256(n * (3 * 8 + 3 * 4));
+    l.rows_bytes = 256 + round_up256(n * (4 * 8 + 3 * 4));
     l.tile_bytes = round_up256(l.nb * l.vb * 4);
     l.tile16_bytes = dtype == S4J_BF16 ? round_up256(l.nb * l.vb * 2) : 0;
     return l;
@@ -66,13 +68,15 @@ static Rows rows_at(char *p, int64_t n) {
     Rows r;
     r.divisor = (double *)p;
     r.w_total = (double *)p + 1;
+    r.w_max = (double *)p + 2;
     p += 256;
     r.s = (double *)p;
-    r.wz = r.s + n;
-    r.loss = r.wz + n;
+    r.smooth = r.s + n;
+    r.w_seen = r.smooth + n;
+    r.loss = r.w_seen + n;
     r.m = (float *)(r.loss + n);
     r.zy = r.m + n;
-    r.lse = r.zy + n;
+    r.log_sum = r.zy + n;
     return r;
 }
 
@@ -89,23 +93,38 @@ struct LceArgs {
     const int32_t *targets;
     const float *w; // class weights or NULL
     int32_t ignore_index;
-    float eps, zc, cap, grad_scale;
+    s4j_ce_consts k; // k.w_total, k.w_max and the mean's divisor of k.scale: consts() on the device
+    float cap;
     int mean;
     Rows rows;
 };
 
+// a.k completed with what prologue_kernel left in the workspace.
+__device__ __forceinline__ s4j_ce_consts consts(const LceArgs &a) {
+    s4j_ce_consts k = a.k;
+    k.w_total = *a.rows.w_total;
+    k.w_max = *a.rows.w_max;
+    if (a.mean) k.scale /= *a.rows.divisor;
+    return k;
+}
+
 // One block: the mean's divisor and the total of the class weights.
 __global__ void prologue_kernel(LceArgs a) {
-    double d = 0.0, t = 0.0;
+    double d = 0.0, t = 0.0, m = 0.0;
     for (int64_t r = threadIdx.x; r < a.n; r += THREADS)
         d += target_weight(a.targets[r], a.v, a.w, a.ignore_index);
-    for (int64_t k = threadIdx.x; a.w && k < a.v; k += THREADS) t += a.w[k];
+    for (int64_t k = threadIdx.x; a.w && k < a.v; k += THREADS) {
+        t += a.w[k];
+        m = fmax(m, fabs((double)a.w[k]));
+    }
     auto add = [](double x, double y) { return x + y; };
     d = block_reduce<THREADS>(d, add, 0.0);
     t = block_reduce<THREADS>(t, add, 0.0);
+    m = block_reduce<THREADS>(m, [](double x, double y) { return fmax(x, y); }, 0.0);
     if (threadIdx.x == 0) {
         *a.rows.divisor = d;
         *a.rows.w_total = a.w ? t : (double)a.v;
+        *a.rows.w_max = a.w ? m : 1.0;
     }
 }
 
@@ -115,7 +134,8 @@ __global__ void init_rows_kernel(LceArgs a) {
         a.rows.m[r] = -FLT_MAX;
         a.rows.s[r] = 0.0;
         a.rows.zy[r] = 0.0f;
-        a.rows.wz[r] = 0.0;
+        a.rows.smooth[r] = 0.0;
+        a.rows.w_seen[r] = 0.0;
     }
 }
 
@@ -125,46 +145,55 @@ __device__ __forceinline__ float capped(float u, float cap) {
 
 // Pass 1, one block per row of the tile z (rows r0.., classes v0.. v0+vb):
 // folds the capped row into the row's running max and sum, picks up its
-// target logit and, for label smoothing, sum_k w_k z_k.
+// target logit and, for label smoothing, folds sum_k w_k (max - z_k) in the
+// same way (every term >= 0: no cancellation next to logits near 1e38).
 __global__ void stats_kernel(LceArgs a, const float *__restrict__ z, int64_t r0, int64_t v0,
                              int64_t vb) {
     const int64_t i = blockIdx.x, r = r0 + i;
     const float *row = z + i * vb;
     Stats st = {-FLT_MAX, 0.0f};
-    float wz = 0.0f;
-    for (int64_t k = threadIdx.x; k < vb; k += THREADS) {
-        const float u = capped(row[k], a.cap);
-        accumulate(st, u);
-        if (a.eps != 0.0f) wz += (a.w ? a.w[v0 + k] : 1.0f) * u;
-    }
+    for (int64_t k = threadIdx.x; k < vb; k += THREADS) accumulate(st, capped(row[k], a.cap));
     st = block_reduce<THREADS>(st, combine, Stats{-FLT_MAX, 0.0f});
-    if (a.eps != 0.0f) wz = block_reduce<THREADS>(wz, [](float p, float q) { return p + q; }, 0.0f);
+    const bool smoothing = a.k.eps != 0.0;
+    float tile = 0.0f; // sum_k w_k (st.m - z_k) S, S = S4J_SMOOTH_SCALE: no overflow (ce_row.h)
+    double w_tile = 0.0;
+    if (smoothing) {
+        const float sc = S4J_SMOOTH_SCALE, ms = st.m * sc;
+        for (int64_t k = threadIdx.x; k < vb; k += THREADS) {
+            const float wk = a.w ? a.w[v0 + k] : 1.0f;
+            tile += wk * fmaf(-capped(row[k], a.cap), sc, ms);
+            w_tile += wk;
+        }
+        tile = block_reduce<THREADS>(tile, [](float p, float q) { return p + q; }, 0.0f);
+        w_tile = block_reduce<THREADS>(w_tile, [](double p, double q) { return p + q; }, 0.0);
+    }
     if (threadIdx.x == 0) {
         const float m_old = a.rows.m[r], m = fmaxf(st.m, m_old);
         a.rows.s[r] = a.rows.s[r] * expf(m_old - m) + (double)st.s * expf(st.m - m);
         a.rows.m[r] = m;
         const int32_t y = a.targets[r];
         if (y != a.ignore_index && y >= v0 && y < v0 + vb) a.rows.zy[r] = capped(row[y - v0], a.cap);
-        if (a.eps != 0.0f) a.rows.wz[r] += wz;
+        if (smoothing) {
+            a.rows.smooth[r] += a.rows.w_seen[r] * ((double)m - m_old) + tile * S4J_SMOOTH_UNSCALE +
+                                w_tile * ((double)m - st.m);
+            a.rows.w_seen[r] += w_tile;
+        }
     }
 }
 
 // After pass 1: each row's log-sum-exp and loss.
 __global__ void finish_rows_kernel(LceArgs a, float *row_loss, float *row_lse) {
-    const double w_total = *a.rows.w_total;
+    const s4j_ce_consts k = consts(a);
     for (int64_t r = blockIdx.x * (int64_t)THREADS + threadIdx.x; r < a.n;
          r += (int64_t)gridDim.x * THREADS) {
-        const float log_sum = logf((float)a.rows.s[r]), lse = a.rows.m[r] + log_sum;
-        a.rows.lse[r] = lse;
-        if (row_lse) row_lse[r] = lse;
+        const float log_sum = logf((float)a.rows.s[r]), max = a.rows.m[r];
+        a.rows.log_sum[r] = log_sum;
+        if (row_lse) row_lse[r] = max + log_sum;
         const int32_t y = a.targets[r];
         double li = 0.0;
-        if (y != a.ignore_index) {
-            const double w_y = target_weight(y, a.v, a.w, a.ignore_index);
-            li = (1.0 - a.eps) * w_y * (((double)a.rows.m[r] - a.rows.zy[r]) + log_sum);
-            if (a.eps != 0.0f) li += a.eps / (double)a.v * (w_total * lse - a.rows.wz[r]);
-            if (a.zc != 0.0f) li += (double)a.zc * lse * lse;
-        }
+        if (y != a.ignore_index)
+            li = s4j_ce_loss_of(&k, target_weight(y, a.v, a.w, a.ignore_index), max, a.rows.zy[r],
+                                log_sum, a.rows.smooth[r]);
         if (row_loss) row_loss[r] = (float)li;
         a.rows.loss[r] = li;
     }
@@ -179,9 +208,9 @@ __global__ void reduce_loss_kernel(LceArgs a, float *loss) {
 }
 
 // Pass 2, one block per row of the tile: the logits become the gradient
-// d(grad_scale loss)/dz (the formula of softmax_ce.cu with p = exp(z - lse)),
-// times the soft-cap's derivative 1 - (z_capped / cap)^2; a bf16 copy for
-// the bf16 GEMMs when g16 is given.
+// d(grad_scale loss)/dz (the formula of softmax_ce.cu, ce_row.h, with the
+// row's max and sum from pass 1), times the soft-cap's derivative
+// 1 - (z_capped / cap)^2; a bf16 copy for the bf16 GEMMs when g16 is given.
 __global__ void grad_kernel(LceArgs a, float *__restrict__ z, __nv_bfloat16 *__restrict__ g16,
                             int64_t r0, int64_t v0, int64_t vb) {
     const int64_t i = blockIdx.x, r = r0 + i;
@@ -195,16 +224,16 @@ __global__ void grad_kernel(LceArgs a, float *__restrict__ z, __nv_bfloat16 *__r
         }
         return;
     }
-    const float w_y = (float)target_weight(y, a.v, a.w, a.ignore_index); // NaN when out of range
-    const float lse = a.rows.lse[r];
-    const float scale = a.mean ? (float)(a.grad_scale / *a.rows.divisor) : a.grad_scale;
-    const float A = (1.0f - a.eps) * w_y + a.eps * (float)*a.rows.w_total / (float)a.v +
-                    2.0f * a.zc * lse;
-    const float ga = scale * A, gb = scale * a.eps / (float)a.v, gd = scale * (1.0f - a.eps) * w_y;
+    const double w_y = target_weight(y, a.v, a.w, a.ignore_index); // NaN when out of range
+    const s4j_ce_consts kc = consts(a);
+    const float max = a.rows.m[r];
+    const s4j_ce_coef c = s4j_ce_coef_of(&kc, w_y, (double)max + a.rows.log_sum[r], a.rows.s[r]);
+    const float ga = (float)c.a, gb = (float)c.b, gd = (float)c.d;
     for (int64_t k = threadIdx.x; k < vb; k += THREADS) {
         const float u = capped(row[k], a.cap), wk = a.w ? a.w[v0 + k] : 1.0f;
-        float g = ga * expf(u - lse) - gb * wk;
-        if (v0 + k == y) g -= gd;
+        float g;
+        if (c.fits) g = ga * expf(u - max) - gb * wk - (v0 + k == y ? gd : 0.0f);
+        else g = (float)(c.a * expf(u - max) - c.b * wk - (v0 + k == y ? c.d : 0.0)); // beyond float range
         if (a.cap > 0.0f) {
             const float q = u / a.cap;
             g *= 1.0f - q * q;
@@ -261,9 +290,9 @@ int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const voi
     const Layout l = layout(n, v, block_v, dtype);
     if (!work || (uintptr_t)work % 256 != 0 || work_bytes < l.total()) return S4J_ERR_ARGUMENT;
     char *p = (char *)work;
-    LceArgs a = {n, v, targets, opt->class_weight, opt->ignore_index, opt->label_smoothing,
-                 opt->z_loss, opt->softcap, opt->grad_scale, reduction == S4J_REDUCE_MEAN,
-                 rows_at(p, n)};
+    LceArgs a = {n, v, targets, opt->class_weight, opt->ignore_index,
+                 {opt->label_smoothing, opt->z_loss, opt->grad_scale, 0.0, 0.0, v}, opt->softcap,
+                 reduction == S4J_REDUCE_MEAN, rows_at(p, n)};
     float *z = (float *)(p + l.rows_bytes);
     __nv_bfloat16 *z16 = dtype == S4J_BF16 ? (__nv_bfloat16 *)(p + l.rows_bytes + l.tile_bytes) : nullptr;
 

@@ -2,8 +2,8 @@
  * softmax_ce.cu — fused softmax cross-entropy, forward and backward, on the
  * GPU: s4j_cuda_softmax_ce, with exactly the semantics of the CPU kernel
  * (softmax_ce.c): PyTorch's F.cross_entropy plus z-loss, float32 / bfloat16 /
- * float16 logits with float32 arithmetic, the gradient formed in float32 and
- * rounded once.
+ * float16 logits with float32 arithmetic per element and the per-row scalars
+ * in double (ce_row.h), the gradient formed in float32 and rounded once.
  *
  * One block per row. Pass 1 keeps a running max and sum of exp per thread
  * (online softmax), then combines them across the block; rows of up to
@@ -25,6 +25,7 @@
 
 #include "block_reduce.cuh"
 #include "ce_options.h"
+#include "ce_row.h"
 #include "cuda_internal.h"
 #include "softmax4j.h"
 
@@ -67,7 +68,7 @@ struct Args {
     const int32_t *targets;
     const float *w;
     int32_t ignore_index;
-    float eps, zc, grad_scale, w_total;
+    s4j_ce_consts k; // k.scale: grad_scale (the kernel divides it for the mean)
     int mean;
     float *row_loss, *row_lse;
     int32_t *row_argmax;
@@ -117,33 +118,35 @@ template <int DT> __global__ void softmax_ce_kernel(Args a) {
     __syncthreads();
     const float x_y = sh_xy;
 
-    // pass 2: gradient and smoothing sum
+    // pass 2: gradient and smoothing sum; per-row scalars in double (ce_row.h)
     const float w_y = ignored || bad ? 0.0f : (a.w ? a.w[y] : 1.0f);
-    const float divisor = (float)a.work[0];
-    const float scale = bad ? NAN : (a.mean ? a.grad_scale / divisor : a.grad_scale);
-    const float A = (1.0f - a.eps) * w_y + a.eps * a.w_total / (float)c + 2.0f * a.zc * lse;
-    const float ga = scale * A / st.s, gb = scale * a.eps / (float)c;
-    const float gd = scale * (1.0f - a.eps) * w_y;
+    s4j_ce_consts kc = a.k;
+    if (a.mean) kc.scale /= a.work[0];
+    if (bad) kc.scale = NAN;
+    const s4j_ce_coef g = s4j_ce_coef_of(&kc, w_y, (double)max + log_sum, st.s);
+    const float ga = (float)g.a, gb = (float)g.b, gd = (float)g.d;
+    const float sc = S4J_SMOOTH_SCALE, ms = max * sc; // w (max - x) S: no overflow
+    const bool smoothing = kc.eps != 0.0 && !ignored;
     float smooth = 0.0f;
-    if (dx || (a.eps != 0.0f && !ignored)) {
+    if (dx || smoothing) {
         for (int64_t k = threadIdx.x; k < c; k += blockDim.x) {
             float v = cached ? row_cache[k] : load<DT>(x, k);
             float wk = a.w ? a.w[k] : 1.0f;
-            smooth += wk * (max - v);
+            smooth += wk * fmaf(-v, sc, ms);
             if (dx) {
-                float g = ignored ? 0.0f : ga * expf(v - max) - gb * wk - (k == y ? gd : 0.0f);
-                store<DT>(dx, k, g);
+                float gk = 0.0f;
+                if (!ignored && g.fits) gk = ga * expf(v - max) - gb * wk - (k == y ? gd : 0.0f);
+                else if (!ignored) // beyond float range: in double
+                    gk = (float)(g.a * expf(v - max) - g.b * wk - (k == y ? g.d : 0.0));
+                store<DT>(dx, k, gk);
             }
         }
     }
-    if (a.eps != 0.0f && !ignored) smooth = block_reduce<THREADS>(smooth, [](float p, float q) { return p + q; }, 0.0f);
+    if (smoothing) smooth = block_reduce<THREADS>(smooth, [](float p, float q) { return p + q; }, 0.0f);
     if (threadIdx.x == 0) {
         double loss = 0.0;
-        if (!ignored) {
-            loss = bad ? NAN : (1.0 - a.eps) * w_y * ((double)(max - x_y) + log_sum);
-            if (a.eps != 0.0f) loss += a.eps / (double)c * ((double)smooth + (double)a.w_total * log_sum);
-            if (a.zc != 0.0f) loss += (double)a.zc * lse * lse;
-        }
+        if (!ignored)
+            loss = bad ? NAN : s4j_ce_loss_of(&kc, w_y, max, x_y, log_sum, smooth * S4J_SMOOTH_UNSCALE);
         if (a.row_loss) a.row_loss[r] = (float)loss;
         a.work[1 + r] = loss;
     }
@@ -158,11 +161,19 @@ __global__ void reduce_kernel(Args a, float *loss) {
     if (threadIdx.x == 0) *loss = (float)(a.mean ? t / a.work[0] : t);
 }
 
+// out[0] = sum of the class weights, out[1] = the largest |weight|.
 __global__ void weight_total_kernel(const float *w, int64_t c, double *out) {
-    double t = 0.0;
-    for (int64_t k = threadIdx.x; k < c; k += blockDim.x) t += w[k];
+    double t = 0.0, m = 0.0;
+    for (int64_t k = threadIdx.x; k < c; k += blockDim.x) {
+        t += w[k];
+        m = fmax(m, fabs((double)w[k]));
+    }
     t = block_reduce<THREADS>(t, [](double x, double y) { return x + y; }, 0.0);
-    if (threadIdx.x == 0) *out = t;
+    m = block_reduce<THREADS>(m, [](double x, double y) { return fmax(x, y); }, 0.0);
+    if (threadIdx.x == 0) {
+        out[0] = t;
+        out[1] = m;
+    }
 }
 
 // Softmax or log-softmax of one float32 row per block (s4j_softmax): the
@@ -205,23 +216,23 @@ int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
         return S4J_ERR_ARGUMENT;
     if (!work || work_bytes < s4j_cuda_softmax_ce_workspace_size(n)) return S4J_ERR_ARGUMENT;
     cudaStream_t s = (cudaStream_t)stream;
-    Args a = {n, c, logits, targets, class_weight, opt->ignore_index, opt->label_smoothing,
-              opt->z_loss, opt->grad_scale, (float)c, reduction == S4J_REDUCE_MEAN, row_loss, row_lse, row_argmax,
-              dlogits, (double *)work};
-    if (class_weight) { // the sum of the weights, read back once (a small, rare case)
-        double *total = (double *)work + 1;
-        weight_total_kernel<<<1, THREADS, 0, s>>>(class_weight, c, total);
-        double h = 0.0;
-        int rc = s4j_cuda_check(cudaMemcpyAsync(&h, total, 8, cudaMemcpyDeviceToHost, s), "weights");
-        if (rc == S4J_OK) rc = s4j_cuda_check(cudaStreamSynchronize(s), "weights");
-        if (rc != S4J_OK) return rc;
-        a.w_total = (float)h;
-    }
     if (n == 0) {
         // NaN (all bits set) for the mean of nothing, else 0; a memset, not a copy
         // from the host's stack, so that a recorded graph can replay it
         const int bits = reduction == S4J_REDUCE_MEAN ? 0xff : 0;
         return s4j_cuda_check(cudaMemsetAsync(loss, bits, 4, s), "loss");
+    }
+    Args a = {n, c, logits, targets, class_weight, opt->ignore_index,
+              {opt->label_smoothing, opt->z_loss, opt->grad_scale, (double)c, 1.0, c},
+              reduction == S4J_REDUCE_MEAN, row_loss, row_lse, row_argmax, dlogits, (double *)work};
+    if (class_weight) { // the weights' sum and max, read back once (a small, rare case)
+        double *total = (double *)work + 1, h[2] = {0.0, 0.0};
+        weight_total_kernel<<<1, THREADS, 0, s>>>(class_weight, c, total);
+        int rc = s4j_cuda_check(cudaMemcpyAsync(h, total, 16, cudaMemcpyDeviceToHost, s), "weights");
+        if (rc == S4J_OK) rc = s4j_cuda_check(cudaStreamSynchronize(s), "weights");
+        if (rc != S4J_OK) return rc;
+        a.k.w_total = h[0];
+        a.k.w_max = h[1];
     }
     divisor_kernel<<<1, THREADS, 0, s>>>(a);
     const size_t smem = (c <= CACHED_ROW ? (size_t)c : 0) * sizeof(float);

@@ -195,9 +195,13 @@ S4J_API int s4j_softmax(int64_t n, int64_t c, const float *x, float *y,
  * to 65536 classes then sum in another order).
  *
  * Numerics: max-subtracted log-sum-exp, so any finite logits (1e30, -1e30,
- * all below -200, ...) give the right loss and gradient; -inf entries act
- * as masks (probability 0); NaN in a row makes that row's loss, lse and
- * gradient NaN and nothing else; +inf logits give NaN.
+ * all below -200, up to +-FLT_MAX) give the right loss and gradient; -inf
+ * entries act as masks (probability 0); NaN in a row makes that row's loss,
+ * lse and gradient NaN and nothing else; +inf logits give NaN. Per-row
+ * scalars (lse, loss, gradient coefficients) are formed in double and each
+ * output rounded to float once: +-inf only where the exact value is beyond
+ * float range (2 * FLT_MAX - x_y of one row, say), never from an
+ * intermediate.
  *
  * Errors (nothing is written): S4J_ERR_ARGUMENT for bad sizes or dtype,
  * invalid options, or required pointers that are NULL;

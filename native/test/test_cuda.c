@@ -70,6 +70,61 @@ static void one(int64_t n, int64_t c, int32_t dtype, int red, float eps, float z
     free(x); free(g_cpu); free(g_gpu); free(y); free(w); free(rl_cpu); free(rl_gpu); free(am_cpu); free(am_gpu);
 }
 
+// Logits at and near +-FLT_MAX with z-loss (up to 1), label smoothing and
+// class weights, rows cached in shared memory and not: the GPU forms the
+// per-row scalars in double as the CPU does (ce_row.h); float intermediates
+// overflowed on both (NaN gradients, infinite losses where the exact ones
+// are finite: FUZZING.md). Elementwise against the CPU, infinities included.
+static void huge_rows(void) {
+    static const int64_t cs[] = {10, 300, 9000};
+    const float M = 3.40282347e38f;
+    enum { N = 4 };
+    for (int ci = 0; ci < 3; ci++)
+        for (int mode = 0; mode < 24; mode++) {
+            const int64_t c = cs[ci];
+            const float zc = (float[]){0.0f, 1e-4f, 1.0f}[mode % 3], eps = mode / 3 % 2 ? 0.1f : 0.0f;
+            const int weighted = mode / 6 % 2, red = 1 + mode / 12;
+            float *x = malloc(4 * (size_t)(N * c)), *g_cpu = malloc(4 * (size_t)(N * c)), *g_gpu = malloc(4 * (size_t)(N * c));
+            float *w = malloc(4 * (size_t)c);
+            int32_t y[N] = {1, 0, (int32_t)(c / 2), 3};
+            for (int64_t i = 0; i < N * c; i++) x[i] = 3.0f * rnd_sym();
+            x[0] = M;
+            x[1] = -M;
+            for (int64_t k = 0; k < c; k++) x[c + k] = k % 2 ? -M : M;
+            for (int64_t k = 0; k < c; k++) x[2 * c + k] = M * (1.0f - 2.0f * (float)k / (float)(c - 1));
+            for (int64_t k = 0; k < c; k++) w[k] = 0.1f + 0.05f * (float)(k % 5);
+            const float *cw = weighted ? w : NULL;
+            float loss_cpu = NAN, loss_gpu = NAN, rl_cpu[N], rl_gpu[N];
+            s4j_softmax_ce(N, c, S4J_F32, x, y, CE_OPTS(cw, -100, red, eps, zc, 1.0f, 0), &loss_cpu, rl_cpu, NULL,
+                           NULL, g_cpu, NULL, NULL, 0);
+            void *dx = dev(x, 4 * N * c), *dy = dev(y, sizeof y), *dw = weighted ? dev(w, 4 * c) : NULL;
+            void *dg = dev(NULL, 4 * N * c), *dl = dev(NULL, 4), *drl = dev(NULL, sizeof rl_gpu);
+            int64_t wb = s4j_cuda_softmax_ce_workspace_size(N);
+            void *work = dev(NULL, wb);
+            int rc = s4j_cuda_softmax_ce(N, c, S4J_F32, dx, dy, CE_OPTS(dw, -100, red, eps, zc, 1.0f, 0), dl, drl,
+                                         NULL, NULL, dg, work, wb, NULL);
+            CHECK(rc == S4J_OK, "huge: launch %s", s4j_cuda_last_error());
+            s4j_cuda_memcpy(&loss_gpu, dl, 4, 1, NULL);
+            s4j_cuda_memcpy(rl_gpu, drl, sizeof rl_gpu, 1, NULL);
+            s4j_cuda_memcpy(g_gpu, dg, 4 * N * c, 1, NULL);
+#define SAME(a, b, tol) ((isnan(a) && isnan(b)) || (isinf(b) ? (a) == (b) : fabs((double)(a) - (b)) <= (tol) * fabs(b) + 1e-6))
+            int bad = 0;
+            for (int64_t i = 0; i < N * c; i++)
+                if (!SAME(g_gpu[i], g_cpu[i], 1e-4) || isnan(g_gpu[i])) bad++;
+            CHECK(bad == 0, "huge c=%ld z=%g eps=%g w=%d red=%d: %d gradient values differ from the CPU's (or NaN)",
+                  (long)c, zc, eps, weighted, red, bad);
+            CHECK(SAME(loss_gpu, loss_cpu, 1e-5), "huge c=%ld z=%g eps=%g w=%d red=%d: loss %g vs %g", (long)c, zc,
+                  eps, weighted, red, loss_gpu, loss_cpu);
+            for (int r = 0; r < N; r++)
+                CHECK(SAME(rl_gpu[r], rl_cpu[r], 1e-5), "huge c=%ld z=%g eps=%g w=%d red=%d: row %d loss %g vs %g",
+                      (long)c, zc, eps, weighted, red, r, rl_gpu[r], rl_cpu[r]);
+#undef SAME
+            s4j_cuda_free(dx); s4j_cuda_free(dy); s4j_cuda_free(dw); s4j_cuda_free(dg);
+            s4j_cuda_free(dl); s4j_cuda_free(drl); s4j_cuda_free(work);
+            free(x); free(g_cpu); free(g_gpu); free(w);
+        }
+}
+
 static float *back(const void *d, int64_t floats) {
     float *h = malloc(4 * (size_t)floats);
     CHECK(s4j_cuda_memcpy(h, d, 4 * floats, 1, NULL) == S4J_OK, "d2h: %s", s4j_cuda_last_error());
@@ -216,6 +271,7 @@ int main(void) {
         one(n, c, dtype, (int)(rnd() % 2) + 1, rnd() % 2 ? 0.0f : 0.1f, rnd() % 2 ? 0.0f : 1e-3f,
             (int)(rnd() % 2));
     }
+    huge_rows();
     helpers();
     graphs();
     return cuda_test_end();

@@ -30,13 +30,18 @@ static float bf16_round(float f) {
     return s4j_load_elem(h, S4J_BF16, 0);
 }
 
-// ||a - b|| <= tol ||b|| (+ a floor for all-zero b); NaN where b is NaN.
+// ||a - b|| <= tol ||b|| (+ a floor for all-zero b); NaN where b is NaN,
+// the same infinities.
 static void close_to(const char *what, const float *a, const float *b, int64_t count, double tol,
                      const char *shape) {
     double num = 0, den = 0;
     for (int64_t i = 0; i < count; i++) {
         if (isnan(b[i])) {
             CHECK(isnan(a[i]), "%s %s[%ld]: %g, expected NaN", shape, what, (long)i, a[i]);
+            continue;
+        }
+        if (isinf(a[i]) || isinf(b[i])) {
+            CHECK(a[i] == b[i], "%s %s[%ld]: %g, expected %g", shape, what, (long)i, a[i], b[i]);
             continue;
         }
         num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
@@ -51,6 +56,7 @@ typedef struct {
     int32_t dtype, math, reduction;
     float eps, zc, cap;
     int weighted, biased, grads; // grads: bit 0 dx, 1 dw, 2 db
+    int huge;                    // half the biases at or near +-FLT_MAX (biased)
 } lce_case;
 
 static void one(lce_case t) {
@@ -71,6 +77,9 @@ static void one(lce_case t) {
         for (int64_t i = 0; i < v * d; i++) w[i] = bf16_round(w[i]);
     }
     for (int64_t k = 0; k < v && bias; k++) bias[k] = rnd_sym();
+    const float big[] = {3.40282347e38f, -3.40282347e38f, 3.4e38f, 1e38f, -2e38f, 0.0f};
+    for (int64_t k = 0; k < v && bias && t.huge; k++)
+        if (rnd() % 2) bias[k] = big[rnd() % 6];
     for (int64_t k = 0; k < v && cw; k++) cw[k] = 0.5f + 0.5f * rnd_sym();
     const int ignore_heavy = rnd() % 3 == 0;
     for (int64_t r = 0; r < n; r++)
@@ -108,7 +117,8 @@ static void one(lce_case t) {
     const double tol = t.math == S4J_GEMM_TF32 ? 5e-3 : bf16 ? 2e-2 : 2e-4;
     const double ltol = bf16 || t.math == S4J_GEMM_TF32 ? 2e-3 : 1e-5;
     float *l = back(gl, 1), *rl = back(grl, n), *lse = back(glse, n);
-    CHECK(fabsf(l[0] - loss_cpu) <= ltol * fabsf(loss_cpu) + 1e-5f || (isnan(l[0]) && isnan(loss_cpu)),
+    CHECK(fabsf(l[0] - loss_cpu) <= ltol * fabsf(loss_cpu) + 1e-5f || (isnan(l[0]) && isnan(loss_cpu)) ||
+              (isinf(loss_cpu) && l[0] == loss_cpu),
           "%s: loss %.9g vs %.9g", shape, l[0], loss_cpu); // NaN: the mean over no counted row
     close_to("row loss", rl, rl_cpu, n, ltol, shape);
     close_to("row lse", lse, lse_cpu, n, ltol, shape);
@@ -210,6 +220,16 @@ int main(void) {
     // more rows than one row block (4096) and the default class block (2048)
     // (the emulated build shrinks the row block to 32 rows: S4J_LCE_ROW_BLOCK)
     one((lce_case){small ? 70 : 4100, small ? 3 : 64, small ? 5 : 4500, 0, S4J_F32, S4J_GEMM_FP32,
-                   S4J_REDUCE_MEAN, 0.1f, 1e-3f, 0, 1, 1, 7});
+                   S4J_REDUCE_MEAN, 0.1f, 1e-3f, 0, 1, 1, 7, 0});
+    // Logits at and near +-FLT_MAX (huge biases) with smoothing, z-loss and
+    // weights: per-row scalars in double as on the CPU (ce_row.h), whose
+    // float intermediates overflowed there too (FUZZING.md).
+    for (int it = 0; it < 24; it++) {
+        lce_case t = {1 + (int64_t)(rnd() % 20), 1 + (int64_t)(rnd() % 8), 1 + (int64_t)(rnd() % 60),
+                      (int64_t[]){0, 7, 16}[rnd() % 3], kinds[it % 3][0], kinds[it % 3][1], (int32_t)(it / 3 % 3),
+                      it / 9 % 2 ? 0.1f : 0.0f, it % 2 ? 1e-3f : 0.0f, it / 4 % 3 == 0 ? 1e30f : 0.0f,
+                      (int)(rnd() % 2), 1, 7, 1};
+        one(t);
+    }
     return cuda_test_end();
 }

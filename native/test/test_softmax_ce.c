@@ -94,11 +94,23 @@ static void reference(const ce_case *t, double *loss, double *row_loss, double *
 
 static const char *dtype_name(int32_t d) { return d == S4J_BF16 ? "bf16" : d == S4J_F16 ? "f16" : "f32"; }
 
-// Relative error |a - b| / (atol + |b|) style comparison, with NaN == NaN.
+// Relative error |a - b| / (atol + |b|) style comparison of a float result,
+// with NaN == NaN; the reference's double rounded to float first, so that
+// it is inf only where the exact value is beyond float range.
 static int close_to(double got, double want, double rtol, double atol) {
+    want = (float)want;
     if (isnan(want)) return isnan(got);
     if (isinf(want)) return got == want;
     return fabs(got - want) <= atol + rtol * fabs(want);
+}
+
+static float round_to(int32_t dtype, float v) {
+    uint16_t h;
+    switch (dtype) {
+    case S4J_BF16: h = s4j_f32_to_bf16(v); return s4j_bf16_to_f32(h);
+    case S4J_F16: h = s4j_f32_to_f16(v); return s4j_f16_to_f32(h);
+    default: return v;
+    }
 }
 
 // use_work: -1 at random, 0 without, 1 with the optional workspace
@@ -127,7 +139,9 @@ static void run_case(const ce_case *t, int inplace, int use_work, const char *la
     double *rg = malloc(sizeof(double) * (size_t)(n * c + 1));
     reference(t, &rloss, rrow, rlse, ram, rg);
 
-    // Gradient: normwise relative error, plus elementwise NaN agreement.
+    // Gradient: normwise relative error, plus elementwise NaN and overflow
+    // agreement (the reference's double rounded to the dtype: inf only where
+    // the exact value is beyond its range).
     const double gtol = t->dtype == S4J_F32 ? 2e-5 : t->dtype == S4J_F16 ? 2e-3 : 1e-2;
     double num = 0.0, den = 0.0;
     int nan_mismatch = 0;
@@ -135,10 +149,14 @@ static void run_case(const ce_case *t, int inplace, int use_work, const char *la
         double g = s4j_load_elem(dl, t->dtype, i), want = rg[i];
         if (isnan(want) != isnan(g)) nan_mismatch++;
         if (isnan(want)) continue;
+        if (isinf(round_to(t->dtype, (float)want)) || isinf(g)) {
+            if (g != (double)round_to(t->dtype, (float)want)) nan_mismatch++;
+            continue;
+        }
         num += (g - want) * (g - want);
         den += want * want;
     }
-    CHECK(nan_mismatch == 0, "%s: %d gradient entries disagree on NaN", label, nan_mismatch);
+    CHECK(nan_mismatch == 0, "%s: %d gradient entries disagree on NaN or infinity", label, nan_mismatch);
     // An absolute floor per element: exact zeros (c == 1) and values below
     // f16's subnormal spacing can only be matched to rounding level.
     const double gatol = 2e-7 * fabs(t->scale) * sqrt((double)(n * c));
@@ -158,15 +176,6 @@ static void run_case(const ce_case *t, int inplace, int use_work, const char *la
 
 // ---------------------------------------------------------------------------
 // tests
-
-static float round_to(int32_t dtype, float v) {
-    uint16_t h;
-    switch (dtype) {
-    case S4J_BF16: h = s4j_f32_to_bf16(v); return s4j_bf16_to_f32(h);
-    case S4J_F16: h = s4j_f32_to_f16(v); return s4j_f16_to_f32(h);
-    default: return v;
-    }
-}
 
 static void random_cases(int count) {
     static const int64_t ns[] = {0, 1, 3, 17, 64};
@@ -239,6 +248,58 @@ static void extreme_rows(void) {
         if (r != 4) CHECK(isfinite(row_loss[r]), "row %d loss not finite: %g", r, row_loss[r]);
     }
     for (int k = 0; k < C; k++) CHECK(isnan(g[4 * C + k]) && !isnan(g[3 * C + k]), "NaN row gradient");
+}
+
+// Logits at and near +-FLT_MAX (bf16: its largest finite value) with z-loss,
+// label smoothing and class weights, every reduction, short (the AVX2
+// 8-rows kernel), cached and long rows, in place or not. Float intermediates
+// overflowed there (2 zc lse, w_k (max - x_k), max - x_y) where the exact
+// results are finite: NaN gradients and infinite losses (CrossEntropyFuzzTest,
+// FUZZING.md). With weights of at most 0.3 and no z-loss every row loss is
+// finite; all must agree with the reference, infinities included.
+static void huge_logits(void) {
+    static const int64_t cs[] = {10, 37, 300, 70000};
+    enum { N = 6 };
+    for (int ci = 0; ci < 4; ci++)
+        for (int d = 0; d < 2; d++) {
+            const int64_t c = cs[ci];
+            const float M = d == S4J_F32 ? 3.40282347e38f : 3.38953139e38f;
+            float *x = malloc(sizeof(float) * (size_t)(N * c)), *w = malloc(sizeof(float) * (size_t)c);
+            int32_t y[N] = {1, 0, (int32_t)(c / 2), 0, 3, 2};
+            for (int64_t i = 0; i < N * c; i++) x[i] = rnd_normal();
+            x[0] = M;                                                             // one +M, target -M
+            x[1] = -M;
+            for (int64_t k = 0; k < c; k++) x[1 * c + k] = k % 2 ? -M : M;        // +-M
+            for (int64_t k = 0; k < c; k++) x[2 * c + k] = M * (1.0f - 2.0f * (float)k / (float)(c - 1)); // M .. -M
+            for (int64_t k = 0; k < c; k++) x[3 * c + k] = -M;                    // all -M but one
+            x[3 * c + c - 1] = 0.5f * M;
+            for (int64_t k = 0; k < c; k++) x[5 * c + k] = (float)(k % 3 - 1) * 1e38f;
+            for (int64_t i = 0; i < N * c; i++) x[i] = round_to(d, x[i]);
+            for (int64_t k = 0; k < c; k++) w[k] = 0.1f + 0.05f * (float)(k % 5);
+            for (int weighted = 0; weighted < 2; weighted++)
+                for (int zi = 0; zi < 3; zi++)
+                    for (int eps = 0; eps < 2; eps++)
+                        for (int red = 0; red < 3; red++) {
+                            if (c > 1000 && (zi == 1 || red == 1)) continue; // keep the long rows quick
+                            const double zs[] = {0.0, 1e-4, 1.0};
+                            ce_case t = {N, c, d, x, y, weighted ? w : NULL, -100, red, eps ? 0.1 : 0.0, zs[zi],
+                                         red == S4J_REDUCE_SUM && zi == 0 ? 1e-3 : 1.0};
+                            char label[128];
+                            snprintf(label, sizeof label, "huge isa=%d c=%ld %s w=%d z=%g eps=%d red=%d",
+                                     s4j_isa(), (long)c, dtype_name(d), weighted, zs[zi], eps, red);
+                            run_case(&t, (int)(rnd() % 2), -1, label);
+                            if (weighted && zi == 0) { // every row loss finite
+                                float loss, rl[N];
+                                CE(N, c, S4J_F32, x, y,
+                                   CE_OPTS(w, -100, S4J_REDUCE_NONE, eps ? 0.1f : 0.0f, 0.0f, 1.0f, 0), &loss,
+                                   rl, NULL, NULL, NULL, NULL);
+                                for (int r = 0; r < N; r++)
+                                    CHECK(isfinite(rl[r]), "%s: row %d loss %g, finite exactly", label, r, rl[r]);
+                            }
+                        }
+            free(x);
+            free(w);
+        }
 }
 
 // Gradients of 8 MB and more are streamed past the caches (with a workspace).
@@ -380,6 +441,7 @@ int main(void) {
         }
         random_cases(400);
         extreme_rows();
+        huge_logits();
         streamed_rows();
         softmax_cases();
         concurrency();

@@ -46,22 +46,12 @@ final class FuzzSupport {
     /** Where a native call's buffer lives; JNI takes all three (no shared arenas). */
     enum Placement { HEAP, HEAP_OFFSET, NATIVE }
 
-    /** {@link #SPECIALS} less +-Float.MAX_VALUE (see CrossEntropyFuzzTest). */
-    static final float[] SPECIALS_BELOW_MAX = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
-            1e30f, -1e30f, 100f, -200f, 88.8f, -103f, Float.MIN_VALUE, 1e-30f};
-
     /** spread x N(0, 1) values from rnd, then up to {@code maxSpecials} special values where the fuzzer says. */
     static float[] values(FuzzedDataProvider d, SplittableRandom rnd, int n, double spread, int maxSpecials) {
-        return values(d, rnd, n, spread, maxSpecials, SPECIALS);
-    }
-
-    /** As {@link #values(FuzzedDataProvider, SplittableRandom, int, double, int)}, specials from {@code table}. */
-    static float[] values(FuzzedDataProvider d, SplittableRandom rnd, int n, double spread, int maxSpecials,
-                          float[] table) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) (spread * TestData.gaussian(rnd));
         int specials = n == 0 ? 0 : d.consumeInt(0, maxSpecials);
-        for (int s = 0; s < specials; s++) x[d.consumeInt(0, n - 1)] = d.pickValue(table);
+        for (int s = 0; s < specials; s++) x[d.consumeInt(0, n - 1)] = d.pickValue(SPECIALS);
         return x;
     }
 

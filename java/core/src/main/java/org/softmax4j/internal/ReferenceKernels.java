@@ -18,7 +18,10 @@ import org.softmax4j.Reduction;
  * Pure-Java kernels with double accumulation: the oracle every other
  * implementation is tested against. Written for clarity, not speed; each
  * formula is the mathematical definition, evaluated in the stable form
- * (max subtracted; lse - x_k as (max - x_k) + log sum).
+ * (max subtracted; lse - x_k as (max - x_k) + log sum). Every output is
+ * rounded to float once, so it is infinite only where the exact value is
+ * beyond float range: the rule the native kernels keep too (softmax4j.h,
+ * native/common/ce_row.h), logits up to +-Float.MAX_VALUE included.
  */
 public final class ReferenceKernels extends AbstractKernels {
     public static final ReferenceKernels INSTANCE = new ReferenceKernels();
