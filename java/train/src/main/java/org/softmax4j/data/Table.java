@@ -174,7 +174,7 @@ public final class Table {
 
     /** Reads the table; the classes are the labels found in it. */
     public Dataset read() {
-        return read(null, null, true);
+        return read(null, null, 0, true);
     }
 
     /**
@@ -190,18 +190,19 @@ public final class Table {
      */
     public Dataset readFor(List<String> classes, List<String> featureNames, int features,
                            boolean labelsRequired) {
-        Dataset d = read(classes, featureNames.isEmpty() ? null : featureNames, labelsRequired);
+        Dataset d = read(classes, featureNames.isEmpty() ? null : featureNames, features, labelsRequired);
         if (d.features() != features) {
             throw new DataException(path + ": " + d.features() + " features, the model has " + features);
         }
         return d;
     }
 
-    private Dataset read(List<String> classes, List<String> wanted, boolean labelsRequired) {
+    /** {@code features}: the model's feature count (a LIBSVM file's width: its largest index may be smaller), or 0. */
+    private Dataset read(List<String> classes, List<String> wanted, int features, boolean labelsRequired) {
         if (!Files.isRegularFile(path)) throw new DataException(path + ": file not found");
         if (format == Format.IDX) return readIdx(classes);
         String name = path.getFileName().toString();
-        String fingerprint = fingerprint(classes, wanted, labelsRequired);
+        String fingerprint = fingerprint(classes, wanted, features, labelsRequired);
         Path dir = cacheDir != null ? cacheDir : defaultCacheDir(System.getenv());
         Path cache = dir.resolve(name + "." + hash(fingerprint) + ".s4jcache");
         if (Files.exists(cache)) {
@@ -213,11 +214,11 @@ public final class Table {
                         e.getMessage() + "; rebuilding it from " + path);
             }
         }
-        return build(cache, name, fingerprint, classes, wanted, labelsRequired);
+        return build(cache, name, fingerprint, classes, wanted, features, labelsRequired);
     }
 
     /** The source (path, size, time) and every option that shapes the parsed result. */
-    private String fingerprint(List<String> classes, List<String> wanted, boolean labelsRequired) {
+    private String fingerprint(List<String> classes, List<String> wanted, int features, boolean labelsRequired) {
         try {
             return String.join("\u0000", "v1", format.name(), path.toAbsolutePath().normalize().toString(),
                     Long.toString(Files.size(path)), Files.getLastModifiedTime(path).toString(),
@@ -226,7 +227,8 @@ public final class Table {
                     String.valueOf(label), String.valueOf(delimiter), String.valueOf(header),
                     String.join(",", drop), missing.name(), xArray, yArray,
                     classes == null ? "" : String.join("\u0001", classes),
-                    wanted == null ? "" : String.join("\u0001", wanted), Boolean.toString(labelsRequired));
+                    wanted == null ? "" : String.join("\u0001", wanted), Integer.toString(features),
+                    Boolean.toString(labelsRequired));
         } catch (IOException e) {
             throw new DataException(path + ": cannot read (" + e.getMessage() + ")", e);
         }
@@ -242,7 +244,7 @@ public final class Table {
     }
 
     private Dataset build(Path cache, String name, String fingerprint, List<String> classes,
-                          List<String> wanted, boolean labelsRequired) {
+                          List<String> wanted, int features, boolean labelsRequired) {
         LabelCoder coder = new LabelCoder(classes);
         LabelCoder.Ints labels = new LabelCoder.Ints();
         try {
@@ -263,7 +265,7 @@ public final class Table {
                     }
                 }
                 case LIBSVM -> {
-                    LibsvmReader svm = new LibsvmReader(path, wanted != null ? wanted.size() : 0);
+                    LibsvmReader svm = new LibsvmReader(path, wanted != null ? wanted.size() : features);
                     try (var out = new FeatureCache.Writer(cache, org.softmax4j.DType.F32, svm.features())) {
                         svm.read(out, coder, labels);
                         return finish(out, name, fingerprint, coder, labels, List.of(), null, true);
