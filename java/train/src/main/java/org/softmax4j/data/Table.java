@@ -273,27 +273,32 @@ public final class Table {
                 }
                 default -> { // NPY, NPZ
                     Path x = path, y = labelsPath;
-                    if (format == Format.NPZ) {
-                        x = NpyReader.extract(path, xArray, cache.getParent());
-                        y = NpyReader.extract(path, yArray, cache.getParent());
-                    }
-                    NpyReader.Array xa = NpyReader.open(x, "features"), ya = NpyReader.open(y, "labels");
-                    String xName = format == Format.NPZ ? path + " (" + xArray + ")" : x.toString();
-                    String yName = format == Format.NPZ ? path + " (" + yArray + ")" : y.toString();
-                    int[] ys = NpyReader.readLabels(ya, coder, yName);
-                    if (xa.shape().length != 2 || xa.shape()[0] != ys.length) {
-                        throw new DataException(xName + ": shape " + java.util.Arrays.toString(xa.shape())
-                                + " does not match the " + ys.length + " labels of " + yName);
-                    }
-                    for (int v : ys) labels.add(v);
-                    try (var out = new FeatureCache.Writer(cache, org.softmax4j.DType.F32,
-                            Math.toIntExact(xa.shape()[1]))) {
-                        NpyReader.readFeatures(xa, out, xName);
-                        return finish(out, name, fingerprint, coder, labels, List.of(), null, true);
-                    } finally {
+                    try {
                         if (format == Format.NPZ) {
-                            Files.deleteIfExists(x);
-                            Files.deleteIfExists(y);
+                            x = null;
+                            y = null;
+                            x = NpyReader.extract(path, xArray, cache.getParent());
+                            y = NpyReader.extract(path, yArray, cache.getParent());
+                        }
+                        String xName = format == Format.NPZ ? path + " (" + xArray + ")" : x.toString();
+                        String yName = format == Format.NPZ ? path + " (" + yArray + ")" : y.toString();
+                        NpyReader.Array xa = NpyReader.open(x, "features", xName), ya = NpyReader.open(y, "labels", yName);
+                        int[] ys = NpyReader.readLabels(ya, coder, yName);
+                        if (xa.shape().length != 2 || xa.shape()[0] != ys.length) {
+                            throw new DataException(xName + ": shape " + java.util.Arrays.toString(xa.shape())
+                                    + " does not match the " + ys.length + " labels of " + yName);
+                        }
+                        if (ys.length == 0) throw new DataException(xName + ": no rows (shape " + java.util.Arrays.toString(xa.shape()) + ")");
+                        for (int v : ys) labels.add(v);
+                        if (xa.shape()[1] > Integer.MAX_VALUE) throw new DataException(xName + ": " + xa.shape()[1] + " columns are too many");
+                        try (var out = new FeatureCache.Writer(cache, org.softmax4j.DType.F32, (int) xa.shape()[1])) {
+                            NpyReader.readFeatures(xa, out, xName);
+                            return finish(out, name, fingerprint, coder, labels, List.of(), null, true);
+                        }
+                    } finally { // the arrays extracted from a .npz, whatever happened
+                        if (format == Format.NPZ) {
+                            if (x != null) Files.deleteIfExists(x);
+                            if (y != null) Files.deleteIfExists(y);
                         }
                     }
                 }
