@@ -208,7 +208,7 @@ public final class Table {
         if (Files.exists(cache)) {
             try {
                 FeatureCache.Contents c = FeatureCache.open(cache, name);
-                if (c.fingerprint().equals(fingerprint)) return c.dataset();
+                if (c.fingerprint().equals(fingerprint) && !racy(cache)) return c.dataset();
             } catch (DataException e) { // a damaged cache is rebuilt; the message says so
                 System.getLogger("org.softmax4j").log(System.Logger.Level.WARNING,
                         e.getMessage() + "; rebuilding it from " + path);
@@ -217,13 +217,36 @@ public final class Table {
         return build(cache, name, fingerprint, classes, wanted, features, labelsRequired);
     }
 
-    /** The source (path, size, time) and every option that shapes the parsed result. */
+    /**
+     * How long after a source's modification time its cache must have been written to be
+     * trusted: file times tick coarsely (a few milliseconds on Linux, 2 s on FAT), so a source
+     * rewritten with its old size within the tick of its last change keeps size and time.
+     */
+    private static final long RACY_MILLIS = 2000;
+
+    /**
+     * Whether the cache was written so soon after a source changed that a later change within
+     * the same file-time tick would go unseen (git's "racily clean" entries). Such a cache is
+     * rebuilt; one written later than that is trusted.
+     */
+    private boolean racy(Path cache) {
+        try {
+            long written = Files.getLastModifiedTime(cache).toMillis();
+            long changed = Files.getLastModifiedTime(path).toMillis();
+            if (labelsPath != null) changed = Math.max(changed, Files.getLastModifiedTime(labelsPath).toMillis());
+            return written - changed < RACY_MILLIS;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The source (path, file key, size, time) and every option that shapes the parsed result. */
     private String fingerprint(List<String> classes, List<String> wanted, int features, boolean labelsRequired) {
         try {
             return String.join("\u0000", "v1", format.name(), path.toAbsolutePath().normalize().toString(),
-                    Long.toString(Files.size(path)), Files.getLastModifiedTime(path).toString(),
+                    Long.toString(Files.size(path)), Files.getLastModifiedTime(path).toString(), fileKey(path),
                     labelsPath == null ? "" : labelsPath.toAbsolutePath().normalize() + "@"
-                            + Files.size(labelsPath) + "@" + Files.getLastModifiedTime(labelsPath),
+                            + Files.size(labelsPath) + "@" + Files.getLastModifiedTime(labelsPath) + "@" + fileKey(labelsPath),
                     String.valueOf(label), String.valueOf(delimiter), String.valueOf(header),
                     String.join(",", drop), missing.name(), xArray, yArray,
                     classes == null ? "" : String.join("\u0001", classes),
@@ -232,6 +255,11 @@ public final class Table {
         } catch (IOException e) {
             throw new DataException(path + ": cannot read (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** The file's identity (the inode on Unix): a file replaced by another (written, then renamed over it) is another. */
+    private static String fileKey(Path p) throws IOException {
+        return String.valueOf(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
     }
 
     private static String hash(String s) {

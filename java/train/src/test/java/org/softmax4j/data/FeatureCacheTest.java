@@ -37,9 +37,15 @@ class FeatureCacheTest {
     private static final float[][] ROWS = {{1, 2}, {3, 4}, {5, 6}, {7, 8}};
     private static final List<String> LABELS = List.of("x", "y", "x", "z");
 
+    /**
+     * The source, last modified an hour ago: a cache written within 2 s of its source's change
+     * is not trusted (a change within the same file-time tick would keep size and time; see
+     * {@link CsvReaderFindingsTest}).
+     */
     private Path source(String content) throws IOException {
         Path p = dir.resolve("d.csv");
         Files.writeString(p, content);
+        Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
         return p;
     }
 
@@ -272,9 +278,19 @@ class FeatureCacheTest {
     }
 
     @Test
+    void aCacheWrittenRightAfterItsSourceChangedIsNotTrusted() throws IOException {
+        Path src = source(CSV);
+        Files.setLastModifiedTime(src, FileTime.fromMillis(System.currentTimeMillis()));
+        read(src);
+        Object key = fileKey(onlyCache());
+        assertRows(ROWS, read(src));
+        assertNotEquals(key, fileKey(onlyCache()), "rebuilt: the source may change again within its time's tick");
+    }
+
+    @Test
     void aResealedCacheWithOtherValuesIsTakenAsTheSourcesCache() throws IOException {
-        // the limit of the design, documented here: the checksums catch damage, not forgery, and a
-        // source rewritten with its old size and time is not noticed
+        // the limit of the design, documented here: the checksums catch damage, not forgery (and
+        // a source rewritten in place with its old size and an old time set back is not noticed)
         Path src = source(CSV);
         read(src);
         Path cache = onlyCache();
