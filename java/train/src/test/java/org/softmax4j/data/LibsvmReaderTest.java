@@ -149,6 +149,13 @@ class LibsvmReaderTest {
     }
 
     @Test
+    void aLineWithoutItsLabel() throws IOException {
+        // the first index:value pair was taken for the label: the row lost a feature, the data set got a class per row
+        Path p = file("1 1:1 2:2\n1:3 2:4\n0 2:1\n");
+        assertEquals(p + ":2: '1:3' is no label (the line starts with index:value: is its label missing?)", error(p));
+    }
+
+    @Test
     void repeatedAndUnsortedIndexes() throws IOException {
         Path p = file("1 1:1 2:1 2:3\n");
         assertEquals(p + ":1: '2:3': index 2 repeats", error(p));
