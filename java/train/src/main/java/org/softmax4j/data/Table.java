@@ -205,10 +205,10 @@ public final class Table {
         String fingerprint = fingerprint(classes, wanted, features, labelsRequired);
         Path dir = cacheDir != null ? cacheDir : defaultCacheDir(System.getenv());
         Path cache = dir.resolve(name + "." + hash(fingerprint) + ".s4jcache");
-        if (Files.exists(cache)) {
+        if (Files.exists(cache) && !racy(cache)) {
             try {
                 FeatureCache.Contents c = FeatureCache.open(cache, name);
-                if (c.fingerprint().equals(fingerprint) && !racy(cache)) return c.dataset();
+                if (c.fingerprint().equals(fingerprint)) return c.dataset();
             } catch (DataException e) { // a damaged cache is rebuilt; the message says so
                 System.getLogger("org.softmax4j").log(System.Logger.Level.WARNING,
                         e.getMessage() + "; rebuilding it from " + path);
