@@ -208,6 +208,10 @@ final class CsvReader {
                 }
                 r.finishRecord(out, coder, labels);
             }
+            if (rows.lastQuoted != null && !endsClosed(rows.lastQuoted)) {
+                throw new DataException(file + ":" + rows.line
+                        + ": the quoted field that starts here is not closed (an unterminated \")");
+            }
         } catch (IOException e) {
             throw new DataException(file + ": cannot read (" + e.getMessage() + ")", e);
         } catch (CsvParseException e) {
@@ -215,6 +219,37 @@ final class CsvReader {
         }
         if (out.rows() == 0) throw new DataException(file + ": no data rows" + (header ? " after the header" : ""));
         return new double[][] {rows.sums, rows.counts};
+    }
+
+    /**
+     * Whether the file ends with {@code content} as a closed quoted field
+     * (then only line breaks). FastCSV ends an unterminated quoted field at the
+     * end of the file without complaint, so a quote left open in the last
+     * column turns the rest of the file into that cell: a label, when it is
+     * the label's column, and the rows after it are gone. Only the final
+     * record can be such a field; this reads the file's tail.
+     */
+    private boolean endsClosed(String content) throws IOException {
+        byte[] closed = ('"' + content.replace("\"", "\"\"") + '"').getBytes(StandardCharsets.UTF_8);
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            long size = ch.size();
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(4);
+            ch.read(head, 0);
+            byte[] h = head.array();
+            if ((h[0] == (byte) 0xfe && h[1] == (byte) 0xff) || (h[0] == (byte) 0xff && h[1] == (byte) 0xfe)
+                    || (h[0] == 0 && h[1] == 0 && h[2] == (byte) 0xfe && h[3] == (byte) 0xff)) {
+                return true; // UTF-16 or UTF-32 (FastCSV's BOM detection): not checked
+            }
+            int window = (int) Math.min(size, closed.length + (1 << 16));
+            java.nio.ByteBuffer tail = java.nio.ByteBuffer.allocate(window);
+            while (tail.hasRemaining() && ch.read(tail, size - window + tail.position()) > 0) {}
+            byte[] t = tail.array();
+            int end = t.length;
+            while (end > 0 && (t[end - 1] == '\n' || t[end - 1] == '\r')) end--;
+            if (end == 0 && window < size) return true; // a closed field, then 64 KiB of line breaks
+            return end >= closed.length
+                    && Arrays.equals(t, end - closed.length, end, closed, 0, closed.length);
+        }
     }
 
     /** FastCSV's callback: each record's cells parsed as they come. */
@@ -226,6 +261,8 @@ final class CsvReader {
         int field;
         String label;
         String error;
+        /** The record's last column as read when it was quoted, else null. */
+        String lastQuoted;
 
         @Override
         protected RecordType getRecordType() {
@@ -244,11 +281,13 @@ final class CsvReader {
             field = 0;
             label = null;
             error = null;
+            lastQuoted = null;
         }
 
         @Override
         protected void addField(char[] buf, int offset, int length, boolean quoted) {
             int j = field++;
+            if (j == slot.length - 1) lastQuoted = quoted ? new String(buf, offset, length) : null;
             if (error != null || j >= slot.length) return;
             if (j == labelColumn) {
                 label = new String(buf, offset, length).strip();

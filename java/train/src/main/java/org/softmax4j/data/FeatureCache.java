@@ -93,9 +93,20 @@ public final class FeatureCache {
             long labelsAt = p.getLong(32), metaAt = p.getLong(40), metaLength = p.getLong(48);
             if (version != VERSION) throw corrupt(file, "version " + version + " (this softmax4j reads " + VERSION + ")");
             DType dtype = type == 0 ? DType.F32 : type == 3 ? DType.U8 : null;
-            long featureBytes = dtype == null || rows < 0 || cols < 1 ? -1 : rows * cols * dtype.byteSize();
-            if (featureBytes < 0 || labelsAt < PREFIX + featureBytes || metaAt != labelsAt + 4 * rows
-                    || metaLength < 0 || metaAt + metaLength != size) {
+            // exact arithmetic: a row count whose byte sizes wrap around modulo 2^64 is no size
+            long featureBytes;
+            boolean consistent;
+            try {
+                featureBytes = dtype == null || rows < 0 || rows > Integer.MAX_VALUE - 8 || cols < 1 ? -1
+                        : Math.multiplyExact(Math.multiplyExact(rows, cols), dtype.byteSize());
+                consistent = featureBytes >= 0 && labelsAt == PREFIX + featureBytes
+                        && metaAt == Math.addExact(labelsAt, 4 * rows) && metaLength >= 0
+                        && Math.addExact(metaAt, metaLength) == size;
+            } catch (ArithmeticException e) {
+                featureBytes = -1;
+                consistent = false;
+            }
+            if (!consistent) {
                 throw corrupt(file, "truncated or inconsistent (" + size + " bytes for " + rows + " x "
                         + cols + ")");
             }

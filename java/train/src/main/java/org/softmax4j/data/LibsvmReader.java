@@ -104,6 +104,10 @@ final class LibsvmReader {
                 if (body.isEmpty()) continue;
                 any = true;
                 String[] parts = body.split("\\s+");
+                if (parts[0].indexOf(':') >= 0) {
+                    throw new DataException(file + ":" + lineNo + ": '" + parts[0] + "' is no label (the line starts"
+                            + " with index:value: is its label missing?)");
+                }
                 e.count = 0;
                 int last = 0;
                 for (int k = 1; k < parts.length; k++) {

@@ -68,11 +68,16 @@ final class NpyReader {
 
     /** The array of a .npy file. */
     static Array open(Path file, String what) {
+        return open(file, what, file.toString());
+    }
+
+    /** The array of a .npy file; {@code name} is what messages call it (e.g. "data.npz (X)"). */
+    static Array open(Path file, String what, String name) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, Arena.ofAuto());
             if (size < 10 || mismatch(all)) {
-                throw new DataException(file + ": not a .npy file (no \\x93NUMPY magic)");
+                throw new DataException(name + ": not a .npy file (no \\x93NUMPY magic)");
             }
             int major = all.get(ValueLayout.JAVA_BYTE, 6);
             long headerLength, headerAt;
@@ -80,25 +85,30 @@ final class NpyReader {
                 headerLength = all.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8) & 0xffff;
                 headerAt = 10;
             } else if (major == 2 || major == 3) {
-                if (size < 12) throw new DataException(file + ": truncated .npy header");
+                if (size < 12) throw new DataException(name + ": truncated .npy header");
                 headerLength = all.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8) & 0xffffffffL;
                 headerAt = 12;
             } else {
-                throw new DataException(file + ": .npy format version " + major + " is not supported (1 to 3)");
+                throw new DataException(name + ": .npy format version " + major + " is not supported (1 to 3)");
             }
-            if (headerAt + headerLength > size) throw new DataException(file + ": truncated .npy header");
+            if (headerAt + headerLength > size) throw new DataException(name + ": truncated .npy header");
             String header = new String(all.asSlice(headerAt, headerLength).toArray(ValueLayout.JAVA_BYTE),
                     major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
             Matcher d = DESCR.matcher(header), f = FORTRAN.matcher(header), s = SHAPE.matcher(header);
             if (!d.find() || !f.find() || !s.find()) {
-                throw new DataException(file + ": bad .npy header (needs 'descr', 'fortran_order' and 'shape'): "
+                throw new DataException(name + ": bad .npy header (needs 'descr', 'fortran_order' and 'shape'): "
                         + header.strip());
             }
             char kind = d.group(2).charAt(0);
-            int itemSize = Integer.parseInt(d.group(3));
+            int itemSize;
+            try {
+                itemSize = Integer.parseInt(d.group(3));
+            } catch (NumberFormatException e) {
+                itemSize = -1; // too many digits: no dtype
+            }
             boolean ok = (kind == 'f' && (itemSize == 4 || itemSize == 8))
                     || ((kind == 'i' || kind == 'u') && (itemSize == 1 || itemSize == 2 || itemSize == 4 || itemSize == 8));
-            if (!ok) throw new DataException(file + ": " + what + " of dtype '" + d.group(1) + d.group(2) + d.group(3)
+            if (!ok) throw new DataException(name + ": " + what + " of dtype '" + d.group(1) + d.group(2) + d.group(3)
                     + "' (expected float32, float64 or integers)");
             ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
             String[] dims = s.group(1).split(",");
@@ -107,22 +117,25 @@ final class NpyReader {
                         try {
                             return Long.parseLong(x);
                         } catch (NumberFormatException e) {
-                            throw new DataException(file + ": bad .npy shape (" + s.group(1) + ")");
+                            throw new DataException(name + ": bad .npy shape (" + s.group(1) + ")");
                         }
                     }).toArray();
+            for (long dim : shape) {
+                if (dim < 0) throw new DataException(name + ": bad .npy shape (" + s.group(1) + ")");
+            }
             long dataAt = headerAt + headerLength;
             Array a = new Array(file, kind, itemSize, order, f.group(1).equals("True"), shape,
                     all.asSlice(dataAt));
             long need = Math.multiplyExact(a.count(), itemSize);
             if (size - dataAt < need) {
-                throw new DataException(file + ": truncated: shape (" + s.group(1).strip() + ") needs " + need
+                throw new DataException(name + ": truncated: shape (" + s.group(1).strip() + ") needs " + need
                         + " bytes of data, the file has " + (size - dataAt));
             }
             return a;
         } catch (IOException e) {
-            throw new DataException(file + ": cannot read (" + e.getMessage() + ")", e);
+            throw new DataException(name + ": cannot read (" + e.getMessage() + ")", e);
         } catch (ArithmeticException e) {
-            throw new DataException(file + ": the .npy shape is too large");
+            throw new DataException(name + ": the .npy shape is too large");
         }
     }
 
@@ -197,11 +210,12 @@ final class NpyReader {
         if (y.shape.length != 1 && !(y.shape.length == 2 && y.shape[1] == 1)) {
             throw new DataException(name + ": labels must be a 1-D array, not shape " + java.util.Arrays.toString(y.shape));
         }
-        int n = Math.toIntExact(y.shape[0]);
+        if (y.shape[0] > Integer.MAX_VALUE - 8) throw new DataException(name + ": " + y.shape[0] + " labels are too many");
+        int n = (int) y.shape[0];
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
             double v = y.get(i, 0);
-            if (v != Math.rint(v)) throw new DataException(name + ": label " + v + " of row " + i + " is not a whole number");
+            if (!Double.isFinite(v) || v != Math.rint(v)) throw new DataException(name + ": label " + v + " of row " + i + " is not a whole number");
             Integer id = coder.id(v);
             if (id == null) throw new DataException(name + ": label " + (long) v + " of row " + i
                     + " is not one of the model's " + coder.size() + " classes");

@@ -174,7 +174,7 @@ public final class Table {
 
     /** Reads the table; the classes are the labels found in it. */
     public Dataset read() {
-        return read(null, null, true);
+        return read(null, null, 0, true);
     }
 
     /**
@@ -190,21 +190,22 @@ public final class Table {
      */
     public Dataset readFor(List<String> classes, List<String> featureNames, int features,
                            boolean labelsRequired) {
-        Dataset d = read(classes, featureNames.isEmpty() ? null : featureNames, labelsRequired);
+        Dataset d = read(classes, featureNames.isEmpty() ? null : featureNames, features, labelsRequired);
         if (d.features() != features) {
             throw new DataException(path + ": " + d.features() + " features, the model has " + features);
         }
         return d;
     }
 
-    private Dataset read(List<String> classes, List<String> wanted, boolean labelsRequired) {
+    /** {@code features}: the model's feature count (a LIBSVM file's width: its largest index may be smaller), or 0. */
+    private Dataset read(List<String> classes, List<String> wanted, int features, boolean labelsRequired) {
         if (!Files.isRegularFile(path)) throw new DataException(path + ": file not found");
         if (format == Format.IDX) return readIdx(classes);
         String name = path.getFileName().toString();
-        String fingerprint = fingerprint(classes, wanted, labelsRequired);
+        String fingerprint = fingerprint(classes, wanted, features, labelsRequired);
         Path dir = cacheDir != null ? cacheDir : defaultCacheDir(System.getenv());
         Path cache = dir.resolve(name + "." + hash(fingerprint) + ".s4jcache");
-        if (Files.exists(cache)) {
+        if (Files.exists(cache) && !racy(cache)) {
             try {
                 FeatureCache.Contents c = FeatureCache.open(cache, name);
                 if (c.fingerprint().equals(fingerprint)) return c.dataset();
@@ -213,23 +214,52 @@ public final class Table {
                         e.getMessage() + "; rebuilding it from " + path);
             }
         }
-        return build(cache, name, fingerprint, classes, wanted, labelsRequired);
+        return build(cache, name, fingerprint, classes, wanted, features, labelsRequired);
     }
 
-    /** The source (path, size, time) and every option that shapes the parsed result. */
-    private String fingerprint(List<String> classes, List<String> wanted, boolean labelsRequired) {
+    /**
+     * How long after a source's modification time its cache must have been written to be
+     * trusted: file times tick coarsely (a few milliseconds on Linux, 2 s on FAT), so a source
+     * rewritten with its old size within the tick of its last change keeps size and time.
+     */
+    private static final long RACY_MILLIS = 2000;
+
+    /**
+     * Whether the cache was written so soon after a source changed that a later change within
+     * the same file-time tick would go unseen (git's "racily clean" entries). Such a cache is
+     * rebuilt; one written later than that is trusted.
+     */
+    private boolean racy(Path cache) {
+        try {
+            long written = Files.getLastModifiedTime(cache).toMillis();
+            long changed = Files.getLastModifiedTime(path).toMillis();
+            if (labelsPath != null) changed = Math.max(changed, Files.getLastModifiedTime(labelsPath).toMillis());
+            return written - changed < RACY_MILLIS;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The source (path, file key, size, time) and every option that shapes the parsed result. */
+    private String fingerprint(List<String> classes, List<String> wanted, int features, boolean labelsRequired) {
         try {
             return String.join("\u0000", "v1", format.name(), path.toAbsolutePath().normalize().toString(),
-                    Long.toString(Files.size(path)), Files.getLastModifiedTime(path).toString(),
+                    Long.toString(Files.size(path)), Files.getLastModifiedTime(path).toString(), fileKey(path),
                     labelsPath == null ? "" : labelsPath.toAbsolutePath().normalize() + "@"
-                            + Files.size(labelsPath) + "@" + Files.getLastModifiedTime(labelsPath),
+                            + Files.size(labelsPath) + "@" + Files.getLastModifiedTime(labelsPath) + "@" + fileKey(labelsPath),
                     String.valueOf(label), String.valueOf(delimiter), String.valueOf(header),
                     String.join(",", drop), missing.name(), xArray, yArray,
                     classes == null ? "" : String.join("\u0001", classes),
-                    wanted == null ? "" : String.join("\u0001", wanted), Boolean.toString(labelsRequired));
+                    wanted == null ? "" : String.join("\u0001", wanted), Integer.toString(features),
+                    Boolean.toString(labelsRequired));
         } catch (IOException e) {
             throw new DataException(path + ": cannot read (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** The file's identity (the inode on Unix): a file replaced by another (written, then renamed over it) is another. */
+    private static String fileKey(Path p) throws IOException {
+        return String.valueOf(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
     }
 
     private static String hash(String s) {
@@ -242,7 +272,7 @@ public final class Table {
     }
 
     private Dataset build(Path cache, String name, String fingerprint, List<String> classes,
-                          List<String> wanted, boolean labelsRequired) {
+                          List<String> wanted, int features, boolean labelsRequired) {
         LabelCoder coder = new LabelCoder(classes);
         LabelCoder.Ints labels = new LabelCoder.Ints();
         try {
@@ -263,7 +293,7 @@ public final class Table {
                     }
                 }
                 case LIBSVM -> {
-                    LibsvmReader svm = new LibsvmReader(path, wanted != null ? wanted.size() : 0);
+                    LibsvmReader svm = new LibsvmReader(path, wanted != null ? wanted.size() : features);
                     try (var out = new FeatureCache.Writer(cache, org.softmax4j.DType.F32, svm.features())) {
                         svm.read(out, coder, labels);
                         return finish(out, name, fingerprint, coder, labels, List.of(), null, true);
@@ -271,27 +301,32 @@ public final class Table {
                 }
                 default -> { // NPY, NPZ
                     Path x = path, y = labelsPath;
-                    if (format == Format.NPZ) {
-                        x = NpyReader.extract(path, xArray, cache.getParent());
-                        y = NpyReader.extract(path, yArray, cache.getParent());
-                    }
-                    NpyReader.Array xa = NpyReader.open(x, "features"), ya = NpyReader.open(y, "labels");
-                    String xName = format == Format.NPZ ? path + " (" + xArray + ")" : x.toString();
-                    String yName = format == Format.NPZ ? path + " (" + yArray + ")" : y.toString();
-                    int[] ys = NpyReader.readLabels(ya, coder, yName);
-                    if (xa.shape().length != 2 || xa.shape()[0] != ys.length) {
-                        throw new DataException(xName + ": shape " + java.util.Arrays.toString(xa.shape())
-                                + " does not match the " + ys.length + " labels of " + yName);
-                    }
-                    for (int v : ys) labels.add(v);
-                    try (var out = new FeatureCache.Writer(cache, org.softmax4j.DType.F32,
-                            Math.toIntExact(xa.shape()[1]))) {
-                        NpyReader.readFeatures(xa, out, xName);
-                        return finish(out, name, fingerprint, coder, labels, List.of(), null, true);
-                    } finally {
+                    try {
                         if (format == Format.NPZ) {
-                            Files.deleteIfExists(x);
-                            Files.deleteIfExists(y);
+                            x = null;
+                            y = null;
+                            x = NpyReader.extract(path, xArray, cache.getParent());
+                            y = NpyReader.extract(path, yArray, cache.getParent());
+                        }
+                        String xName = format == Format.NPZ ? path + " (" + xArray + ")" : x.toString();
+                        String yName = format == Format.NPZ ? path + " (" + yArray + ")" : y.toString();
+                        NpyReader.Array xa = NpyReader.open(x, "features", xName), ya = NpyReader.open(y, "labels", yName);
+                        int[] ys = NpyReader.readLabels(ya, coder, yName);
+                        if (xa.shape().length != 2 || xa.shape()[0] != ys.length) {
+                            throw new DataException(xName + ": shape " + java.util.Arrays.toString(xa.shape())
+                                    + " does not match the " + ys.length + " labels of " + yName);
+                        }
+                        if (ys.length == 0) throw new DataException(xName + ": no rows (shape " + java.util.Arrays.toString(xa.shape()) + ")");
+                        for (int v : ys) labels.add(v);
+                        if (xa.shape()[1] > Integer.MAX_VALUE) throw new DataException(xName + ": " + xa.shape()[1] + " columns are too many");
+                        try (var out = new FeatureCache.Writer(cache, org.softmax4j.DType.F32, (int) xa.shape()[1])) {
+                            NpyReader.readFeatures(xa, out, xName);
+                            return finish(out, name, fingerprint, coder, labels, List.of(), null, true);
+                        }
+                    } finally { // the arrays extracted from a .npz, whatever happened
+                        if (format == Format.NPZ) {
+                            if (x != null) Files.deleteIfExists(x);
+                            if (y != null) Files.deleteIfExists(y);
                         }
                     }
                 }
