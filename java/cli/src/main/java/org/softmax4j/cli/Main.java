@@ -4,6 +4,8 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -133,14 +135,14 @@ public final class Main implements Runnable {
     static List<String> suggestions(CommandLine.UnmatchedArgumentException u) {
         List<String> picocli = u.getSuggestions();
         if (!picocli.isEmpty()) return picocli.subList(0, Math.min(3, picocli.size()));
-        List<String> close = new java.util.ArrayList<>();
+        List<String> close = new ArrayList<>();
         for (String typed : u.getUnmatched()) {
             if (!typed.startsWith("-")) continue;
             String word = typed.contains("=") ? typed.substring(0, typed.indexOf('=')) : typed;
             int limit = word.length() <= 4 ? 1 : 2;
             u.getCommandLine().getCommandSpec().optionsMap().keySet().stream()
                     .filter(name -> name.startsWith("--") && distance(word, name) <= limit)
-                    .sorted(java.util.Comparator.comparingInt((String name) -> distance(word, name))
+                    .sorted(Comparator.comparingInt((String name) -> distance(word, name))
                             .thenComparing(name -> name))
                     .limit(3).forEach(close::add);
         }
