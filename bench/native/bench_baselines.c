@@ -24,8 +24,10 @@ void bench_copy(const void *src, void *dst, int64_t bytes) {
     memcpy(d, s, (size_t)head);
     int64_t i = head;
     for (; i + 128 <= bytes; i += 128) {
-        __m256 a = _mm256_loadu_ps((const float *)(s + i)), b = _mm256_loadu_ps((const float *)(s + i + 32));
-        __m256 c = _mm256_loadu_ps((const float *)(s + i + 64)), e = _mm256_loadu_ps((const float *)(s + i + 96));
+        __m256 a = _mm256_loadu_ps((const float *)(s + i)),
+               b = _mm256_loadu_ps((const float *)(s + i + 32));
+        __m256 c = _mm256_loadu_ps((const float *)(s + i + 64)),
+               e = _mm256_loadu_ps((const float *)(s + i + 96));
         _mm256_stream_ps((float *)(d + i), a);
         _mm256_stream_ps((float *)(d + i + 32), b);
         _mm256_stream_ps((float *)(d + i + 64), c);
@@ -35,8 +37,8 @@ void bench_copy(const void *src, void *dst, int64_t bytes) {
     memcpy(d + i, s + i, (size_t)(bytes - i));
 }
 
-float bench_naive_ce(int64_t n, int64_t c, const float *x, const int32_t *y, float *p,
-                     float *logp, float *grad) {
+float bench_naive_ce(int64_t n, int64_t c, const float *x, const int32_t *y, float *p, float *logp,
+                     float *grad) {
     for (int64_t i = 0; i < n; i++) { // pass 1: softmax
         const float *xi = x + i * c;
         float *pi = p + i * c;
@@ -46,7 +48,7 @@ float bench_naive_ce(int64_t n, int64_t c, const float *x, const int32_t *y, flo
         for (int64_t k = 0; k < c; k++) pi[k] /= s;
     }
     for (int64_t i = 0; i < n * c; i++) logp[i] = logf(p[i]); // pass 2: log
-    double loss = 0.0;                                           // pass 3: gather
+    double loss = 0.0;                                        // pass 3: gather
     for (int64_t i = 0; i < n; i++) loss -= logp[i * c + y[i]];
     for (int64_t i = 0; i < n; i++) { // backward
         for (int64_t k = 0; k < c; k++) grad[i * c + k] = p[i * c + k] / (float)n;

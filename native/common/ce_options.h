@@ -17,8 +17,8 @@
 // change here is a change there.
 #ifdef __cplusplus
 static_assert(sizeof(s4j_ce_options) == 32 && offsetof(s4j_ce_options, ignore_index) == 8 &&
-                   offsetof(s4j_ce_options, softcap) == 28,
-               "s4j_ce_options changed: update CeOptionsStruct.java");
+                  offsetof(s4j_ce_options, softcap) == 28,
+              "s4j_ce_options changed: update CeOptionsStruct.java");
 #else
 _Static_assert(sizeof(s4j_ce_options) == 32 && offsetof(s4j_ce_options, ignore_index) == 8 &&
                    offsetof(s4j_ce_options, softcap) == 28,

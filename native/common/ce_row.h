@@ -62,14 +62,17 @@ S4J_HD double s4j_ce_a0(const s4j_ce_consts *k, double w_y) {
 
 S4J_HD double s4j_ce_b(const s4j_ce_consts *k) { return k->scale * k->eps / (double)k->c; }
 
-S4J_HD double s4j_ce_d(const s4j_ce_consts *k, double w_y) { return k->scale * (1.0 - k->eps) * w_y; }
+S4J_HD double s4j_ce_d(const s4j_ce_consts *k, double w_y) {
+    return k->scale * (1.0 - k->eps) * w_y;
+}
 
 S4J_HD s4j_ce_coef s4j_ce_coef_of(const s4j_ce_consts *k, double w_y, double lse, double sum) {
     s4j_ce_coef g;
     g.a = k->scale * ((s4j_ce_a0(k, w_y) + 2.0 * k->zc * lse) / sum);
     g.b = s4j_ce_b(k);
     g.d = s4j_ce_d(k, w_y);
-    g.fits = fabs(g.a) <= S4J_CE_FIT && fabs(g.b) * k->w_max <= S4J_CE_FIT && fabs(g.d) <= S4J_CE_FIT; // NaN: no
+    g.fits = fabs(g.a) <= S4J_CE_FIT && fabs(g.b) * k->w_max <= S4J_CE_FIT &&
+             fabs(g.d) <= S4J_CE_FIT; // NaN: no
     return g;
 }
 

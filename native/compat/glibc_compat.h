@@ -37,6 +37,8 @@
 #ifndef S4J_GLIBC_COMPAT_H
 #define S4J_GLIBC_COMPAT_H
 
+/* One entry per line (the CMake module reads them), so no formatter here. */
+/* clang-format off */
 /* libm: new default versions in glibc 2.27 (float) and 2.29 (double) */
 #define S4J_GLIBC_LIBM(S4J_LIBM_SYM) \
     S4J_LIBM_SYM(expf, GLIBC_2.2.5) \
@@ -101,6 +103,7 @@
     S4J_LIBC_SYM(sem_timedwait, GLIBC_2.2.5) \
     S4J_LIBC_SYM(shm_open, GLIBC_2.2.5) \
     S4J_LIBC_SYM(shm_unlink, GLIBC_2.2.5)
+/* clang-format on */
 
 /* Host code of x86-64 Linux only (nvcc also reads this file for device code). */
 #if defined(__linux__) && defined(__x86_64__) && !defined(__CUDA_ARCH__)

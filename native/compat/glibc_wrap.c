@@ -23,15 +23,15 @@
 #error "glibc_wrap.c: x86-64 Linux only"
 #endif
 
-#define S4J_GLIBC_TRAMPOLINE(name, version)                                           \
-    __asm__(".section .text.__wrap_" #name ",\"ax\",@progbits\n"                     \
-            ".globl __wrap_" #name "\n"                                               \
-            ".hidden __wrap_" #name "\n"                                              \
-            ".type __wrap_" #name ",@function\n"                                      \
-            "__wrap_" #name ":\n"                                                     \
-            "\tjmp s4j_glibc_old_" #name "@PLT\n"                                     \
-            ".size __wrap_" #name ",.-__wrap_" #name "\n"                             \
-            ".symver s4j_glibc_old_" #name "," #name "@" #version "\n"                \
+#define S4J_GLIBC_TRAMPOLINE(name, version)                            \
+    __asm__(".section .text.__wrap_" #name ",\"ax\",@progbits\n"       \
+            ".globl __wrap_" #name "\n"                                \
+            ".hidden __wrap_" #name "\n"                               \
+            ".type __wrap_" #name ",@function\n"                       \
+            "__wrap_" #name ":\n"                                      \
+            "\tjmp s4j_glibc_old_" #name "@PLT\n"                      \
+            ".size __wrap_" #name ",.-__wrap_" #name "\n"              \
+            ".symver s4j_glibc_old_" #name "," #name "@" #version "\n" \
             ".previous\n");
 S4J_GLIBC_LIBC(S4J_GLIBC_TRAMPOLINE)
 

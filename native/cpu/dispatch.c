@@ -86,10 +86,8 @@ static _Atomic int num_threads = 1;
 static int cpu_has_avx2(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    const unsigned fma = 1u << 12, osxsave = 1u << 27, avx = 1u << 28,
-                   f16c = 1u << 29;
-    if ((c & (fma | osxsave | avx | f16c)) != (fma | osxsave | avx | f16c))
-        return 0;
+    const unsigned fma = 1u << 12, osxsave = 1u << 27, avx = 1u << 28, f16c = 1u << 29;
+    if ((c & (fma | osxsave | avx | f16c)) != (fma | osxsave | avx | f16c)) return 0;
     // The OS must save the YMM state (XCR0 bits 1 and 2).
     unsigned lo, hi;
     __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
@@ -111,18 +109,25 @@ static int cpu_has_avx512(void) {
 
 static const s4j_kernel_table *table_of(int isa) {
     switch (isa) {
-    case S4J_ISA_AVX512: return &s4j_kernels_avx512;
-    case S4J_ISA_AVX2: return &s4j_kernels_avx2;
-    default: return &s4j_kernels_scalar;
+    case S4J_ISA_AVX512:
+        return &s4j_kernels_avx512;
+    case S4J_ISA_AVX2:
+        return &s4j_kernels_avx2;
+    default:
+        return &s4j_kernels_scalar;
     }
 }
 
 int s4j_isa_supported(int isa) {
     switch (isa) {
-    case S4J_ISA_SCALAR: return 1;
-    case S4J_ISA_AVX2: return cpu_has_avx2();
-    case S4J_ISA_AVX512: return cpu_has_avx512();
-    default: return 0;
+    case S4J_ISA_SCALAR:
+        return 1;
+    case S4J_ISA_AVX2:
+        return cpu_has_avx2();
+    case S4J_ISA_AVX512:
+        return cpu_has_avx512();
+    default:
+        return 0;
     }
 }
 
@@ -197,7 +202,8 @@ __attribute__((constructor)) static void s4j_init(void) {
     if (cpus < 1) cpus = 1;
     if (cpus > S4J_MAX_THREADS) cpus = S4J_MAX_THREADS;
     char errors[160] = "";
-    const char *threads_why = "one per CPU this process may use", *isa_why = "the best this CPU has";
+    const char *threads_why = "one per CPU this process may use",
+               *isa_why = "the best this CPU has";
 
     const char *env = getenv("S4J_NUM_THREADS");
     int n = env ? parse_threads(env) : 0;
@@ -206,8 +212,9 @@ __attribute__((constructor)) static void s4j_init(void) {
     } else {
         n = cpus;
         if (env)
-            snprintf(errors, sizeof errors, "S4J_NUM_THREADS=%.24s is not a whole number in [1, %d]",
-                     env, S4J_MAX_THREADS);
+            snprintf(errors, sizeof errors,
+                     "S4J_NUM_THREADS=%.24s is not a whole number in [1, %d]", env,
+                     S4J_MAX_THREADS);
     }
     s4j_set_num_threads(n);
 
@@ -215,8 +222,8 @@ __attribute__((constructor)) static void s4j_init(void) {
     int isa = best;
     env = getenv("S4J_ISA");
     int want = env ? s4j_isa_parse(env) : -1;
-    const char *isa_error = !env ? NULL
-                            : want < 0 ? "is not scalar, avx2 or avx512"
+    const char *isa_error = !env                       ? NULL
+                            : want < 0                 ? "is not scalar, avx2 or avx512"
                             : !s4j_isa_supported(want) ? "names a level this CPU cannot run"
                                                        : NULL;
     if (env && !isa_error) {

@@ -55,9 +55,7 @@ static int64_t b_area(int64_t m, int64_t n, int64_t k) {
     return round_up(kc * round_up(nc, MAX_NR) * 4, ALIGN);
 }
 
-int64_t s4j_sgemm_workspace_size(void) {
-    return B_BYTES + (int64_t)s4j_num_threads() * A_BYTES;
-}
+int64_t s4j_sgemm_workspace_size(void) { return B_BYTES + (int64_t)s4j_num_threads() * A_BYTES; }
 
 int64_t s4j_sgemm_work_bytes(int64_t m, int64_t n, int64_t k, int threads) {
     return b_area(m, n, k) + (is_skinny(m, n) ? 0 : (int64_t)threads * A_BYTES);
@@ -72,7 +70,8 @@ int64_t s4j_sgemm_work_bytes(int64_t m, int64_t n, int64_t k, int threads) {
 
 static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc) {
     for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+        for (int64_t j = 0; j < n; j++)
+            c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
 }
 
 // ---------------------------------------------------------------------------
@@ -103,16 +102,18 @@ static void skinny_rows(const skinny_job *j, int64_t m, const float *a, float *c
         const int64_t tr = kt->skinny_tn_rows, per = group_width(j->n, kt->skinny_tn_cols);
         for (int64_t i = 0; i < m; i += tr)
             for (int64_t j0 = 0; j0 < j->n; j0 += per)
-                kt->sgemm_skinny_tn_tile(m - i < tr ? m - i : tr, (int)(j->n - j0 < per ? j->n - j0 : per),
-                                         j->k, j->alpha, a + i, j->lda, j->bpack + j0, j->n, j->beta,
+                kt->sgemm_skinny_tn_tile(m - i < tr ? m - i : tr,
+                                         (int)(j->n - j0 < per ? j->n - j0 : per), j->k, j->alpha,
+                                         a + i, j->lda, j->bpack + j0, j->n, j->beta,
                                          c + i * j->rsc + j0 * j->csc, j->rsc, j->csc);
     } else {
         const int64_t tr = kt->skinny_nt_rows, per = group_width(j->n, kt->skinny_nt_cols);
         for (int64_t i = 0; i < m; i += tr)
             for (int64_t j0 = 0; j0 < j->n; j0 += per)
-                kt->sgemm_skinny_nt_tile(m - i < tr ? m - i : tr, (int)(j->n - j0 < per ? j->n - j0 : per),
-                                         j->k, j->alpha, a + i * j->lda, j->lda, j->bpack + j0 * j->k,
-                                         j->beta, c + i * j->rsc + j0 * j->csc, j->rsc, j->csc);
+                kt->sgemm_skinny_nt_tile(m - i < tr ? m - i : tr,
+                                         (int)(j->n - j0 < per ? j->n - j0 : per), j->k, j->alpha,
+                                         a + i * j->lda, j->lda, j->bpack + j0 * j->k, j->beta,
+                                         c + i * j->rsc + j0 * j->csc, j->rsc, j->csc);
     }
 }
 
@@ -124,10 +125,9 @@ static void skinny_task(void *arg, int64_t task, int slot) {
 }
 
 // C (addressed by rsc, csc) = alpha op(A) op(B) + beta C with n <= 16.
-static void skinny(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64_t n,
-                   int64_t k, float alpha, const float *a, int64_t lda, const float *b,
-                   int64_t ldb, float beta, float *c, int64_t rsc, int64_t csc, float *work,
-                   int threads) {
+static void skinny(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64_t n, int64_t k,
+                   float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+                   float beta, float *c, int64_t rsc, int64_t csc, float *work, int threads) {
     // k in slices that fit the workspace's B area (n x kslice floats)
     const int64_t kslice = KSLICE;
     for (int64_t p0 = 0; p0 < k; p0 += kslice) {
@@ -136,11 +136,14 @@ static void skinny(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64_
         for (int64_t p = 0; p < kk; p++)
             for (int64_t jj = 0; jj < n; jj++) {
                 float v = tb ? b[jj * ldb + p0 + p] : b[(p0 + p) * ldb + jj];
-                if (ta) work[p * n + jj] = v;
-                else work[jj * kk + p] = v;
+                if (ta)
+                    work[p * n + jj] = v;
+                else
+                    work[jj * kk + p] = v;
             }
-        skinny_job job = {kt, ta, m, n, kk, 0, alpha, p0 == 0 ? beta : 1.0f,
-                          ta ? a + p0 * lda : a + p0, lda, work, c, rsc, csc};
+        skinny_job job = {
+            kt,  ta,   m, n,   kk, 0, alpha, p0 == 0 ? beta : 1.0f, ta ? a + p0 * lda : a + p0,
+            lda, work, c, rsc, csc};
         int tasks = m * n * kk >= MIN_PARALLEL_FMAS ? 4 * threads : 1;
         job.rows_per_task = round_up((m + tasks - 1) / tasks, 32);
         s4j_parallel_for((m + job.rows_per_task - 1) / job.rows_per_task, threads, skinny_task,
@@ -242,12 +245,25 @@ static void macro_task(void *arg, int64_t task, int slot) {
     }
 }
 
-static void blocked(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64_t n,
-                    int64_t k, float alpha, const float *a, int64_t lda, const float *b,
-                    int64_t ldb, float beta, float *c, int64_t ldc, char *work, int threads) {
-    blocked_job j = {.kt = kt, .ta = ta, .tb = tb, .m = m, .n = n, .k = k, .alpha = alpha,
-                     .beta = beta, .a = a, .lda = lda, .b = b, .ldb = ldb, .c = c, .ldc = ldc,
-                     .bpack = (float *)work, .apack = work + b_area(m, n, k)};
+static void blocked(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64_t n, int64_t k,
+                    float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+                    float beta, float *c, int64_t ldc, char *work, int threads) {
+    blocked_job j = {.kt = kt,
+                     .ta = ta,
+                     .tb = tb,
+                     .m = m,
+                     .n = n,
+                     .k = k,
+                     .alpha = alpha,
+                     .beta = beta,
+                     .a = a,
+                     .lda = lda,
+                     .b = b,
+                     .ldb = ldb,
+                     .c = c,
+                     .ldc = ldc,
+                     .bpack = (float *)work,
+                     .apack = work + b_area(m, n, k)};
     const int64_t mr = kt->gemm_mr, nr = kt->gemm_nr;
     if (m * n * k < MIN_PARALLEL_FMAS) threads = 1;
     // Row blocks: as many as needed for MC, rounded up to a multiple of the
@@ -284,8 +300,8 @@ static void blocked(const s4j_kernel_table *kt, int ta, int tb, int64_t m, int64
 int s4j_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, float alpha,
               const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
               int64_t ldc, void *work, int64_t work_bytes) {
-    return s4j_sgemm_on(s4j_active_kernels(), s4j_num_threads(), trans_a, trans_b, m, n, k,
-                        alpha, a, lda, b, ldb, beta, c, ldc, work, work_bytes);
+    return s4j_sgemm_on(s4j_active_kernels(), s4j_num_threads(), trans_a, trans_b, m, n, k, alpha,
+                        a, lda, b, ldb, beta, c, ldc, work, work_bytes);
 }
 
 int s4j_sgemm_on(const s4j_kernel_table *kt, int threads, int32_t trans_a, int32_t trans_b,

@@ -16,8 +16,8 @@
 // ---------------------------------------------------------------------------
 // blocked path: 6 x 16 tile
 
-void s4j_sgemm_ukr_avx2_6x16(int64_t k, const float *a, const float *b, float *c,
-                             int64_t ldc, float alpha, float beta) {
+void s4j_sgemm_ukr_avx2_6x16(int64_t k, const float *a, const float *b, float *c, int64_t ldc,
+                             float alpha, float beta) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 #pragma GCC unroll 4
@@ -71,9 +71,8 @@ ALWAYS_INLINE float hsum(__m256 v) {
 // R rows x NJ columns of C per tile: R*NJ accumulators along k, R + NJ loads
 // per 8 k; 2 x 5 = 10 accumulators covers the trainer's 10 classes exactly.
 
-ALWAYS_INLINE void nt_tile(int R, int NJ, int64_t k, float alpha, const float *a,
-                           int64_t lda, const float *bt, float beta, float *c, int64_t rsc,
-                           int64_t csc) {
+ALWAYS_INLINE void nt_tile(int R, int NJ, int64_t k, float alpha, const float *a, int64_t lda,
+                           const float *bt, float beta, float *c, int64_t rsc, int64_t csc) {
     __m256 acc[2][5];
     for (int r = 0; r < R; r++)
         for (int j = 0; j < NJ; j++) acc[r][j] = _mm256_setzero_ps();
@@ -101,18 +100,21 @@ ALWAYS_INLINE void nt_tile(int R, int NJ, int64_t k, float alpha, const float *a
     s4j_tile_update(R, NJ, t, NJ, alpha, beta, c, rsc, csc);
 }
 
-void s4j_sgemm_skinny_nt_tile_avx2(int64_t rows, int cols, int64_t k, float alpha,
-                                   const float *a, int64_t lda, const float *bt, float beta,
-                                   float *c, int64_t rsc, int64_t csc) {
+void s4j_sgemm_skinny_nt_tile_avx2(int64_t rows, int cols, int64_t k, float alpha, const float *a,
+                                   int64_t lda, const float *bt, float beta, float *c, int64_t rsc,
+                                   int64_t csc) {
     // each shape its own specialised copy of nt_tile: the accumulators stay in registers
-#define NT_CASE(r, nj)                                                          \
-    case (r) * 8 + (nj):                                                        \
-        nt_tile(r, nj, k, alpha, a, lda, bt, beta, c, rsc, csc);                \
+#define NT_CASE(r, nj)                                           \
+    case (r)*8 + (nj):                                           \
+        nt_tile(r, nj, k, alpha, a, lda, bt, beta, c, rsc, csc); \
         break;
+    // a table of cases, one row per line
+    // clang-format off
     switch (rows * 8 + cols) {
         NT_CASE(1, 1) NT_CASE(1, 2) NT_CASE(1, 3) NT_CASE(1, 4) NT_CASE(1, 5)
         NT_CASE(2, 1) NT_CASE(2, 2) NT_CASE(2, 3) NT_CASE(2, 4) NT_CASE(2, 5)
     }
+    // clang-format on
 #undef NT_CASE
 }
 
@@ -121,9 +123,9 @@ void s4j_sgemm_skinny_nt_tile_avx2(int64_t rows, int cols, int64_t k, float alph
 // 16 rows of C (two vectors along i, contiguous in A's rows) x NJ <= 6
 // columns: 12 accumulators, 2 loads + NJ broadcasts per k step.
 
-ALWAYS_INLINE void tn_tile(int NJ, int64_t h, int64_t n, int64_t k, float alpha,
-                           const float *a, int64_t lda, const float *bp, float beta, float *c,
-                           int64_t rsc, int64_t csc) {
+ALWAYS_INLINE void tn_tile(int NJ, int64_t h, int64_t n, int64_t k, float alpha, const float *a,
+                           int64_t lda, const float *bp, float beta, float *c, int64_t rsc,
+                           int64_t csc) {
     __m256 acc[2][6];
     for (int v = 0; v < 2; v++)
         for (int j = 0; j < NJ; j++) acc[v][j] = _mm256_setzero_ps();
@@ -153,12 +155,12 @@ ALWAYS_INLINE void tn_tile(int NJ, int64_t h, int64_t n, int64_t k, float alpha,
     s4j_tile_update(NJ, h, &t[0][0], 16, alpha, beta, c, csc, rsc);
 }
 
-void s4j_sgemm_skinny_tn_tile_avx2(int64_t rows, int cols, int64_t k, float alpha,
-                                   const float *a, int64_t lda, const float *bp, int64_t ldbp,
-                                   float beta, float *c, int64_t rsc, int64_t csc) {
-#define TN_CASE(nj)                                                             \
-    case nj:                                                                    \
-        tn_tile(nj, rows, ldbp, k, alpha, a, lda, bp, beta, c, rsc, csc);       \
+void s4j_sgemm_skinny_tn_tile_avx2(int64_t rows, int cols, int64_t k, float alpha, const float *a,
+                                   int64_t lda, const float *bp, int64_t ldbp, float beta, float *c,
+                                   int64_t rsc, int64_t csc) {
+#define TN_CASE(nj)                                                       \
+    case nj:                                                              \
+        tn_tile(nj, rows, ldbp, k, alpha, a, lda, bp, beta, c, rsc, csc); \
         break;
     switch (cols) { TN_CASE(1) TN_CASE(2) TN_CASE(3) TN_CASE(4) TN_CASE(5) TN_CASE(6) }
 #undef TN_CASE

@@ -20,25 +20,25 @@
 // ---------------------------------------------------------------------------
 // blocked path: 12 x 32 tile
 
-#define ROW(i)                                                                  \
-    {                                                                           \
-        __m512 t = _mm512_set1_ps(a[i]);                                        \
-        c##i##0 = _mm512_fmadd_ps(t, b0, c##i##0);                              \
-        c##i##1 = _mm512_fmadd_ps(t, b1, c##i##1);                              \
+#define ROW(i)                                     \
+    {                                              \
+        __m512 t = _mm512_set1_ps(a[i]);           \
+        c##i##0 = _mm512_fmadd_ps(t, b0, c##i##0); \
+        c##i##1 = _mm512_fmadd_ps(t, b1, c##i##1); \
     }
 
-void s4j_sgemm_ukr_avx512_12x32(int64_t k, const float *a, const float *b, float *c,
-                                int64_t ldc, float alpha, float beta) {
+void s4j_sgemm_ukr_avx512_12x32(int64_t k, const float *a, const float *b, float *c, int64_t ldc,
+                                float alpha, float beta) {
     __m512 z = _mm512_setzero_ps();
-    __m512 c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z,
-           c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z, c80 = z, c81 = z,
-           c90 = z, c91 = z, c100 = z, c101 = z, c110 = z, c111 = z;
+    __m512 c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z,
+           c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z, c80 = z, c81 = z, c90 = z, c91 = z,
+           c100 = z, c101 = z, c110 = z, c111 = z;
 #pragma GCC unroll 2
     for (int64_t p = 0; p < k; p++, a += 12, b += 32) {
         __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
         ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11)
     }
-    __m512 acc[24] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51,
+    __m512 acc[24] = {c00, c01, c10, c11, c20, c21, c30, c31, c40,  c41,  c50,  c51,
                       c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111};
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
     for (int i = 0; i < 12; i++) {
@@ -59,9 +59,8 @@ void s4j_sgemm_ukr_avx512_12x32(int64_t k, const float *a, const float *b, float
 // R <= 4 rows x NJ <= 5 columns: 20 accumulators along k, R + NJ loads per
 // 16 k.
 
-ALWAYS_INLINE void nt_tile(int R, int NJ, int64_t k, float alpha, const float *a,
-                           int64_t lda, const float *bt, float beta, float *c, int64_t rsc,
-                           int64_t csc) {
+ALWAYS_INLINE void nt_tile(int R, int NJ, int64_t k, float alpha, const float *a, int64_t lda,
+                           const float *bt, float beta, float *c, int64_t rsc, int64_t csc) {
     __m512 acc[4][5];
     for (int r = 0; r < R; r++)
         for (int j = 0; j < NJ; j++) acc[r][j] = _mm512_setzero_ps();
@@ -81,12 +80,12 @@ ALWAYS_INLINE void nt_tile(int R, int NJ, int64_t k, float alpha, const float *a
     s4j_tile_update(R, NJ, t, NJ, alpha, beta, c, rsc, csc);
 }
 
-void s4j_sgemm_skinny_nt_tile_avx512(int64_t rows, int cols, int64_t k, float alpha,
-                                     const float *a, int64_t lda, const float *bt, float beta,
-                                     float *c, int64_t rsc, int64_t csc) {
-#define NT_CASE(r, nj)                                                          \
-    case (r) * 8 + (nj):                                                        \
-        nt_tile(r, nj, k, alpha, a, lda, bt, beta, c, rsc, csc);                \
+void s4j_sgemm_skinny_nt_tile_avx512(int64_t rows, int cols, int64_t k, float alpha, const float *a,
+                                     int64_t lda, const float *bt, float beta, float *c,
+                                     int64_t rsc, int64_t csc) {
+#define NT_CASE(r, nj)                                           \
+    case (r)*8 + (nj):                                           \
+        nt_tile(r, nj, k, alpha, a, lda, bt, beta, c, rsc, csc); \
         break;
 #define NT_ROWS(r) NT_CASE(r, 1) NT_CASE(r, 2) NT_CASE(r, 3) NT_CASE(r, 4) NT_CASE(r, 5)
     switch (rows * 8 + cols) { NT_ROWS(1) NT_ROWS(2) NT_ROWS(3) NT_ROWS(4) }
@@ -99,15 +98,16 @@ void s4j_sgemm_skinny_nt_tile_avx512(int64_t rows, int cols, int64_t k, float al
 // 32 rows of C (two vectors along i) x NJ <= 10 columns: 20 accumulators,
 // 2 loads + NJ broadcasts per k step; n = 10 is a single pass over A.
 
-ALWAYS_INLINE void tn_tile(int NJ, int64_t h, int64_t n, int64_t k, float alpha,
-                           const float *a, int64_t lda, const float *bp, float beta, float *c,
-                           int64_t rsc, int64_t csc) {
+ALWAYS_INLINE void tn_tile(int NJ, int64_t h, int64_t n, int64_t k, float alpha, const float *a,
+                           int64_t lda, const float *bp, float beta, float *c, int64_t rsc,
+                           int64_t csc) {
     __m512 acc[2][10];
     for (int v = 0; v < 2; v++)
         for (int j = 0; j < NJ; j++) acc[v][j] = _mm512_setzero_ps();
     const __mmask16 m0 = h >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << h) - 1);
-    const __mmask16 m1 = h >= 32 ? (__mmask16)0xffff
-                                 : h > 16 ? (__mmask16)((1u << (h - 16)) - 1) : (__mmask16)0;
+    const __mmask16 m1 = h >= 32  ? (__mmask16)0xffff
+                         : h > 16 ? (__mmask16)((1u << (h - 16)) - 1)
+                                  : (__mmask16)0;
     for (int64_t p = 0; p < k; p++) {
         const float *ar = a + p * lda;
         __m512 a0 = _mm512_maskz_loadu_ps(m0, ar), a1 = _mm512_maskz_loadu_ps(m1, ar + 16);
@@ -125,16 +125,19 @@ ALWAYS_INLINE void tn_tile(int NJ, int64_t h, int64_t n, int64_t k, float alpha,
     s4j_tile_update(NJ, h, &t[0][0], 32, alpha, beta, c, csc, rsc);
 }
 
-void s4j_sgemm_skinny_tn_tile_avx512(int64_t rows, int cols, int64_t k, float alpha,
-                                     const float *a, int64_t lda, const float *bp, int64_t ldbp,
-                                     float beta, float *c, int64_t rsc, int64_t csc) {
-#define TN_CASE(nj)                                                             \
-    case nj:                                                                    \
-        tn_tile(nj, rows, ldbp, k, alpha, a, lda, bp, beta, c, rsc, csc);       \
+void s4j_sgemm_skinny_tn_tile_avx512(int64_t rows, int cols, int64_t k, float alpha, const float *a,
+                                     int64_t lda, const float *bp, int64_t ldbp, float beta,
+                                     float *c, int64_t rsc, int64_t csc) {
+#define TN_CASE(nj)                                                       \
+    case nj:                                                              \
+        tn_tile(nj, rows, ldbp, k, alpha, a, lda, bp, beta, c, rsc, csc); \
         break;
+    // a table of cases, one row per line
+    // clang-format off
     switch (cols) {
         TN_CASE(1) TN_CASE(2) TN_CASE(3) TN_CASE(4) TN_CASE(5)
         TN_CASE(6) TN_CASE(7) TN_CASE(8) TN_CASE(9) TN_CASE(10)
     }
+    // clang-format on
 #undef TN_CASE
 }

@@ -8,8 +8,8 @@
 #define MR 4
 #define NR 8
 
-void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *c,
-                                 int64_t ldc, float alpha, float beta) {
+void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *c, int64_t ldc,
+                              float alpha, float beta) {
     float acc[MR][NR] = {{0}};
     for (int64_t p = 0; p < k; p++, a += MR, b += NR)
         for (int i = 0; i < MR; i++)
@@ -19,9 +19,9 @@ void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *
 
 // C[i, j] = alpha sum_p A[i, p] bt[j, p] + beta C[i, j], one element at a
 // time (tiles of 1 x 1): a sequential dot product per element.
-void s4j_sgemm_skinny_nt_tile_scalar(int64_t rows, int cols, int64_t k, float alpha,
-                                     const float *a, int64_t lda, const float *bt, float beta,
-                                     float *c, int64_t rsc, int64_t csc) {
+void s4j_sgemm_skinny_nt_tile_scalar(int64_t rows, int cols, int64_t k, float alpha, const float *a,
+                                     int64_t lda, const float *bt, float beta, float *c,
+                                     int64_t rsc, int64_t csc) {
     for (int64_t i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++) {
             const float *ar = a + i * lda, *br = bt + j * k;
@@ -33,9 +33,9 @@ void s4j_sgemm_skinny_nt_tile_scalar(int64_t rows, int cols, int64_t k, float al
 
 // C[i, j] = alpha sum_p A[p, i] bp[p, j] + beta C[i, j], tiles of up to 8
 // rows x all n columns
-void s4j_sgemm_skinny_tn_tile_scalar(int64_t rows, int cols, int64_t k, float alpha,
-                                     const float *a, int64_t lda, const float *bp, int64_t ldbp,
-                                     float beta, float *c, int64_t rsc, int64_t csc) {
+void s4j_sgemm_skinny_tn_tile_scalar(int64_t rows, int cols, int64_t k, float alpha, const float *a,
+                                     int64_t lda, const float *bp, int64_t ldbp, float beta,
+                                     float *c, int64_t rsc, int64_t csc) {
     float acc[8 * S4J_SKINNY_N] = {0};
     for (int64_t p = 0; p < k; p++) {
         const float *ar = a + p * lda, *br = bp + p * ldbp;

@@ -47,17 +47,25 @@ static inline uint16_t s4j_f32_to_f16(float f) {
 
 static inline float s4j_load_elem(const void *x, int32_t dtype, int64_t i) {
     switch (dtype) {
-    case S4J_BF16: return s4j_bf16_to_f32(((const uint16_t *)x)[i]);
-    case S4J_F16: return s4j_f16_to_f32(((const uint16_t *)x)[i]);
-    default: return ((const float *)x)[i];
+    case S4J_BF16:
+        return s4j_bf16_to_f32(((const uint16_t *)x)[i]);
+    case S4J_F16:
+        return s4j_f16_to_f32(((const uint16_t *)x)[i]);
+    default:
+        return ((const float *)x)[i];
     }
 }
 
 static inline void s4j_store_elem(void *y, int32_t dtype, int64_t i, float v) {
     switch (dtype) {
-    case S4J_BF16: ((uint16_t *)y)[i] = s4j_f32_to_bf16(v); break;
-    case S4J_F16: ((uint16_t *)y)[i] = s4j_f32_to_f16(v); break;
-    default: ((float *)y)[i] = v;
+    case S4J_BF16:
+        ((uint16_t *)y)[i] = s4j_f32_to_bf16(v);
+        break;
+    case S4J_F16:
+        ((uint16_t *)y)[i] = s4j_f32_to_f16(v);
+        break;
+    default:
+        ((float *)y)[i] = v;
     }
 }
 
@@ -82,9 +90,7 @@ static inline int s4j_check_targets(int64_t n, int64_t c, const int32_t *targets
     return S4J_OK;
 }
 
-static inline int64_t s4j_dtype_size(int32_t dtype) {
-    return dtype == S4J_F32 ? 4 : 2;
-}
+static inline int64_t s4j_dtype_size(int32_t dtype) { return dtype == S4J_F32 ? 4 : 2; }
 
 // ---------------------------------------------------------------------------
 // Row kernels: the per-ISA pieces of softmax and softmax cross-entropy.
@@ -158,22 +164,20 @@ typedef struct {
                           double *smooth, const float *next);
     // out = a * e - b * (w ? w[k] : 1); e may be out. stream: write with
     // non-temporal stores (then fenced).
-    void (*row_scale_f32)(const float *e, float *out, int64_t c, float a, float b,
-                          const float *w, int stream);
+    void (*row_scale_f32)(const float *e, float *out, int64_t c, float a, float b, const float *w,
+                          int stream);
     // Row maximum and sum of exp(x - max), reading the row once. A row
     // holding NaN gives a NaN sum; an all -inf row a sum of 0.
-    void (*row_stats)(const void *x, int32_t dtype, int64_t c, float *max,
-                      float *sum);
+    void (*row_stats)(const void *x, int32_t dtype, int64_t c, float *max, float *sum);
     // Second pass: writes the gradient when out != NULL and returns
     // sum_k w[k] * (max - x[k]) (w = 1 when NULL) when want_smooth != 0
     // (formed as S4J_SMOOTH_SCALE requires, ce_row.h). out may equal x.
-    double (*row_finish)(const void *x, int32_t dtype, int64_t c,
-                         const s4j_row_grad *g, void *out, int want_smooth);
+    double (*row_finish)(const void *x, int32_t dtype, int64_t c, const s4j_row_grad *g, void *out,
+                         int want_smooth);
     // Soft-capping in place: x = cap tanh(x / cap), cap > 0.
     void (*row_softcap_f32)(float *x, int64_t c, float cap);
     // Log-softmax: y = (x - max) - log_sum, float32; y may equal x.
-    void (*row_log_softmax)(const float *x, int64_t c, float max, float log_sum,
-                            float *y);
+    void (*row_log_softmax)(const float *x, int64_t c, float max, float log_sum, float *y);
     // First index k with x[k] == value (isnan(x[k]) when value is NaN),
     // or -1.
     int64_t (*row_find)(const void *x, int32_t dtype, int64_t c, float value);
@@ -183,8 +187,8 @@ typedef struct {
     // C[mr x nr] = alpha * A_panel * B_panel + beta * C over k, where the
     // packed A panel holds k columns of mr values, the B panel k rows of nr.
     // beta == 0: C is not read.
-    void (*sgemm_ukr)(int64_t k, const float *a, const float *b, float *c, int64_t ldc,
-                      float alpha, float beta);
+    void (*sgemm_ukr)(int64_t k, const float *a, const float *b, float *c, int64_t ldc, float alpha,
+                      float beta);
     // Register tiles of the skinny products (n <= S4J_SKINNY_N columns of
     // C); gemm.c's portable loops cut C into tiles of at most rows x cols.
     // C is addressed by (row stride rsc, column stride csc); beta == 0: C
@@ -219,9 +223,8 @@ int64_t s4j_sgemm_work_bytes(int64_t m, int64_t n, int64_t k, int threads);
 
 // C[i*rsc + j*csc] = alpha * t[i*nr + j] + beta * C (beta == 0: not read):
 // how every partial tile reaches C.
-static inline void s4j_tile_update(int64_t mr, int64_t nr, const float *t, int64_t ldt,
-                                   float alpha, float beta, float *c, int64_t rsc,
-                                   int64_t csc) {
+static inline void s4j_tile_update(int64_t mr, int64_t nr, const float *t, int64_t ldt, float alpha,
+                                   float beta, float *c, int64_t rsc, int64_t csc) {
     for (int64_t i = 0; i < mr; i++)
         for (int64_t j = 0; j < nr; j++) {
             float *cij = c + i * rsc + j * csc;
@@ -229,50 +232,46 @@ static inline void s4j_tile_update(int64_t mr, int64_t nr, const float *t, int64
         }
 }
 
-
 // The kernels of each ISA; dispatch.c fills one table per ISA with them.
-#define S4J_DECLARE_KERNELS(isa)                                                      \
-    void s4j_row_stats_##isa(const void *x, int32_t dtype, int64_t c, float *max,      \
-                             float *sum);                                              \
-    double s4j_row_finish_##isa(const void *x, int32_t dtype, int64_t c,               \
-                                const s4j_row_grad *g, void *out, int want_smooth);    \
-    void s4j_row_log_softmax_##isa(const float *x, int64_t c, float max,               \
-                                   float log_sum, float *y);                           \
-    int64_t s4j_row_find_##isa(const void *x, int32_t dtype, int64_t c, float value);  \
-    void s4j_row_softcap_f32_##isa(float *x, int64_t c, float cap);                    \
-    void s4j_sgemm_skinny_nt_tile_##isa(int64_t rows, int cols, int64_t k, float alpha, \
-                                        const float *a, int64_t lda, const float *bt,   \
-                                        float beta, float *c, int64_t rsc, int64_t csc);\
-    void s4j_sgemm_skinny_tn_tile_##isa(int64_t rows, int cols, int64_t k, float alpha, \
-                                        const float *a, int64_t lda, const float *bp,   \
-                                        int64_t ldbp, float beta, float *c, int64_t rsc,\
-                                        int64_t csc);
+#define S4J_DECLARE_KERNELS(isa)                                                                   \
+    void s4j_row_stats_##isa(const void *x, int32_t dtype, int64_t c, float *max, float *sum);     \
+    double s4j_row_finish_##isa(const void *x, int32_t dtype, int64_t c, const s4j_row_grad *g,    \
+                                void *out, int want_smooth);                                       \
+    void s4j_row_log_softmax_##isa(const float *x, int64_t c, float max, float log_sum, float *y); \
+    int64_t s4j_row_find_##isa(const void *x, int32_t dtype, int64_t c, float value);              \
+    void s4j_row_softcap_f32_##isa(float *x, int64_t c, float cap);                                \
+    void s4j_sgemm_skinny_nt_tile_##isa(int64_t rows, int cols, int64_t k, float alpha,            \
+                                        const float *a, int64_t lda, const float *bt, float beta,  \
+                                        float *c, int64_t rsc, int64_t csc);                       \
+    void s4j_sgemm_skinny_tn_tile_##isa(                                                           \
+        int64_t rows, int cols, int64_t k, float alpha, const float *a, int64_t lda,               \
+        const float *bp, int64_t ldbp, float beta, float *c, int64_t rsc, int64_t csc);
 S4J_DECLARE_KERNELS(scalar)
 S4J_DECLARE_KERNELS(avx2)
-void s4j_sgemm_skinny_nt_tile_avx512(int64_t rows, int cols, int64_t k, float alpha,
-                                     const float *a, int64_t lda, const float *bt, float beta,
+void s4j_sgemm_skinny_nt_tile_avx512(int64_t rows, int cols, int64_t k, float alpha, const float *a,
+                                     int64_t lda, const float *bt, float beta, float *c,
+                                     int64_t rsc, int64_t csc);
+void s4j_sgemm_skinny_tn_tile_avx512(int64_t rows, int cols, int64_t k, float alpha, const float *a,
+                                     int64_t lda, const float *bp, int64_t ldbp, float beta,
                                      float *c, int64_t rsc, int64_t csc);
-void s4j_sgemm_skinny_tn_tile_avx512(int64_t rows, int cols, int64_t k, float alpha,
-                                     const float *a, int64_t lda, const float *bp, int64_t ldbp,
-                                     float beta, float *c, int64_t rsc, int64_t csc);
 void s4j_rows_small_avx2(int64_t c, const float *xt, const s4j_small_rows_args *p, float *gt,
                          int want_smooth, s4j_small_rows_result *res);
 float s4j_row_max_f32_avx2(const float *x, int64_t c);
 double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, const float *w,
                             double *smooth, const float *next);
-void s4j_row_scale_f32_avx2(const float *e, float *out, int64_t c, float a, float b,
-                            const float *w, int stream);
+void s4j_row_scale_f32_avx2(const float *e, float *out, int64_t c, float a, float b, const float *w,
+                            int stream);
 float s4j_row_max_f32_avx512(const float *x, int64_t c);
 double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, const float *w,
                               double *smooth, const float *next);
 void s4j_row_scale_f32_avx512(const float *e, float *out, int64_t c, float a, float b,
                               const float *w, int stream);
-void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *c,
-                              int64_t ldc, float alpha, float beta);
-void s4j_sgemm_ukr_avx2_6x16(int64_t k, const float *a, const float *b, float *c,
-                             int64_t ldc, float alpha, float beta);
-void s4j_sgemm_ukr_avx512_12x32(int64_t k, const float *a, const float *b, float *c,
-                                int64_t ldc, float alpha, float beta);
+void s4j_sgemm_ukr_scalar_4x8(int64_t k, const float *a, const float *b, float *c, int64_t ldc,
+                              float alpha, float beta);
+void s4j_sgemm_ukr_avx2_6x16(int64_t k, const float *a, const float *b, float *c, int64_t ldc,
+                             float alpha, float beta);
+void s4j_sgemm_ukr_avx512_12x32(int64_t k, const float *a, const float *b, float *c, int64_t ldc,
+                                float alpha, float beta);
 
 // The table of the ISA in use (dispatch.c). Every public kernel reads it
 // once, at its start, and passes it down: s4j_set_isa while kernels run

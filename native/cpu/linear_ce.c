@@ -48,7 +48,8 @@ typedef struct {
     int threads;
 } lce_layout;
 
-static lce_layout layout(int64_t n, int64_t d, int64_t v, int64_t block_v, int capped, int threads) {
+static lce_layout layout(int64_t n, int64_t d, int64_t v, int64_t block_v, int capped,
+                         int threads) {
     lce_layout l;
     l.nb = n < ROW_BLOCK ? n : ROW_BLOCK;
     l.vb = block_v > 0 ? block_v : AUTO_CLASS_BLOCK;
@@ -82,7 +83,7 @@ int64_t s4j_linear_ce_workspace_size(int64_t n, int64_t d, int64_t v, int64_t bl
 typedef struct {
     const s4j_kernel_table *k;
     tile_t t;
-    float *z;      // logits tile, overwritten by the gradient in pass 2
+    float *z;       // logits tile, overwritten by the gradient in pass 2
     char *row_copy; // per slot: one capped logits row (soft-capping only)
     int64_t row_copy_bytes;
     const int32_t *targets;
@@ -90,7 +91,7 @@ typedef struct {
     int32_t ignore_index;
     s4j_ce_consts cst; // smoothing, z-loss, gradient scale, class weights' sum and max
     float cap;
-    double w_seen, w_tile; // class weights of the tiles before this one, of this one
+    double w_seen, w_tile;   // class weights of the tiles before this one, of this one
     float *m, *zy, *log_sum; // per row
     double *s, *smooth;      // per row: sum_k exp(z_k - m), sum_k w_k (m - z_k) so far
 } lce_job;
@@ -164,12 +165,11 @@ static void grad_task(void *arg, int64_t task, int slot) {
 }
 
 // logits tile = X_r W_b^T + b_b
-static int logits_tile(const lce_job *j, int threads, int64_t d, const float *x,
-                       const float *w, const float *bias, float *z, void *gemm,
-                       int64_t gemm_bytes) {
+static int logits_tile(const lce_job *j, int threads, int64_t d, const float *x, const float *w,
+                       const float *bias, float *z, void *gemm, int64_t gemm_bytes) {
     const tile_t *t = &j->t;
-    int rc = s4j_sgemm_on(j->k, threads, 0, 1, t->nb, t->vb, d, 1.0f, x + t->r0 * d, d, w + t->v0 * d, d, 0.0f, z,
-                       t->vb, gemm, gemm_bytes);
+    int rc = s4j_sgemm_on(j->k, threads, 0, 1, t->nb, t->vb, d, 1.0f, x + t->r0 * d, d,
+                          w + t->v0 * d, d, 0.0f, z, t->vb, gemm, gemm_bytes);
     if (rc == S4J_OK && bias) rc = s4j_add_bias(t->nb, t->vb, bias + t->v0, z);
     return rc;
 }
@@ -186,8 +186,8 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
     const int32_t ignore_index = opt->ignore_index, reduction = opt->reduction;
     const float label_smoothing = opt->label_smoothing, z_loss = opt->z_loss;
     const float softcap = opt->softcap, grad_scale = opt->grad_scale;
-    if (n > 0 && (d < 1 || v < 1 || !x || !w || !targets ||
-                  (reduction == S4J_REDUCE_NONE && !row_loss)))
+    if (n > 0 &&
+        (d < 1 || v < 1 || !x || !w || !targets || (reduction == S4J_REDUCE_NONE && !row_loss)))
         return S4J_ERR_ARGUMENT;
     double divisor;
     int checked = s4j_check_targets(n, v, targets, ignore_index, class_weight, &divisor, err_row);
@@ -203,9 +203,14 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
     char *p = work;
     float *z = (float *)p;
     p += l.tile_bytes;
-    lce_job j = {.k = s4j_active_kernels(), .z = z, .row_copy = p,
-                 .row_copy_bytes = l.row_copy_bytes, .targets = targets, .w = class_weight,
-                 .ignore_index = ignore_index, .cap = softcap};
+    lce_job j = {.k = s4j_active_kernels(),
+                 .z = z,
+                 .row_copy = p,
+                 .row_copy_bytes = l.row_copy_bytes,
+                 .targets = targets,
+                 .w = class_weight,
+                 .ignore_index = ignore_index,
+                 .cap = softcap};
     p += threads * l.row_copy_bytes;
     j.s = (double *)p; // doubles first: 8-byte aligned for any n
     j.smooth = (double *)(p + n * 8);
@@ -221,9 +226,13 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
             w_max = fmax(w_max, fabs(class_weight[k]));
         }
     }
-    j.cst = (s4j_ce_consts){
-        .eps = label_smoothing, .zc = z_loss, .w_total = w_total, .w_max = w_max, .c = v,
-        .scale = reduction == S4J_REDUCE_MEAN ? grad_scale / divisor : grad_scale};
+    j.cst =
+        (s4j_ce_consts){.eps = label_smoothing,
+                        .zc = z_loss,
+                        .w_total = w_total,
+                        .w_max = w_max,
+                        .c = v,
+                        .scale = reduction == S4J_REDUCE_MEAN ? grad_scale / divisor : grad_scale};
     for (int64_t r = 0; r < n; r++) {
         j.m[r] = -3.40282347e38f;
         j.s[r] = 0.0;
@@ -274,12 +283,13 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
             s4j_parallel_for((j.t.nb + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads, grad_task, &j);
             const int64_t nb = j.t.nb, vb = j.t.vb;
             if (dx && rc == S4J_OK)
-                rc = s4j_sgemm_on(j.k, threads, 0, 0, nb, d, vb, 1.0f, z, vb, w + v0 * d, d, v0 == 0 ? 0.0f : 1.0f,
-                               dx + r0 * d, d, gemm, l.gemm_bytes);
+                rc = s4j_sgemm_on(j.k, threads, 0, 0, nb, d, vb, 1.0f, z, vb, w + v0 * d, d,
+                                  v0 == 0 ? 0.0f : 1.0f, dx + r0 * d, d, gemm, l.gemm_bytes);
             if (dw && rc == S4J_OK)
-                rc = s4j_sgemm_on(j.k, threads, 1, 0, vb, d, nb, 1.0f, z, vb, x + r0 * d, d, r0 == 0 ? 0.0f : 1.0f,
-                               dw + v0 * d, d, gemm, l.gemm_bytes);
-            if (db && rc == S4J_OK) rc = s4j_column_sums(nb, vb, 1.0f, z, r0 == 0 ? 0.0f : 1.0f, db + v0);
+                rc = s4j_sgemm_on(j.k, threads, 1, 0, vb, d, nb, 1.0f, z, vb, x + r0 * d, d,
+                                  r0 == 0 ? 0.0f : 1.0f, dw + v0 * d, d, gemm, l.gemm_bytes);
+            if (db && rc == S4J_OK)
+                rc = s4j_column_sums(nb, vb, 1.0f, z, r0 == 0 ? 0.0f : 1.0f, db + v0);
             if (rc != S4J_OK) return rc;
         }
     }

@@ -64,8 +64,7 @@ int s4j_softmax(int64_t n, int64_t c, const float *x, float *y, int32_t log) {
     if (n < 0 || (n > 0 && (c < 1 || !x || !y))) return S4J_ERR_ARGUMENT;
     if (n == 0) return S4J_OK;
     softmax_job j = {s4j_active_kernels(), n, c, chunk_rows(n, c), x, y, log};
-    s4j_parallel_for((n + j.rows_per_chunk - 1) / j.rows_per_chunk, INT32_MAX,
-                     softmax_chunk, &j);
+    s4j_parallel_for((n + j.rows_per_chunk - 1) / j.rows_per_chunk, INT32_MAX, softmax_chunk, &j);
     return S4J_OK;
 }
 
@@ -105,8 +104,8 @@ int64_t s4j_softmax_ce_workspace_size(int64_t c) {
 // First index of the row maximum, PyTorch-style: the first NaN if there is
 // one (the sum is then NaN), the first +inf if there is one (the sum is
 // then NaN too: inf - inf), else the first element equal to max.
-static int32_t find_argmax(const s4j_kernel_table *k, const void *x, int32_t dtype,
-                          int64_t c, float max, float sum) {
+static int32_t find_argmax(const s4j_kernel_table *k, const void *x, int32_t dtype, int64_t c,
+                           float max, float sum) {
     int64_t at = -1;
     if (isnan(sum)) {
         at = k->row_find(x, dtype, c, NAN);
@@ -148,8 +147,8 @@ static s4j_ce_coef coef_of(const ce_job *j, const row_terms *t, float max, float
 }
 
 // The row's outputs besides the gradient; returns loss_i (0 when ignored).
-static double finish_row(const ce_job *j, int64_t r, const row_terms *t, float max,
-                         float log_sum, double smooth, void *dx) {
+static double finish_row(const ce_job *j, int64_t r, const row_terms *t, float max, float log_sum,
+                         double smooth, void *dx) {
     if (j->row_lse) j->row_lse[r] = max + log_sum;
     if (t->ignored) {
         if (dx) memset(dx, 0, (size_t)(s4j_dtype_size(j->dtype) * j->c));
@@ -201,7 +200,8 @@ static double one_row(ce_job *j, int64_t r, int64_t r1, int slot) {
         void *fast = g.fits ? grad : NULL; // else the smoothing sum first, then in double
         if (fast || want_smooth) smooth = j->k->row_finish(x, j->dtype, c, &rg, fast, want_smooth);
         if (fast) // the target's extra term, on the value the vector pass wrote
-            s4j_store_elem(grad, j->dtype, t.y, (float)(g.a * expf(t.x_y - max) - g.b * t.w_y - g.d));
+            s4j_store_elem(grad, j->dtype, t.y,
+                           (float)(g.a * expf(t.x_y - max) - g.b * t.w_y - g.d));
         else if (grad)
             s4j_row_grad_wide(x, j->dtype, NULL, c, max, &g, j->w, t.y, grad);
     }
@@ -218,8 +218,8 @@ static double small_rows(ce_job *j, int64_t r0, int64_t r1, int slot) {
     const int64_t c = j->c, bytes = s4j_dtype_size(j->dtype) * c;
     const int want_smooth = j->cst.eps != 0.0;
     float xt[S4J_SMALL_ROW * S4J_ROWS], gt[S4J_SMALL_ROW * S4J_ROWS];
-    s4j_small_rows_args p = {.a1 = 2.0 * j->cst.zc, .scale = j->cst.scale,
-                             .b = (float)s4j_ce_b(&j->cst), .w = j->w};
+    s4j_small_rows_args p = {
+        .a1 = 2.0 * j->cst.zc, .scale = j->cst.scale, .b = (float)s4j_ce_b(&j->cst), .w = j->w};
     s4j_small_rows_result res;
     row_terms t[S4J_ROWS];
     double total = 0.0;
@@ -232,7 +232,8 @@ static double small_rows(ce_job *j, int64_t r0, int64_t r1, int slot) {
                 if (j->dtype == S4J_F32)
                     for (int64_t k = 0; k < c; k++) xt[k * S4J_ROWS + l] = ((const float *)x)[k];
                 else
-                    for (int64_t k = 0; k < c; k++) xt[k * S4J_ROWS + l] = s4j_load_elem(x, j->dtype, k);
+                    for (int64_t k = 0; k < c; k++)
+                        xt[k * S4J_ROWS + l] = s4j_load_elem(x, j->dtype, k);
             } else {
                 t[l] = (row_terms){.ignored = 1};
                 for (int64_t k = 0; k < c; k++) xt[k * S4J_ROWS + l] = 0.0f;
@@ -253,7 +254,8 @@ static double small_rows(ce_job *j, int64_t r0, int64_t r1, int slot) {
                 if (j->dtype == S4J_F32)
                     for (int64_t k = 0; k < c; k++) ((float *)dx)[k] = gt[k * S4J_ROWS + l];
                 else
-                    for (int64_t k = 0; k < c; k++) s4j_store_elem(dx, j->dtype, k, gt[k * S4J_ROWS + l]);
+                    for (int64_t k = 0; k < c; k++)
+                        s4j_store_elem(dx, j->dtype, k, gt[k * S4J_ROWS + l]);
             }
             if (j->row_argmax) j->row_argmax[r] = res.argmax[l];
             total += finish_row(j, r, &t[l], res.max[l], res.log_sum[l],
@@ -269,7 +271,8 @@ static void ce_chunk(void *arg, int64_t chunk, int slot) {
     int64_t r1 = r0 + j->rows_per_chunk < j->n ? r0 + j->rows_per_chunk : j->n;
     // rows_small: when b and every row's d fit float (ce_row.h), as they
     // do unless |grad_scale / divisor| max_k w_k passes 1.7e38
-    if (j->k->rows_small && j->c <= S4J_SMALL_ROW && fabs(j->cst.scale) * j->cst.w_max <= S4J_CE_FIT) {
+    if (j->k->rows_small && j->c <= S4J_SMALL_ROW &&
+        fabs(j->cst.scale) * j->cst.w_max <= S4J_CE_FIT) {
         j->chunk_sum[chunk] = small_rows(j, r0, r1, slot);
         return;
     }
@@ -278,17 +281,16 @@ static void ce_chunk(void *arg, int64_t chunk, int slot) {
     j->chunk_sum[chunk] = total;
 }
 
-int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
-                   const int32_t *targets, const s4j_ce_options *opt, float *loss,
-                   float *row_loss, float *row_lse, int32_t *row_argmax, void *dlogits,
-                   int64_t *err_row, void *work, int64_t work_bytes) {
+int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits, const int32_t *targets,
+                   const s4j_ce_options *opt, float *loss, float *row_loss, float *row_lse,
+                   int32_t *row_argmax, void *dlogits, int64_t *err_row, void *work,
+                   int64_t work_bytes) {
     if (n < 0 || !loss || (dtype != S4J_F32 && dtype != S4J_BF16 && dtype != S4J_F16) ||
         !s4j_ce_options_valid(opt, 0))
         return S4J_ERR_ARGUMENT;
     const float *class_weight = opt->class_weight;
     const int32_t ignore_index = opt->ignore_index, reduction = opt->reduction;
-    if (n > 0 && (c < 1 || !logits || !targets ||
-                  (reduction == S4J_REDUCE_NONE && !row_loss)))
+    if (n > 0 && (c < 1 || !logits || !targets || (reduction == S4J_REDUCE_NONE && !row_loss)))
         return S4J_ERR_ARGUMENT;
 
     // Targets first, so that a bad one leaves every output untouched; the
@@ -319,9 +321,13 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
         }
     }
     j->ignore_index = ignore_index;
-    j->cst = (s4j_ce_consts){
-        .eps = opt->label_smoothing, .zc = opt->z_loss, .w_total = w_total, .w_max = w_max, .c = c,
-        .scale = reduction == S4J_REDUCE_MEAN ? opt->grad_scale / divisor : opt->grad_scale};
+    j->cst = (s4j_ce_consts){.eps = opt->label_smoothing,
+                             .zc = opt->z_loss,
+                             .w_total = w_total,
+                             .w_max = w_max,
+                             .c = c,
+                             .scale = reduction == S4J_REDUCE_MEAN ? opt->grad_scale / divisor
+                                                                   : opt->grad_scale};
     j->row_loss = row_loss;
     j->row_lse = row_lse;
     j->row_argmax = row_argmax;

@@ -42,8 +42,8 @@ ALWAYS_INLINE __m256 exp256(__m256 x) {
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
     p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
     // 2^n: n in [-126, 127] after the clamp, so the biased exponent is valid
-    __m256i e = _mm256_slli_epi32(
-        _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    __m256i e =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
     // flush what would be subnormal (and -inf) to exactly 0
     return _mm256_andnot_ps(_mm256_cmp_ps(x, lo, _CMP_LT_OQ), y);
@@ -60,7 +60,8 @@ ALWAYS_INLINE __m256 load8(const void *x, int32_t dtype, int64_t i) {
     }
     case S4J_F16:
         return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)x + i)));
-    default: return _mm256_loadu_ps((const float *)x + i);
+    default:
+        return _mm256_loadu_ps((const float *)x + i);
     }
 }
 
@@ -86,7 +87,8 @@ ALWAYS_INLINE void store8(void *y, int32_t dtype, int64_t i, __m256 v) {
         _mm_storeu_si128((__m128i *)((uint16_t *)y + i),
                          _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
         break;
-    default: _mm256_storeu_ps((float *)y + i, v);
+    default:
+        _mm256_storeu_ps((float *)y + i, v);
     }
 }
 
@@ -98,8 +100,7 @@ ALWAYS_INLINE __m256i tail_mask(int64_t rem) {
                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-ALWAYS_INLINE __m256 load_tail(const void *x, int32_t dtype, int64_t i, int64_t rem,
-                               float pad) {
+ALWAYS_INLINE __m256 load_tail(const void *x, int32_t dtype, int64_t i, int64_t rem, float pad) {
     if (dtype == S4J_F32) {
         __m256i m = tail_mask(rem);
         return _mm256_blendv_ps(_mm256_set1_ps(pad), _mm256_maskload_ps((const float *)x + i, m),
@@ -154,7 +155,8 @@ ALWAYS_INLINE void stats_impl(const void *x, int32_t dtype, int64_t c, float *ma
         // rescaling and no double folding, which would cost more than the row.
         __m256 m = _mm256_set1_ps(-3.40282347e38f), s = _mm256_setzero_ps();
         for (int64_t i = 0; i < c; i += 8)
-            m = _mm256_max_ps(c - i >= 8 ? load8(x, dtype, i) : load_tail(x, dtype, i, c - i, -INFINITY), m);
+            m = _mm256_max_ps(
+                c - i >= 8 ? load8(x, dtype, i) : load_tail(x, dtype, i, c - i, -INFINITY), m);
         const float mx = hmax(m);
         const __m256 vm = _mm256_set1_ps(mx);
         for (int64_t i = 0; i < c; i += 8) {
@@ -186,8 +188,8 @@ ALWAYS_INLINE void stats_impl(const void *x, int32_t dtype, int64_t c, float *ma
             s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(e0, e1), _mm256_add_ps(e2, e3)));
         }
         for (; i < end; i += 8) {
-            __m256 v = i + 8 <= end ? load8(x, dtype, i)
-                                    : load_tail(x, dtype, i, end - i, -INFINITY);
+            __m256 v =
+                i + 8 <= end ? load8(x, dtype, i) : load_tail(x, dtype, i, end - i, -INFINITY);
             __m256 mn = rescale(&m, &s, v);
             s = _mm256_add_ps(s, exp256(_mm256_sub_ps(v, mn)));
         }
@@ -210,12 +212,16 @@ ALWAYS_INLINE void stats_impl(const void *x, int32_t dtype, int64_t c, float *ma
     *sum_out = (float)(_mm_cvtsd_f64(t2) + _mm_cvtsd_f64(_mm_unpackhi_pd(t2, t2)));
 }
 
-void s4j_row_stats_avx2(const void *x, int32_t dtype, int64_t c, float *max,
-                           float *sum) {
+void s4j_row_stats_avx2(const void *x, int32_t dtype, int64_t c, float *max, float *sum) {
     switch (dtype) { // one specialised copy per dtype
-    case S4J_BF16: stats_impl(x, S4J_BF16, c, max, sum); break;
-    case S4J_F16: stats_impl(x, S4J_F16, c, max, sum); break;
-    default: stats_impl(x, S4J_F32, c, max, sum);
+    case S4J_BF16:
+        stats_impl(x, S4J_BF16, c, max, sum);
+        break;
+    case S4J_F16:
+        stats_impl(x, S4J_F16, c, max, sum);
+        break;
+    default:
+        stats_impl(x, S4J_F32, c, max, sum);
     }
 }
 
@@ -226,13 +232,12 @@ ALWAYS_INLINE __m256 grad8(__m256 v, __m256 mx, __m256 a, __m256 bw) {
     return _mm256_fmsub_ps(a, exp256(_mm256_sub_ps(v, mx)), bw);
 }
 
-ALWAYS_INLINE double finish_impl(const void *x, int32_t dtype, int64_t c,
-                                 const s4j_row_grad *g, void *out, int want_smooth,
-                                 int weighted) {
-    const __m256 mx = _mm256_set1_ps(g->max), a = _mm256_set1_ps(g->a),
-                 b = _mm256_set1_ps(g->b);
+ALWAYS_INLINE double finish_impl(const void *x, int32_t dtype, int64_t c, const s4j_row_grad *g,
+                                 void *out, int want_smooth, int weighted) {
+    const __m256 mx = _mm256_set1_ps(g->max), a = _mm256_set1_ps(g->a), b = _mm256_set1_ps(g->b);
     // smoothing terms as w (max S - x S), S = S4J_SMOOTH_SCALE: no overflow (ce_row.h)
-    const __m256 sc = _mm256_set1_ps(S4J_SMOOTH_SCALE), ms = _mm256_set1_ps(g->max * S4J_SMOOTH_SCALE);
+    const __m256 sc = _mm256_set1_ps(S4J_SMOOTH_SCALE),
+                 ms = _mm256_set1_ps(g->max * S4J_SMOOTH_SCALE);
     __m256 sm0 = _mm256_setzero_ps(), sm1 = _mm256_setzero_ps();
     double smooth = 0.0;
     int64_t i = 0;
@@ -265,29 +270,34 @@ ALWAYS_INLINE double finish_impl(const void *x, int32_t dtype, int64_t c,
         // pad with max: contributes w (max - max) = 0 to the smoothing sum
         __m256 v = rem == 8 ? load8(x, dtype, i) : load_tail(x, dtype, i, rem, g->max);
         __m256 w = _mm256_set1_ps(1.0f);
-        if (weighted) w = rem == 8 ? _mm256_loadu_ps(g->w + i)
-                                   : load_tail(g->w, S4J_F32, i, rem, 0.0f);
+        if (weighted)
+            w = rem == 8 ? _mm256_loadu_ps(g->w + i) : load_tail(g->w, S4J_F32, i, rem, 0.0f);
         if (want_smooth) smooth += hsum(_mm256_mul_ps(w, _mm256_fnmadd_ps(v, sc, ms)));
         if (out) {
             __m256 r = grad8(v, mx, a, weighted ? _mm256_mul_ps(b, w) : b);
-            if (rem == 8) store8(out, dtype, i, r);
-            else store_tail(out, dtype, i, rem, r);
+            if (rem == 8)
+                store8(out, dtype, i, r);
+            else
+                store_tail(out, dtype, i, rem, r);
         }
     }
     return smooth * S4J_SMOOTH_UNSCALE;
 }
 
-double s4j_row_finish_avx2(const void *x, int32_t dtype, int64_t c,
-                              const s4j_row_grad *g, void *out, int want_smooth) {
+double s4j_row_finish_avx2(const void *x, int32_t dtype, int64_t c, const s4j_row_grad *g,
+                           void *out, int want_smooth) {
     // Specialise the common cases; the rest share one generic copy.
     if (!g->w && dtype == S4J_F32) {
         if (out && !want_smooth) return finish_impl(x, S4J_F32, c, g, out, 0, 0);
         if (out) return finish_impl(x, S4J_F32, c, g, out, 1, 0);
     }
     switch (dtype) {
-    case S4J_BF16: return finish_impl(x, S4J_BF16, c, g, out, want_smooth, g->w != NULL);
-    case S4J_F16: return finish_impl(x, S4J_F16, c, g, out, want_smooth, g->w != NULL);
-    default: return finish_impl(x, S4J_F32, c, g, out, want_smooth, g->w != NULL);
+    case S4J_BF16:
+        return finish_impl(x, S4J_BF16, c, g, out, want_smooth, g->w != NULL);
+    case S4J_F16:
+        return finish_impl(x, S4J_F16, c, g, out, want_smooth, g->w != NULL);
+    default:
+        return finish_impl(x, S4J_F32, c, g, out, want_smooth, g->w != NULL);
     }
 }
 
@@ -355,7 +365,8 @@ void s4j_rows_small_avx2(int64_t c, const float *xt, const s4j_small_rows_args *
         // a = scale ((a0 + a1 lse) / sum), lse = max + log_sum, in double (ce_row.h)
         const __m256 ls = _mm256_loadu_ps(res->log_sum);
         const __m256d a1 = _mm256_set1_pd(p->a1), scale = _mm256_set1_pd(p->scale);
-        const __m256d fit = _mm256_set1_pd(S4J_CE_FIT), abs = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+        const __m256d fit = _mm256_set1_pd(S4J_CE_FIT),
+                      abs = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
         __m128 a_half[2];
         for (int h = 0; h < 2; h++) {
             __m128 mh = h ? _mm256_extractf128_ps(m, 1) : _mm256_castps256_ps128(m);
@@ -373,8 +384,8 @@ void s4j_rows_small_avx2(int64_t c, const float *xt, const s4j_small_rows_args *
         for (int64_t k = 0; k < c; k++) {
             __m256 bw = _mm256_set1_ps(p->w ? p->b * p->w[k] : p->b);
             __m256 g = _mm256_fmsub_ps(va, _mm256_loadu_ps(gt + 8 * k), bw);
-            __m256 at_y = _mm256_castsi256_ps(
-                _mm256_cmpeq_epi32(target, _mm256_set1_epi32((int)k)));
+            __m256 at_y =
+                _mm256_castsi256_ps(_mm256_cmpeq_epi32(target, _mm256_set1_epi32((int)k)));
             _mm256_storeu_ps(gt + 8 * k, _mm256_sub_ps(g, _mm256_and_ps(at_y, vd)));
         }
     }
@@ -394,7 +405,8 @@ float s4j_row_max_f32_avx2(const float *x, int64_t c) {
         m3 = _mm256_max_ps(_mm256_loadu_ps(x + i + 24), m3);
     }
     for (; i < c; i += 8)
-        m0 = _mm256_max_ps(c - i >= 8 ? _mm256_loadu_ps(x + i) : load_tail(x, S4J_F32, i, c - i, -INFINITY), m0);
+        m0 = _mm256_max_ps(
+            c - i >= 8 ? _mm256_loadu_ps(x + i) : load_tail(x, S4J_F32, i, c - i, -INFINITY), m0);
     return hmax(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
 }
 
@@ -427,13 +439,16 @@ double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, co
             int64_t rem = end - i < 8 ? end - i : 8;
             __m256 v = rem == 8 ? _mm256_loadu_ps(x + i) : load_tail(x, S4J_F32, i, rem, max);
             if (smooth) {
-                __m256 wv = w ? (rem == 8 ? _mm256_loadu_ps(w + i) : load_tail(w, S4J_F32, i, rem, 0.0f))
-                              : _mm256_set1_ps(1.0f);
+                __m256 wv =
+                    w ? (rem == 8 ? _mm256_loadu_ps(w + i) : load_tail(w, S4J_F32, i, rem, 0.0f))
+                      : _mm256_set1_ps(1.0f);
                 t0 = _mm256_fmadd_ps(wv, _mm256_fnmadd_ps(v, sc, ms), t0); // padding: max - max = 0
             }
             __m256 e = exp256(_mm256_sub_ps(v, m));
-            if (rem == 8) _mm256_storeu_ps(out + i, e);
-            else store_tail(out, S4J_F32, i, rem, e);
+            if (rem == 8)
+                _mm256_storeu_ps(out + i, e);
+            else
+                store_tail(out, S4J_F32, i, rem, e);
             // padding lanes hold exp(0) = 1: drop them from the sum
             s0 = _mm256_add_ps(s0, _mm256_and_ps(e, _mm256_castsi256_ps(tail_mask(rem))));
         }
@@ -444,12 +459,13 @@ double s4j_row_exp_f32_avx2(const float *x, int64_t c, float max, float *out, co
     return sum;
 }
 
-void s4j_row_scale_f32_avx2(const float *e, float *out, int64_t c, float a, float b,
-                            const float *w, int stream) {
+void s4j_row_scale_f32_avx2(const float *e, float *out, int64_t c, float a, float b, const float *w,
+                            int stream) {
     const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b);
     int64_t i = 0;
     if (stream) { // scalar head up to 32-byte alignment, then streaming stores
-        for (; i < c && ((uintptr_t)(out + i) & 31) != 0; i++) out[i] = a * e[i] - b * (w ? w[i] : 1.0f);
+        for (; i < c && ((uintptr_t)(out + i) & 31) != 0; i++)
+            out[i] = a * e[i] - b * (w ? w[i] : 1.0f);
         for (; i + 8 <= c; i += 8) {
             __m256 bw = w ? _mm256_mul_ps(vb, _mm256_loadu_ps(w + i)) : vb;
             _mm256_stream_ps(out + i, _mm256_fmsub_ps(va, _mm256_loadu_ps(e + i), bw));
@@ -499,16 +515,17 @@ void s4j_row_softcap_f32_avx2(float *x, int64_t c, float cap) {
         int64_t rem = c - i < 8 ? c - i : 8;
         __m256 v = rem == 8 ? _mm256_loadu_ps(x + i) : load_tail(x, S4J_F32, i, rem, 0.0f);
         __m256 r = _mm256_mul_ps(vc, tanh256(_mm256_div_ps(v, vc)));
-        if (rem == 8) _mm256_storeu_ps(x + i, r);
-        else store_tail(x, S4J_F32, i, rem, r);
+        if (rem == 8)
+            _mm256_storeu_ps(x + i, r);
+        else
+            store_tail(x, S4J_F32, i, rem, r);
     }
 }
 
 // ---------------------------------------------------------------------------
 // log-softmax and search
 
-void s4j_row_log_softmax_avx2(const float *x, int64_t c, float max,
-                                 float log_sum, float *y) {
+void s4j_row_log_softmax_avx2(const float *x, int64_t c, float max, float log_sum, float *y) {
     const __m256 m = _mm256_set1_ps(max), ls = _mm256_set1_ps(log_sum);
     int64_t i = 0;
     for (; i + 8 <= c; i += 8)
@@ -535,8 +552,11 @@ ALWAYS_INLINE int64_t find_impl(const void *x, int32_t dtype, int64_t c, float v
 
 int64_t s4j_row_find_avx2(const void *x, int32_t dtype, int64_t c, float value) {
     switch (dtype) {
-    case S4J_BF16: return find_impl(x, S4J_BF16, c, value);
-    case S4J_F16: return find_impl(x, S4J_F16, c, value);
-    default: return find_impl(x, S4J_F32, c, value);
+    case S4J_BF16:
+        return find_impl(x, S4J_BF16, c, value);
+    case S4J_F16:
+        return find_impl(x, S4J_F16, c, value);
+    default:
+        return find_impl(x, S4J_F32, c, value);
     }
 }

@@ -30,8 +30,8 @@ ALWAYS_INLINE __m512 exp512(__m512 x) {
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
     p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    __m512i e = _mm512_slli_epi32(
-        _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    __m512i e =
+        _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
     __m512 y = _mm512_mul_ps(p, _mm512_castsi512_ps(e));
     return _mm512_maskz_mov_ps(~_mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ), y);
 }
@@ -82,7 +82,8 @@ double s4j_row_exp_f32_avx512(const float *x, int64_t c, float max, float *out, 
         }
         for (; i < end; i += 16) {
             const __mmask16 k = tail16(end - i);
-            __m512 v = _mm512_mask_loadu_ps(m, k, x + i); // padding: max, so exp = 1, w(max-max) = 0
+            __m512 v =
+                _mm512_mask_loadu_ps(m, k, x + i); // padding: max, so exp = 1, w(max-max) = 0
             if (smooth) {
                 __m512 wv = w ? _mm512_maskz_loadu_ps(k, w + i) : _mm512_set1_ps(1.0f);
                 t0 = _mm512_fmadd_ps(wv, _mm512_fnmadd_ps(v, sc, ms), t0);

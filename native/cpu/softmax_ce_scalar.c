@@ -11,8 +11,7 @@
 // ---------------------------------------------------------------------------
 // pass 1: online max and sum of exp(x - max)
 
-void s4j_row_stats_scalar(const void *x, int32_t dtype, int64_t c,
-                             float *max_out, float *sum_out) {
+void s4j_row_stats_scalar(const void *x, int32_t dtype, int64_t c, float *max_out, float *sum_out) {
     // Start at -FLT_MAX rather than -inf so that exp(x - m) and the rescale
     // exp(m_old - m) never see -inf - -inf (NaN) on masked entries.
     // The sum is kept in double: one sequential float sum over 100k terms
@@ -34,9 +33,8 @@ void s4j_row_stats_scalar(const void *x, int32_t dtype, int64_t c,
 // ---------------------------------------------------------------------------
 // pass 2: gradient (or probabilities) and the label-smoothing sum
 
-double s4j_row_finish_scalar(const void *x, int32_t dtype, int64_t c,
-                                const s4j_row_grad *g, void *out,
-                                int want_smooth) {
+double s4j_row_finish_scalar(const void *x, int32_t dtype, int64_t c, const s4j_row_grad *g,
+                             void *out, int want_smooth) {
     double smooth = 0.0;
     for (int64_t k = 0; k < c; k++) {
         float v = s4j_load_elem(x, dtype, k);
@@ -47,13 +45,11 @@ double s4j_row_finish_scalar(const void *x, int32_t dtype, int64_t c,
     return smooth;
 }
 
-void s4j_row_log_softmax_scalar(const float *x, int64_t c, float max,
-                                   float log_sum, float *y) {
+void s4j_row_log_softmax_scalar(const float *x, int64_t c, float max, float log_sum, float *y) {
     for (int64_t k = 0; k < c; k++) y[k] = (x[k] - max) - log_sum;
 }
 
-int64_t s4j_row_find_scalar(const void *x, int32_t dtype, int64_t c,
-                               float value) {
+int64_t s4j_row_find_scalar(const void *x, int32_t dtype, int64_t c, float value) {
     int want_nan = isnan(value);
     for (int64_t k = 0; k < c; k++) {
         float v = s4j_load_elem(x, dtype, k);

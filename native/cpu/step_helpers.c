@@ -16,8 +16,7 @@ int s4j_add_bias(int64_t n, int64_t c, const float *bias, float *y) {
     return S4J_OK;
 }
 
-int s4j_column_sums(int64_t n, int64_t c, float alpha, const float *x, float beta,
-                    float *out) {
+int s4j_column_sums(int64_t n, int64_t c, float alpha, const float *x, float beta, float *out) {
     if (n < 0 || c < 0 || (c > 0 && (!out || (n > 0 && !x)))) return S4J_ERR_ARGUMENT;
     // Column blocks of 64 doubles stay in registers/L1 while rows stream by.
     enum { B = 64 };
@@ -29,7 +28,8 @@ int s4j_column_sums(int64_t n, int64_t c, float alpha, const float *x, float bet
             for (int64_t j = 0; j < w; j++) acc[j] += row[j];
         }
         for (int64_t j = 0; j < w; j++)
-            out[j0 + j] = (float)(alpha * acc[j] + (beta == 0.0f ? 0.0 : (double)beta * out[j0 + j]));
+            out[j0 + j] =
+                (float)(alpha * acc[j] + (beta == 0.0f ? 0.0 : (double)beta * out[j0 + j]));
     }
     return S4J_OK;
 }
@@ -45,10 +45,10 @@ typedef struct {
 } gather_job;
 
 // One row, its element type and affine map fixed so that the loop vectorises.
-#define GATHER_ROW(T, EXPR)                                                     \
-    do {                                                                        \
-        const T *s_ = (const T *)s;                                             \
-        for (int64_t c = 0; c < j->cols; c++) o[c] = (EXPR);                    \
+#define GATHER_ROW(T, EXPR)                                  \
+    do {                                                     \
+        const T *s_ = (const T *)s;                          \
+        for (int64_t c = 0; c < j->cols; c++) o[c] = (EXPR); \
     } while (0)
 
 static void gather_task(void *arg, int64_t task, int slot) {
@@ -70,11 +70,16 @@ static void gather_task(void *arg, int64_t task, int slot) {
         const char *s = j->src + (int64_t)j->index[i] * j->row_bytes;
         float *o = j->out + i * j->cols;
         if (j->dtype == S4J_U8) {
-            if (!sh && !cs) GATHER_ROW(uint8_t, k * (float)s_[c]);
-            else GATHER_ROW(uint8_t, k * (((float)s_[c] - (sh ? sh[c] : 0.0f)) * (cs ? cs[c] : 1.0f)));
+            if (!sh && !cs)
+                GATHER_ROW(uint8_t, k * (float)s_[c]);
+            else
+                GATHER_ROW(uint8_t,
+                           k * (((float)s_[c] - (sh ? sh[c] : 0.0f)) * (cs ? cs[c] : 1.0f)));
         } else {
-            if (!sh && !cs) GATHER_ROW(float, k * s_[c]);
-            else GATHER_ROW(float, k * ((s_[c] - (sh ? sh[c] : 0.0f)) * (cs ? cs[c] : 1.0f)));
+            if (!sh && !cs)
+                GATHER_ROW(float, k *s_[c]);
+            else
+                GATHER_ROW(float, k *((s_[c] - (sh ? sh[c] : 0.0f)) * (cs ? cs[c] : 1.0f)));
         }
     }
 }
@@ -94,16 +99,17 @@ int s4j_gather_rows(int64_t rows, int64_t cols, int32_t src_dtype, const void *s
     if (cols == 0) return S4J_OK;
     const int64_t row_bytes = cols * (src_dtype == S4J_U8 ? 1 : 4);
     // Two threads keep twice the rows in flight; tasks of >= 64 KiB of input.
-    gather_job j = {rows, cols, (65536 + row_bytes - 1) / row_bytes, row_bytes, src_dtype, src,
-                    index, scale, shift, col_scale, out};
+    gather_job j = {rows,      cols,      (65536 + row_bytes - 1) / row_bytes,
+                    row_bytes, src_dtype, src,
+                    index,     scale,     shift,
+                    col_scale, out};
     s4j_parallel_for((rows + j.rows_per_task - 1) / j.rows_per_task, INT32_MAX, gather_task, &j);
     return S4J_OK;
 }
 
 int s4j_sgd_step(int64_t count, float lr, float momentum, float weight_decay, float *w,
                  const float *g, float *v) {
-    if (count < 0 || (count > 0 && (!w || !g)) || (!v && momentum != 0.0f))
-        return S4J_ERR_ARGUMENT;
+    if (count < 0 || (count > 0 && (!w || !g)) || (!v && momentum != 0.0f)) return S4J_ERR_ARGUMENT;
     if (v) {
         for (int64_t i = 0; i < count; i++) {
             float d = momentum * v[i] + (g[i] + weight_decay * w[i]);

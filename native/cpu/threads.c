@@ -29,8 +29,8 @@ typedef struct {
     pthread_mutex_t submit; // held by the caller running the current job
     pthread_mutex_t mu;     // guards the job description and sleeping
     pthread_cond_t wake;
-    int nworkers;   // started so far
-    int sleepers;   // workers waiting on `wake`
+    int nworkers; // started so far
+    int sleepers; // workers waiting on `wake`
     // the current job, written under mu
     s4j_task_fn fn;
     void *ctx;
@@ -52,10 +52,8 @@ static void run_tasks(uint32_t gen, s4j_task_fn fn, void *ctx, int64_t ntasks, i
     for (;;) {
         uint64_t c = atomic_load_explicit(&pool.claim, memory_order_acquire);
         for (;;) {
-            if ((uint32_t)(c >> 32) != gen || (int64_t)(c & 0xffffffffu) >= ntasks)
-                return;
-            if (atomic_compare_exchange_weak_explicit(&pool.claim, &c, c + 1,
-                                                      memory_order_acq_rel,
+            if ((uint32_t)(c >> 32) != gen || (int64_t)(c & 0xffffffffu) >= ntasks) return;
+            if (atomic_compare_exchange_weak_explicit(&pool.claim, &c, c + 1, memory_order_acq_rel,
                                                       memory_order_acquire))
                 break;
         }
@@ -98,8 +96,7 @@ static int grow_pool(int want) {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int rc = pthread_create(&t, &attr, worker_main,
-                                (void *)(intptr_t)pool.nworkers);
+        int rc = pthread_create(&t, &attr, worker_main, (void *)(intptr_t)pool.nworkers);
         pthread_attr_destroy(&attr);
         if (rc != 0) break; // run with the workers we have
         pool.nworkers++;
@@ -133,10 +130,12 @@ void s4j_parallel_for(int64_t ntasks, int max_threads, s4j_task_fn fn, void *ctx
     run_tasks(gen, fn, ctx, ntasks, 0);
     // Wait for tasks claimed by workers; yield now and then in case a worker
     // was descheduled on a busy machine.
-    for (unsigned spins = 0;
-         atomic_load_explicit(&pool.done, memory_order_acquire) < ntasks; spins++) {
-        if ((spins & 1023) == 1023) sched_yield();
-        else _mm_pause();
+    for (unsigned spins = 0; atomic_load_explicit(&pool.done, memory_order_acquire) < ntasks;
+         spins++) {
+        if ((spins & 1023) == 1023)
+            sched_yield();
+        else
+            _mm_pause();
     }
     pthread_mutex_unlock(&pool.submit);
 }

@@ -71,9 +71,12 @@ template <typename T> struct Gemm {
 // away), 10-bit mantissa, as cuBLAS does; products of two TF32 or BF16
 // values are exact in float32.
 template <int MATH> __device__ __forceinline__ float input(typename Input<MATH>::T x) {
-    if constexpr (MATH == GEMM_BF16) return __bfloat162float(x);
-    else if constexpr (MATH == S4J_GEMM_TF32) return wmma::__float_to_tf32(x);
-    else return x;
+    if constexpr (MATH == GEMM_BF16)
+        return __bfloat162float(x);
+    else if constexpr (MATH == S4J_GEMM_TF32)
+        return wmma::__float_to_tf32(x);
+    else
+        return x;
 }
 
 // alpha v + beta old: the one rounding of every epilogue (beta != 0)
@@ -325,8 +328,8 @@ __device__ __forceinline__ void copy_tile(T *dst, const T *src, int64_t ld, int6
         for (int q = threadIdx.x; q < CHUNKS; q += THREADS) {
             const int r = q / (COLS / V), col = q % (COLS / V) * V;
             const int64_t in = r >= rows_left || col >= cols_left ? 0
-                               : cols_left - col < V          ? cols_left - col
-                                                              : V;
+                               : cols_left - col < V              ? cols_left - col
+                                                                  : V;
             // nothing to copy: any valid address will do (the tile origin)
             cp_async16(dst + r * LDS + col, in > 0 ? src + r * ld + col : src,
                        (int)(in * sizeof(T)));
@@ -389,7 +392,7 @@ __global__ void __launch_bounds__(THREADS) tc_128x128_kernel(Gemm<typename Input
     }
     for (int64_t s = 0; s < slices; s++) {
         cp_async_wait<T_STAGES - 2>(); // slice s is in, for this thread's copies
-        __syncthreads(); // ... and everyone's; and slice s - 1 is no longer read
+        __syncthreads();               // ... and everyone's; and slice s - 1 is no longer read
         const int64_t next = s + T_STAGES - 1; // into the stage of slice s - 1
         if (next < slices) load(next, (int)(next % T_STAGES));
         cp_async_commit();
@@ -403,8 +406,8 @@ __global__ void __launch_bounds__(THREADS) tc_128x128_kernel(Gemm<typename Input
 #pragma unroll
             for (int i = 0; i < 4; i++) {
                 const int r = wm + i * 16;
-                wmma::load_matrix_sync(fa[i], TA ? cur_a + kk * L::LDA + r : cur_a + r * L::LDA + kk,
-                                       L::LDA);
+                wmma::load_matrix_sync(
+                    fa[i], TA ? cur_a + kk * L::LDA + r : cur_a + r * L::LDA + kk, L::LDA);
                 if constexpr (MATH == S4J_GEMM_TF32)
                     for (int t = 0; t < fa[i].num_elements; t++)
                         fa[i].x[t] = input<MATH>(fa[i].x[t]);
@@ -412,9 +415,8 @@ __global__ void __launch_bounds__(THREADS) tc_128x128_kernel(Gemm<typename Input
 #pragma unroll
             for (int j = 0; j < 2; j++) {
                 const int col = wn + j * 16;
-                wmma::load_matrix_sync(fb[j],
-                                       TB ? cur_b + col * L::LDB + kk : cur_b + kk * L::LDB + col,
-                                       L::LDB);
+                wmma::load_matrix_sync(
+                    fb[j], TB ? cur_b + col * L::LDB + kk : cur_b + kk * L::LDB + col, L::LDB);
                 if constexpr (MATH == S4J_GEMM_TF32)
                     for (int t = 0; t < fb[j].num_elements; t++)
                         fb[j].x[t] = input<MATH>(fb[j].x[t]);
@@ -494,8 +496,19 @@ static int gemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t 
     // one block per tile: 2^31 - 1 tiles are 2^45 floats of C
     if (tiles(m) > INT32_MAX / tiles(n)) return S4J_ERR_ARGUMENT;
 
-    const Gemm<T> g = {m, n, k, alpha, beta, (const T *)a, (const T *)b, c, lda, ldb, ldc,
-                       aligned(a, lda, sizeof(T)), aligned(b, ldb, sizeof(T)),
+    const Gemm<T> g = {m,
+                       n,
+                       k,
+                       alpha,
+                       beta,
+                       (const T *)a,
+                       (const T *)b,
+                       c,
+                       lda,
+                       ldb,
+                       ldc,
+                       aligned(a, lda, sizeof(T)),
+                       aligned(b, ldb, sizeof(T)),
                        aligned(c, ldc, sizeof(float))};
     cudaStream_t s = (cudaStream_t)stream;
     if (k == 0 || alpha == 0.0f) {

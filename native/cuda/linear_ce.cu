@@ -41,10 +41,11 @@ static int64_t round_up256(int64_t x) { return (x + 255) / 256 * 256; }
 
 // Per-row statistics and the two scalars, in the workspace's first bytes.
 struct Rows {
-    double *divisor, *w_total, *w_max; // sum of the weights of the counted rows; of all classes; max |w_k|
+    double *divisor, *w_total,
+        *w_max; // sum of the weights of the counted rows; of all classes; max |w_k|
     double *s, *smooth, *w_seen, *loss; // per row: sum_k exp(z_k - m), sum_k w_k (m - z_k) and
                                         // sum_k w_k over the classes so far, loss
-    float *m, *zy, *log_sum;           // per row: running max, target logit, log of s
+    float *m, *zy, *log_sum;            // per row: running max, target logit, log of s
 };
 
 struct Layout {
@@ -120,7 +121,8 @@ __global__ void prologue_kernel(LceArgs a) {
     auto add = [](double x, double y) { return x + y; };
     d = block_reduce<THREADS>(d, add, 0.0);
     t = block_reduce<THREADS>(t, add, 0.0);
-    m = block_reduce<THREADS>(m, [](double x, double y) { return fmax(x, y); }, 0.0);
+    m = block_reduce<THREADS>(
+        m, [](double x, double y) { return fmax(x, y); }, 0.0);
     if (threadIdx.x == 0) {
         *a.rows.divisor = d;
         *a.rows.w_total = a.w ? t : (double)a.v;
@@ -164,15 +166,18 @@ __global__ void stats_kernel(LceArgs a, const float *__restrict__ z, int64_t r0,
             tile += wk * fmaf(-capped(row[k], a.cap), sc, ms);
             w_tile += wk;
         }
-        tile = block_reduce<THREADS>(tile, [](float p, float q) { return p + q; }, 0.0f);
-        w_tile = block_reduce<THREADS>(w_tile, [](double p, double q) { return p + q; }, 0.0);
+        tile = block_reduce<THREADS>(
+            tile, [](float p, float q) { return p + q; }, 0.0f);
+        w_tile = block_reduce<THREADS>(
+            w_tile, [](double p, double q) { return p + q; }, 0.0);
     }
     if (threadIdx.x == 0) {
         const float m_old = a.rows.m[r], m = fmaxf(st.m, m_old);
         a.rows.s[r] = a.rows.s[r] * expf(m_old - m) + (double)st.s * expf(st.m - m);
         a.rows.m[r] = m;
         const int32_t y = a.targets[r];
-        if (y != a.ignore_index && y >= v0 && y < v0 + vb) a.rows.zy[r] = capped(row[y - v0], a.cap);
+        if (y != a.ignore_index && y >= v0 && y < v0 + vb)
+            a.rows.zy[r] = capped(row[y - v0], a.cap);
         if (smoothing) {
             a.rows.smooth[r] += a.rows.w_seen[r] * ((double)m - m_old) + tile * S4J_SMOOTH_UNSCALE +
                                 w_tile * ((double)m - st.m);
@@ -203,7 +208,8 @@ __global__ void finish_rows_kernel(LceArgs a, float *row_loss, float *row_lse) {
 __global__ void reduce_loss_kernel(LceArgs a, float *loss) {
     double t = 0.0;
     for (int64_t r = threadIdx.x; r < a.n; r += THREADS) t += a.rows.loss[r];
-    t = block_reduce<THREADS>(t, [](double x, double y) { return x + y; }, 0.0);
+    t = block_reduce<THREADS>(
+        t, [](double x, double y) { return x + y; }, 0.0);
     if (threadIdx.x == 0) *loss = (float)(a.mean ? t / *a.rows.divisor : t);
 }
 
@@ -232,8 +238,11 @@ __global__ void grad_kernel(LceArgs a, float *__restrict__ z, __nv_bfloat16 *__r
     for (int64_t k = threadIdx.x; k < vb; k += THREADS) {
         const float u = capped(row[k], a.cap), wk = a.w ? a.w[v0 + k] : 1.0f;
         float g;
-        if (c.fits) g = ga * expf(u - max) - gb * wk - (v0 + k == y ? gd : 0.0f);
-        else g = (float)(c.a * expf(u - max) - c.b * wk - (v0 + k == y ? c.d : 0.0)); // beyond float range
+        if (c.fits)
+            g = ga * expf(u - max) - gb * wk - (v0 + k == y ? gd : 0.0f);
+        else
+            g = (float)(c.a * expf(u - max) - c.b * wk -
+                        (v0 + k == y ? c.d : 0.0)); // beyond float range
         if (a.cap > 0.0f) {
             const float q = u / a.cap;
             g *= 1.0f - q * q;
@@ -259,26 +268,26 @@ static int gemm(int32_t dtype, int32_t math, int ta, int tb, int64_t m, int64_t 
     const float beta = accumulate ? 1.0f : 0.0f;
     if (dtype == S4J_BF16)
         return s4j_cuda_gemm_bf16(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc, s);
-    return s4j_cuda_sgemm(ta, tb, m, n, k, 1.0f, (const float *)a, lda, (const float *)b, ldb,
-                          beta, c, ldc, math, s);
+    return s4j_cuda_sgemm(ta, tb, m, n, k, 1.0f, (const float *)a, lda, (const float *)b, ldb, beta,
+                          c, ldc, math, s);
 }
 
 static const void *offset(const void *p, int32_t dtype, int64_t elems) {
     return (const char *)p + elems * (dtype == S4J_BF16 ? 2 : 4);
 }
 
-int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const void *x,
-                       const void *w, const float *bias, const int32_t *targets,
-                       const s4j_ce_options *opt, int64_t block_v, int32_t math, float *loss,
-                       float *row_loss, float *row_lse, float *dx, float *dw, float *db,
-                       void *work, int64_t work_bytes, void *stream) {
+int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const void *x, const void *w,
+                       const float *bias, const int32_t *targets, const s4j_ce_options *opt,
+                       int64_t block_v, int32_t math, float *loss, float *row_loss, float *row_lse,
+                       float *dx, float *dw, float *db, void *work, int64_t work_bytes,
+                       void *stream) {
     if (n < 0 || !loss || (dtype != S4J_F32 && dtype != S4J_BF16) ||
         (math != S4J_GEMM_FP32 && math != S4J_GEMM_TF32) || !s4j_ce_options_valid(opt, 1) ||
         block_v < 0)
         return S4J_ERR_ARGUMENT;
     const int32_t reduction = opt->reduction;
-    if (n > 0 && (d < 1 || v < 1 || !x || !w || !targets ||
-                  (reduction == S4J_REDUCE_NONE && !row_loss)))
+    if (n > 0 &&
+        (d < 1 || v < 1 || !x || !w || !targets || (reduction == S4J_REDUCE_NONE && !row_loss)))
         return S4J_ERR_ARGUMENT;
     cudaStream_t s = (cudaStream_t)stream;
     if (n == 0) {
@@ -290,11 +299,18 @@ int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const voi
     const Layout l = layout(n, v, block_v, dtype);
     if (!work || (uintptr_t)work % 256 != 0 || work_bytes < l.total()) return S4J_ERR_ARGUMENT;
     char *p = (char *)work;
-    LceArgs a = {n, v, targets, opt->class_weight, opt->ignore_index,
-                 {opt->label_smoothing, opt->z_loss, opt->grad_scale, 0.0, 0.0, v}, opt->softcap,
-                 reduction == S4J_REDUCE_MEAN, rows_at(p, n)};
+    LceArgs a = {n,
+                 v,
+                 targets,
+                 opt->class_weight,
+                 opt->ignore_index,
+                 {opt->label_smoothing, opt->z_loss, opt->grad_scale, 0.0, 0.0, v},
+                 opt->softcap,
+                 reduction == S4J_REDUCE_MEAN,
+                 rows_at(p, n)};
     float *z = (float *)(p + l.rows_bytes);
-    __nv_bfloat16 *z16 = dtype == S4J_BF16 ? (__nv_bfloat16 *)(p + l.rows_bytes + l.tile_bytes) : nullptr;
+    __nv_bfloat16 *z16 =
+        dtype == S4J_BF16 ? (__nv_bfloat16 *)(p + l.rows_bytes + l.tile_bytes) : nullptr;
 
     prologue_kernel<<<1, THREADS, 0, s>>>(a);
     init_rows_kernel<<<row_blocks(n), THREADS, 0, s>>>(a);

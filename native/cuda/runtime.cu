@@ -40,7 +40,8 @@ static void explain_driver_error(void) {
     cudaRuntimeGetVersion(&need);
     std::snprintf(last_error, sizeof last_error,
                   "the NVIDIA driver supports CUDA %d.%d, older than this library's CUDA %d.%d: "
-                  "update the driver", have / 1000, have % 1000 / 10, need / 1000, need % 1000 / 10);
+                  "update the driver",
+                  have / 1000, have % 1000 / 10, need / 1000, need % 1000 / 10);
 }
 
 int s4j_cuda_device_count(int32_t *count) {
@@ -70,9 +71,11 @@ int s4j_cuda_memcpy(void *dst, const void *src, int64_t bytes, int32_t kind, voi
     static const cudaMemcpyKind kinds[] = {cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost,
                                            cudaMemcpyDeviceToDevice};
     if (bytes == 0) return S4J_OK;
-    if (!stream) return s4j_cuda_check(cudaMemcpy(dst, src, (size_t)bytes, kinds[kind]), "cudaMemcpy");
-    return s4j_cuda_check(cudaMemcpyAsync(dst, src, (size_t)bytes, kinds[kind], (cudaStream_t)stream),
-                          "cudaMemcpyAsync");
+    if (!stream)
+        return s4j_cuda_check(cudaMemcpy(dst, src, (size_t)bytes, kinds[kind]), "cudaMemcpy");
+    return s4j_cuda_check(
+        cudaMemcpyAsync(dst, src, (size_t)bytes, kinds[kind], (cudaStream_t)stream),
+        "cudaMemcpyAsync");
 }
 
 int s4j_cuda_stream_create(void **stream) {
@@ -103,8 +106,9 @@ int s4j_cuda_memset(void *ptr, int32_t value, int64_t bytes, void *stream) {
 
 int s4j_cuda_graph_begin(void *stream) {
     if (!stream) return S4J_ERR_ARGUMENT; // the legacy default stream cannot be captured
-    return s4j_cuda_check(cudaStreamBeginCapture((cudaStream_t)stream, cudaStreamCaptureModeRelaxed),
-                          "cudaStreamBeginCapture");
+    return s4j_cuda_check(
+        cudaStreamBeginCapture((cudaStream_t)stream, cudaStreamCaptureModeRelaxed),
+        "cudaStreamBeginCapture");
 }
 
 int s4j_cuda_graph_end(void *stream, void **graph) {

@@ -42,9 +42,12 @@ template <int DT> __device__ __forceinline__ float load(const void *x, int64_t i
 }
 
 template <int DT> __device__ __forceinline__ void store(void *y, int64_t i, float v) {
-    if (DT == S4J_BF16) ((__nv_bfloat16 *)y)[i] = __float2bfloat16_rn(v);
-    else if (DT == S4J_F16) ((__half *)y)[i] = __float2half_rn(v);
-    else ((float *)y)[i] = v;
+    if (DT == S4J_BF16)
+        ((__nv_bfloat16 *)y)[i] = __float2bfloat16_rn(v);
+    else if (DT == S4J_F16)
+        ((__half *)y)[i] = __float2half_rn(v);
+    else
+        ((float *)y)[i] = v;
 }
 
 // The argmax candidate: first NaN wins, else the larger value, else the
@@ -84,7 +87,8 @@ __global__ void divisor_kernel(Args a) {
     double d = 0.0;
     for (int64_t r = threadIdx.x; r < a.n; r += blockDim.x)
         d += target_weight(a.targets[r], a.c, a.w, a.ignore_index);
-    d = block_reduce<THREADS>(d, [](double x, double y) { return x + y; }, 0.0);
+    d = block_reduce<THREADS>(
+        d, [](double x, double y) { return x + y; }, 0.0);
     if (threadIdx.x == 0) a.work[0] = d;
 }
 
@@ -135,18 +139,22 @@ template <int DT> __global__ void softmax_ce_kernel(Args a) {
             smooth += wk * fmaf(-v, sc, ms);
             if (dx) {
                 float gk = 0.0f;
-                if (!ignored && g.fits) gk = ga * expf(v - max) - gb * wk - (k == y ? gd : 0.0f);
+                if (!ignored && g.fits)
+                    gk = ga * expf(v - max) - gb * wk - (k == y ? gd : 0.0f);
                 else if (!ignored) // beyond float range: in double
                     gk = (float)(g.a * expf(v - max) - g.b * wk - (k == y ? g.d : 0.0));
                 store<DT>(dx, k, gk);
             }
         }
     }
-    if (smoothing) smooth = block_reduce<THREADS>(smooth, [](float p, float q) { return p + q; }, 0.0f);
+    if (smoothing)
+        smooth = block_reduce<THREADS>(
+            smooth, [](float p, float q) { return p + q; }, 0.0f);
     if (threadIdx.x == 0) {
         double loss = 0.0;
         if (!ignored)
-            loss = bad ? NAN : s4j_ce_loss_of(&kc, w_y, max, x_y, log_sum, smooth * S4J_SMOOTH_UNSCALE);
+            loss = bad ? NAN
+                       : s4j_ce_loss_of(&kc, w_y, max, x_y, log_sum, smooth * S4J_SMOOTH_UNSCALE);
         if (a.row_loss) a.row_loss[r] = (float)loss;
         a.work[1 + r] = loss;
     }
@@ -157,7 +165,8 @@ template <int DT> __global__ void softmax_ce_kernel(Args a) {
 __global__ void reduce_kernel(Args a, float *loss) {
     double t = 0.0;
     for (int64_t r = threadIdx.x; r < a.n; r += blockDim.x) t += a.work[1 + r];
-    t = block_reduce<THREADS>(t, [](double x, double y) { return x + y; }, 0.0);
+    t = block_reduce<THREADS>(
+        t, [](double x, double y) { return x + y; }, 0.0);
     if (threadIdx.x == 0) *loss = (float)(a.mean ? t / a.work[0] : t);
 }
 
@@ -168,8 +177,10 @@ __global__ void weight_total_kernel(const float *w, int64_t c, double *out) {
         t += w[k];
         m = fmax(m, fabs((double)w[k]));
     }
-    t = block_reduce<THREADS>(t, [](double x, double y) { return x + y; }, 0.0);
-    m = block_reduce<THREADS>(m, [](double x, double y) { return fmax(x, y); }, 0.0);
+    t = block_reduce<THREADS>(
+        t, [](double x, double y) { return x + y; }, 0.0);
+    m = block_reduce<THREADS>(
+        m, [](double x, double y) { return fmax(x, y); }, 0.0);
     if (threadIdx.x == 0) {
         out[0] = t;
         out[1] = m;
@@ -222,13 +233,24 @@ int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
         const int bits = reduction == S4J_REDUCE_MEAN ? 0xff : 0;
         return s4j_cuda_check(cudaMemsetAsync(loss, bits, 4, s), "loss");
     }
-    Args a = {n, c, logits, targets, class_weight, opt->ignore_index,
+    Args a = {n,
+              c,
+              logits,
+              targets,
+              class_weight,
+              opt->ignore_index,
               {opt->label_smoothing, opt->z_loss, opt->grad_scale, (double)c, 1.0, c},
-              reduction == S4J_REDUCE_MEAN, row_loss, row_lse, row_argmax, dlogits, (double *)work};
+              reduction == S4J_REDUCE_MEAN,
+              row_loss,
+              row_lse,
+              row_argmax,
+              dlogits,
+              (double *)work};
     if (class_weight) { // the weights' sum and max, read back once (a small, rare case)
         double *total = (double *)work + 1, h[2] = {0.0, 0.0};
         weight_total_kernel<<<1, THREADS, 0, s>>>(class_weight, c, total);
-        int rc = s4j_cuda_check(cudaMemcpyAsync(h, total, 16, cudaMemcpyDeviceToHost, s), "weights");
+        int rc =
+            s4j_cuda_check(cudaMemcpyAsync(h, total, 16, cudaMemcpyDeviceToHost, s), "weights");
         if (rc == S4J_OK) rc = s4j_cuda_check(cudaStreamSynchronize(s), "weights");
         if (rc != S4J_OK) return rc;
         a.k.w_total = h[0];
@@ -237,9 +259,14 @@ int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
     divisor_kernel<<<1, THREADS, 0, s>>>(a);
     const size_t smem = (c <= CACHED_ROW ? (size_t)c : 0) * sizeof(float);
     switch (dtype) {
-    case S4J_BF16: softmax_ce_kernel<S4J_BF16><<<(unsigned)n, THREADS, smem, s>>>(a); break;
-    case S4J_F16: softmax_ce_kernel<S4J_F16><<<(unsigned)n, THREADS, smem, s>>>(a); break;
-    default: softmax_ce_kernel<S4J_F32><<<(unsigned)n, THREADS, smem, s>>>(a);
+    case S4J_BF16:
+        softmax_ce_kernel<S4J_BF16><<<(unsigned)n, THREADS, smem, s>>>(a);
+        break;
+    case S4J_F16:
+        softmax_ce_kernel<S4J_F16><<<(unsigned)n, THREADS, smem, s>>>(a);
+        break;
+    default:
+        softmax_ce_kernel<S4J_F32><<<(unsigned)n, THREADS, smem, s>>>(a);
     }
     reduce_kernel<<<1, THREADS, 0, s>>>(a, loss);
     return s4j_cuda_check(cudaGetLastError(), "softmax_ce launch");

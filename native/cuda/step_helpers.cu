@@ -39,9 +39,8 @@ int s4j_cuda_add_bias(int64_t n, int64_t c, const float *bias, float *y, void *s
 // One block per column: each thread adds a strided subset of the rows in
 // double, then a fixed tree combines the threads, so the result does not
 // depend on scheduling (the CPU version also sums in double).
-__global__ void column_sums_kernel(int64_t n, int64_t c, float alpha,
-                                   const float *__restrict__ x, float beta,
-                                   float *__restrict__ out) {
+__global__ void column_sums_kernel(int64_t n, int64_t c, float alpha, const float *__restrict__ x,
+                                   float beta, float *__restrict__ out) {
     __shared__ double part[THREADS];
     const int64_t j = blockIdx.x;
     double s = 0.0;
@@ -58,19 +57,19 @@ __global__ void column_sums_kernel(int64_t n, int64_t c, float alpha,
     }
 }
 
-int s4j_cuda_column_sums(int64_t n, int64_t c, float alpha, const float *x, float beta,
-                         float *out, void *stream) {
+int s4j_cuda_column_sums(int64_t n, int64_t c, float alpha, const float *x, float beta, float *out,
+                         void *stream) {
     if (n < 0 || c < 0 || (c > 0 && (!out || (n > 0 && !x))) || c > INT32_MAX)
         return S4J_ERR_ARGUMENT;
     if (c == 0) return S4J_OK;
-    column_sums_kernel<<<(unsigned)c, THREADS, 0, (cudaStream_t)stream>>>(n, c, alpha, x, beta, out);
+    column_sums_kernel<<<(unsigned)c, THREADS, 0, (cudaStream_t)stream>>>(n, c, alpha, x, beta,
+                                                                          out);
     return launched("column_sums launch");
 }
 
 // PyTorch's SGD without dampening, as s4j_sgd_step.
-__global__ void sgd_kernel(int64_t count, float lr, float momentum, float wd,
-                           float *__restrict__ w, const float *__restrict__ g,
-                           float *__restrict__ v) {
+__global__ void sgd_kernel(int64_t count, float lr, float momentum, float wd, float *__restrict__ w,
+                           const float *__restrict__ g, float *__restrict__ v) {
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < count;
          i += (int64_t)gridDim.x * blockDim.x) {
         float d = g[i] + wd * w[i];
@@ -87,7 +86,7 @@ int s4j_cuda_sgd_step(int64_t count, float lr, float momentum, float weight_deca
     if (count < 0 || (count > 0 && (!w || !g)) || (!v && momentum != 0.0f)) return S4J_ERR_ARGUMENT;
     if (count == 0) return S4J_OK;
     sgd_kernel<<<blocks_for(count), THREADS, 0, (cudaStream_t)stream>>>(count, lr, momentum,
-                                                                     weight_decay, w, g, v);
+                                                                        weight_decay, w, g, v);
     return launched("sgd_step launch");
 }
 
@@ -97,8 +96,8 @@ int s4j_cuda_sgd_step(int64_t count, float lr, float momentum, float weight_deca
 template <typename T>
 __global__ void gather_kernel(int64_t cols, const T *__restrict__ src, int64_t src_rows,
                               const int32_t *__restrict__ index, float scale,
-                              const float *__restrict__ shift,
-                              const float *__restrict__ col_scale, float *__restrict__ out) {
+                              const float *__restrict__ shift, const float *__restrict__ col_scale,
+                              float *__restrict__ out) {
     const int64_t r = blockIdx.x;
     const int32_t from = index[r];
     float *o = out + r * cols;
@@ -125,11 +124,11 @@ int s4j_cuda_gather_rows(int64_t rows, int64_t cols, int32_t src_dtype, const vo
     if (rows == 0 || cols == 0) return S4J_OK;
     cudaStream_t st = (cudaStream_t)stream;
     if (src_dtype == S4J_U8)
-        gather_kernel<uint8_t><<<(unsigned)rows, 128, 0, st>>>(cols, (const uint8_t *)src, src_rows, index,
-                                                      scale, shift, col_scale, out);
+        gather_kernel<uint8_t><<<(unsigned)rows, 128, 0, st>>>(cols, (const uint8_t *)src, src_rows,
+                                                               index, scale, shift, col_scale, out);
     else
-        gather_kernel<float><<<(unsigned)rows, 128, 0, st>>>(cols, (const float *)src, src_rows, index,
-                                                      scale, shift, col_scale, out);
+        gather_kernel<float><<<(unsigned)rows, 128, 0, st>>>(cols, (const float *)src, src_rows,
+                                                             index, scale, shift, col_scale, out);
     return launched("gather_rows launch");
 }
 
@@ -154,11 +153,10 @@ __global__ void step_stats_kernel(int64_t n, const float *__restrict__ loss, flo
 }
 
 int s4j_cuda_step_stats(int64_t n, const float *loss, float weight, const int32_t *row_argmax,
-                        const int32_t *targets, double *loss_sum, int64_t *correct,
-                        void *stream) {
+                        const int32_t *targets, double *loss_sum, int64_t *correct, void *stream) {
     if (n < 0 || !loss || !loss_sum || !correct || (n > 0 && (!row_argmax || !targets)))
         return S4J_ERR_ARGUMENT;
     step_stats_kernel<<<1, THREADS, 0, (cudaStream_t)stream>>>(n, loss, weight, row_argmax, targets,
-                                                             loss_sum, correct);
+                                                               loss_sum, correct);
     return launched("step_stats launch");
 }

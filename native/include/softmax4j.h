@@ -31,26 +31,26 @@ extern "C" {
 #endif
 
 /* ---- status codes ------------------------------------------------------ */
-#define S4J_OK              0
-#define S4J_ERR_ARGUMENT    1 /* a size, enum or pointer is invalid */
-#define S4J_ERR_TARGET      2 /* a target label is out of range; see err_row */
+#define S4J_OK 0
+#define S4J_ERR_ARGUMENT 1    /* a size, enum or pointer is invalid */
+#define S4J_ERR_TARGET 2      /* a target label is out of range; see err_row */
 #define S4J_ERR_UNSUPPORTED 3 /* the CPU lacks the requested instruction set */
-#define S4J_ERR_CUDA        4 /* a CUDA call failed: s4j_cuda_last_error() says why */
+#define S4J_ERR_CUDA 4        /* a CUDA call failed: s4j_cuda_last_error() says why */
 
 /* ---- element types of logits and their gradient ------------------------ */
-#define S4J_F32  0 /* IEEE binary32 */
+#define S4J_F32 0  /* IEEE binary32 */
 #define S4J_BF16 1 /* bfloat16: the upper 16 bits of a binary32 */
-#define S4J_F16  2 /* IEEE binary16 */
-#define S4J_U8   3 /* unsigned byte: stored features only (s4j_gather_rows) */
+#define S4J_F16 2  /* IEEE binary16 */
+#define S4J_U8 3   /* unsigned byte: stored features only (s4j_gather_rows) */
 
 /* ---- reductions (PyTorch's F.cross_entropy `reduction`) ---------------- */
 #define S4J_REDUCE_NONE 0
-#define S4J_REDUCE_SUM  1
+#define S4J_REDUCE_SUM 1
 #define S4J_REDUCE_MEAN 2
 
 /* ---- instruction sets --------------------------------------------------- */
 #define S4J_ISA_SCALAR 0 /* portable C, baseline x86-64 */
-#define S4J_ISA_AVX2   1 /* AVX2 + FMA + F16C */
+#define S4J_ISA_AVX2 1   /* AVX2 + FMA + F16C */
 #define S4J_ISA_AVX512 2 /* AVX2 level plus AVX-512F GEMM and softmax kernels */
 
 /* ---- library state ------------------------------------------------------ */
@@ -144,8 +144,7 @@ static inline void s4j_ce_options_init(s4j_ce_options *opt) {
  * -inf entries get probability 0; a row holding NaN becomes all NaN.
  * Errors: S4J_ERR_ARGUMENT if n < 0, c < 1 (when n > 0) or a pointer is
  * NULL while n > 0. */
-S4J_API int s4j_softmax(int64_t n, int64_t c, const float *x, float *y,
-                        int32_t log);
+S4J_API int s4j_softmax(int64_t n, int64_t c, const float *x, float *y, int32_t log);
 
 /* ---- fused softmax cross-entropy ---------------------------------------- */
 
@@ -238,9 +237,8 @@ S4J_API int64_t s4j_softmax_ce_workspace_size(int64_t c);
  * workspace or block_v < 0. */
 S4J_API int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *w,
                           const float *bias, const int32_t *targets, const s4j_ce_options *opt,
-                          int64_t block_v, float *loss, float *row_loss, float *row_lse,
-                          float *dx, float *dw, float *db, void *work, int64_t work_bytes,
-                          int64_t *err_row);
+                          int64_t block_v, float *loss, float *row_loss, float *row_lse, float *dx,
+                          float *dw, float *db, void *work, int64_t work_bytes, int64_t *err_row);
 
 /* Bytes of workspace s4j_linear_ce needs at the current thread count. */
 S4J_API int64_t s4j_linear_ce_workspace_size(int64_t n, int64_t d, int64_t v, int64_t block_v,
@@ -265,9 +263,8 @@ S4J_API int64_t s4j_linear_ce_workspace_size(int64_t n, int64_t d, int64_t v, in
  * dimensions, NULL pointers (when m, n > 0) or a workspace too small or
  * misaligned even for one thread. */
 S4J_API int s4j_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k,
-                      float alpha, const float *a, int64_t lda, const float *b,
-                      int64_t ldb, float beta, float *c, int64_t ldc, void *work,
-                      int64_t work_bytes);
+                      float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+                      float beta, float *c, int64_t ldc, void *work, int64_t work_bytes);
 
 /* Bytes of workspace s4j_sgemm uses at the current thread count; the same
  * for every problem size (the blocking is fixed). */
@@ -291,15 +288,14 @@ S4J_API int s4j_column_sums(int64_t n, int64_t c, float alpha, const float *x, f
  * training set. S4J_ERR_ARGUMENT (*err_row set, nothing written) when an
  * index is outside [0, src_rows); S4J_ERR_ARGUMENT for another dtype. */
 S4J_API int s4j_gather_rows(int64_t rows, int64_t cols, int32_t src_dtype, const void *src,
-                            int64_t src_rows, const int32_t *index, float scale,
-                            const float *shift, const float *col_scale, float *out,
-                            int64_t *err_row);
+                            int64_t src_rows, const int32_t *index, float scale, const float *shift,
+                            const float *col_scale, float *out, int64_t *err_row);
 
 /* One SGD step over `count` parameters (PyTorch's SGD, no dampening):
  * d = g + weight_decay w; v = momentum v + d (skipped when v == NULL,
  * which requires momentum == 0); w -= lr d (or lr v). */
-S4J_API int s4j_sgd_step(int64_t count, float lr, float momentum, float weight_decay,
-                         float *w, const float *g, float *v);
+S4J_API int s4j_sgd_step(int64_t count, float lr, float momentum, float weight_decay, float *w,
+                         const float *g, float *v);
 
 /* ---- CUDA (libsoftmax4j_cuda.so) ----------------------------------------- */
 /* A separate library, built where nvcc is found, with the CUDA runtime
@@ -321,8 +317,7 @@ S4J_API int s4j_cuda_free(void *device_ptr);
 
 /* kind: 0 host to device, 1 device to host, 2 device to device. Synchronous
  * with respect to the host when stream is NULL. */
-S4J_API int s4j_cuda_memcpy(void *dst, const void *src, int64_t bytes, int32_t kind,
-                            void *stream);
+S4J_API int s4j_cuda_memcpy(void *dst, const void *src, int64_t bytes, int32_t kind, void *stream);
 /* A stream ordered with the default stream (blocking: copies on the default
  * stream wait for its work, and it for theirs). */
 S4J_API int s4j_cuda_stream_create(void **stream);
@@ -354,8 +349,8 @@ S4J_API int s4j_cuda_graph_destroy(void *graph);
  * NaN losses, never out-of-bounds accesses. */
 S4J_API int s4j_cuda_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits,
                                 const int32_t *targets, const s4j_ce_options *opt, float *loss,
-                                float *row_loss, float *row_lse, int32_t *row_argmax,
-                                void *dlogits, void *work, int64_t work_bytes, void *stream);
+                                float *row_loss, float *row_lse, int32_t *row_argmax, void *dlogits,
+                                void *work, int64_t work_bytes, void *stream);
 
 S4J_API int64_t s4j_cuda_softmax_ce_workspace_size(int64_t n);
 
@@ -376,15 +371,13 @@ S4J_API int s4j_cuda_memset(void *device_ptr, int32_t value, int64_t bytes, void
 #define S4J_GEMM_FP32 0
 #define S4J_GEMM_TF32 1
 S4J_API int s4j_cuda_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k,
-                           float alpha, const float *a, int64_t lda, const float *b,
-                           int64_t ldb, float beta, float *c, int64_t ldc, int32_t math,
-                           void *stream);
+                           float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+                           float beta, float *c, int64_t ldc, int32_t math, void *stream);
 
 /* The same with bfloat16 A and B (float32 C and accumulation), on tensor cores. */
-S4J_API int s4j_cuda_gemm_bf16(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n,
-                               int64_t k, float alpha, const void *a, int64_t lda,
-                               const void *b, int64_t ldb, float beta, float *c, int64_t ldc,
-                               void *stream);
+S4J_API int s4j_cuda_gemm_bf16(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k,
+                               float alpha, const void *a, int64_t lda, const void *b, int64_t ldb,
+                               float beta, float *c, int64_t ldc, void *stream);
 
 /* s4j_linear_ce on the GPU: the same loss, options and outputs (loss and
  * opt->class_weight included, all in device memory; *opt is host memory), x and w of `dtype` S4J_F32 or S4J_BF16
@@ -400,9 +393,8 @@ S4J_API int s4j_cuda_gemm_bf16(int32_t trans_a, int32_t trans_b, int64_t m, int6
 S4J_API int s4j_cuda_linear_ce(int64_t n, int64_t d, int64_t v, int32_t dtype, const void *x,
                                const void *w, const float *bias, const int32_t *targets,
                                const s4j_ce_options *opt, int64_t block_v, int32_t math,
-                               float *loss, float *row_loss, float *row_lse, float *dx,
-                               float *dw, float *db, void *work, int64_t work_bytes,
-                               void *stream);
+                               float *loss, float *row_loss, float *row_lse, float *dx, float *dw,
+                               float *db, void *work, int64_t work_bytes, void *stream);
 
 S4J_API int64_t s4j_cuda_linear_ce_workspace_size(int64_t n, int64_t v, int64_t block_v,
                                                   int32_t dtype);
@@ -413,8 +405,8 @@ S4J_API int64_t s4j_cuda_linear_ce_workspace_size(int64_t n, int64_t v, int64_t 
 S4J_API int s4j_cuda_add_bias(int64_t n, int64_t c, const float *bias, float *y, void *stream);
 S4J_API int s4j_cuda_column_sums(int64_t n, int64_t c, float alpha, const float *x, float beta,
                                  float *out, void *stream);
-S4J_API int s4j_cuda_sgd_step(int64_t count, float lr, float momentum, float weight_decay,
-                              float *w, const float *g, float *v, void *stream);
+S4J_API int s4j_cuda_sgd_step(int64_t count, float lr, float momentum, float weight_decay, float *w,
+                              const float *g, float *v, void *stream);
 
 /* s4j_gather_rows on the GPU (src, index, shift, col_scale, out in device
  * memory). Indexes are not checked here (that needs a host round-trip; check
@@ -429,8 +421,8 @@ S4J_API int s4j_cuda_gather_rows(int64_t rows, int64_t cols, int32_t src_dtype, 
  * read once per epoch: *loss_sum += (double)*loss * weight and
  * *correct += #{i < n : row_argmax[i] == targets[i]}. */
 S4J_API int s4j_cuda_step_stats(int64_t n, const float *loss, float weight,
-                                const int32_t *row_argmax, const int32_t *targets,
-                                double *loss_sum, int64_t *correct, void *stream);
+                                const int32_t *row_argmax, const int32_t *targets, double *loss_sum,
+                                int64_t *correct, void *stream);
 
 #ifdef __cplusplus
 }

@@ -24,24 +24,25 @@ static inline int s4j_jni_softmax(int64_t n, int64_t c, void *x, int64_t x_off, 
     return s4j_softmax(n, c, (const float *)S4J_P(x), (float *)S4J_P(y), log);
 }
 
-static inline int s4j_jni_softmax_ce(
-    int64_t n, int64_t c, int32_t dtype, void *logits, int64_t logits_off, void *targets,
-    int64_t targets_off, void *opt, int64_t opt_off, void *loss, int64_t loss_off,
-    void *row_loss, int64_t row_loss_off, void *row_lse, int64_t row_lse_off, void *row_argmax,
-    int64_t row_argmax_off, void *dlogits, int64_t dlogits_off, void *err_row,
-    int64_t err_row_off, void *work, int64_t work_off, int64_t work_bytes) {
+static inline int s4j_jni_softmax_ce(int64_t n, int64_t c, int32_t dtype, void *logits,
+                                     int64_t logits_off, void *targets, int64_t targets_off,
+                                     void *opt, int64_t opt_off, void *loss, int64_t loss_off,
+                                     void *row_loss, int64_t row_loss_off, void *row_lse,
+                                     int64_t row_lse_off, void *row_argmax, int64_t row_argmax_off,
+                                     void *dlogits, int64_t dlogits_off, void *err_row,
+                                     int64_t err_row_off, void *work, int64_t work_off,
+                                     int64_t work_bytes) {
     return s4j_softmax_ce(n, c, dtype, S4J_P(logits), (const int32_t *)S4J_P(targets),
                           (const s4j_ce_options *)S4J_P(opt), (float *)S4J_P(loss),
                           (float *)S4J_P(row_loss), (float *)S4J_P(row_lse),
-                          (int32_t *)S4J_P(row_argmax), S4J_P(dlogits),
-                          (int64_t *)S4J_P(err_row), S4J_P(work), work_bytes);
+                          (int32_t *)S4J_P(row_argmax), S4J_P(dlogits), (int64_t *)S4J_P(err_row),
+                          S4J_P(work), work_bytes);
 }
 
-static inline int s4j_jni_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n,
-                                int64_t k, float alpha, void *a, int64_t a_off, int64_t lda,
-                                void *b, int64_t b_off, int64_t ldb, float beta, void *c,
-                                int64_t c_off, int64_t ldc, void *work, int64_t work_off,
-                                int64_t work_bytes) {
+static inline int s4j_jni_sgemm(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k,
+                                float alpha, void *a, int64_t a_off, int64_t lda, void *b,
+                                int64_t b_off, int64_t ldb, float beta, void *c, int64_t c_off,
+                                int64_t ldc, void *work, int64_t work_off, int64_t work_bytes) {
     return s4j_sgemm(trans_a, trans_b, m, n, k, alpha, (const float *)S4J_P(a), lda,
                      (const float *)S4J_P(b), ldb, beta, (float *)S4J_P(c), ldc, S4J_P(work),
                      work_bytes);
@@ -76,19 +77,19 @@ static inline int s4j_jni_sgd_step(int64_t count, float lr, float momentum, floa
                         (const float *)S4J_P(g), (float *)S4J_P(v));
 }
 
-static inline int s4j_jni_linear_ce(
-    int64_t n, int64_t d, int64_t v, void *x, int64_t x_off, void *w, int64_t w_off, void *bias,
-    int64_t bias_off, void *targets, int64_t targets_off, void *opt, int64_t opt_off,
-    int64_t block_v, void *loss, int64_t loss_off, void *row_loss, int64_t row_loss_off,
-    void *row_lse, int64_t row_lse_off, void *dx, int64_t dx_off, void *dw, int64_t dw_off,
-    void *db, int64_t db_off, void *work, int64_t work_off, int64_t work_bytes, void *err_row,
-    int64_t err_row_off) {
-    return s4j_linear_ce(n, d, v, (const float *)S4J_P(x), (const float *)S4J_P(w),
-                         (const float *)S4J_P(bias), (const int32_t *)S4J_P(targets),
-                         (const s4j_ce_options *)S4J_P(opt), block_v, (float *)S4J_P(loss),
-                         (float *)S4J_P(row_loss), (float *)S4J_P(row_lse), (float *)S4J_P(dx),
-                         (float *)S4J_P(dw), (float *)S4J_P(db), S4J_P(work), work_bytes,
-                         (int64_t *)S4J_P(err_row));
+static inline int s4j_jni_linear_ce(int64_t n, int64_t d, int64_t v, void *x, int64_t x_off,
+                                    void *w, int64_t w_off, void *bias, int64_t bias_off,
+                                    void *targets, int64_t targets_off, void *opt, int64_t opt_off,
+                                    int64_t block_v, void *loss, int64_t loss_off, void *row_loss,
+                                    int64_t row_loss_off, void *row_lse, int64_t row_lse_off,
+                                    void *dx, int64_t dx_off, void *dw, int64_t dw_off, void *db,
+                                    int64_t db_off, void *work, int64_t work_off,
+                                    int64_t work_bytes, void *err_row, int64_t err_row_off) {
+    return s4j_linear_ce(
+        n, d, v, (const float *)S4J_P(x), (const float *)S4J_P(w), (const float *)S4J_P(bias),
+        (const int32_t *)S4J_P(targets), (const s4j_ce_options *)S4J_P(opt), block_v,
+        (float *)S4J_P(loss), (float *)S4J_P(row_loss), (float *)S4J_P(row_lse), (float *)S4J_P(dx),
+        (float *)S4J_P(dw), (float *)S4J_P(db), S4J_P(work), work_bytes, (int64_t *)S4J_P(err_row));
 }
 
 // OpenBLAS's cblas_sgemm (row-major), called through the address Java found
@@ -100,13 +101,12 @@ typedef void (*s4j_cblas_sgemm_fn)(int order, int trans_a, int trans_b, int m, i
 
 static inline int s4j_jni_cblas_sgemm(int64_t fn, int32_t trans_a, int32_t trans_b, int32_t m,
                                       int32_t n, int32_t k, float alpha, void *a, int64_t a_off,
-                                      int32_t lda, void *b, int64_t b_off, int32_t ldb,
-                                      float beta, void *c, int64_t c_off, int32_t ldc) {
+                                      int32_t lda, void *b, int64_t b_off, int32_t ldb, float beta,
+                                      void *c, int64_t c_off, int32_t ldc) {
     enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
-    ((s4j_cblas_sgemm_fn)(uintptr_t)fn)(ROW_MAJOR, trans_a ? TRANS : NO_TRANS,
-                                        trans_b ? TRANS : NO_TRANS, m, n, k, alpha,
-                                        (const float *)S4J_P(a), lda, (const float *)S4J_P(b),
-                                        ldb, beta, (float *)S4J_P(c), ldc);
+    ((s4j_cblas_sgemm_fn)(uintptr_t)fn)(
+        ROW_MAJOR, trans_a ? TRANS : NO_TRANS, trans_b ? TRANS : NO_TRANS, m, n, k, alpha,
+        (const float *)S4J_P(a), lda, (const float *)S4J_P(b), ldb, beta, (float *)S4J_P(c), ldc);
     return 0;
 }
 

@@ -19,7 +19,6 @@
 #include "internal.h"
 #include "test_cuda_util.h"
 
-
 static void one(int64_t n, int64_t c, int32_t dtype, int red, float eps, float zc, int weighted) {
     const int64_t es = s4j_dtype_size(dtype), bytes = n * c * es;
     char *x = malloc((size_t)bytes), *g_cpu = malloc((size_t)bytes), *g_gpu = malloc((size_t)bytes);
@@ -31,27 +30,33 @@ static void one(int64_t n, int64_t c, int32_t dtype, int red, float eps, float z
     float loss_cpu, loss_gpu = NAN;
     float *rl_cpu = malloc(4 * (size_t)n), *rl_gpu = malloc(4 * (size_t)n);
     int32_t *am_cpu = malloc(4 * (size_t)n), *am_gpu = malloc(4 * (size_t)n);
-    s4j_softmax_ce(n, c, dtype, x, y, CE_OPTS(w, -100, red, eps, zc, 1.0f, 0), &loss_cpu, rl_cpu, NULL, am_cpu, g_cpu, NULL, NULL, 0);
-    void *dx = dev(x, bytes), *dy = dev(y, 4 * n), *dw = w ? dev(w, 4 * c) : NULL, *dg = dev(NULL, bytes);
+    s4j_softmax_ce(n, c, dtype, x, y, CE_OPTS(w, -100, red, eps, zc, 1.0f, 0), &loss_cpu, rl_cpu,
+                   NULL, am_cpu, g_cpu, NULL, NULL, 0);
+    void *dx = dev(x, bytes), *dy = dev(y, 4 * n), *dw = w ? dev(w, 4 * c) : NULL,
+         *dg = dev(NULL, bytes);
     void *dl = dev(NULL, 4), *drl = dev(NULL, 4 * n), *dam = dev(NULL, 4 * n);
     int64_t wb = s4j_cuda_softmax_ce_workspace_size(n);
     void *work = dev(NULL, wb);
-    int rc = s4j_cuda_softmax_ce(n, c, dtype, dx, dy, CE_OPTS(dw, -100, red, eps, zc, 1.0f, 0), dl, drl, NULL, dam, dg, work, wb, NULL);
+    int rc = s4j_cuda_softmax_ce(n, c, dtype, dx, dy, CE_OPTS(dw, -100, red, eps, zc, 1.0f, 0), dl,
+                                 drl, NULL, dam, dg, work, wb, NULL);
     CHECK(rc == S4J_OK, "launch: %s", s4j_cuda_last_error());
     s4j_cuda_memcpy(&loss_gpu, dl, 4, 1, NULL);
     s4j_cuda_memcpy(g_gpu, dg, bytes, 1, NULL);
     s4j_cuda_memcpy(rl_gpu, drl, 4 * n, 1, NULL);
     s4j_cuda_memcpy(am_gpu, dam, 4 * n, 1, NULL);
     const double tol = dtype == S4J_F32 ? 1e-5 : 1e-2;
-    CHECK(fabs(loss_gpu - loss_cpu) <= 1e-5 * fabs(loss_cpu) + 1e-6 || (isnan(loss_gpu) && isnan(loss_cpu)),
-          "n=%ld c=%ld dtype=%d red=%d: loss %g vs %g", (long)n, (long)c, dtype, red, loss_gpu, loss_cpu);
+    CHECK(fabs(loss_gpu - loss_cpu) <= 1e-5 * fabs(loss_cpu) + 1e-6 ||
+              (isnan(loss_gpu) && isnan(loss_cpu)),
+          "n=%ld c=%ld dtype=%d red=%d: loss %g vs %g", (long)n, (long)c, dtype, red, loss_gpu,
+          loss_cpu);
     double num = 0, den = 0;
     for (int64_t i = 0; i < n * c; i++) {
         double a = s4j_load_elem(g_gpu, dtype, i), b = s4j_load_elem(g_cpu, dtype, i);
         num += (a - b) * (a - b);
         den += b * b;
     }
-    CHECK(sqrt(num) <= tol * sqrt(den) + 1e-6, "n=%ld c=%ld dtype=%d: gradient rel err %g", (long)n, (long)c, dtype, sqrt(num / den));
+    CHECK(sqrt(num) <= tol * sqrt(den) + 1e-6, "n=%ld c=%ld dtype=%d: gradient rel err %g", (long)n,
+          (long)c, dtype, sqrt(num / den));
     // 16-bit gradients: both sides round the same float32 value once, to
     // nearest even, so they differ only where their float32 values straddle
     // a rounding boundary (~1e-4 of the elements); more is a wrong rounding.
@@ -59,15 +64,31 @@ static void one(int64_t n, int64_t c, int32_t dtype, int red, float eps, float z
     int64_t differ = 0;
     for (int64_t i = 0; dtype != S4J_F32 && i < n * c; i++)
         differ += i % c != y[i / c] && memcmp(g_gpu + i * es, g_cpu + i * es, (size_t)es) != 0;
-    CHECK(differ <= n * c / 100 + 1, "n=%ld c=%ld dtype=%d: %ld of %ld gradient values differ from the CPU's",
-          (long)n, (long)c, dtype, (long)differ, (long)(n * c));
+    CHECK(differ <= n * c / 100 + 1,
+          "n=%ld c=%ld dtype=%d: %ld of %ld gradient values differ from the CPU's", (long)n,
+          (long)c, dtype, (long)differ, (long)(n * c));
     for (int64_t r = 0; r < n; r++) {
         CHECK(am_gpu[r] == am_cpu[r], "argmax[%ld] %d vs %d", (long)r, am_gpu[r], am_cpu[r]);
-        CHECK(fabs(rl_gpu[r] - rl_cpu[r]) <= 1e-4 * fabs(rl_cpu[r]) + 1e-5, "row %ld loss %g vs %g", (long)r, rl_gpu[r], rl_cpu[r]);
+        CHECK(fabs(rl_gpu[r] - rl_cpu[r]) <= 1e-4 * fabs(rl_cpu[r]) + 1e-5, "row %ld loss %g vs %g",
+              (long)r, rl_gpu[r], rl_cpu[r]);
     }
-    s4j_cuda_free(dx); s4j_cuda_free(dy); s4j_cuda_free(dw); s4j_cuda_free(dg);
-    s4j_cuda_free(dl); s4j_cuda_free(drl); s4j_cuda_free(dam); s4j_cuda_free(work);
-    free(x); free(g_cpu); free(g_gpu); free(y); free(w); free(rl_cpu); free(rl_gpu); free(am_cpu); free(am_gpu);
+    s4j_cuda_free(dx);
+    s4j_cuda_free(dy);
+    s4j_cuda_free(dw);
+    s4j_cuda_free(dg);
+    s4j_cuda_free(dl);
+    s4j_cuda_free(drl);
+    s4j_cuda_free(dam);
+    s4j_cuda_free(work);
+    free(x);
+    free(g_cpu);
+    free(g_gpu);
+    free(y);
+    free(w);
+    free(rl_cpu);
+    free(rl_gpu);
+    free(am_cpu);
+    free(am_gpu);
 }
 
 // Logits at and near +-FLT_MAX with z-loss (up to 1), label smoothing and
@@ -82,46 +103,65 @@ static void huge_rows(void) {
     for (int ci = 0; ci < 3; ci++)
         for (int mode = 0; mode < 24; mode++) {
             const int64_t c = cs[ci];
-            const float zc = (float[]){0.0f, 1e-4f, 1.0f}[mode % 3], eps = mode / 3 % 2 ? 0.1f : 0.0f;
+            const float zc = (float[]){0.0f, 1e-4f, 1.0f}[mode % 3],
+                        eps = mode / 3 % 2 ? 0.1f : 0.0f;
             const int weighted = mode / 6 % 2, red = 1 + mode / 12;
-            float *x = malloc(4 * (size_t)(N * c)), *g_cpu = malloc(4 * (size_t)(N * c)), *g_gpu = malloc(4 * (size_t)(N * c));
+            float *x = malloc(4 * (size_t)(N * c)), *g_cpu = malloc(4 * (size_t)(N * c)),
+                  *g_gpu = malloc(4 * (size_t)(N * c));
             float *w = malloc(4 * (size_t)c);
             int32_t y[N] = {1, 0, (int32_t)(c / 2), 3};
             for (int64_t i = 0; i < N * c; i++) x[i] = 3.0f * rnd_sym();
             x[0] = M;
             x[1] = -M;
             for (int64_t k = 0; k < c; k++) x[c + k] = k % 2 ? -M : M;
-            for (int64_t k = 0; k < c; k++) x[2 * c + k] = M * (1.0f - 2.0f * (float)k / (float)(c - 1));
+            for (int64_t k = 0; k < c; k++)
+                x[2 * c + k] = M * (1.0f - 2.0f * (float)k / (float)(c - 1));
             for (int64_t k = 0; k < c; k++) w[k] = 0.1f + 0.05f * (float)(k % 5);
             const float *cw = weighted ? w : NULL;
             float loss_cpu = NAN, loss_gpu = NAN, rl_cpu[N], rl_gpu[N];
-            s4j_softmax_ce(N, c, S4J_F32, x, y, CE_OPTS(cw, -100, red, eps, zc, 1.0f, 0), &loss_cpu, rl_cpu, NULL,
-                           NULL, g_cpu, NULL, NULL, 0);
-            void *dx = dev(x, 4 * N * c), *dy = dev(y, sizeof y), *dw = weighted ? dev(w, 4 * c) : NULL;
+            s4j_softmax_ce(N, c, S4J_F32, x, y, CE_OPTS(cw, -100, red, eps, zc, 1.0f, 0), &loss_cpu,
+                           rl_cpu, NULL, NULL, g_cpu, NULL, NULL, 0);
+            void *dx = dev(x, 4 * N * c), *dy = dev(y, sizeof y),
+                 *dw = weighted ? dev(w, 4 * c) : NULL;
             void *dg = dev(NULL, 4 * N * c), *dl = dev(NULL, 4), *drl = dev(NULL, sizeof rl_gpu);
             int64_t wb = s4j_cuda_softmax_ce_workspace_size(N);
             void *work = dev(NULL, wb);
-            int rc = s4j_cuda_softmax_ce(N, c, S4J_F32, dx, dy, CE_OPTS(dw, -100, red, eps, zc, 1.0f, 0), dl, drl,
-                                         NULL, NULL, dg, work, wb, NULL);
+            int rc =
+                s4j_cuda_softmax_ce(N, c, S4J_F32, dx, dy, CE_OPTS(dw, -100, red, eps, zc, 1.0f, 0),
+                                    dl, drl, NULL, NULL, dg, work, wb, NULL);
             CHECK(rc == S4J_OK, "huge: launch %s", s4j_cuda_last_error());
             s4j_cuda_memcpy(&loss_gpu, dl, 4, 1, NULL);
             s4j_cuda_memcpy(rl_gpu, drl, sizeof rl_gpu, 1, NULL);
             s4j_cuda_memcpy(g_gpu, dg, 4 * N * c, 1, NULL);
-#define SAME(a, b, tol) ((isnan(a) && isnan(b)) || (isinf(b) ? (a) == (b) : fabs((double)(a) - (b)) <= (tol) * fabs(b) + 1e-6))
+#define SAME(a, b, tol)        \
+    ((isnan(a) && isnan(b)) || \
+     (isinf(b) ? (a) == (b) : fabs((double)(a) - (b)) <= (tol)*fabs(b) + 1e-6))
             int bad = 0;
             for (int64_t i = 0; i < N * c; i++)
                 if (!SAME(g_gpu[i], g_cpu[i], 1e-4) || isnan(g_gpu[i])) bad++;
-            CHECK(bad == 0, "huge c=%ld z=%g eps=%g w=%d red=%d: %d gradient values differ from the CPU's (or NaN)",
+            CHECK(bad == 0,
+                  "huge c=%ld z=%g eps=%g w=%d red=%d: %d gradient values differ from the CPU's "
+                  "(or NaN)",
                   (long)c, zc, eps, weighted, red, bad);
-            CHECK(SAME(loss_gpu, loss_cpu, 1e-5), "huge c=%ld z=%g eps=%g w=%d red=%d: loss %g vs %g", (long)c, zc,
-                  eps, weighted, red, loss_gpu, loss_cpu);
+            CHECK(SAME(loss_gpu, loss_cpu, 1e-5),
+                  "huge c=%ld z=%g eps=%g w=%d red=%d: loss %g vs %g", (long)c, zc, eps, weighted,
+                  red, loss_gpu, loss_cpu);
             for (int r = 0; r < N; r++)
-                CHECK(SAME(rl_gpu[r], rl_cpu[r], 1e-5), "huge c=%ld z=%g eps=%g w=%d red=%d: row %d loss %g vs %g",
-                      (long)c, zc, eps, weighted, red, r, rl_gpu[r], rl_cpu[r]);
+                CHECK(SAME(rl_gpu[r], rl_cpu[r], 1e-5),
+                      "huge c=%ld z=%g eps=%g w=%d red=%d: row %d loss %g vs %g", (long)c, zc, eps,
+                      weighted, red, r, rl_gpu[r], rl_cpu[r]);
 #undef SAME
-            s4j_cuda_free(dx); s4j_cuda_free(dy); s4j_cuda_free(dw); s4j_cuda_free(dg);
-            s4j_cuda_free(dl); s4j_cuda_free(drl); s4j_cuda_free(work);
-            free(x); free(g_cpu); free(g_gpu); free(w);
+            s4j_cuda_free(dx);
+            s4j_cuda_free(dy);
+            s4j_cuda_free(dw);
+            s4j_cuda_free(dg);
+            s4j_cuda_free(dl);
+            s4j_cuda_free(drl);
+            s4j_cuda_free(work);
+            free(x);
+            free(g_cpu);
+            free(g_gpu);
+            free(w);
         }
 }
 
@@ -151,9 +191,13 @@ static void helpers(void) {
             for (int64_t i = 0; i < n * c; i++) x[i] = 6.0f * rnd_sym();
             s4j_softmax(n, c, x, want, log);
             void *dx = dev(x, 4 * n * c), *dy = dev(NULL, 4 * n * c);
-            CHECK(s4j_cuda_softmax(n, c, dx, dy, log, NULL) == S4J_OK, "softmax: %s", s4j_cuda_last_error());
+            CHECK(s4j_cuda_softmax(n, c, dx, dy, log, NULL) == S4J_OK, "softmax: %s",
+                  s4j_cuda_last_error());
             close_to(log ? "log_softmax" : "softmax", back(dy, n * c), want, n * c, 1e-5);
-            s4j_cuda_free(dx); s4j_cuda_free(dy); free(x); free(want);
+            s4j_cuda_free(dx);
+            s4j_cuda_free(dy);
+            free(x);
+            free(want);
         }
 
     enum { N = 37, C = 13 };
@@ -166,7 +210,8 @@ static void helpers(void) {
     memcpy(y, x, sizeof x);
     s4j_add_bias(N, C, bias, y);
     close_to("add_bias", back(dx, N * C), y, N * C, 0);
-    CHECK(s4j_cuda_column_sums(N, C, 0.5f, dx, 0.0f, dnan, NULL) == S4J_OK, "column_sums"); // NaN not read
+    CHECK(s4j_cuda_column_sums(N, C, 0.5f, dx, 0.0f, dnan, NULL) == S4J_OK,
+          "column_sums"); // NaN not read
     CHECK(s4j_cuda_column_sums(N, C, 2.0f, dx, 0.5f, dout, NULL) == S4J_OK, "column_sums");
     float sums[C], sums2[C];
     memcpy(sums2, out, sizeof out);
@@ -175,13 +220,18 @@ static void helpers(void) {
     close_to("column_sums beta=0", back(dnan, C), sums, C, 1e-6);
     close_to("column_sums beta=0.5", back(dout, C), sums2, C, 1e-6);
     CHECK(s4j_cuda_sgd_step(N * C, 0.1f, 0.9f, 1e-2f, dx, dg, dv, NULL) == S4J_OK, "sgd");
-    CHECK(s4j_cuda_sgd_step(N * C, 0.1f, 0.0f, 0.0f, dx, dg, NULL, NULL) == S4J_OK, "sgd, no momentum");
+    CHECK(s4j_cuda_sgd_step(N * C, 0.1f, 0.0f, 0.0f, dx, dg, NULL, NULL) == S4J_OK,
+          "sgd, no momentum");
     s4j_sgd_step(N * C, 0.1f, 0.9f, 1e-2f, y, g, v);
     s4j_sgd_step(N * C, 0.1f, 0.0f, 0.0f, y, g, NULL);
     close_to("sgd w", back(dx, N * C), y, N * C, 1e-6);
     close_to("sgd v", back(dv, N * C), v, N * C, 1e-6);
-    s4j_cuda_free(dx); s4j_cuda_free(dbias); s4j_cuda_free(dg); s4j_cuda_free(dv);
-    s4j_cuda_free(dout); s4j_cuda_free(dnan);
+    s4j_cuda_free(dx);
+    s4j_cuda_free(dbias);
+    s4j_cuda_free(dg);
+    s4j_cuda_free(dv);
+    s4j_cuda_free(dout);
+    s4j_cuda_free(dnan);
 
     // gather: uint8 and float rows, plain and standardised, 784 and 13
     // columns; index 7 is out of range: a NaN row on the GPU, an error on
@@ -192,26 +242,41 @@ static void helpers(void) {
         const int32_t dt = k < 2 ? S4J_U8 : S4J_F32;
         const int64_t esize = dt == S4J_U8 ? 1 : 4;
         uint8_t *src = malloc((size_t)(5 * cols * esize));
-        float *want = malloc(4 * (size_t)(rows * cols)), *sh = malloc(4 * (size_t)cols), *cs = malloc(4 * (size_t)cols);
+        float *want = malloc(4 * (size_t)(rows * cols)), *sh = malloc(4 * (size_t)cols),
+              *cs = malloc(4 * (size_t)cols);
         for (int64_t i = 0; i < 5 * cols; i++) {
-            if (dt == S4J_U8) src[i] = (uint8_t)rnd();
-            else ((float *)src)[i] = (float)(rnd_unit() - 0.5);
+            if (dt == S4J_U8)
+                src[i] = (uint8_t)rnd();
+            else
+                ((float *)src)[i] = (float)(rnd_unit() - 0.5);
         }
-        for (int64_t j = 0; j < cols; j++) sh[j] = (float)rnd_unit(), cs[j] = (float)(0.5 + rnd_unit());
+        for (int64_t j = 0; j < cols; j++)
+            sh[j] = (float)rnd_unit(), cs[j] = (float)(0.5 + rnd_unit());
         const int affine = dt == S4J_F32;
         int32_t index[] = {3, 0, 7, 4}, good[] = {3, 0, 0, 4};
-        s4j_gather_rows(rows, cols, dt, src, 5, good, 1.0f / 255, affine ? sh : NULL, affine ? cs : NULL, want, NULL);
+        s4j_gather_rows(rows, cols, dt, src, 5, good, 1.0f / 255, affine ? sh : NULL,
+                        affine ? cs : NULL, want, NULL);
         for (int64_t j = 0; j < cols; j++) want[2 * cols + j] = NAN;
-        void *dsrc = dev(src, 5 * cols * esize), *dindex = dev(index, sizeof index), *dgot = dev(NULL, 4 * rows * cols);
+        void *dsrc = dev(src, 5 * cols * esize), *dindex = dev(index, sizeof index),
+             *dgot = dev(NULL, 4 * rows * cols);
         void *dsh = dev(sh, 4 * cols), *dcs = dev(cs, 4 * cols);
         CHECK(s4j_cuda_gather_rows(rows, cols, dt, dsrc, 5, dindex, 1.0f / 255, affine ? dsh : NULL,
-                                   affine ? dcs : NULL, dgot, NULL) == S4J_OK, "gather");
+                                   affine ? dcs : NULL, dgot, NULL) == S4J_OK,
+              "gather");
         float *got = back(dgot, rows * cols);
         for (int64_t i = 0; i < rows * cols; i++)
             CHECK(memcmp(&got[i], &want[i], 4) == 0 || (isnan(got[i]) && isnan(want[i])),
                   "gather %ld columns [%ld] = %g, want %g", (long)cols, (long)i, got[i], want[i]);
-        s4j_cuda_free(dsrc); s4j_cuda_free(dindex); s4j_cuda_free(dgot); s4j_cuda_free(dsh); s4j_cuda_free(dcs);
-        free(src); free(want); free(got); free(sh); free(cs);
+        s4j_cuda_free(dsrc);
+        s4j_cuda_free(dindex);
+        s4j_cuda_free(dgot);
+        s4j_cuda_free(dsh);
+        s4j_cuda_free(dcs);
+        free(src);
+        free(want);
+        free(got);
+        free(sh);
+        free(cs);
     }
 
     // step statistics: loss_sum += 1.5 * 0.5, correct += the matches
@@ -221,14 +286,20 @@ static void helpers(void) {
     const float loss = 1.5f;
     double loss_sum = 1.0;
     int64_t correct = 2;
-    void *dloss = dev(&loss, 4), *dam = dev(argmax, sizeof argmax), *dt = dev(targets, sizeof targets);
+    void *dloss = dev(&loss, 4), *dam = dev(argmax, sizeof argmax),
+         *dt = dev(targets, sizeof targets);
     void *dsum = dev(&loss_sum, 8), *dcorrect = dev(&correct, 8);
-    CHECK(s4j_cuda_step_stats(N, dloss, 0.5f, dam, dt, dsum, dcorrect, NULL) == S4J_OK, "step_stats");
+    CHECK(s4j_cuda_step_stats(N, dloss, 0.5f, dam, dt, dsum, dcorrect, NULL) == S4J_OK,
+          "step_stats");
     s4j_cuda_memcpy(&loss_sum, dsum, 8, 1, NULL);
     s4j_cuda_memcpy(&correct, dcorrect, 8, 1, NULL);
     CHECK(loss_sum == 1.75 && correct == 2 + matches, "step_stats: %g and %ld, want 1.75 and %d",
           loss_sum, (long)correct, 2 + matches);
-    s4j_cuda_free(dloss); s4j_cuda_free(dam); s4j_cuda_free(dt); s4j_cuda_free(dsum); s4j_cuda_free(dcorrect);
+    s4j_cuda_free(dloss);
+    s4j_cuda_free(dam);
+    s4j_cuda_free(dt);
+    s4j_cuda_free(dsum);
+    s4j_cuda_free(dcorrect);
 }
 
 // A recorded graph runs nothing until launched, then all of it per launch:
@@ -247,14 +318,17 @@ static void graphs(void) {
     CHECK(!memcmp(back, w, sizeof w), "a recorded step ran before its launch");
     for (int i = 0; i < 2; i++)
         CHECK(s4j_cuda_graph_launch(graph, stream) == S4J_OK, "launch: %s", s4j_cuda_last_error());
-    s4j_cuda_memcpy(back, dw, sizeof back, 1, NULL); // the default stream waits for the stream's work
+    s4j_cuda_memcpy(back, dw, sizeof back, 1,
+                    NULL); // the default stream waits for the stream's work
     for (int i = 0; i < 5; i++)
-        CHECK(back[i] == w[i] - g[i], "after two launches w[%d] = %g, want %g", i, back[i], w[i] - g[i]);
+        CHECK(back[i] == w[i] - g[i], "after two launches w[%d] = %g, want %g", i, back[i],
+              w[i] - g[i]);
     CHECK(s4j_cuda_graph_destroy(graph) == S4J_OK, "destroy: %s", s4j_cuda_last_error());
     void *none = dw;
     CHECK(s4j_cuda_graph_end(stream, &none) != S4J_OK && !none, "end without a begin");
     CHECK(s4j_cuda_graph_destroy(NULL) == S4J_OK, "destroy of no graph");
-    s4j_cuda_free(dw); s4j_cuda_free(dg);
+    s4j_cuda_free(dw);
+    s4j_cuda_free(dg);
     CHECK(s4j_cuda_stream_destroy(stream) == S4J_OK, "stream destroy: %s", s4j_cuda_last_error());
 }
 

@@ -46,9 +46,8 @@ static const double rel_tol[] = {1e-5, 0x1.0p-10 + 1e-5, 1e-5};
 static void *work; // s4j_sgemm's workspace
 static int64_t work_bytes;
 
-static void cpu_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
-                     const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
-                     float *c, int64_t ldc) {
+static void cpu_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                     int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
     int rc = s4j_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work, work_bytes);
     CHECK(rc == S4J_OK, "CPU s4j_sgemm status %d", rc);
 }
@@ -58,9 +57,14 @@ static void cpu_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alph
 static int64_t pick_ld(int64_t cols) {
     int64_t ld;
     switch (rnd() % 3) {
-    case 0: ld = cols; break;
-    case 1: ld = cols + 1 + (int64_t)(rnd() % 3); break;
-    default: ld = (cols + 7) / 8 * 8;
+    case 0:
+        ld = cols;
+        break;
+    case 1:
+        ld = cols + 1 + (int64_t)(rnd() % 3);
+        break;
+    default:
+        ld = (cols + 7) / 8 * 8;
     }
     return ld > 0 ? ld : 1;
 }
@@ -123,15 +127,16 @@ static void one(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, fl
     float *dc = dev(NULL, 4 * n_img);
 
     for (int math = S4J_GEMM_FP32; math <= MATH_BF16; math++) {
-        CHECK(s4j_cuda_memcpy(dc, img, 4 * n_img, 0, NULL) == S4J_OK, "h2d: %s", s4j_cuda_last_error());
+        CHECK(s4j_cuda_memcpy(dc, img, 4 * n_img, 0, NULL) == S4J_OK, "h2d: %s",
+              s4j_cuda_last_error());
         int rc = math == MATH_BF16
                      ? s4j_cuda_gemm_bf16(ta, tb, m, n, k, alpha, da16 + off_a, lda, db16 + off_b,
                                           ldb, beta, dc + off_c, ldc, NULL)
                      : s4j_cuda_sgemm(ta, tb, m, n, k, alpha, da + off_a, lda, db + off_b, ldb,
                                       beta, dc + off_c, ldc, math, NULL);
         if (rc == S4J_OK) rc = s4j_cuda_stream_synchronize(NULL); // errors of the execution
-        CHECK(rc == S4J_OK, "%s ta=%d tb=%d m=%ld n=%ld k=%ld: status %d (%s)", math_name[math],
-              ta, tb, (long)m, (long)n, (long)k, rc, s4j_cuda_last_error());
+        CHECK(rc == S4J_OK, "%s ta=%d tb=%d m=%ld n=%ld k=%ld: status %d (%s)", math_name[math], ta,
+              tb, (long)m, (long)n, (long)k, rc, s4j_cuda_last_error());
         s4j_cuda_memcpy(got, dc, 4 * n_img, 1, NULL);
         const float *want = math == MATH_BF16 ? ref16 : ref32;
         int bad = 0;
@@ -139,28 +144,43 @@ static void one(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, fl
             const int64_t e = i - off_c, row = e / ldc, col = e % ldc;
             const int in_c = e >= 0 && row < m && col < n;
             const double tol = in_c ? rel_tol[math] * size[row * n + col] : 0.0;
-            const int ok = in_c ? fabs((double)got[i] - want[e]) <= tol
-                                : memcmp(&got[i], &img[i], 4) == 0;
+            const int ok =
+                in_c ? fabs((double)got[i] - want[e]) <= tol : memcmp(&got[i], &img[i], 4) == 0;
             if (!ok && bad++ < 3)
-                CHECK(0, "seed %llu %s ta=%d tb=%d m=%ld n=%ld k=%ld lda=%ld ldb=%ld ldc=%ld "
-                         "offsets %ld %ld %ld alpha=%g beta=%g: %s[%ld, %ld] = %.9g, want %.9g "
-                         "(tolerance %.3g)",
-                      (unsigned long long)seed, math_name[math], ta, tb, (long)m, (long)n,
-                      (long)k, (long)lda, (long)ldb, (long)ldc, (long)off_a, (long)off_b,
-                      (long)off_c, alpha, beta, in_c ? "C" : "padding", (long)row, (long)col,
-                      got[i], in_c ? want[e] : img[i], tol);
+                CHECK(0,
+                      "seed %llu %s ta=%d tb=%d m=%ld n=%ld k=%ld lda=%ld ldb=%ld ldc=%ld "
+                      "offsets %ld %ld %ld alpha=%g beta=%g: %s[%ld, %ld] = %.9g, want %.9g "
+                      "(tolerance %.3g)",
+                      (unsigned long long)seed, math_name[math], ta, tb, (long)m, (long)n, (long)k,
+                      (long)lda, (long)ldb, (long)ldc, (long)off_a, (long)off_b, (long)off_c, alpha,
+                      beta, in_c ? "C" : "padding", (long)row, (long)col, got[i],
+                      in_c ? want[e] : img[i], tol);
         }
         if (bad > 3) fprintf(stderr, "  ... %d wrong elements in all\n", bad);
     }
-    s4j_cuda_free(da); s4j_cuda_free(db); s4j_cuda_free(da16); s4j_cuda_free(db16);
+    s4j_cuda_free(da);
+    s4j_cuda_free(db);
+    s4j_cuda_free(da16);
+    s4j_cuda_free(db16);
     s4j_cuda_free(dc);
-    free(a); free(b); free(a_abs); free(b_abs); free(a_r); free(b_r); free(a16); free(b16);
-    free(img); free(got); free(ref32); free(ref16); free(size);
+    free(a);
+    free(b);
+    free(a_abs);
+    free(b_abs);
+    free(a_r);
+    free(b_r);
+    free(a16);
+    free(b16);
+    free(img);
+    free(got);
+    free(ref32);
+    free(ref16);
+    free(size);
 }
 
 static void random_shapes(int count) {
-    static const int64_t sizes[] = {0, 1, 2, 3, 5, 8, 13, 16, 31, 32, 33, 64, 97,
-                                    127, 128, 129, 200, 255, 256, 257, 383, 521};
+    static const int64_t sizes[] = {0,  1,  2,   3,   5,   8,   13,  16,  31,  32,  33,
+                                    64, 97, 127, 128, 129, 200, 255, 256, 257, 383, 521};
     const int ns = sizeof sizes / sizeof sizes[0];
     for (int it = 0; it < count; it++) {
         int64_t m = sizes[rnd() % ns], n = sizes[rnd() % ns], k = sizes[rnd() % ns];
@@ -173,11 +193,11 @@ static void random_shapes(int count) {
 static void fixed_shapes(int small) {
     for (int ta = 0; ta < 2; ta++)
         for (int tb = 0; tb < 2; tb++) {
-            one(ta, tb, 256, 10, 784, 1.0f, 0.0f);    // the trainer: X W
-            one(ta, tb, 784, 10, 256, 1.0f, 0.0f);    // X^T dZ
-            one(ta, tb, 10, 784, 256, 0.5f, 1.0f);    // m small
-            one(ta, tb, 257, 300, 33, 1.0f, 0.5f);    // tiled, partial tiles and k slice
-            one(ta, tb, 1100, 300, 40, -1.0f, 0.0f);  // 9 tile rows: a partial group
+            one(ta, tb, 256, 10, 784, 1.0f, 0.0f);   // the trainer: X W
+            one(ta, tb, 784, 10, 256, 1.0f, 0.0f);   // X^T dZ
+            one(ta, tb, 10, 784, 256, 0.5f, 1.0f);   // m small
+            one(ta, tb, 257, 300, 33, 1.0f, 0.5f);   // tiled, partial tiles and k slice
+            one(ta, tb, 1100, 300, 40, -1.0f, 0.0f); // 9 tile rows: a partial group
             one(ta, tb, 200, small ? 400 : 1100, small ? 300 : 1000, 1.0f, 1.0f); // many k slices
             if (!small) one(ta, tb, 1024, 1024, 1024, ta ? 1.0f : -0.5f, tb ? 0.0f : 0.75f);
         }
@@ -206,8 +226,12 @@ static void tf32_rounding(void) {
             CHECK(bad == 0, "%s %ldx%ldx%ld: %ld elements are not %.9g (C[0] = %.9g)",
                   math_name[math], (long)m, (long)n, (long)k, (long)bad, want, c[0]);
         }
-        s4j_cuda_free(da); s4j_cuda_free(db); s4j_cuda_free(dc);
-        free(a); free(b); free(c);
+        s4j_cuda_free(da);
+        s4j_cuda_free(db);
+        s4j_cuda_free(dc);
+        free(a);
+        free(b);
+        free(c);
     }
 }
 
@@ -232,11 +256,14 @@ static void errors(void) {
     CHECK(SGEMM(0, 0, 2, 2, 0, x, 1, x, 2, NULL, 2, fp32) == S4J_ERR_ARGUMENT, "c = NULL, k = 0");
     CHECK(SGEMM(0, 0, 2, 2, 2, x, 2, x, 2, x, 2, 2) == S4J_ERR_ARGUMENT, "math = 2");
     CHECK(SGEMM(0, 0, 2, 2, 2, x, 2, x, 2, x, 2, -1) == S4J_ERR_ARGUMENT, "math = -1");
-    CHECK(SGEMM(0, 0, 2, 2, 2, NULL, 2, x, 2, x, 2, S4J_GEMM_TF32) == S4J_ERR_ARGUMENT, "tf32 a = NULL");
+    CHECK(SGEMM(0, 0, 2, 2, 2, NULL, 2, x, 2, x, 2, S4J_GEMM_TF32) == S4J_ERR_ARGUMENT,
+          "tf32 a = NULL");
     CHECK(SGEMM(0, 0, 0, 2, 2, NULL, 2, NULL, 2, NULL, 2, fp32) == S4J_OK, "m = 0 is a no-op");
-    CHECK(SGEMM(0, 0, 2, 0, 2, NULL, 2, NULL, 1, NULL, 1, S4J_GEMM_TF32) == S4J_OK, "n = 0 is a no-op");
+    CHECK(SGEMM(0, 0, 2, 0, 2, NULL, 2, NULL, 1, NULL, 1, S4J_GEMM_TF32) == S4J_OK,
+          "n = 0 is a no-op");
 #undef SGEMM
-    CHECK(s4j_cuda_gemm_bf16(0, 0, 2, 2, 2, 1.0f, x, 2, NULL, 2, 0.0f, x, 2, NULL) == S4J_ERR_ARGUMENT,
+    CHECK(s4j_cuda_gemm_bf16(0, 0, 2, 2, 2, 1.0f, x, 2, NULL, 2, 0.0f, x, 2, NULL) ==
+              S4J_ERR_ARGUMENT,
           "bf16 b = NULL");
     CHECK(s4j_cuda_gemm_bf16(1, 1, 3, 2, 2, 1.0f, x, 2, x, 2, 0.0f, x, 2, NULL) == S4J_ERR_ARGUMENT,
           "bf16 lda < m (trans)");

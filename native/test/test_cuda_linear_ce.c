@@ -67,12 +67,14 @@ typedef struct {
 static void one(lce_case t) {
     const int64_t n = t.n, d = t.d, v = t.v;
     char shape[200];
-    snprintf(shape, sizeof shape, "n=%ld d=%ld v=%ld bv=%ld dtype=%d math=%d red=%d eps=%g zc=%g cap=%g w=%d b=%d g=%d",
+    snprintf(shape, sizeof shape,
+             "n=%ld d=%ld v=%ld bv=%ld dtype=%d math=%d red=%d eps=%g zc=%g cap=%g w=%d b=%d g=%d",
              (long)n, (long)d, (long)v, (long)t.block_v, t.dtype, t.math, t.reduction, t.eps, t.zc,
              t.cap, t.weighted, t.biased, t.grads);
     const int bf16 = t.dtype == S4J_BF16;
     float *x = malloc(4 * (size_t)(n * d)), *w = malloc(4 * (size_t)(v * d));
-    float *bias = t.biased ? malloc(4 * (size_t)v) : NULL, *cw = t.weighted ? malloc(4 * (size_t)v) : NULL;
+    float *bias = t.biased ? malloc(4 * (size_t)v) : NULL,
+          *cw = t.weighted ? malloc(4 * (size_t)v) : NULL;
     int32_t *y = malloc(4 * (size_t)n);
     const float spread = rnd() % 4 == 0 ? 8.0f : 1.0f; // sometimes logits in the tens
     for (int64_t i = 0; i < n * d; i++) x[i] = spread * rnd_sym();
@@ -93,13 +95,14 @@ static void one(lce_case t) {
     // CPU reference
     float loss_cpu = NAN;
     float *rl_cpu = malloc(4 * (size_t)n), *lse_cpu = malloc(4 * (size_t)n);
-    float *dx_cpu = malloc(4 * (size_t)(n * d)), *dw_cpu = malloc(4 * (size_t)(v * d)), *db_cpu = malloc(4 * (size_t)v);
+    float *dx_cpu = malloc(4 * (size_t)(n * d)), *dw_cpu = malloc(4 * (size_t)(v * d)),
+          *db_cpu = malloc(4 * (size_t)v);
     int64_t cwb = s4j_linear_ce_workspace_size(n, d, v, t.block_v, t.cap);
     void *cwork = aligned_alloc(64, (size_t)((cwb + 63) / 64 * 64));
     int64_t err_row = -1;
-    int rc = s4j_linear_ce(n, d, v, x, w, bias, y, CE_OPTS(cw, -100, t.reduction, t.eps, t.zc, 1.0f, t.cap),
-                           t.block_v, &loss_cpu, rl_cpu, lse_cpu, dx_cpu, dw_cpu, db_cpu, cwork, cwb,
-                           &err_row);
+    int rc = s4j_linear_ce(
+        n, d, v, x, w, bias, y, CE_OPTS(cw, -100, t.reduction, t.eps, t.zc, 1.0f, t.cap), t.block_v,
+        &loss_cpu, rl_cpu, lse_cpu, dx_cpu, dw_cpu, db_cpu, cwork, cwb, &err_row);
     CHECK(rc == S4J_OK, "%s: CPU reference failed: %d", shape, rc);
 
     // GPU
@@ -110,11 +113,14 @@ static void one(lce_case t) {
     void *gx = dev(xs, n * d * es), *gw = dev(ws, v * d * es), *gy = dev(y, 4 * n);
     void *gb = bias ? dev(bias, 4 * v) : NULL, *gcw = cw ? dev(cw, 4 * v) : NULL;
     void *gl = dev(NULL, 4), *grl = dev(NULL, 4 * n), *glse = dev(NULL, 4 * n);
-    void *gdx = t.grads & 1 ? dev(NULL, 4 * n * d) : NULL, *gdw = t.grads & 2 ? dev(NULL, 4 * v * d) : NULL;
+    void *gdx = t.grads & 1 ? dev(NULL, 4 * n * d) : NULL,
+         *gdw = t.grads & 2 ? dev(NULL, 4 * v * d) : NULL;
     void *gdb = t.grads & 4 ? dev(NULL, 4 * v) : NULL;
     int64_t wb = s4j_cuda_linear_ce_workspace_size(n, v, t.block_v, t.dtype);
     void *work = dev(NULL, wb);
-    rc = s4j_cuda_linear_ce(n, d, v, t.dtype, gx, gw, gb, gy, CE_OPTS(gcw, -100, t.reduction, t.eps, t.zc, 1.0f, t.cap), t.block_v, t.math, gl, grl, glse, gdx, gdw, gdb, work, wb, NULL);
+    rc = s4j_cuda_linear_ce(n, d, v, t.dtype, gx, gw, gb, gy,
+                            CE_OPTS(gcw, -100, t.reduction, t.eps, t.zc, 1.0f, t.cap), t.block_v,
+                            t.math, gl, grl, glse, gdx, gdw, gdb, work, wb, NULL);
     CHECK(rc == S4J_OK, "%s: launch %d: %s", shape, rc, s4j_cuda_last_error());
     CHECK(s4j_cuda_stream_synchronize(NULL) == S4J_OK, "%s: %s", shape, s4j_cuda_last_error());
 
@@ -122,8 +128,8 @@ static void one(lce_case t) {
     const double tol = t.math == S4J_GEMM_TF32 ? 5e-3 : bf16 ? 2e-2 : 2e-4;
     const double ltol = bf16 || t.math == S4J_GEMM_TF32 ? 2e-3 : 1e-5;
     float *l = back(gl, 1), *rl = back(grl, n), *lse = back(glse, n);
-    CHECK(fabsf(l[0] - loss_cpu) <= ltol * fabsf(loss_cpu) + 1e-5f || (isnan(l[0]) && isnan(loss_cpu)) ||
-              (isinf(loss_cpu) && l[0] == loss_cpu),
+    CHECK(fabsf(l[0] - loss_cpu) <= ltol * fabsf(loss_cpu) + 1e-5f ||
+              (isnan(l[0]) && isnan(loss_cpu)) || (isinf(loss_cpu) && l[0] == loss_cpu),
           "%s: loss %.9g vs %.9g", shape, l[0], loss_cpu); // NaN: the mean over no counted row
     close_to("row loss", rl, rl_cpu, n, ltol, shape);
     close_to("row lse", lse, lse_cpu, n, ltol, shape);
@@ -135,21 +141,44 @@ static void one(lce_case t) {
         // the mean's total weight
         double wmax = 0, lmax = 0, total = 0;
         for (int64_t i = 0; i < v * d; i++) wmax = fmax(wmax, fabs(w[i]));
-        for (int64_t i = 0; i < n; i++) lmax = isfinite(lse_cpu[i]) ? fmax(lmax, fabs(lse_cpu[i])) : lmax;
+        for (int64_t i = 0; i < n; i++)
+            lmax = isfinite(lse_cpu[i]) ? fmax(lmax, fabs(lse_cpu[i])) : lmax;
         for (int64_t i = 0; i < n; i++) total += y[i] < 0 ? 0 : cw ? cw[y[i]] : 1;
-        double per_row = 2 * (1 + 2 * t.zc * lmax) * (t.reduction == S4J_REDUCE_MEAN && total > 0 ? 1 / total : 1);
-        double floor = t.math == S4J_GEMM_TF32 || bf16 ? tol * wmax * per_row * sqrt((double)n * d) : 0;
+        double per_row = 2 * (1 + 2 * t.zc * lmax) *
+                         (t.reduction == S4J_REDUCE_MEAN && total > 0 ? 1 / total : 1);
+        double floor =
+            t.math == S4J_GEMM_TF32 || bf16 ? tol * wmax * per_row * sqrt((double)n * d) : 0;
         close_to_floor("dx", h = back(gdx, n * d), dx_cpu, n * d, tol, floor, shape);
         free(h);
     }
-    if (gdw) { close_to("dw", h = back(gdw, v * d), dw_cpu, v * d, tol, shape); free(h); }
-    if (gdb) { close_to("db", h = back(gdb, v), db_cpu, v, bf16 || t.math ? tol : 1e-5, shape); free(h); }
+    if (gdw) {
+        close_to("dw", h = back(gdw, v * d), dw_cpu, v * d, tol, shape);
+        free(h);
+    }
+    if (gdb) {
+        close_to("db", h = back(gdb, v), db_cpu, v, bf16 || t.math ? tol : 1e-5, shape);
+        free(h);
+    }
 
-    free(l); free(rl); free(lse);
+    free(l);
+    free(rl);
+    free(lse);
     void *all[] = {gx, gw, gy, gb, gcw, gl, grl, glse, gdx, gdw, gdb, work};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) if (all[i]) s4j_cuda_free(all[i]);
-    free(x); free(w); free(bias); free(cw); free(y); free(rl_cpu); free(lse_cpu); free(dx_cpu);
-    free(dw_cpu); free(db_cpu); free(cwork); free(xs); free(ws);
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i]) s4j_cuda_free(all[i]);
+    free(x);
+    free(w);
+    free(bias);
+    free(cw);
+    free(y);
+    free(rl_cpu);
+    free(lse_cpu);
+    free(dx_cpu);
+    free(dw_cpu);
+    free(db_cpu);
+    free(cwork);
+    free(xs);
+    free(ws);
 }
 
 // An out-of-range target is not checked on the device: NaN, never a fault.
@@ -162,7 +191,9 @@ static void bad_target(void) {
     void *gx = dev(x, sizeof x), *gw = dev(w, sizeof w), *gy = dev(y, sizeof y), *gl = dev(NULL, 4);
     int64_t wb = s4j_cuda_linear_ce_workspace_size(n, v, 0, S4J_F32);
     void *work = dev(NULL, wb), *gdx = dev(NULL, 4 * n * d);
-    int rc = s4j_cuda_linear_ce(n, d, v, S4J_F32, gx, gw, NULL, gy, CE_OPTS(NULL, -100, S4J_REDUCE_SUM, 0, 0, 1, 0), 0, 0, gl, NULL, NULL, gdx, NULL, NULL, work, wb, NULL);
+    int rc = s4j_cuda_linear_ce(n, d, v, S4J_F32, gx, gw, NULL, gy,
+                                CE_OPTS(NULL, -100, S4J_REDUCE_SUM, 0, 0, 1, 0), 0, 0, gl, NULL,
+                                NULL, gdx, NULL, NULL, work, wb, NULL);
     CHECK(rc == S4J_OK, "bad target: launch %d", rc);
     float *l = back(gl, 1), *g = back(gdx, n * d);
     CHECK(isnan(l[0]), "bad target: loss %g, expected NaN", l[0]);
@@ -170,7 +201,8 @@ static void bad_target(void) {
         CHECK(isnan(g[d + k]), "bad target: dx[1][%d] = %g, expected NaN", k, g[d + k]);
         CHECK(g[2 * d + k] == 0.0f, "ignored row: dx[2][%d] = %g, expected 0", k, g[2 * d + k]);
     }
-    free(l); free(g);
+    free(l);
+    free(g);
     void *all[] = {gx, gw, gy, gl, work, gdx};
     for (size_t i = 0; i < 6; i++) s4j_cuda_free(all[i]);
 }
@@ -181,31 +213,39 @@ static void errors(void) {
     void *gx = dev(x, 16), *gw = dev(w, 16), *gy = dev(y, 8), *gl = dev(NULL, 4);
     int64_t wb = s4j_cuda_linear_ce_workspace_size(2, 2, 0, S4J_F32);
     void *work = dev(NULL, wb);
-#define CALL(dt, red, eps, cap, bv, math, loss, rl, wk, wbytes) \
-    s4j_cuda_linear_ce(2, 2, 2, dt, gx, gw, NULL, gy, CE_OPTS(NULL, -100, red, eps, 0, 1, cap), bv, math, loss, rl, NULL, NULL, NULL, NULL, wk, wbytes, NULL)
+#define CALL(dt, red, eps, cap, bv, math, loss, rl, wk, wbytes)                                 \
+    s4j_cuda_linear_ce(2, 2, 2, dt, gx, gw, NULL, gy, CE_OPTS(NULL, -100, red, eps, 0, 1, cap), \
+                       bv, math, loss, rl, NULL, NULL, NULL, NULL, wk, wbytes, NULL)
     CHECK(CALL(S4J_F32, 2, 0, 0, 0, 0, gl, NULL, work, wb) == S4J_OK, "valid call");
     CHECK(CALL(S4J_F16, 2, 0, 0, 0, 0, gl, NULL, work, wb) == S4J_ERR_ARGUMENT, "f16 inputs");
     CHECK(CALL(S4J_F32, 2, 0, 0, 0, 7, gl, NULL, work, wb) == S4J_ERR_ARGUMENT, "math 7");
     CHECK(CALL(S4J_F32, 3, 0, 0, 0, 0, gl, NULL, work, wb) == S4J_ERR_ARGUMENT, "reduction 3");
-    CHECK(CALL(S4J_F32, 0, 0, 0, 0, 0, gl, NULL, work, wb) == S4J_ERR_ARGUMENT, "NONE without row_loss");
+    CHECK(CALL(S4J_F32, 0, 0, 0, 0, 0, gl, NULL, work, wb) == S4J_ERR_ARGUMENT,
+          "NONE without row_loss");
     CHECK(CALL(S4J_F32, 2, 1, 0, 0, 0, gl, NULL, work, wb) == S4J_ERR_ARGUMENT, "smoothing 1");
     CHECK(CALL(S4J_F32, 2, 0, -1, 0, 0, gl, NULL, work, wb) == S4J_ERR_ARGUMENT, "softcap -1");
-    CHECK(CALL(S4J_F32, 2, 0, INFINITY, 0, 0, gl, NULL, work, wb) == S4J_ERR_ARGUMENT, "softcap inf");
+    CHECK(CALL(S4J_F32, 2, 0, INFINITY, 0, 0, gl, NULL, work, wb) == S4J_ERR_ARGUMENT,
+          "softcap inf");
     CHECK(CALL(S4J_F32, 2, 0, 0, -1, 0, gl, NULL, work, wb) == S4J_ERR_ARGUMENT, "block_v -1");
     CHECK(CALL(S4J_F32, 2, 0, 0, 0, 0, NULL, NULL, work, wb) == S4J_ERR_ARGUMENT, "no loss");
-    CHECK(CALL(S4J_F32, 2, 0, 0, 0, 0, gl, NULL, work, wb - 1) == S4J_ERR_ARGUMENT, "small workspace");
+    CHECK(CALL(S4J_F32, 2, 0, 0, 0, 0, gl, NULL, work, wb - 1) == S4J_ERR_ARGUMENT,
+          "small workspace");
     CHECK(CALL(S4J_F32, 2, 0, 0, 0, 0, gl, NULL, NULL, wb) == S4J_ERR_ARGUMENT, "no workspace");
-    CHECK(CALL(S4J_F32, 2, 0, 0, 0, 0, gl, NULL, (char *)work + 8, wb) == S4J_ERR_ARGUMENT, "misaligned workspace");
+    CHECK(CALL(S4J_F32, 2, 0, 0, 0, 0, gl, NULL, (char *)work + 8, wb) == S4J_ERR_ARGUMENT,
+          "misaligned workspace");
 #undef CALL
     // n = 0: the mean of nothing is NaN, the sum 0
     float l;
-    CHECK(s4j_cuda_linear_ce(0, 2, 2, S4J_F32, NULL, NULL, NULL, NULL, CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, 0),
-                             0, 0, gl, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL) == S4J_OK, "n = 0");
+    CHECK(s4j_cuda_linear_ce(0, 2, 2, S4J_F32, NULL, NULL, NULL, NULL,
+                             CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, 0), 0, 0, gl, NULL, NULL,
+                             NULL, NULL, NULL, NULL, 0, NULL) == S4J_OK,
+          "n = 0");
     s4j_cuda_memcpy(&l, gl, 4, 1, NULL);
     CHECK(isnan(l), "n = 0 mean: %g", l);
     CHECK(s4j_cuda_linear_ce_workspace_size(0, 2, 0, S4J_F32) == 0, "workspace of nothing");
     CHECK(s4j_cuda_linear_ce_workspace_size(8192, 128256, 0, S4J_F32) < 40LL << 20,
-          "workspace at N=8192 V=128256: %lld bytes", (long long)s4j_cuda_linear_ce_workspace_size(8192, 128256, 0, S4J_F32));
+          "workspace at N=8192 V=128256: %lld bytes",
+          (long long)s4j_cuda_linear_ce_workspace_size(8192, 128256, 0, S4J_F32));
     void *all[] = {gx, gw, gy, gl, work};
     for (size_t i = 0; i < 5; i++) s4j_cuda_free(all[i]);
 }
@@ -217,7 +257,8 @@ int main(void) {
     errors();
     bad_target();
     // every dtype and GEMM math, with every option drawn at random
-    static const int32_t kinds[][2] = {{S4J_F32, S4J_GEMM_FP32}, {S4J_F32, S4J_GEMM_TF32}, {S4J_BF16, 0}};
+    static const int32_t kinds[][2] = {
+        {S4J_F32, S4J_GEMM_FP32}, {S4J_F32, S4J_GEMM_TF32}, {S4J_BF16, 0}};
     for (int it = 0; it < (small ? 18 : 60); it++) {
         lce_case t = {0};
         t.dtype = kinds[it % 3][0];
@@ -243,10 +284,20 @@ int main(void) {
     // weights: per-row scalars in double as on the CPU (ce_row.h), whose
     // float intermediates overflowed there too (FUZZING.md).
     for (int it = 0; it < 24; it++) {
-        lce_case t = {1 + (int64_t)(rnd() % 20), 1 + (int64_t)(rnd() % 8), 1 + (int64_t)(rnd() % 60),
-                      (int64_t[]){0, 7, 16}[rnd() % 3], kinds[it % 3][0], kinds[it % 3][1], (int32_t)(it / 3 % 3),
-                      it / 9 % 2 ? 0.1f : 0.0f, it % 2 ? 1e-3f : 0.0f, it / 4 % 3 == 0 ? 1e30f : 0.0f,
-                      (int)(rnd() % 2), 1, 7, 1};
+        lce_case t = {1 + (int64_t)(rnd() % 20),
+                      1 + (int64_t)(rnd() % 8),
+                      1 + (int64_t)(rnd() % 60),
+                      (int64_t[]){0, 7, 16}[rnd() % 3],
+                      kinds[it % 3][0],
+                      kinds[it % 3][1],
+                      (int32_t)(it / 3 % 3),
+                      it / 9 % 2 ? 0.1f : 0.0f,
+                      it % 2 ? 1e-3f : 0.0f,
+                      it / 4 % 3 == 0 ? 1e30f : 0.0f,
+                      (int)(rnd() % 2),
+                      1,
+                      7,
+                      1};
         one(t);
     }
     return cuda_test_end();

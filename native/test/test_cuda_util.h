@@ -18,8 +18,10 @@
 static void *dev(const void *host, int64_t bytes) {
     void *p = NULL;
     CHECK(s4j_cuda_malloc(&p, bytes) == S4J_OK, "malloc: %s", s4j_cuda_last_error());
-    if (host) CHECK(s4j_cuda_memcpy(p, host, bytes, 0, NULL) == S4J_OK, "h2d: %s", s4j_cuda_last_error());
-    else CHECK(s4j_cuda_memset(p, 0xff, bytes, NULL) == S4J_OK, "poison: %s", s4j_cuda_last_error());
+    if (host)
+        CHECK(s4j_cuda_memcpy(p, host, bytes, 0, NULL) == S4J_OK, "h2d: %s", s4j_cuda_last_error());
+    else
+        CHECK(s4j_cuda_memset(p, 0xff, bytes, NULL) == S4J_OK, "poison: %s", s4j_cuda_last_error());
     return p;
 }
 
@@ -30,7 +32,8 @@ static int cuda_test_start(const char *what, uint64_t *seed, int *small) {
     int rc = s4j_cuda_device_count(&devices);
     if (rc != S4J_OK) {
         CHECK(rc == S4J_ERR_CUDA && devices == 0 && strlen(s4j_cuda_last_error()) > 0,
-              "without a GPU: status %d, count %d, message '%s'", rc, devices, s4j_cuda_last_error());
+              "without a GPU: status %d, count %d, message '%s'", rc, devices,
+              s4j_cuda_last_error());
         printf("no usable GPU (%s): %s skipped\n", s4j_cuda_last_error(), what);
         return 0;
     }

@@ -14,7 +14,6 @@
 #include "internal.h"
 #include "test_util.h"
 
-
 typedef struct {
     int64_t n, d, v, block_v;
     int reduction;
@@ -50,7 +49,8 @@ static int close_norm(const float *got, const double *want, int64_t len, double 
 static void run(const lce_case *t, float spread) {
     const int64_t n = t->n, d = t->d, v = t->v;
     float *x = malloc(sizeof(float) * n * d), *w = malloc(sizeof(float) * v * d);
-    float *b = t->biased ? malloc(sizeof(float) * v) : NULL, *cw = t->weighted ? malloc(sizeof(float) * v) : NULL;
+    float *b = t->biased ? malloc(sizeof(float) * v) : NULL,
+          *cw = t->weighted ? malloc(sizeof(float) * v) : NULL;
     int32_t *y = malloc(sizeof(int32_t) * n);
     for (int64_t i = 0; i < n * d; i++) x[i] = (float)(rnd_unit() - 0.5);
     for (int64_t i = 0; i < v * d; i++) w[i] = (float)(spread * (rnd_unit() - 0.5));
@@ -65,7 +65,8 @@ static void run(const lce_case *t, float spread) {
     }
     // reference: materialised logits in double
     double *z = malloc(sizeof(double) * n * v), *g = malloc(sizeof(double) * n * v);
-    double *rdx = calloc((size_t)(n * d), sizeof(double)), *rdw = calloc((size_t)(v * d), sizeof(double));
+    double *rdx = calloc((size_t)(n * d), sizeof(double)),
+           *rdw = calloc((size_t)(v * d), sizeof(double));
     double *rdb = calloc((size_t)v, sizeof(double)), *rrow = malloc(sizeof(double) * n);
     double *rtol = malloc(sizeof(double) * n); // absolute row-loss tolerance
     double wsum = 0, divisor = 0, total = 0;
@@ -105,7 +106,8 @@ static void run(const lce_case *t, float spread) {
         double A = (1 - t->eps) * wy + t->eps * wsum / v + 2 * t->zc * lse;
         for (int64_t k = 0; k < v; k++) {
             double p = exp(z[r * v + k] - m) / s;
-            double gk = scale * (p * A - t->eps * (cw ? cw[k] : 1.0) / v - (k == y[r] ? (1 - t->eps) * wy : 0));
+            double gk = scale * (p * A - t->eps * (cw ? cw[k] : 1.0) / v -
+                                 (k == y[r] ? (1 - t->eps) * wy : 0));
             if (t->cap > 0) gk *= 1 - (z[r * v + k] / t->cap) * (z[r * v + k] / t->cap);
             g[r * v + k] = gk;
         }
@@ -123,32 +125,55 @@ static void run(const lce_case *t, float spread) {
 
     int64_t wb = s4j_linear_ce_workspace_size(n, d, v, t->block_v, (float)t->cap);
     void *work = aligned_alloc(64, (size_t)(wb + 63) / 64 * 64);
-    float *dx = malloc(sizeof(float) * n * d), *dw = malloc(sizeof(float) * v * d), *db = malloc(sizeof(float) * v);
+    float *dx = malloc(sizeof(float) * n * d), *dw = malloc(sizeof(float) * v * d),
+          *db = malloc(sizeof(float) * v);
     float *row = malloc(sizeof(float) * n), loss = NAN;
     memset(dx, 0xff, sizeof(float) * n * d); // NaN: must be fully written
     memset(dw, 0xff, sizeof(float) * v * d);
     memset(db, 0xff, sizeof(float) * v);
-    int rc = s4j_linear_ce(n, d, v, x, w, b, y, CE_OPTS(cw, -100, t->reduction, (float)t->eps, (float)t->zc, (float)t->scale, (float)t->cap), t->block_v, &loss, row, NULL, dx, dw, db,
-                           work, wb, NULL);
+    int rc = s4j_linear_ce(n, d, v, x, w, b, y,
+                           CE_OPTS(cw, -100, t->reduction, (float)t->eps, (float)t->zc,
+                                   (float)t->scale, (float)t->cap),
+                           t->block_v, &loss, row, NULL, dx, dw, db, work, wb, NULL);
     char label[200];
-    snprintf(label, sizeof label, "isa=%d n=%ld d=%ld v=%ld bv=%ld red=%d eps=%.1f z=%g cap=%g w=%d b=%d ign=%d huge=%d",
-             s4j_isa(), (long)n, (long)d, (long)v, (long)t->block_v, t->reduction, t->eps, t->zc, t->cap,
-             t->weighted, t->biased, t->ignore_mode, t->huge);
+    snprintf(label, sizeof label,
+             "isa=%d n=%ld d=%ld v=%ld bv=%ld red=%d eps=%.1f z=%g cap=%g w=%d b=%d ign=%d huge=%d",
+             s4j_isa(), (long)n, (long)d, (long)v, (long)t->block_v, t->reduction, t->eps, t->zc,
+             t->cap, t->weighted, t->biased, t->ignore_mode, t->huge);
     CHECK(rc == S4J_OK, "%s: status %d", label, rc);
     CHECK(close_f(loss, rloss, 1e-5, 1e-5), "%s: loss %.7g vs %.7g", label, loss, rloss);
     for (int64_t r = 0; r < n; r++)
-        CHECK(close_f(row[r], rrow[r], 1e-5, y[r] == -100 ? 1e-5 : rtol[r]), "%s: row %ld loss %.7g vs %.7g",
-              label, (long)r, row[r], rrow[r]);
+        CHECK(close_f(row[r], rrow[r], 1e-5, y[r] == -100 ? 1e-5 : rtol[r]),
+              "%s: row %ld loss %.7g vs %.7g", label, (long)r, row[r], rrow[r]);
     double atol = 2e-7 * (double)(n + 1) * fabs(t->scale); // ~n ulps where a sum of n rows is 0
     CHECK(close_norm(dx, rdx, n * d, 1e-4, atol), "%s: dX", label);
     CHECK(close_norm(dw, rdw, v * d, 1e-4, atol), "%s: dW", label);
     CHECK(close_norm(db, rdb, v, 1e-4, atol), "%s: db", label);
     // forward only agrees on the loss
     float loss2 = NAN;
-    rc = s4j_linear_ce(n, d, v, x, w, b, y, CE_OPTS(cw, -100, t->reduction, (float)t->eps, (float)t->zc, (float)t->scale, (float)t->cap), t->block_v, &loss2, row, NULL, NULL, NULL, NULL, work, wb, NULL);
-    CHECK(rc == S4J_OK && memcmp(&loss, &loss2, 4) == 0, "%s: forward-only loss %g vs %g", label, loss2, loss);
-    free(x); free(w); free(b); free(cw); free(y); free(z); free(g); free(rdx); free(rdw); free(rdb); free(rrow); free(rtol);
-    free(work); free(dx); free(dw); free(db); free(row);
+    rc = s4j_linear_ce(n, d, v, x, w, b, y,
+                       CE_OPTS(cw, -100, t->reduction, (float)t->eps, (float)t->zc, (float)t->scale,
+                               (float)t->cap),
+                       t->block_v, &loss2, row, NULL, NULL, NULL, NULL, work, wb, NULL);
+    CHECK(rc == S4J_OK && memcmp(&loss, &loss2, 4) == 0, "%s: forward-only loss %g vs %g", label,
+          loss2, loss);
+    free(x);
+    free(w);
+    free(b);
+    free(cw);
+    free(y);
+    free(z);
+    free(g);
+    free(rdx);
+    free(rdw);
+    free(rdb);
+    free(rrow);
+    free(rtol);
+    free(work);
+    free(dx);
+    free(dw);
+    free(db);
+    free(row);
 }
 
 static void errors(void) {
@@ -156,12 +181,23 @@ static void errors(void) {
     int32_t y[2] = {0, 3};
     int64_t bad = -1, wb = s4j_linear_ce_workspace_size(2, 2, 3, 0, 0);
     void *work = aligned_alloc(64, (size_t)(wb + 63) / 64 * 64);
-    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, &bad) == S4J_ERR_TARGET && bad == 1, "bad target");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), 0, &loss, NULL,
+                        NULL, NULL, NULL, NULL, work, wb, &bad) == S4J_ERR_TARGET &&
+              bad == 1,
+          "bad target");
     y[1] = 1;
-    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb - 64, NULL) == S4J_ERR_ARGUMENT, "small workspace");
-    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, -1), 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "softcap < 0");
-    CHECK(s4j_linear_ce(2, 0, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "d = 0");
-    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 0, 0, 0, 1, 0), 0, &loss, NULL, NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT, "NONE without row_loss");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), 0, &loss, NULL,
+                        NULL, NULL, NULL, NULL, work, wb - 64, NULL) == S4J_ERR_ARGUMENT,
+          "small workspace");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, -1), 0, &loss, NULL,
+                        NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT,
+          "softcap < 0");
+    CHECK(s4j_linear_ce(2, 0, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), 0, &loss, NULL,
+                        NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT,
+          "d = 0");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 0, 0, 0, 1, 0), 0, &loss, NULL,
+                        NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT,
+          "NONE without row_loss");
     free(work);
 }
 
@@ -190,9 +226,19 @@ static void large_caps(void) {
 // 1e38 off in float: not what this tests).
 static void huge_logits(void) {
     for (int it = 0; it < 48; it++) {
-        lce_case t = {1 + (int64_t)(rnd() % 20), 1 + (int64_t)(rnd() % 8), 1 + (int64_t)(rnd() % 60),
-                      (int64_t)(rnd() % 3) * 17, it % 3, it / 3 % 2 ? 0.1 : 0.0, it / 6 % 2 ? 1e-3 : 0.0,
-                      it / 12 % 2 ? (double)1e30f : 0.0, 1.0, it / 24 % 2, 1, (int)(rnd() % 2), 1};
+        lce_case t = {1 + (int64_t)(rnd() % 20),
+                      1 + (int64_t)(rnd() % 8),
+                      1 + (int64_t)(rnd() % 60),
+                      (int64_t)(rnd() % 3) * 17,
+                      it % 3,
+                      it / 3 % 2 ? 0.1 : 0.0,
+                      it / 6 % 2 ? 1e-3 : 0.0,
+                      it / 12 % 2 ? (double)1e30f : 0.0,
+                      1.0,
+                      it / 24 % 2,
+                      1,
+                      (int)(rnd() % 2),
+                      1};
         run(&t, 4.0f);
     }
 }
@@ -200,7 +246,8 @@ static void huge_logits(void) {
 int main(void) {
     const char *env = getenv("S4J_TEST_SEED");
     uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL) ^ (uint64_t)clock();
-    printf("seed %llu (S4J_TEST_SEED=%llu reproduces)\n", (unsigned long long)seed, (unsigned long long)seed);
+    printf("seed %llu (S4J_TEST_SEED=%llu reproduces)\n", (unsigned long long)seed,
+           (unsigned long long)seed);
     rng = seed * 0x9E3779B97F4A7C15ULL + 1;
     errors();
     for (int isa = S4J_ISA_SCALAR; isa <= S4J_ISA_AVX512; isa++) {
@@ -208,10 +255,19 @@ int main(void) {
         large_caps();
         huge_logits();
         for (int it = 0; it < 40; it++) {
-            lce_case t = {1 + (int64_t)(rnd() % 300), 1 + (int64_t)(rnd() % 40), 1 + (int64_t)(rnd() % 300),
-                          (int64_t)(rnd() % 3) * 37, (int)(rnd() % 3), rnd() % 2 ? 0.0 : 0.1,
-                          rnd() % 2 ? 0.0 : 1e-3, rnd() % 2 ? 0.0 : random_cap(), rnd() % 2 ? 1.0 : 0.5,
-                          (int)(rnd() % 2), (int)(rnd() % 2), (int)(rnd() % 3), 0};
+            lce_case t = {1 + (int64_t)(rnd() % 300),
+                          1 + (int64_t)(rnd() % 40),
+                          1 + (int64_t)(rnd() % 300),
+                          (int64_t)(rnd() % 3) * 37,
+                          (int)(rnd() % 3),
+                          rnd() % 2 ? 0.0 : 0.1,
+                          rnd() % 2 ? 0.0 : 1e-3,
+                          rnd() % 2 ? 0.0 : random_cap(),
+                          rnd() % 2 ? 1.0 : 0.5,
+                          (int)(rnd() % 2),
+                          (int)(rnd() % 2),
+                          (int)(rnd() % 3),
+                          0};
             if (t.reduction == S4J_REDUCE_MEAN && t.ignore_mode == 2) t.ignore_mode = 1;
             run(&t, it % 4 == 0 ? 200.0f : 4.0f); // large logits now and then
         }

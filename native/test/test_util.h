@@ -10,14 +10,14 @@
 #include <stdio.h>
 
 static int failures = 0;
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            failures++;                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fprintf(stderr, "\n");                                              \
-        }                                                                       \
+#define CHECK(cond, ...)                                         \
+    do {                                                         \
+        if (!(cond)) {                                           \
+            failures++;                                          \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                        \
+            fprintf(stderr, "\n");                               \
+        }                                                        \
     } while (0)
 
 static uint64_t rng;
@@ -33,9 +33,13 @@ static inline double rnd_unit(void) { return (double)(rnd() >> 11) * 0x1.0p-53; 
 static inline float rnd_sym(void) { return (float)((double)(rnd() >> 11) * 0x1.0p-52 - 1.0); }
 
 // The options of a test call, every field named (softmax4j.h's s4j_ce_options).
-#define CE_OPTS(weights, ignore, red, eps, zc, scale, cap)                                        \
-    (&(s4j_ce_options){.class_weight = (weights), .ignore_index = (ignore), .reduction = (red),  \
-                       .label_smoothing = (eps), .z_loss = (zc), .grad_scale = (scale),           \
+#define CE_OPTS(weights, ignore, red, eps, zc, scale, cap) \
+    (&(s4j_ce_options){.class_weight = (weights),          \
+                       .ignore_index = (ignore),           \
+                       .reduction = (red),                 \
+                       .label_smoothing = (eps),           \
+                       .z_loss = (zc),                     \
+                       .grad_scale = (scale),              \
                        .softcap = (cap)})
 
 #endif

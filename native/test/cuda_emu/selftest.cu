@@ -66,7 +66,8 @@ __global__ void cp_async_kernel(const unsigned char *src, unsigned char *out) {
     __shared__ __align__(16) unsigned char buf[17 * 16];
     const int t = threadIdx.x;
     const unsigned d = (unsigned)__cvta_generic_to_shared(buf + 16 * t);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src + 16 * t), "r"(t));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src + 16 * t),
+                 "r"(t));
     asm volatile("cp.async.commit_group;\n" ::);
     asm volatile("cp.async.wait_group 0;\n" ::);
     __syncthreads();
@@ -88,7 +89,8 @@ __global__ void divergent_kernel() {
 static void shapes() {
     unsigned *d, h[2048];
     cudaMalloc(&d, sizeof h);
-    const dim3 grids[] = {dim3(3, 2), dim3(2), dim3(5)}, blocks[] = {dim3(32, 4), dim3(1024), dim3(96)};
+    const dim3 grids[] = {dim3(3, 2), dim3(2), dim3(5)},
+               blocks[] = {dim3(32, 4), dim3(1024), dim3(96)};
     for (int s = 0; s < 3; s++) {
         const unsigned n = grids[s].x * grids[s].y * blocks[s].x * blocks[s].y;
         ids_kernel<<<grids[s], blocks[s]>>>(d);
@@ -154,7 +156,9 @@ static void dynamic_shared() {
     CHECK(y[0] == 999 && y[999] == 0 && cudaGetLastError() == cudaSuccess, "reverse 1000");
     reverse_kernel<<<1, 256, sizeof x>>>(dx, dy, n);
     CHECK(cudaGetLastError() == cudaErrorInvalidValue, "64 KiB without opting in");
-    CHECK(cudaFuncSetAttribute(reverse_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, sizeof x) == cudaSuccess, "opt in");
+    CHECK(cudaFuncSetAttribute(reverse_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               sizeof x) == cudaSuccess,
+          "opt in");
     reverse_kernel<<<1, 256, sizeof x>>>(dx, dy, n);
     cudaMemcpy(y, dy, sizeof y, cudaMemcpyDeviceToHost);
     CHECK(y[0] == n - 1 && y[n - 1] == 0 && cudaGetLastError() == cudaSuccess, "reverse 64 KiB");
@@ -172,14 +176,20 @@ static void copies() {
     cudaMemcpy(got, dout, sizeof got, cudaMemcpyDeviceToHost);
     for (int t = 0; t < 17; t++)
         for (int i = 0; i < 16; i++)
-            CHECK(got[16 * t + i] == (i < t ? src[16 * t + i] : 0), "cp.async %d bytes, byte %d: %d", t, i, got[16 * t + i]);
+            CHECK(got[16 * t + i] == (i < t ? src[16 * t + i] : 0),
+                  "cp.async %d bytes, byte %d: %d", t, i, got[16 * t + i]);
     // the copies' and streams' checks
-    CHECK(cudaMemcpy(got, src, 16, cudaMemcpyHostToDevice) == cudaErrorInvalidValue, "h2d into host memory");
-    CHECK(cudaMemcpy(ds, dout, 16, cudaMemcpyDeviceToHost) == cudaErrorInvalidValue, "d2h into device memory");
-    CHECK(cudaMemcpy(ds, src, sizeof src + 1, cudaMemcpyHostToDevice) == cudaErrorInvalidValue, "h2d past the end");
+    CHECK(cudaMemcpy(got, src, 16, cudaMemcpyHostToDevice) == cudaErrorInvalidValue,
+          "h2d into host memory");
+    CHECK(cudaMemcpy(ds, dout, 16, cudaMemcpyDeviceToHost) == cudaErrorInvalidValue,
+          "d2h into device memory");
+    CHECK(cudaMemcpy(ds, src, sizeof src + 1, cudaMemcpyHostToDevice) == cudaErrorInvalidValue,
+          "h2d past the end");
     cudaStream_t s;
     cudaStreamCreate(&s);
-    CHECK(cudaStreamDestroy(s) == cudaSuccess && cudaStreamDestroy(s) == cudaErrorInvalidResourceHandle, "destroy twice");
+    CHECK(cudaStreamDestroy(s) == cudaSuccess &&
+              cudaStreamDestroy(s) == cudaErrorInvalidResourceHandle,
+          "destroy twice");
     cp_async_kernel<<<1, 17, 0, s>>>(ds, dout);
     CHECK(cudaGetLastError() == cudaErrorInvalidResourceHandle, "launch on a destroyed stream");
     CHECK(cudaFree(ds + 1) == cudaErrorInvalidValue, "free inside a block");
@@ -194,17 +204,20 @@ static float bits(uint32_t u) {
 }
 
 static void conversions() {
-    struct { float f; unsigned short bf16, f16; } cases[] = {
-        {1.0f + 0x1p-8f, 0x3f80, 0x3c04},         // bf16 tie: to even (1)
-        {1.0f + 3 * 0x1p-8f, 0x3f82, 0x3c0c},     // bf16 tie: to even (up)
-        {1.0f + 0x1p-11f, 0x3f80, 0x3c00},        // f16 tie: to even (1)
-        {1.0f + 3 * 0x1p-11f, 0x3f80, 0x3c02},    // f16 tie: to even (up)
+    struct {
+        float f;
+        unsigned short bf16, f16;
+    } cases[] = {
+        {1.0f + 0x1p-8f, 0x3f80, 0x3c04},      // bf16 tie: to even (1)
+        {1.0f + 3 * 0x1p-8f, 0x3f82, 0x3c0c},  // bf16 tie: to even (up)
+        {1.0f + 0x1p-11f, 0x3f80, 0x3c00},     // f16 tie: to even (1)
+        {1.0f + 3 * 0x1p-11f, 0x3f80, 0x3c02}, // f16 tie: to even (up)
         {-2.5f, 0xc020, 0xc100},
-        {65519.0f, 0x4780, 0x7bff},               // f16: largest finite
-        {65520.0f, 0x4780, 0x7c00},               // f16 tie: to even (infinity)
-        {3 * 0x1p-25f, 0x33c0, 0x0002},           // f16 subnormal tie: to even
-        {0x1p-25f, 0x3300, 0x0000},               // f16 tie with 0
-        {bits(0x7f7fffff), 0x7f80, 0x7c00},       // overflow to infinity
+        {65519.0f, 0x4780, 0x7bff},         // f16: largest finite
+        {65520.0f, 0x4780, 0x7c00},         // f16 tie: to even (infinity)
+        {3 * 0x1p-25f, 0x33c0, 0x0002},     // f16 subnormal tie: to even
+        {0x1p-25f, 0x3300, 0x0000},         // f16 tie with 0
+        {bits(0x7f7fffff), 0x7f80, 0x7c00}, // overflow to infinity
         {bits(0xff800000), 0xff80, 0xfc00},
     };
     for (const auto &c : cases) {
@@ -215,8 +228,10 @@ static void conversions() {
         CHECK(hb == c.f16, "f16(%a) = 0x%04x, want 0x%04x", c.f, hb, c.f16);
     }
     CHECK(__bfloat16_as_ushort(__float2bfloat16_rn(bits(0xffc00001))) == 0x7fff, "bf16 NaN");
-    CHECK(__bfloat16_as_ushort(__float2bfloat16_rz(1.0f + 3 * 0x1p-8f)) == 0x3f81, "bf16 toward zero");
-    CHECK(__bfloat162float(__float2bfloat16_rn(-3.0f)) == -3.0f && __half2float(__float2half_rn(0.1f)) == 0x1.998p-4f,
+    CHECK(__bfloat16_as_ushort(__float2bfloat16_rz(1.0f + 3 * 0x1p-8f)) == 0x3f81,
+          "bf16 toward zero");
+    CHECK(__bfloat162float(__float2bfloat16_rn(-3.0f)) == -3.0f &&
+              __half2float(__float2half_rn(0.1f)) == 0x1.998p-4f,
           "back to float");
 }
 
@@ -231,7 +246,8 @@ static void divergence() {
     }
     int status = 0;
     waitpid(pid, &status, 0);
-    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "divergence: status 0x%x, not an abort", status);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+          "divergence: status 0x%x, not an abort", status);
 }
 
 // ---------------------------------------------------------------------------
@@ -260,9 +276,11 @@ static void graphs() {
     cudaGetLastError(); // what the checks before left
 
     cudaStreamCaptureStatus st = cudaStreamCaptureStatusActive;
-    CHECK(cudaStreamIsCapturing(s, &st) == cudaSuccess && st == cudaStreamCaptureStatusNone, "not capturing yet");
+    CHECK(cudaStreamIsCapturing(s, &st) == cudaSuccess && st == cudaStreamCaptureStatusNone,
+          "not capturing yet");
     CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaSuccess, "begin capture");
-    CHECK(cudaStreamIsCapturing(s, &st) == cudaSuccess && st == cudaStreamCaptureStatusActive, "capturing");
+    CHECK(cudaStreamIsCapturing(s, &st) == cudaSuccess && st == cudaStreamCaptureStatusActive,
+          "capturing");
     int v = 10;
     cudaMemcpyAsync(d, h, sizeof h, cudaMemcpyHostToDevice, s); // d = h
     add_kernel<<<4, 32, 0, s>>>(d, n, v);                       // d += 10: the value at the launch
@@ -273,10 +291,12 @@ static void graphs() {
     CHECK(cudaGetLastError() == cudaSuccess, "capture");
     cudaGraph_t g = nullptr;
     CHECK(cudaStreamEndCapture(s, &g) == cudaSuccess && g, "end capture");
-    CHECK(cudaStreamIsCapturing(s, &st) == cudaSuccess && st == cudaStreamCaptureStatusNone, "capture ended");
+    CHECK(cudaStreamIsCapturing(s, &st) == cudaSuccess && st == cudaStreamCaptureStatusNone,
+          "capture ended");
     int bad = 0;
     for (int i = 0; i < n; i++) bad += got[i] != -1;
-    CHECK(bad == 0 && differ(d, n, 0) == 0 && differ(e, n, 0) == 0, "captured work ran before its graph");
+    CHECK(bad == 0 && differ(d, n, 0) == 0 && differ(e, n, 0) == 0,
+          "captured work ran before its graph");
 
     cudaGraphExec_t x = nullptr, y = nullptr, z = nullptr;
     CHECK(cudaGraphInstantiate(&x, g, 0) == cudaSuccess && x, "instantiate");
@@ -284,35 +304,44 @@ static void graphs() {
     for (int i = 0; i < n; i++) h[i] = 2 * i; // a copy reads host memory when it runs
     for (int run = 0; run < 2; run++) {       // the same result each time: the graph resets d and e
         for (int i = 0; i < n; i++) got[i] = -1;
-        CHECK(cudaGraphLaunch(x, s) == cudaSuccess && cudaStreamSynchronize(s) == cudaSuccess, "launch %d", run);
+        CHECK(cudaGraphLaunch(x, s) == cudaSuccess && cudaStreamSynchronize(s) == cudaSuccess,
+              "launch %d", run);
         bad = 0;
         for (int i = 0; i < n; i++) bad += got[i] != 2 * i + 10;
         CHECK(bad == 0 && differ(e, n, 1) == 0, "launch %d: %d wrong", run, bad);
     }
 
     // a graph that adds 1, launched twice (once on the legacy stream): 2 added
-    CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal) == cudaSuccess, "begin capture (global)");
+    CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal) == cudaSuccess,
+          "begin capture (global)");
     add_kernel<<<1, 128, 0, s>>>(e, n, 1);
-    CHECK(cudaStreamEndCapture(s, &g) == cudaSuccess && cudaGraphInstantiate(&y, g, 0) == cudaSuccess,
+    CHECK(cudaStreamEndCapture(s, &g) == cudaSuccess &&
+              cudaGraphInstantiate(&y, g, 0) == cudaSuccess,
           "add-1 graph");
     cudaGraphDestroy(g);
     CHECK(differ(e, n, 1) == 0, "add-1 graph ran at its capture");
     cudaGraphLaunch(y, s);
     cudaGraphLaunch(y, nullptr);
-    CHECK(cudaDeviceSynchronize() == cudaSuccess && differ(e, n, 3) == 0, "add-1 graph launched twice");
+    CHECK(cudaDeviceSynchronize() == cudaSuccess && differ(e, n, 3) == 0,
+          "add-1 graph launched twice");
 
     // a graph launched into a capture is captured (a copy: y may go)
-    CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaSuccess, "begin capture 3");
-    CHECK(cudaGraphLaunch(y, s) == cudaSuccess && cudaGraphLaunch(y, s) == cudaSuccess, "graph into a capture");
-    CHECK(cudaStreamEndCapture(s, &g) == cudaSuccess && cudaGraphInstantiate(&z, g, 0) == cudaSuccess,
+    CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaSuccess,
+          "begin capture 3");
+    CHECK(cudaGraphLaunch(y, s) == cudaSuccess && cudaGraphLaunch(y, s) == cudaSuccess,
+          "graph into a capture");
+    CHECK(cudaStreamEndCapture(s, &g) == cudaSuccess &&
+              cudaGraphInstantiate(&z, g, 0) == cudaSuccess,
           "graph of graphs");
     CHECK(differ(e, n, 3) == 0, "a graph launched into a capture ran");
     cudaGraphDestroy(g);
     cudaGraphExecDestroy(y);
     CHECK(cudaGraphLaunch(z, s) == cudaSuccess && cudaStreamSynchronize(s) == cudaSuccess &&
-              differ(e, n, 5) == 0, "graph of graphs launched");
+              differ(e, n, 5) == 0,
+          "graph of graphs launched");
 
-    CHECK(cudaGraphExecDestroy(x) == cudaSuccess && cudaGraphExecDestroy(z) == cudaSuccess, "exec destroy");
+    CHECK(cudaGraphExecDestroy(x) == cudaSuccess && cudaGraphExecDestroy(z) == cudaSuccess,
+          "exec destroy");
     CHECK(cudaGraphLaunch(nullptr, s) == cudaErrorInvalidValue, "launch of no graph");
     cudaGetLastError();
     cudaStreamDestroy(s);
@@ -332,44 +361,76 @@ static void capture_errors() {
     cudaGraph_t g = nullptr, invalid = (cudaGraph_t)&h; // what EndCapture must clear
     cudaStreamCaptureStatus st;
 
-    CHECK(cudaStreamBeginCapture(nullptr, cudaStreamCaptureModeRelaxed) == cudaErrorStreamCaptureUnsupported,
+    CHECK(cudaStreamBeginCapture(nullptr, cudaStreamCaptureModeRelaxed) ==
+              cudaErrorStreamCaptureUnsupported,
           "capture on the legacy stream");
     CHECK(cudaStreamEndCapture(s, &g) == cudaErrorIllegalState, "end without a capture");
     CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaSuccess &&
-              cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaErrorIllegalState, "begin twice");
-    CHECK(cudaStreamEndCapture(s, &g) == cudaSuccess && g && cudaGraphDestroy(g) == cudaSuccess, "empty graph");
+              cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaErrorIllegalState,
+          "begin twice");
+    CHECK(cudaStreamEndCapture(s, &g) == cudaSuccess && g && cudaGraphDestroy(g) == cudaSuccess,
+          "empty graph");
 
     // what breaks a blocking stream's capture, and how
-    const char *const what[] = {"cudaMemcpy", "cudaMemset", "a launch on the legacy stream", "cudaStreamSynchronize",
-                                "cudaDeviceSynchronize", "cudaFree", "cudaMalloc in global mode",
+    const char *const what[] = {"cudaMemcpy",
+                                "cudaMemset",
+                                "a launch on the legacy stream",
+                                "cudaStreamSynchronize",
+                                "cudaDeviceSynchronize",
+                                "cudaFree",
+                                "cudaMalloc in global mode",
                                 "cudaStreamDestroy"};
-    const cudaError_t want[] = {cudaErrorStreamCaptureImplicit, cudaErrorStreamCaptureImplicit,
-                                cudaErrorStreamCaptureImplicit, cudaErrorStreamCaptureUnsupported,
-                                cudaErrorStreamCaptureUnsupported, cudaErrorStreamCaptureUnsupported,
-                                cudaErrorStreamCaptureUnsupported, cudaErrorStreamCaptureUnsupported};
+    const cudaError_t want[] = {
+        cudaErrorStreamCaptureImplicit,    cudaErrorStreamCaptureImplicit,
+        cudaErrorStreamCaptureImplicit,    cudaErrorStreamCaptureUnsupported,
+        cudaErrorStreamCaptureUnsupported, cudaErrorStreamCaptureUnsupported,
+        cudaErrorStreamCaptureUnsupported, cudaErrorStreamCaptureUnsupported};
     for (int k = 0; k < 8; k++) {
         cudaGetLastError();
-        cudaStreamBeginCapture(s, k == 6 ? cudaStreamCaptureModeGlobal : cudaStreamCaptureModeRelaxed);
+        cudaStreamBeginCapture(s,
+                               k == 6 ? cudaStreamCaptureModeGlobal : cudaStreamCaptureModeRelaxed);
         add_kernel<<<1, n, 0, s>>>(d, n, 1); // captured, then dropped with the capture
         cudaError_t err = cudaSuccess;
         void *p = nullptr;
         switch (k) {
-        case 0: err = cudaMemcpy(h, d, sizeof h, cudaMemcpyDeviceToHost); break;
-        case 1: err = cudaMemset(d, 1, sizeof h); break;
-        case 2: add_kernel<<<1, n>>>(d, n, 1); err = cudaGetLastError(); break;
-        case 3: err = cudaStreamSynchronize(s); break;
-        case 4: err = cudaDeviceSynchronize(); break;
-        case 5: err = cudaFree(d); break;
-        case 6: err = cudaMalloc(&p, 4); break;
-        case 7: err = cudaStreamDestroy(s); break;
+        case 0:
+            err = cudaMemcpy(h, d, sizeof h, cudaMemcpyDeviceToHost);
+            break;
+        case 1:
+            err = cudaMemset(d, 1, sizeof h);
+            break;
+        case 2:
+            add_kernel<<<1, n>>>(d, n, 1);
+            err = cudaGetLastError();
+            break;
+        case 3:
+            err = cudaStreamSynchronize(s);
+            break;
+        case 4:
+            err = cudaDeviceSynchronize();
+            break;
+        case 5:
+            err = cudaFree(d);
+            break;
+        case 6:
+            err = cudaMalloc(&p, 4);
+            break;
+        case 7:
+            err = cudaStreamDestroy(s);
+            break;
         }
-        CHECK(err == want[k], "%s in a capture: %s, want %s", what[k], cudaGetErrorName(err), cudaGetErrorName(want[k]));
-        CHECK(cudaStreamIsCapturing(s, &st) == cudaSuccess && st == cudaStreamCaptureStatusInvalidated,
+        CHECK(err == want[k], "%s in a capture: %s, want %s", what[k], cudaGetErrorName(err),
+              cudaGetErrorName(want[k]));
+        CHECK(cudaStreamIsCapturing(s, &st) == cudaSuccess &&
+                  st == cudaStreamCaptureStatusInvalidated,
               "%s: capture not invalidated", what[k]);
-        CHECK(cudaMemsetAsync(d, 1, sizeof h, s) == cudaErrorStreamCaptureInvalidated, "%s: stream still capturing", what[k]);
+        CHECK(cudaMemsetAsync(d, 1, sizeof h, s) == cudaErrorStreamCaptureInvalidated,
+              "%s: stream still capturing", what[k]);
         g = invalid;
-        CHECK(cudaStreamEndCapture(s, &g) == cudaErrorStreamCaptureInvalidated && !g, "%s: end capture", what[k]);
-        CHECK(cudaStreamIsCapturing(s, &st) == cudaSuccess && st == cudaStreamCaptureStatusNone, "%s: capture not ended", what[k]);
+        CHECK(cudaStreamEndCapture(s, &g) == cudaErrorStreamCaptureInvalidated && !g,
+              "%s: end capture", what[k]);
+        CHECK(cudaStreamIsCapturing(s, &st) == cudaSuccess && st == cudaStreamCaptureStatusNone,
+              "%s: capture not ended", what[k]);
     }
     CHECK(differ(d, n, 0) == 0, "work of an invalidated capture (or refused in one) ran");
 
@@ -379,15 +440,18 @@ static void capture_errors() {
     cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed);
     void *p = nullptr;
     CHECK(cudaMalloc(&p, 4) == cudaSuccess, "cudaMalloc in relaxed mode");
-    CHECK(cudaStreamIsCapturing(nullptr, &st) == cudaErrorStreamCaptureImplicit, "query of the legacy stream");
+    CHECK(cudaStreamIsCapturing(nullptr, &st) == cudaErrorStreamCaptureImplicit,
+          "query of the legacy stream");
     add_kernel<<<1, n, 0, s>>>(d, n, 1);
     CHECK(cudaStreamEndCapture(s, &g) == cudaSuccess && g, "capture after a legacy query");
     cudaGraphDestroy(g);
     cudaFree(p);
-    CHECK(cudaStreamBeginCapture(nb, cudaStreamCaptureModeRelaxed) == cudaSuccess, "non-blocking capture");
+    CHECK(cudaStreamBeginCapture(nb, cudaStreamCaptureModeRelaxed) == cudaSuccess,
+          "non-blocking capture");
     add_kernel<<<1, n, 0, nb>>>(d, n, 1);
     CHECK(cudaMemcpy(h, d, sizeof h, cudaMemcpyDeviceToHost) == cudaSuccess && h[0] == 0 &&
-              cudaStreamIsCapturing(nullptr, &st) == cudaSuccess, "legacy stream beside a non-blocking capture");
+              cudaStreamIsCapturing(nullptr, &st) == cudaSuccess,
+          "legacy stream beside a non-blocking capture");
 
     // a bad launch fails at the launch, captured as not
     add_kernel<<<1, 1025, 0, nb>>>(d, n, 1);
@@ -399,12 +463,14 @@ static void capture_errors() {
     cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal);
     cudaError_t other = cudaSuccess;
     std::thread([&] { other = cudaStreamEndCapture(s, &g); }).join();
-    CHECK(other == cudaErrorStreamCaptureWrongThread, "global capture ended by another thread: %s", cudaGetErrorName(other));
+    CHECK(other == cudaErrorStreamCaptureWrongThread, "global capture ended by another thread: %s",
+          cudaGetErrorName(other));
     CHECK(cudaStreamEndCapture(s, &g) == cudaSuccess && g, "global capture ended by its thread");
     cudaGraphDestroy(g);
     cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed);
     std::thread([&] { other = cudaStreamEndCapture(s, &g); }).join();
-    CHECK(other == cudaSuccess && g, "relaxed capture ended by another thread: %s", cudaGetErrorName(other));
+    CHECK(other == cudaSuccess && g, "relaxed capture ended by another thread: %s",
+          cudaGetErrorName(other));
     cudaGraphDestroy(g);
     cudaGetLastError();
 
@@ -440,7 +506,8 @@ static void dead_stack() {
     }
     int status = 0;
     waitpid(pid, &status, 0);
-    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "copy from a dead stack frame: status 0x%x, not an abort", status);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+          "copy from a dead stack frame: status 0x%x, not an abort", status);
     cudaGraphExecDestroy(x);
     cudaGraphDestroy(g);
     cudaStreamDestroy(s);

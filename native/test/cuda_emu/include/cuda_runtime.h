@@ -40,9 +40,15 @@ struct dim3 {
 extern dim3 threadIdx, blockIdx, blockDim, gridDim; // the running thread's
 constexpr int warpSize = 32;
 
-struct alignas(8) float2 { float x, y; };
-struct alignas(16) float4 { float x, y, z, w; }; // misaligned use: UBSan reports it
-struct alignas(4) uchar4 { unsigned char x, y, z, w; };
+struct alignas(8) float2 {
+    float x, y;
+};
+struct alignas(16) float4 {
+    float x, y, z, w;
+}; // misaligned use: UBSan reports it
+struct alignas(4) uchar4 {
+    unsigned char x, y, z, w;
+};
 inline float2 make_float2(float x, float y) { return {x, y}; }
 inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
 inline uchar4 make_uchar4(unsigned char x, unsigned char y, unsigned char z, unsigned char w) {
@@ -104,7 +110,9 @@ cudaError_t cudaGetDeviceCount(int *count);
 cudaError_t cudaDriverGetVersion(int *version);
 cudaError_t cudaRuntimeGetVersion(int *version);
 cudaError_t cudaMalloc(void **ptr, size_t bytes);
-template <class T> cudaError_t cudaMalloc(T **ptr, size_t bytes) { return cudaMalloc((void **)ptr, bytes); }
+template <class T> cudaError_t cudaMalloc(T **ptr, size_t bytes) {
+    return cudaMalloc((void **)ptr, bytes);
+}
 cudaError_t cudaFree(void *ptr);
 cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind);
 cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind,
@@ -119,7 +127,8 @@ cudaError_t cudaDeviceSynchronize();
 cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode mode);
 cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph);
 cudaError_t cudaStreamIsCapturing(cudaStream_t stream, cudaStreamCaptureStatus *status);
-cudaError_t cudaGraphInstantiate(cudaGraphExec_t *exec, cudaGraph_t graph, unsigned long long flags = 0);
+cudaError_t cudaGraphInstantiate(cudaGraphExec_t *exec, cudaGraph_t graph,
+                                 unsigned long long flags = 0);
 cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream);
 cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec);
 cudaError_t cudaGraphDestroy(cudaGraph_t graph);
@@ -176,7 +185,8 @@ void launch_call(std::shared_ptr<const kernel_call> call);
 template <class T> void check_argument(const T &p, where w) {
     // A host pointer would fault on a GPU; here it would just work.
     if constexpr (std::is_pointer_v<T>)
-        if (p && !is_device(p)) fail(w, "a kernel argument points outside device memory (%p)", (const void *)p);
+        if (p && !is_device(p))
+            fail(w, "a kernel argument points outside device memory (%p)", (const void *)p);
 }
 
 template <class... P> struct call_of final : kernel_call {
@@ -195,8 +205,8 @@ template <class... P> struct launcher {
     config cfg;
     where w;
     template <class... A> void operator()(A &&...args) const {
-        launch_call(std::make_shared<const call_of<P...>>(kernel, cfg, w,
-                                                          std::tuple<P...>(std::forward<A>(args)...)));
+        launch_call(std::make_shared<const call_of<P...>>(
+            kernel, cfg, w, std::tuple<P...>(std::forward<A>(args)...)));
     }
 };
 template <class... P>
@@ -235,7 +245,8 @@ void cp_async_wait_all(where w = where::current());
 } // namespace ptx
 
 template <class T> T shuffle(unsigned mask, T v, unsigned src, where w) {
-    static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 8, "a shuffle moves 4 or 8 bytes");
+    static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 8,
+                  "a shuffle moves 4 or 8 bytes");
     uint64_t u = 0;
     std::memcpy(&u, &v, sizeof v);
     u = exchange(mask, u, src, w);

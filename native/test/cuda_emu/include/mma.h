@@ -31,9 +31,15 @@ template <> struct storage<precision::tf32> { using type = float; }; // tf32 liv
 
 // rows and columns of each operand of an M x N x K product
 template <class Use, int M, int N, int K> struct shape;
-template <int M, int N, int K> struct shape<matrix_a, M, N, K> { static constexpr int R = M, C = K; };
-template <int M, int N, int K> struct shape<matrix_b, M, N, K> { static constexpr int R = K, C = N; };
-template <int M, int N, int K> struct shape<accumulator, M, N, K> { static constexpr int R = M, C = N; };
+template <int M, int N, int K> struct shape<matrix_a, M, N, K> {
+    static constexpr int R = M, C = K;
+};
+template <int M, int N, int K> struct shape<matrix_b, M, N, K> {
+    static constexpr int R = K, C = N;
+};
+template <int M, int N, int K> struct shape<accumulator, M, N, K> {
+    static constexpr int R = M, C = N;
+};
 
 template <class Use, int M, int N, int K, class T, class Layout = void> struct fragment {
     using element_type = typename storage<T>::type;
@@ -52,7 +58,8 @@ inline float __float_to_tf32(float f) {
 namespace detail {
 inline void check(const void *p, unsigned ldm, size_t elem, emu::where w) {
     if ((uintptr_t)p % 32) emu::fail(w, "WMMA pointer %p is not 32-byte aligned", p);
-    if (ldm * elem % 16) emu::fail(w, "WMMA stride of %u elements is not a multiple of 16 bytes", ldm);
+    if (ldm * elem % 16)
+        emu::fail(w, "WMMA stride of %u elements is not a multiple of 16 bytes", ldm);
 }
 inline float value(float v) { return v; }
 inline float value(__nv_bfloat16 v) { return v; }
@@ -94,7 +101,8 @@ void store_matrix_sync(float *p, const fragment<accumulator, M, N, K, float> &f,
 }
 
 template <class U, int M, int N, int K, class T, class L>
-void fill_fragment(fragment<U, M, N, K, T, L> &f, typename fragment<U, M, N, K, T, L>::element_type v) {
+void fill_fragment(fragment<U, M, N, K, T, L> &f,
+                   typename fragment<U, M, N, K, T, L>::element_type v) {
     for (auto &e : f.x) e = v;
 }
 
@@ -102,15 +110,18 @@ void fill_fragment(fragment<U, M, N, K, T, L> &f, typename fragment<U, M, N, K, 
 template <int M, int N, int K, class T, class LA, class LB>
 void mma_sync(fragment<accumulator, M, N, K, float> &d, const fragment<matrix_a, M, N, K, T, LA> &a,
               const fragment<matrix_b, M, N, K, T, LB> &b,
-              const fragment<accumulator, M, N, K, float> &c, emu::where w = emu::where::current()) {
+              const fragment<accumulator, M, N, K, float> &c,
+              emu::where w = emu::where::current()) {
     if (emu::lane() != 0) return;
     if constexpr (std::is_same_v<T, precision::tf32>) {
         for (int i = 0; i < a.num_elements + b.num_elements; i++) {
             const float v = i < a.num_elements ? a.x[i] : b.x[i - a.num_elements];
             const uint32_t u = emu::float_to_bits(v);
             if (u == 0xffffffffu || u == 0x7f7f7f7fu) // the emulator's garbage
-                emu::fail(w, "TF32 mma_sync input 0x%08x, the emulator's garbage: shared memory "
-                          "read before it was written, or before its cp.async landed?", u);
+                emu::fail(w,
+                          "TF32 mma_sync input 0x%08x, the emulator's garbage: shared memory "
+                          "read before it was written, or before its cp.async landed?",
+                          u);
             if ((u & 0x7f800000u) != 0x7f800000u && (u & 0x1fffu)) // NaN and inf pass as they are
                 emu::fail(w, "TF32 mma_sync input %.9g was not rounded with __float_to_tf32", v);
         }

@@ -15,5 +15,6 @@ module org.softmax4j {
     exports org.softmax4j.cuda;
 
     // JavaCPP's Loader reads the JNI classes' annotations to load their glue
-    opens org.softmax4j.internal.jni to org.bytedeco.javacpp;
+    opens org.softmax4j.internal.jni to
+            org.bytedeco.javacpp;
 }

@@ -28,16 +28,15 @@ final class Baselines {
     private static final MethodHandle COPY, NAIVE_CE;
 
     static {
-        Path lib = Path.of(System.getProperty("softmax4j.bench.lib",
-                "bench/target/bench-native/libs4jbench.so"));
+        Path lib = Path.of(System.getProperty("softmax4j.bench.lib", "bench/target/bench-native/libs4jbench.so"));
         if (!Files.exists(lib)) lib = Path.of("target/bench-native/libs4jbench.so");
         SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
         Linker linker = Linker.nativeLinker();
-        COPY = linker.downcallHandle(lookup.find("bench_copy").orElseThrow(),
-                FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG));
-        NAIVE_CE = linker.downcallHandle(lookup.find("bench_naive_ce").orElseThrow(),
-                FunctionDescriptor.of(JAVA_FLOAT, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS,
-                        ADDRESS, ADDRESS));
+        COPY = linker.downcallHandle(
+                lookup.find("bench_copy").orElseThrow(), FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG));
+        NAIVE_CE = linker.downcallHandle(
+                lookup.find("bench_naive_ce").orElseThrow(),
+                FunctionDescriptor.of(JAVA_FLOAT, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     }
 
     private Baselines() {}
@@ -82,8 +81,8 @@ final class Baselines {
     }
 
     /** Naive three-pass softmax cross-entropy; p, logp and grad are n x c scratch/outputs. */
-    static float naiveCe(long n, long c, MemorySegment x, MemorySegment y, MemorySegment p,
-                         MemorySegment logp, MemorySegment grad) {
+    static float naiveCe(
+            long n, long c, MemorySegment x, MemorySegment y, MemorySegment p, MemorySegment logp, MemorySegment grad) {
         try {
             return (float) NAIVE_CE.invokeExact(n, c, x, y, p, logp, grad);
         } catch (Throwable t) {

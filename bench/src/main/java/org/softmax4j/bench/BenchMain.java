@@ -40,7 +40,9 @@ import org.softmax4j.cli.plot.SvgPlot;
  */
 public final class BenchMain {
     private static final String LCE_SHAPE = "2048x1024x32768";
-    private static final String[] CE_SHAPES = {"8192x10", "8192x1000", "4096x8192", "4096x32768", "256x131072", "1x131072"};
+    private static final String[] CE_SHAPES = {
+        "8192x10", "8192x1000", "4096x8192", "4096x32768", "256x131072", "1x131072"
+    };
 
     private final boolean quick;
     private final Path out;
@@ -78,7 +80,8 @@ public final class BenchMain {
         }
         if (out == null) { // partial or quick runs never replace the dated full report
             boolean full = !quick && only.equals(".*");
-            out = Path.of(full ? "bench/results/" + LocalDate.now() : "bench/results/raw/" + LocalDate.now() + "-partial");
+            out = Path.of(
+                    full ? "bench/results/" + LocalDate.now() : "bench/results/raw/" + LocalDate.now() + "-partial");
         }
         Files.createDirectories(out);
         new BenchMain(quick, out, "bench/run.sh " + String.join(" ", args)).run(Pattern.compile(only));
@@ -90,7 +93,11 @@ public final class BenchMain {
     record Figure(double median, double min, double max, String unit) {
         static Figure of(RunResult r) {
             Statistics s = r.getPrimaryResult().getStatistics();
-            return new Figure(s.getPercentile(50), s.getMin(), s.getMax(), r.getPrimaryResult().getScoreUnit());
+            return new Figure(
+                    s.getPercentile(50),
+                    s.getMin(),
+                    s.getMax(),
+                    r.getPrimaryResult().getScoreUnit());
         }
     }
 
@@ -100,8 +107,11 @@ public final class BenchMain {
         if (!only.matcher(bench.getSimpleName()).find()) return figures;
         ChainedOptionsBuilder opt = new OptionsBuilder().include(bench.getName() + "\\.");
         if (quick) {
-            opt.forks(1).warmupIterations(1).measurementIterations(2)
-                    .warmupTime(TimeValue.milliseconds(200)).measurementTime(TimeValue.milliseconds(200));
+            opt.forks(1)
+                    .warmupIterations(1)
+                    .measurementIterations(2)
+                    .warmupTime(TimeValue.milliseconds(200))
+                    .measurementTime(TimeValue.milliseconds(200));
         }
         String lib = System.getProperty("softmax4j.bench.lib");
         if (lib != null) opt.jvmArgsAppend("-Dsoftmax4j.bench.lib=" + lib);
@@ -129,25 +139,33 @@ public final class BenchMain {
         if (!Files.isExecutable(python)) python = Path.of("python3");
         List<Map<String, String>> lines = new ArrayList<>();
         try {
-            Process check = new ProcessBuilder(python.toString(), "-c", "import torch").redirectErrorStream(true).start();
+            Process check = new ProcessBuilder(python.toString(), "-c", "import torch")
+                    .redirectErrorStream(true)
+                    .start();
             if (check.waitFor() != 0) {
                 note("PyTorch peer skipped: `" + python + " -c 'import torch'` failed "
                         + "(install it with: apt-get install python3-torch)");
                 return lines;
             }
-            List<String> cmd = new ArrayList<>(List.of(python.toString(), "bench/peers/torch_peer.py",
+            List<String> cmd = new ArrayList<>(List.of(
+                    python.toString(),
+                    "bench/peers/torch_peer.py",
                     String.valueOf(Softmax4j.threads()),
-                    Files.isDirectory(Path.of("/usr/share/datasets/fashion-mnist")) ? "/usr/share/datasets/fashion-mnist" : "-"));
+                    Files.isDirectory(Path.of("/usr/share/datasets/fashion-mnist"))
+                            ? "/usr/share/datasets/fashion-mnist"
+                            : "-"));
             cmd.addAll(Arrays.asList(CE_SHAPES));
             cmd.add(LCE_SHAPE);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     if (line.startsWith("{")) lines.add(parseFlat(line));
                     else System.err.println("torch: " + line);
                 }
             }
-            if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) note("PyTorch peer failed (exit " + p.exitValue() + ")");
+            if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0)
+                note("PyTorch peer failed (exit " + p.exitValue() + ")");
         } catch (IOException | InterruptedException e) {
             note("PyTorch peer skipped: " + e.getMessage());
         }
@@ -157,14 +175,18 @@ public final class BenchMain {
     /** The flat JSON objects torch_peer.py prints: numbers, strings and one list of numbers. */
     static Map<String, String> parseFlat(String json) {
         Map<String, String> m = new LinkedHashMap<>();
-        Matcher kv = Pattern.compile("\"(\\w+)\":\\s*(\\[[^]]*]|\"[^\"]*\"|[-0-9.eE+]+)").matcher(json);
+        Matcher kv = Pattern.compile("\"(\\w+)\":\\s*(\\[[^]]*]|\"[^\"]*\"|[-0-9.eE+]+)")
+                .matcher(json);
         while (kv.find()) m.put(kv.group(1), kv.group(2).replace("\"", ""));
         return m;
     }
 
     static double[] numbers(String list) {
-        return Arrays.stream(list.replaceAll("[\\[\\]]", "").split(",")).map(String::trim)
-                .filter(s -> !s.isEmpty()).mapToDouble(Double::parseDouble).toArray();
+        return Arrays.stream(list.replaceAll("[\\[\\]]", "").split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .mapToDouble(Double::parseDouble)
+                .toArray();
     }
 
     static double median(double[] v) {
@@ -186,12 +208,18 @@ public final class BenchMain {
         Map<String, Figure> epoch = jmh(TrainEpochBench.class, only);
         Map<String, Figure> steps = jmh(TrainStepBench.class, only, "step");
         Map<String, Figure> lce = jmh(LinearCeBench.class, only, "shape", "impl");
-        List<Map<String, String>> torch = only.matcher("Torch").find() || only.pattern().equals(".*") ? torch() : List.of();
+        List<Map<String, String>> torch =
+                only.matcher("Torch").find() || only.pattern().equals(".*") ? torch() : List.of();
         double minutes = (System.nanoTime() - t0) / 60e9;
 
         StringBuilder md = new StringBuilder();
         md.append("# softmax4j benchmark report\n\n");
-        md.append(String.format(Locale.ROOT, "%s, %.1f minutes. Command: `%s`%s.%n%n", started, minutes, command,
+        md.append(String.format(
+                Locale.ROOT,
+                "%s, %.1f minutes. Command: `%s`%s.%n%n",
+                started,
+                minutes,
+                command,
                 quick ? " (quick mode: one fork, short iterations; indicative only)" : ""));
         md.append(machine()).append("\n");
         Summary summary = new Summary(md);
@@ -205,21 +233,35 @@ public final class BenchMain {
         }
         String head = "4096x32768";
         if (ce.containsKey(head + "/fused_ffm")) {
-            double ours = ce.get(head + "/fused_ffm").median(), copy = ce.get(head + "/copy").median();
-            summary.row("softmax-CE fwd+bwd f32, N=4096 C=32768", fmt(ceGbs.get(head + "/fused_ffm")) + " GB/s",
-                    "copy " + fmt(ceGbs.get(head + "/copy")) + " GB/s", copy / ours);
+            double ours = ce.get(head + "/fused_ffm").median(),
+                    copy = ce.get(head + "/copy").median();
+            summary.row(
+                    "softmax-CE fwd+bwd f32, N=4096 C=32768",
+                    fmt(ceGbs.get(head + "/fused_ffm")) + " GB/s",
+                    "copy " + fmt(ceGbs.get(head + "/copy")) + " GB/s",
+                    copy / ours);
             if (ce.containsKey(head + "/naive")) {
-                summary.row("  same, vs naive three-pass C", fmt(ours) + " ms", "naive " + fmt(ce.get(head + "/naive").median()) + " ms",
+                summary.row(
+                        "  same, vs naive three-pass C",
+                        fmt(ours) + " ms",
+                        "naive " + fmt(ce.get(head + "/naive").median()) + " ms",
                         ce.get(head + "/naive").median() / ours);
             }
             if (ref.containsKey(head)) {
-                summary.row("  same, vs Java reference", fmt(ours) + " ms", "reference " + fmt(ref.get(head).median()) + " ms",
+                summary.row(
+                        "  same, vs Java reference",
+                        fmt(ours) + " ms",
+                        "reference " + fmt(ref.get(head).median()) + " ms",
                         ref.get(head).median() / ours);
             }
             for (Map<String, String> t : torch) {
                 if ("ce".equals(t.get("bench")) && head.equals(t.get("shape"))) {
                     double tm = median(numbers(t.get("ms")));
-                    summary.row("  same, vs PyTorch F.cross_entropy", fmt(ours) + " ms", "PyTorch " + fmt(tm) + " ms", tm / ours);
+                    summary.row(
+                            "  same, vs PyTorch F.cross_entropy",
+                            fmt(ours) + " ms",
+                            "PyTorch " + fmt(tm) + " ms",
+                            tm / ours);
                 }
             }
         }
@@ -230,7 +272,11 @@ public final class BenchMain {
                 summary.row("SGEMM " + shape, fmt(g1) + " GFLOP/s", "OpenBLAS " + fmt(g2) + " GFLOP/s", g1 / g2);
                 if (gemm.containsKey(shape + "/ours_avx2")) {
                     double g3 = gflops(shape, gemm.get(shape + "/ours_avx2").median());
-                    summary.row("  same, softmax4j forced to AVX2", fmt(g3) + " GFLOP/s", "OpenBLAS " + fmt(g2) + " GFLOP/s", g3 / g2);
+                    summary.row(
+                            "  same, softmax4j forced to AVX2",
+                            fmt(g3) + " GFLOP/s",
+                            "OpenBLAS " + fmt(g2) + " GFLOP/s",
+                            g3 / g2);
                 }
             }
         }
@@ -248,71 +294,136 @@ public final class BenchMain {
             summary.row("training epoch (Fashion-MNIST, batch 256)", fmt(ms) + " ms", peer, ratio);
         }
         if (lce.containsKey(LCE_SHAPE + "/fused")) {
-            double fused = lce.get(LCE_SHAPE + "/fused").median(), mat = lce.get(LCE_SHAPE + "/materialised").median();
+            double fused = lce.get(LCE_SHAPE + "/fused").median(),
+                    mat = lce.get(LCE_SHAPE + "/materialised").median();
             String[] nd = LCE_SHAPE.split("x");
             int n = Integer.parseInt(nd[0]), d = Integer.parseInt(nd[1]), v = Integer.parseInt(nd[2]);
-            double wsMiB = org.softmax4j.Kernels.cpu().linearCrossEntropyWorkspaceBytes(n, d, v, org.softmax4j.LinearCe.defaults()) / 1048576.0;
+            double wsMiB = org.softmax4j.Kernels.cpu()
+                            .linearCrossEntropyWorkspaceBytes(n, d, v, org.softmax4j.LinearCe.defaults())
+                    / 1048576.0;
             double logitsMiB = 4.0 * n * v / 1048576.0;
-            summary.row("linear+CE fwd+bwd N=2048 D=1024 V=32768", fmt(fused) + " ms", "materialised " + fmt(mat) + " ms", mat / fused);
-            summary.row("  extra memory", fmt(wsMiB) + " MiB", "logits alone " + fmt(logitsMiB) + " MiB", logitsMiB / wsMiB);
+            summary.row(
+                    "linear+CE fwd+bwd N=2048 D=1024 V=32768",
+                    fmt(fused) + " ms",
+                    "materialised " + fmt(mat) + " ms",
+                    mat / fused);
+            summary.row(
+                    "  extra memory",
+                    fmt(wsMiB) + " MiB",
+                    "logits alone " + fmt(logitsMiB) + " MiB",
+                    logitsMiB / wsMiB);
             for (Map<String, String> t : torch) {
                 if ("linear_ce".equals(t.get("bench"))) {
                     double tm = median(numbers(t.get("ms")));
-                    summary.row("  same, vs PyTorch (time; extra memory)", fmt(fused) + " ms; " + fmt(wsMiB) + " MiB",
-                            "PyTorch " + fmt(tm) + " ms; " + fmt(Double.parseDouble(t.get("extra_mib"))) + " MiB", tm / fused);
+                    summary.row(
+                            "  same, vs PyTorch (time; extra memory)",
+                            fmt(fused) + " ms; " + fmt(wsMiB) + " MiB",
+                            "PyTorch " + fmt(tm) + " ms; " + fmt(Double.parseDouble(t.get("extra_mib"))) + " MiB",
+                            tm / fused);
                 }
             }
         }
         if (overhead.containsKey("ffm/heap/16")) {
-            summary.row("call overhead, softmax of 16 floats", "FFM " + fmt(overhead.get("ffm/heap/16").median()) + " ns",
+            summary.row(
+                    "call overhead, softmax of 16 floats",
+                    "FFM " + fmt(overhead.get("ffm/heap/16").median()) + " ns",
                     "JNI " + fmt(overhead.get("jni/heap/16").median()) + " ns",
-                    overhead.get("jni/heap/16").median() / overhead.get("ffm/heap/16").median());
+                    overhead.get("jni/heap/16").median()
+                            / overhead.get("ffm/heap/16").median());
         }
         md.append("\nRatios: >1 means softmax4j is faster (or, for the copy row, how close to the ceiling: ")
                 .append("ours/ceiling in GB/s). Every figure is the median of all measured iterations of all forks.\n");
 
-        section(md, "Fused softmax cross-entropy (forward+backward, float32, mean)",
+        section(
+                md,
+                "Fused softmax cross-entropy (forward+backward, float32, mean)",
                 "GB/s count 8 N C bytes (logits read once, gradient written once) for every variant, "
                         + "so `copy` (a streaming copy on all threads, STREAM-style) is the ceiling and each column reads against it.",
-                ce, "shape/impl", ceGbs);
+                ce,
+                "shape/impl",
+                ceGbs);
         ceFigure(ceGbs);
         section(md, "Java reference (double) on 4096x32768", "", ref, "shape", null);
         Map<String, Double> gf = new LinkedHashMap<>();
-        for (var e : gemm.entrySet()) gf.put(e.getKey(), gflops(e.getKey().split("/")[0], e.getValue().median()));
-        for (var e : jgemm.entrySet()) gf.put(e.getKey() + "/java", gflops(e.getKey(), e.getValue().median()));
+        for (var e : gemm.entrySet())
+            gf.put(e.getKey(), gflops(e.getKey().split("/")[0], e.getValue().median()));
+        for (var e : jgemm.entrySet())
+            gf.put(e.getKey() + "/java", gflops(e.getKey(), e.getValue().median()));
         Map<String, Figure> allGemm = new LinkedHashMap<>(gemm);
         for (var e : jgemm.entrySet()) allGemm.put(e.getKey() + "/java", e.getValue());
-        section(md, "SGEMM", "GFLOP/s = 2 m n k / time; `t`: A transposed. OpenBLAS is called through FFM without copies; "
-                + "`java` is a plain triple loop on one thread.", allGemm, "shape/impl", gf);
+        section(
+                md,
+                "SGEMM",
+                "GFLOP/s = 2 m n k / time; `t`: A transposed. OpenBLAS is called through FFM without copies; "
+                        + "`java` is a plain triple loop on one thread.",
+                allGemm,
+                "shape/impl",
+                gf);
         gemmFigure(gf);
-        section(md, "Binding overhead", "Softmax of one row of 16 floats; the buffers hold `length` floats. Equal times at "
-                + "16 and 16M floats show that no binding copies arrays.", overhead, "binding/memory/length", null);
+        section(
+                md,
+                "Binding overhead",
+                "Softmax of one row of 16 floats; the buffers hold `length` floats. Equal times at "
+                        + "16 and 16M floats show that no binding copies arrays.",
+                overhead,
+                "binding/memory/length",
+                null);
         section(md, "Training epoch", "", epoch, "", null);
         Map<String, Double> perEpoch = new LinkedHashMap<>();
         for (var e : steps.entrySet()) perEpoch.put(e.getKey(), e.getValue().median() * 235 / 1000);
-        section(md, "Training step, kernel by kernel (batch 256, 784 -> 10)",
-                "Each kernel of the book's step alone; rate: ms per epoch (x 235 steps).", steps, "step", perEpoch);
-        section(md, "Fused linear + cross-entropy (forward+backward: loss, dX, dW, db)",
+        section(
+                md,
+                "Training step, kernel by kernel (batch 256, 784 -> 10)",
+                "Each kernel of the book's step alone; rate: ms per epoch (x 235 steps).",
+                steps,
+                "step",
+                perEpoch);
+        section(
+                md,
+                "Fused linear + cross-entropy (forward+backward: loss, dX, dW, db)",
                 "`materialised`: our SGEMM for the N x V logits, the fused CE in place, SGEMMs for dX and dW.",
-                lce, "shape/impl", null);
+                lce,
+                "shape/impl",
+                null);
         if (!torch.isEmpty()) {
             md.append("\n## PyTorch peer (CPU, same thread count)\n\n| benchmark | median | all |\n|---|---|---|\n");
             for (Map<String, String> t : torch) {
                 String name = t.get("bench") + (t.containsKey("shape") ? " " + t.get("shape") : "");
                 if (t.containsKey("extra_mib")) {
-                    md.append("| ").append(name).append(" | ").append(fmt(median(numbers(t.get("ms"))))).append(" ms | extra memory ")
-                            .append(fmt(Double.parseDouble(t.get("extra_mib")))).append(" MiB |\n");
+                    md.append("| ")
+                            .append(name)
+                            .append(" | ")
+                            .append(fmt(median(numbers(t.get("ms")))))
+                            .append(" ms | extra memory ")
+                            .append(fmt(Double.parseDouble(t.get("extra_mib"))))
+                            .append(" MiB |\n");
                 } else if (t.containsKey("ms")) {
-                    md.append("| ").append(name).append(" | ").append(fmt(median(numbers(t.get("ms"))))).append(" ms | ")
-                            .append(Arrays.toString(Arrays.stream(numbers(t.get("ms"))).map(BenchMain::round3).toArray()))
+                    md.append("| ")
+                            .append(name)
+                            .append(" | ")
+                            .append(fmt(median(numbers(t.get("ms")))))
+                            .append(" ms | ")
+                            .append(Arrays.toString(Arrays.stream(numbers(t.get("ms")))
+                                    .map(BenchMain::round3)
+                                    .toArray()))
                             .append(" |\n");
                 } else if (t.containsKey("s")) {
-                    md.append("| ").append(name).append(" (10 epochs, the book's loop) | ").append(fmt(Double.parseDouble(t.get("s"))))
-                            .append(" s | test accuracy ").append(t.get("acc")).append(" |\n");
+                    md.append("| ")
+                            .append(name)
+                            .append(" (10 epochs, the book's loop) | ")
+                            .append(fmt(Double.parseDouble(t.get("s"))))
+                            .append(" s | test accuracy ")
+                            .append(t.get("acc"))
+                            .append(" |\n");
                 } else {
                     String blas = t.getOrDefault("blas", "");
-                    md.append("| ").append(name).append(" | PyTorch ").append(t.getOrDefault("torch", ""))
-                            .append(" | BLAS ").append(blas).append(" |\n");
+                    md.append("| ")
+                            .append(name)
+                            .append(" | PyTorch ")
+                            .append(t.getOrDefault("torch", ""))
+                            .append(" | BLAS ")
+                            .append(blas)
+                            .append(" |\n");
                     if (blas.contains("/blas/")) {
                         note("PyTorch's matmuls use Debian's reference BLAS here (" + blas + "); "
                                 + "apt-get install libopenblas0-pthread makes them use OpenBLAS");
@@ -340,7 +451,12 @@ public final class BenchMain {
 
     private static double gflops(String shape, double micros) {
         String[] d = shape.replace("t", "").split("x");
-        return 2.0 * Double.parseDouble(d[0]) * Double.parseDouble(d[1]) * Double.parseDouble(d[2]) / (micros * 1e-6) / 1e9;
+        return 2.0
+                * Double.parseDouble(d[0])
+                * Double.parseDouble(d[1])
+                * Double.parseDouble(d[2])
+                / (micros * 1e-6)
+                / 1e9;
     }
 
     static String fmt(double v) {
@@ -362,24 +478,49 @@ public final class BenchMain {
         }
 
         void row(String what, String ours, String other, double ratio) {
-            md.append("| ").append(what).append(" | ").append(ours).append(" | ").append(other).append(" | ")
-                    .append(Double.isNaN(ratio) ? "-" : fmt(ratio) + "x").append(" |\n");
+            md.append("| ")
+                    .append(what)
+                    .append(" | ")
+                    .append(ours)
+                    .append(" | ")
+                    .append(other)
+                    .append(" | ")
+                    .append(Double.isNaN(ratio) ? "-" : fmt(ratio) + "x")
+                    .append(" |\n");
         }
     }
 
-    private static void section(StringBuilder md, String title, String text, Map<String, Figure> figures,
-                                String keyName, Map<String, Double> rate) {
+    private static void section(
+            StringBuilder md,
+            String title,
+            String text,
+            Map<String, Figure> figures,
+            String keyName,
+            Map<String, Double> rate) {
         if (figures.isEmpty()) return;
         md.append("\n## ").append(title).append("\n\n");
         if (!text.isEmpty()) md.append(text).append("\n\n");
-        md.append("| ").append(keyName.isEmpty() ? "benchmark" : keyName).append(" | median | min - max |")
-                .append(rate != null ? " rate |" : "").append("\n|---|---|---|").append(rate != null ? "---|" : "")
+        md.append("| ")
+                .append(keyName.isEmpty() ? "benchmark" : keyName)
+                .append(" | median | min - max |")
+                .append(rate != null ? " rate |" : "")
+                .append("\n|---|---|---|")
+                .append(rate != null ? "---|" : "")
                 .append("\n");
         for (var e : figures.entrySet()) {
             Figure f = e.getValue();
-            md.append("| ").append(e.getKey().isEmpty() ? "-" : e.getKey()).append(" | ").append(fmt(f.median()))
-                    .append(' ').append(f.unit()).append(" | ").append(fmt(f.min())).append(" - ").append(fmt(f.max()))
-                    .append(rate != null ? " | " + fmt(rate.getOrDefault(e.getKey(), Double.NaN)) : "").append(" |\n");
+            md.append("| ")
+                    .append(e.getKey().isEmpty() ? "-" : e.getKey())
+                    .append(" | ")
+                    .append(fmt(f.median()))
+                    .append(' ')
+                    .append(f.unit())
+                    .append(" | ")
+                    .append(fmt(f.min()))
+                    .append(" - ")
+                    .append(fmt(f.max()))
+                    .append(rate != null ? " | " + fmt(rate.getOrDefault(e.getKey(), Double.NaN)) : "")
+                    .append(" |\n");
         }
     }
 
@@ -388,7 +529,8 @@ public final class BenchMain {
         List<SvgPlot.Series> series = new ArrayList<>();
         String[] impls = {"fused_ffm", "fused_jni", "naive", "copy"};
         // one point per C: the many-row shapes (N = 1 is a latency figure)
-        String[] shapes = Arrays.stream(CE_SHAPES).filter(sh -> !sh.startsWith("1x")).toArray(String[]::new);
+        String[] shapes =
+                Arrays.stream(CE_SHAPES).filter(sh -> !sh.startsWith("1x")).toArray(String[]::new);
         for (int i = 0; i < impls.length; i++) {
             double[] x = new double[shapes.length], y = new double[shapes.length];
             for (int s = 0; s < shapes.length; s++) {
@@ -400,12 +542,15 @@ public final class BenchMain {
         List<SvgPlot.Series> ratio = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             double[] x = series.get(i).x(), y = new double[x.length];
-            for (int s = 0; s < x.length; s++) y[s] = series.get(i).y()[s] / series.get(3).y()[s];
+            for (int s = 0; s < x.length; s++)
+                y[s] = series.get(i).y()[s] / series.get(3).y()[s];
             ratio.add(new SvgPlot.Series(impls[i], x, y, SvgPlot.COLORS[i], false));
         }
-        Files.writeString(out.resolve("softmax_ce.svg"), SvgPlot.render(List.of(
-                new SvgPlot.Panel("softmax-CE fwd+bwd (GB/s)", "classes C", "GB/s", true, series),
-                new SvgPlot.Panel("ratio to copy bandwidth", "classes C", "fraction of copy", true, ratio))));
+        Files.writeString(
+                out.resolve("softmax_ce.svg"),
+                SvgPlot.render(List.of(
+                        new SvgPlot.Panel("softmax-CE fwd+bwd (GB/s)", "classes C", "GB/s", true, series),
+                        new SvgPlot.Panel("ratio to copy bandwidth", "classes C", "fraction of copy", true, ratio))));
         log.add("figure: softmax_ce.svg (GB/s and fraction of copy bandwidth versus C)");
     }
 
@@ -422,8 +567,10 @@ public final class BenchMain {
             series.add(new SvgPlot.Series(impls[i], x, y, SvgPlot.COLORS[i], impls[i].equals("openblas")));
         }
         if (series.stream().allMatch(s -> Arrays.stream(s.y()).allMatch(Double::isNaN))) return;
-        Files.writeString(out.resolve("sgemm.svg"), SvgPlot.render(List.of(
-                new SvgPlot.Panel("SGEMM n x n x n (GFLOP/s)", "n", "GFLOP/s", true, series, SvgPlot.Legend.BOTTOM_RIGHT))));
+        Files.writeString(
+                out.resolve("sgemm.svg"),
+                SvgPlot.render(List.of(new SvgPlot.Panel(
+                        "SGEMM n x n x n (GFLOP/s)", "n", "GFLOP/s", true, series, SvgPlot.Legend.BOTTOM_RIGHT))));
         log.add("figure: sgemm.svg (GFLOP/s versus size)");
     }
 
@@ -440,9 +587,16 @@ public final class BenchMain {
         } catch (IOException ignored) {
             // not Linux: keep "unknown"
         }
-        return String.format(Locale.ROOT, "Machine: %s, %d CPUs, %d GiB max heap; %s %s; softmax4j %s, ISA %s, %d threads.%n",
-                cpu, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 30,
-                System.getProperty("java.vm.name"), System.getProperty("java.version"), Softmax4j.version(),
-                Softmax4j.isa(), Softmax4j.threads());
+        return String.format(
+                Locale.ROOT,
+                "Machine: %s, %d CPUs, %d GiB max heap; %s %s; softmax4j %s, ISA %s, %d threads.%n",
+                cpu,
+                Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 30,
+                System.getProperty("java.vm.name"),
+                System.getProperty("java.version"),
+                Softmax4j.version(),
+                Softmax4j.isa(),
+                Softmax4j.threads());
     }
 }

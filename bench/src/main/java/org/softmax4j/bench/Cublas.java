@@ -69,17 +69,66 @@ final class Cublas {
      */
     void sgemm(int n, long a, long b, long c, boolean tf32) {
         int status = tf32
-                ? cublasGemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, one, at(b), CUDA_R_32F, n, at(a),
-                        CUDA_R_32F, n, zero, at(c), CUDA_R_32F, n, CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT)
-                : cublasSgemm_v2(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, one, floatsAt(b), n, floatsAt(a), n,
-                        zero, floatsAt(c), n);
+                ? cublasGemmEx(
+                        handle,
+                        CUBLAS_OP_N,
+                        CUBLAS_OP_N,
+                        n,
+                        n,
+                        n,
+                        one,
+                        at(b),
+                        CUDA_R_32F,
+                        n,
+                        at(a),
+                        CUDA_R_32F,
+                        n,
+                        zero,
+                        at(c),
+                        CUDA_R_32F,
+                        n,
+                        CUBLAS_COMPUTE_32F_FAST_TF32,
+                        CUBLAS_GEMM_DEFAULT)
+                : cublasSgemm_v2(
+                        handle,
+                        CUBLAS_OP_N,
+                        CUBLAS_OP_N,
+                        n,
+                        n,
+                        n,
+                        one,
+                        floatsAt(b),
+                        n,
+                        floatsAt(a),
+                        n,
+                        zero,
+                        floatsAt(c),
+                        n);
         if (status != 0) throw new IllegalStateException("cuBLAS GEMM failed: status " + status);
     }
 
     /** Row-major C = A B, bf16 A and B, float32 C and accumulation. */
     void gemmBf16(int n, long a, long b, long c) {
-        int status = cublasGemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, one, at(b), CUDA_R_16BF, n, at(a),
-                CUDA_R_16BF, n, zero, at(c), CUDA_R_32F, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+        int status = cublasGemmEx(
+                handle,
+                CUBLAS_OP_N,
+                CUBLAS_OP_N,
+                n,
+                n,
+                n,
+                one,
+                at(b),
+                CUDA_R_16BF,
+                n,
+                at(a),
+                CUDA_R_16BF,
+                n,
+                zero,
+                at(c),
+                CUDA_R_32F,
+                n,
+                CUBLAS_COMPUTE_32F,
+                CUBLAS_GEMM_DEFAULT);
         if (status != 0) throw new IllegalStateException("cuBLAS bf16 GEMM failed: status " + status);
     }
 }

@@ -12,10 +12,10 @@ import java.util.SplittableRandom;
 import org.softmax4j.Binding;
 import org.softmax4j.CeOutputs;
 import org.softmax4j.CrossEntropy;
-import org.softmax4j.cuda.CudaKernels;
 import org.softmax4j.DType;
 import org.softmax4j.LinearCe;
 import org.softmax4j.LinearCeOutputs;
+import org.softmax4j.cuda.CudaKernels;
 import org.softmax4j.cuda.DeviceBuffer;
 
 /**
@@ -82,7 +82,8 @@ public final class GpuBench {
     /** Device-to-device copy of 1 GiB, counting bytes read + written; returns GB/s. */
     private double copyBandwidth() {
         long bytes = 1L << 30;
-        try (DeviceBuffer a = DeviceBuffer.allocate(bytes); DeviceBuffer b = DeviceBuffer.allocate(bytes)) {
+        try (DeviceBuffer a = DeviceBuffer.allocate(bytes);
+                DeviceBuffer b = DeviceBuffer.allocate(bytes)) {
             fillRandom(a, bytes / 4, DType.F32);
             double[] t = time(10, () -> b.copyFrom(a));
             row("device-to-device copy (1 GiB)", fmt(t, 2.0 * bytes / 1e9, "GB/s"), "-", Double.NaN);
@@ -121,8 +122,10 @@ public final class GpuBench {
 
     private void crossEntropy(int n, int c, DType dtype, double copyGbs) {
         long elems = (long) n * c, bytes = elems * dtype.byteSize();
-        try (DeviceBuffer x = DeviceBuffer.allocate(bytes); DeviceBuffer g = DeviceBuffer.allocate(bytes);
-             DeviceBuffer y = DeviceBuffer.allocate(4L * n); DeviceBuffer loss = DeviceBuffer.allocate(4)) {
+        try (DeviceBuffer x = DeviceBuffer.allocate(bytes);
+                DeviceBuffer g = DeviceBuffer.allocate(bytes);
+                DeviceBuffer y = DeviceBuffer.allocate(4L * n);
+                DeviceBuffer loss = DeviceBuffer.allocate(4)) {
             fillRandom(x, elems, dtype);
             randomLabels(y, n, c);
             CrossEntropy ce = CrossEntropy.defaults();
@@ -135,11 +138,13 @@ public final class GpuBench {
             if (!(Math.abs(l[0] - checked) <= 1e-5 * Math.abs(checked))) {
                 throw new IllegalStateException("cross-entropy disagrees with itself: " + l[0] + " vs " + checked);
             }
-            double[] s = time(5, () -> k.crossEntropyOnDevice(ce, n, c, dtype, x.segment(), y.segment(), out,
-                    loss.segment()));
+            double[] s = time(
+                    5, () -> k.crossEntropyOnDevice(ce, n, c, dtype, x.segment(), y.segment(), out, loss.segment()));
             double gbs = 2.0 * bytes / 1e9 / s[0];
-            row("softmax-CE fwd+bwd " + dtype.name().toLowerCase(Locale.ROOT) + " N=" + n + " C=" + c,
-                    fmt(s, 2.0 * bytes / 1e9, "GB/s"), String.format(Locale.ROOT, "copy %.1f GB/s", copyGbs),
+            row(
+                    "softmax-CE fwd+bwd " + dtype.name().toLowerCase(Locale.ROOT) + " N=" + n + " C=" + c,
+                    fmt(s, 2.0 * bytes / 1e9, "GB/s"),
+                    String.format(Locale.ROOT, "copy %.1f GB/s", copyGbs),
                     gbs / copyGbs);
         }
     }
@@ -147,9 +152,12 @@ public final class GpuBench {
     private void gemm(int size) {
         long elems = (long) size * size;
         double flop = 2.0 * size * size * size;
-        try (DeviceBuffer a = DeviceBuffer.allocate(4 * elems); DeviceBuffer b = DeviceBuffer.allocate(4 * elems);
-             DeviceBuffer c = DeviceBuffer.allocate(4 * elems); DeviceBuffer c2 = DeviceBuffer.allocate(4 * elems);
-             DeviceBuffer a16 = DeviceBuffer.allocate(2 * elems); DeviceBuffer b16 = DeviceBuffer.allocate(2 * elems)) {
+        try (DeviceBuffer a = DeviceBuffer.allocate(4 * elems);
+                DeviceBuffer b = DeviceBuffer.allocate(4 * elems);
+                DeviceBuffer c = DeviceBuffer.allocate(4 * elems);
+                DeviceBuffer c2 = DeviceBuffer.allocate(4 * elems);
+                DeviceBuffer a16 = DeviceBuffer.allocate(2 * elems);
+                DeviceBuffer b16 = DeviceBuffer.allocate(2 * elems)) {
             fillRandom(a, elems, DType.F32);
             fillRandom(b, elems, DType.F32);
             fillRandom(a16, elems, DType.BF16);
@@ -158,8 +166,22 @@ public final class GpuBench {
             String what = "SGEMM " + size + "^3";
             for (boolean tf32 : new boolean[] {false, true}) {
                 CudaKernels kk = tf32 ? kTf32 : k;
-                double[] ours = time(3, () -> kk.sgemm(false, false, size, size, size, 1f, a.segment(), size,
-                        b.segment(), size, 0f, c.segment(), size));
+                double[] ours = time(
+                        3,
+                        () -> kk.sgemm(
+                                false,
+                                false,
+                                size,
+                                size,
+                                size,
+                                1f,
+                                a.segment(),
+                                size,
+                                b.segment(),
+                                size,
+                                0f,
+                                c.segment(),
+                                size));
                 String label = what + (tf32 ? " TF32" : " FP32");
                 if (blas == null) {
                     row(label, fmt(ours, flop / 1e12, "TFLOP/s"), "cuBLAS not loaded", Double.NaN);
@@ -169,12 +191,14 @@ public final class GpuBench {
                 k.synchronize();
                 double err = maxRelDiff(c, c2, elems);
                 double[] ref = time(3, () -> blas.sgemm(size, a.address(), b.address(), c2.address(), tf32));
-                row(label + String.format(Locale.ROOT, " (max rel. diff to cuBLAS %.1e)", err),
-                        fmt(ours, flop / 1e12, "TFLOP/s"), "cuBLAS " + fmt(ref, flop / 1e12, "TFLOP/s"),
+                row(
+                        label + String.format(Locale.ROOT, " (max rel. diff to cuBLAS %.1e)", err),
+                        fmt(ours, flop / 1e12, "TFLOP/s"),
+                        "cuBLAS " + fmt(ref, flop / 1e12, "TFLOP/s"),
                         ref[0] / ours[0]);
             }
-            double[] ours = time(3, () -> k.gemmBf16(false, false, size, size, size, 1f, a16, size, b16, size,
-                    0f, c, size));
+            double[] ours =
+                    time(3, () -> k.gemmBf16(false, false, size, size, size, 1f, a16, size, b16, size, 0f, c, size));
             if (blas == null) {
                 row(what + " BF16", fmt(ours, flop / 1e12, "TFLOP/s"), "cuBLAS not loaded", Double.NaN);
             } else {
@@ -182,8 +206,10 @@ public final class GpuBench {
                 k.synchronize();
                 double err = maxRelDiff(c, c2, elems);
                 double[] ref = time(3, () -> blas.gemmBf16(size, a16.address(), b16.address(), c2.address()));
-                row(what + String.format(Locale.ROOT, " BF16 (max rel. diff to cuBLAS %.1e)", err),
-                        fmt(ours, flop / 1e12, "TFLOP/s"), "cuBLAS " + fmt(ref, flop / 1e12, "TFLOP/s"),
+                row(
+                        what + String.format(Locale.ROOT, " BF16 (max rel. diff to cuBLAS %.1e)", err),
+                        fmt(ours, flop / 1e12, "TFLOP/s"),
+                        "cuBLAS " + fmt(ref, flop / 1e12, "TFLOP/s"),
                         ref[0] / ours[0]);
             }
         }
@@ -200,30 +226,34 @@ public final class GpuBench {
         long nv = (long) n * v;
         CrossEntropy ce = CrossEntropy.defaults();
         LinearCe lin = LinearCe.defaults();
-        try (DeviceBuffer x = DeviceBuffer.allocate(4L * n * d); DeviceBuffer w = DeviceBuffer.allocate(4L * v * d);
-             DeviceBuffer b = DeviceBuffer.allocate(4L * v); DeviceBuffer y = DeviceBuffer.allocate(4L * n);
-             DeviceBuffer dx = DeviceBuffer.allocate(4L * n * d); DeviceBuffer dw = DeviceBuffer.allocate(4L * v * d);
-             DeviceBuffer db = DeviceBuffer.allocate(4L * v); DeviceBuffer loss = DeviceBuffer.allocate(4);
-             DeviceBuffer z = DeviceBuffer.allocate(4 * nv)) {
+        try (DeviceBuffer x = DeviceBuffer.allocate(4L * n * d);
+                DeviceBuffer w = DeviceBuffer.allocate(4L * v * d);
+                DeviceBuffer b = DeviceBuffer.allocate(4L * v);
+                DeviceBuffer y = DeviceBuffer.allocate(4L * n);
+                DeviceBuffer dx = DeviceBuffer.allocate(4L * n * d);
+                DeviceBuffer dw = DeviceBuffer.allocate(4L * v * d);
+                DeviceBuffer db = DeviceBuffer.allocate(4L * v);
+                DeviceBuffer loss = DeviceBuffer.allocate(4);
+                DeviceBuffer z = DeviceBuffer.allocate(4 * nv)) {
             fillRandom(x, (long) n * d, DType.F32);
             fillRandom(w, (long) v * d, DType.F32, (float) (4 / Math.sqrt(d))); // logits of a few units
             fillRandom(b, v, DType.F32);
             randomLabels(y, n, v);
             LinearCeOutputs out = new LinearCeOutputs(dx.segment(), dw.segment(), db.segment(), null, null);
-            Runnable fused = () -> kTf32.linearCrossEntropy(ce, lin, n, d, v, x.segment(), w.segment(),
-                    b.segment(), y.segment(), out);
+            Runnable fused = () ->
+                    kTf32.linearCrossEntropy(ce, lin, n, d, v, x.segment(), w.segment(), b.segment(), y.segment(), out);
             Runnable materialised = () -> {
                 kTf32.sgemm(false, true, n, v, d, 1f, x.segment(), d, w.segment(), d, 0f, z.segment(), v);
                 kTf32.addBias(n, v, b.segment(), z.segment());
-                kTf32.crossEntropyOnDevice(ce, n, v, DType.F32, z.segment(), y.segment(),
-                        CeOutputs.gradient(z.segment()), loss.segment());
+                kTf32.crossEntropyOnDevice(
+                        ce, n, v, DType.F32, z.segment(), y.segment(), CeOutputs.gradient(z.segment()), loss.segment());
                 kTf32.sgemm(false, false, n, d, v, 1f, z.segment(), v, w.segment(), d, 0f, dx.segment(), d);
                 kTf32.sgemm(true, false, v, d, n, 1f, z.segment(), v, x.segment(), d, 0f, dw.segment(), d);
                 kTf32.columnSums(n, v, 1f, z.segment(), 0f, db.segment());
             };
             // correctness first: both paths give the same loss
-            float fusedLoss = kTf32.linearCrossEntropy(ce, lin, n, d, v, x.segment(), w.segment(), b.segment(),
-                    y.segment(), out);
+            float fusedLoss =
+                    kTf32.linearCrossEntropy(ce, lin, n, d, v, x.segment(), w.segment(), b.segment(), y.segment(), out);
             materialised.run();
             float[] l = new float[1];
             loss.copyTo(MemorySegment.ofArray(l));
@@ -232,16 +262,25 @@ public final class GpuBench {
             }
             double[] f = time(1, fused), m = time(1, materialised);
             String shape = "N=" + n + " D=" + d + " V=" + v;
-            row("linear+CE fwd+bwd TF32 " + shape, String.format(Locale.ROOT, "%.1f ms", 1e3 * f[0]),
-                    String.format(Locale.ROOT, "materialised %.1f ms", 1e3 * m[0]), m[0] / f[0]);
+            row(
+                    "linear+CE fwd+bwd TF32 " + shape,
+                    String.format(Locale.ROOT, "%.1f ms", 1e3 * f[0]),
+                    String.format(Locale.ROOT, "materialised %.1f ms", 1e3 * m[0]),
+                    m[0] / f[0]);
             long ws = kTf32.linearCrossEntropyWorkspaceBytes(n, d, v, lin);
-            row("  extra memory", String.format(Locale.ROOT, "%.1f MiB", ws / 1048576.0),
-                    String.format(Locale.ROOT, "logits %.0f MiB", 4.0 * nv / 1048576.0), 4.0 * nv / ws);
+            row(
+                    "  extra memory",
+                    String.format(Locale.ROOT, "%.1f MiB", ws / 1048576.0),
+                    String.format(Locale.ROOT, "logits %.0f MiB", 4.0 * nv / 1048576.0),
+                    4.0 * nv / ws);
         }
         // the same in bf16 (X, W; float32 gradients), beside the TF32 figure: PyTorch's is in step d
-        try (DeviceBuffer x = DeviceBuffer.allocate(2L * n * d); DeviceBuffer w = DeviceBuffer.allocate(2L * v * d);
-             DeviceBuffer y = DeviceBuffer.allocate(4L * n); DeviceBuffer dx = DeviceBuffer.allocate(4L * n * d);
-             DeviceBuffer dw = DeviceBuffer.allocate(4L * v * d); DeviceBuffer db = DeviceBuffer.allocate(4L * v)) {
+        try (DeviceBuffer x = DeviceBuffer.allocate(2L * n * d);
+                DeviceBuffer w = DeviceBuffer.allocate(2L * v * d);
+                DeviceBuffer y = DeviceBuffer.allocate(4L * n);
+                DeviceBuffer dx = DeviceBuffer.allocate(4L * n * d);
+                DeviceBuffer dw = DeviceBuffer.allocate(4L * v * d);
+                DeviceBuffer db = DeviceBuffer.allocate(4L * v)) {
             fillRandom(x, (long) n * d, DType.BF16);
             fillRandom(w, (long) v * d, DType.BF16, (float) (4 / Math.sqrt(d)));
             randomLabels(y, n, v);
@@ -249,8 +288,11 @@ public final class GpuBench {
             float loss = k.linearCrossEntropyBf16(ce, lin, n, d, v, x, w, null, y.segment(), out);
             if (!Float.isFinite(loss)) throw new IllegalStateException("linear CE bf16: loss " + loss);
             double[] f = time(1, () -> k.linearCrossEntropyBf16(ce, lin, n, d, v, x, w, null, y.segment(), out));
-            row("linear+CE fwd+bwd bf16 N=" + n + " D=" + d + " V=" + v,
-                    String.format(Locale.ROOT, "%.1f ms", 1e3 * f[0]), "PyTorch: step d", Double.NaN);
+            row(
+                    "linear+CE fwd+bwd bf16 N=" + n + " D=" + d + " V=" + v,
+                    String.format(Locale.ROOT, "%.1f ms", 1e3 * f[0]),
+                    "PyTorch: step d",
+                    Double.NaN);
         }
     }
 

@@ -29,7 +29,9 @@ import org.softmax4j.Kernels;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class ReferenceCeBench {
     @Param({"4096x32768"})
     public String shape;
@@ -53,7 +55,14 @@ public class ReferenceCeBench {
 
     @Benchmark
     public float forwardBackward() {
-        return Kernels.reference().crossEntropy(CrossEntropy.defaults(), n, c, DType.F32,
-                MemorySegment.ofArray(logits), MemorySegment.ofArray(targets), CeOutputs.gradient(grad));
+        return Kernels.reference()
+                .crossEntropy(
+                        CrossEntropy.defaults(),
+                        n,
+                        c,
+                        DType.F32,
+                        MemorySegment.ofArray(logits),
+                        MemorySegment.ofArray(targets),
+                        CeOutputs.gradient(grad));
     }
 }

@@ -30,7 +30,9 @@ import org.softmax4j.train.TrainingListener;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class TrainEpochBench {
     private FashionMnist data;
     private Trainer trainer;
@@ -41,7 +43,8 @@ public class TrainEpochBench {
             throw new IllegalStateException("Fashion-MNIST is not installed at " + FashionMnist.DEFAULT_DIR);
         }
         data = FashionMnist.load(FashionMnist.DEFAULT_DIR);
-        trainer = new Trainer(Kernels.cpu(), TrainConfig.book().toBuilder().epochs(1).build());
+        trainer = new Trainer(
+                Kernels.cpu(), TrainConfig.book().toBuilder().epochs(1).build());
     }
 
     @Benchmark

@@ -14,8 +14,7 @@ import org.softmax4j.internal.Segments;
  * @param rowLse    N floats: log-sum-exp of each row, for reuse
  * @param rowArgmax N ints: first index of each row's maximum (accuracy for free)
  */
-public record CeOutputs(MemorySegment dlogits, MemorySegment rowLoss, MemorySegment rowLse,
-                        MemorySegment rowArgmax) {
+public record CeOutputs(MemorySegment dlogits, MemorySegment rowLoss, MemorySegment rowLse, MemorySegment rowArgmax) {
 
     private static final CeOutputs NONE = new CeOutputs(null, null, null, null);
 

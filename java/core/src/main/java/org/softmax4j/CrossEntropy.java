@@ -18,8 +18,8 @@ package org.softmax4j;
  * @param classWeight    C per-class weights, or null for all ones (not copied)
  * @param gradScale      the gradient written is d(gradScale * loss)/dlogits (default 1)
  */
-public record CrossEntropy(int ignoreIndex, Reduction reduction, float labelSmoothing,
-                           float zLoss, float[] classWeight, float gradScale) {
+public record CrossEntropy(
+        int ignoreIndex, Reduction reduction, float labelSmoothing, float zLoss, float[] classWeight, float gradScale) {
 
     /** PyTorch's default {@code ignore_index}. */
     public static final int DEFAULT_IGNORE_INDEX = -100;

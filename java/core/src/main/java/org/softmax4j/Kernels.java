@@ -1,9 +1,9 @@
 package org.softmax4j;
 
 import java.lang.foreign.MemorySegment;
-import org.softmax4j.internal.Segments;
 import org.softmax4j.internal.Natives;
 import org.softmax4j.internal.ReferenceKernels;
+import org.softmax4j.internal.Segments;
 
 /**
  * The kernels of softmax4j behind one interface: pure-Java reference, native
@@ -101,18 +101,17 @@ public interface Kernels {
      * @throws IllegalArgumentException on bad shapes or buffers, or a label out
      *     of range (the message names the row and the value)
      */
-    float crossEntropy(CrossEntropy ce, int n, int c, DType dtype, MemorySegment logits,
-                       MemorySegment targets, CeOutputs out);
+    float crossEntropy(
+            CrossEntropy ce, int n, int c, DType dtype, MemorySegment logits, MemorySegment targets, CeOutputs out);
 
     /** float32 logits in an array; see the segment version. */
-    default float crossEntropy(CrossEntropy ce, int n, int c, float[] logits, int[] targets,
-                               CeOutputs out) {
+    default float crossEntropy(CrossEntropy ce, int n, int c, float[] logits, int[] targets, CeOutputs out) {
         return crossEntropy(ce, n, c, DType.F32, Segments.of(logits), Segments.of(targets), out);
     }
 
     /** bf16 or f16 logits in a {@code short[]} (see {@link HalfFloats}). */
-    default float crossEntropy(CrossEntropy ce, int n, int c, DType dtype, short[] logits,
-                               int[] targets, CeOutputs out) {
+    default float crossEntropy(
+            CrossEntropy ce, int n, int c, DType dtype, short[] logits, int[] targets, CeOutputs out) {
         return crossEntropy(ce, n, c, dtype, Segments.of(logits), Segments.of(targets), out);
     }
 
@@ -131,14 +130,31 @@ public interface Kernels {
      * @param targets N int32 labels in [0, V), or {@code ce.ignoreIndex()}
      * @return the reduced loss
      */
-    float linearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v, MemorySegment x,
-                             MemorySegment w, MemorySegment bias, MemorySegment targets,
-                             LinearCeOutputs out);
+    float linearCrossEntropy(
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            LinearCeOutputs out);
 
-    default float linearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v, float[] x,
-                                     float[] w, float[] bias, int[] targets, LinearCeOutputs out) {
-        return linearCrossEntropy(ce, lin, n, d, v, Segments.of(x), Segments.of(w), Segments.of(bias),
-                Segments.of(targets), out);
+    default float linearCrossEntropy(
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            float[] x,
+            float[] w,
+            float[] bias,
+            int[] targets,
+            LinearCeOutputs out) {
+        return linearCrossEntropy(
+                ce, lin, n, d, v, Segments.of(x), Segments.of(w), Segments.of(bias), Segments.of(targets), out);
     }
 
     /** Bytes of scratch {@link #linearCrossEntropy} uses for this problem (0 for the reference). */
@@ -155,14 +171,36 @@ public interface Kernels {
      * when alpha is 0, A and B are not read (C becomes beta C).
      * C must not overlap A or B.
      */
-    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-               MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
-               MemorySegment c, int ldc);
+    void sgemm(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            int lda,
+            MemorySegment b,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            int ldc);
 
-    default void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                       float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc) {
-        sgemm(transA, transB, m, n, k, alpha, Segments.of(a), lda, Segments.of(b), ldb, beta,
-                Segments.of(c), ldc);
+    default void sgemm(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float[] a,
+            int lda,
+            float[] b,
+            int ldb,
+            float beta,
+            float[] c,
+            int ldc) {
+        sgemm(transA, transB, m, n, k, alpha, Segments.of(a), lda, Segments.of(b), ldb, beta, Segments.of(c), ldc);
     }
 
     // ---- small helpers of the training step --------------------------------
@@ -195,23 +233,36 @@ public interface Kernels {
      * @param colScale null (1) or {@code cols} floats multiplying per column
      * @param out      {@code rows x cols} floats
      */
-    void gatherRows(int rows, int cols, DType srcType, MemorySegment src, long srcRows,
-                    MemorySegment index, float scale, MemorySegment shift, MemorySegment colScale,
-                    MemorySegment out);
+    void gatherRows(
+            int rows,
+            int cols,
+            DType srcType,
+            MemorySegment src,
+            long srcRows,
+            MemorySegment index,
+            float scale,
+            MemorySegment shift,
+            MemorySegment colScale,
+            MemorySegment out);
 
     /**
      * {@link #gatherRows} of a uint8 matrix with one scale:
      * {@code out[i, :] = scale * src[index[i], :]}.
      */
-    default void gatherScaled(int rows, int cols, MemorySegment src, long srcRows, MemorySegment index,
-                              float scale, MemorySegment out) {
+    default void gatherScaled(
+            int rows, int cols, MemorySegment src, long srcRows, MemorySegment index, float scale, MemorySegment out) {
         gatherRows(rows, cols, DType.U8, src, srcRows, index, scale, null, null, out);
     }
 
-    default void gatherScaled(int rows, int cols, byte[] src, int[] index, float scale,
-                              float[] out) {
-        gatherScaled(rows, cols, Segments.of(src), src == null ? 0 : src.length / Math.max(cols, 1),
-                Segments.of(index), scale, Segments.of(out));
+    default void gatherScaled(int rows, int cols, byte[] src, int[] index, float scale, float[] out) {
+        gatherScaled(
+                rows,
+                cols,
+                Segments.of(src),
+                src == null ? 0 : src.length / Math.max(cols, 1),
+                Segments.of(index),
+                scale,
+                Segments.of(out));
     }
 
     /**
@@ -219,11 +270,10 @@ public interface Kernels {
      * dampening: {@code d = g + weightDecay w; v = momentum v + d; w -= lr v}
      * ({@code w -= lr d} when momentum is 0, and v may then be null).
      */
-    void sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
-                 MemorySegment g, MemorySegment v);
+    void sgdStep(
+            long count, float lr, float momentum, float weightDecay, MemorySegment w, MemorySegment g, MemorySegment v);
 
-    default void sgdStep(long count, float lr, float momentum, float weightDecay, float[] w,
-                         float[] g, float[] v) {
+    default void sgdStep(long count, float lr, float momentum, float weightDecay, float[] w, float[] g, float[] v) {
         sgdStep(count, lr, momentum, weightDecay, Segments.of(w), Segments.of(g), Segments.of(v));
     }
 }

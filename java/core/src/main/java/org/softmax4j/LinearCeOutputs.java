@@ -13,8 +13,8 @@ import org.softmax4j.internal.Segments;
  * @param rowLoss N per-row losses (required for {@link Reduction#NONE})
  * @param rowLse  N per-row log-sum-exp of the (capped) logits
  */
-public record LinearCeOutputs(MemorySegment dx, MemorySegment dw, MemorySegment db,
-                              MemorySegment rowLoss, MemorySegment rowLse) {
+public record LinearCeOutputs(
+        MemorySegment dx, MemorySegment dw, MemorySegment db, MemorySegment rowLoss, MemorySegment rowLse) {
     private static final LinearCeOutputs NONE = new LinearCeOutputs(null, null, null, null, null);
 
     /** Loss only. */

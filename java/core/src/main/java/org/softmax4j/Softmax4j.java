@@ -67,8 +67,7 @@ public final class Softmax4j {
     public static void setThreads(int n) {
         NativeAbi abi = abi();
         if (abi.setNumThreads(n) != NativeAbi.OK) {
-            throw new IllegalArgumentException("threads = " + n + ": must be in [1, "
-                    + abi.maxThreads() + "]");
+            throw new IllegalArgumentException("threads = " + n + ": must be in [1, " + abi.maxThreads() + "]");
         }
     }
 

@@ -31,7 +31,8 @@ class BadInputTest {
 
     private static void rejects(String fragment, Runnable call) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call::run);
-        assertTrue(e.getMessage().contains(fragment),
+        assertTrue(
+                e.getMessage().contains(fragment),
                 "message '" + e.getMessage() + "' should mention '" + fragment + "'");
     }
 
@@ -41,11 +42,13 @@ class BadInputTest {
         float[] x = new float[4 * 3];
         float[] g = new float[4 * 3];
         java.util.Arrays.fill(g, 5f);
-        rejects("targets[2] = 3 is outside [0, 3)",
+        rejects(
+                "targets[2] = 3 is outside [0, 3)",
                 () -> k.crossEntropy(CE, 4, 3, x, new int[] {0, 1, 3, 0}, CeOutputs.gradient(g)));
         rejects("targets[1] = -1", () -> k.crossEntropy(CE, 4, 3, x, new int[] {0, -1, 0, 0}, CeOutputs.none()));
-        rejects("targets[0] = -100", () -> k.crossEntropy(CE.withIgnoreIndex(7), 4, 3, x,
-                new int[] {-100, 0, 0, 0}, CeOutputs.none()));
+        rejects(
+                "targets[0] = -100",
+                () -> k.crossEntropy(CE.withIgnoreIndex(7), 4, 3, x, new int[] {-100, 0, 0, 0}, CeOutputs.none()));
         assertEquals(5f, g[0], "nothing written on bad input");
     }
 
@@ -59,17 +62,23 @@ class BadInputTest {
         rejects("logits holds 6 elements, needs 8", () -> k.crossEntropy(CE, 2, 4, x, y, CeOutputs.none()));
         rejects("targets holds 2 elements, needs 3", () -> k.crossEntropy(CE, 3, 2, x, y, CeOutputs.none()));
         rejects("dlogits holds 5", () -> k.crossEntropy(CE, 2, 3, x, y, CeOutputs.gradient(new float[5])));
-        rejects("rowLoss is null but required",
+        rejects(
+                "rowLoss is null but required",
                 () -> k.crossEntropy(CE.withReduction(Reduction.NONE), 2, 3, x, y, CeOutputs.none()));
-        rejects("rowLse holds 1", () -> k.crossEntropy(CE, 2, 3, x, y, CeOutputs.none().withRowLse(new float[1])));
-        rejects("rowArgmax holds 1",
+        rejects(
+                "rowLse holds 1",
+                () -> k.crossEntropy(CE, 2, 3, x, y, CeOutputs.none().withRowLse(new float[1])));
+        rejects(
+                "rowArgmax holds 1",
                 () -> k.crossEntropy(CE, 2, 3, x, y, CeOutputs.none().withRowArgmax(new int[1])));
-        rejects("classWeight has 2 entries for 3 classes",
+        rejects(
+                "classWeight has 2 entries for 3 classes",
                 () -> k.crossEntropy(CE.withClassWeight(new float[2]), 2, 3, x, y, CeOutputs.none()));
         rejects("x holds 6 elements, needs 8", () -> k.softmax(2, 4, x, new float[8]));
         rejects("y holds 7 elements, needs 8", () -> k.softmax(2, 4, new float[8], new float[7]));
         rejects("rows n = -2", () -> k.logSoftmax(-2, 4, x, x));
-        rejects("logits holds 3 elements, needs 6",
+        rejects(
+                "logits holds 3 elements, needs 6",
                 () -> k.crossEntropy(CE, 2, 3, DType.BF16, new short[3], y, CeOutputs.none()));
     }
 
@@ -82,8 +91,10 @@ class BadInputTest {
         rejects("targets is null", () -> k.crossEntropy(CE, 2, 3, x, null, CeOutputs.none()));
         rejects("options are null", () -> k.crossEntropy(null, 2, 3, x, y, CeOutputs.none()));
         rejects("outputs are null", () -> k.crossEntropy(CE, 2, 3, x, y, null));
-        rejects("dtype is null", () -> k.crossEntropy(CE, 2, 3, null, MemorySegment.ofArray(x),
-                MemorySegment.ofArray(y), CeOutputs.none()));
+        rejects(
+                "dtype is null",
+                () -> k.crossEntropy(
+                        CE, 2, 3, null, MemorySegment.ofArray(x), MemorySegment.ofArray(y), CeOutputs.none()));
         rejects("x is null", () -> k.softmax(2, 3, (float[]) null, x));
         rejects("y is null", () -> k.softmax(2, 3, x, (float[]) null));
     }
@@ -95,11 +106,33 @@ class BadInputTest {
         MemorySegment s = MemorySegment.ofArray(x);
         int[] y = {0, 1};
         rejects("partly overlap", () -> k.softmax(2, 3, s.asSlice(0, 24), s.asSlice(4, 24)));
-        rejects("partly overlap", () -> k.crossEntropy(CE, 2, 3, DType.F32, s.asSlice(0, 24),
-                MemorySegment.ofArray(y), CeOutputs.gradient(s.asSlice(8, 24))));
-        rejects("overlaps", () -> k.crossEntropy(CE, 2, 3, DType.F32, s.asSlice(0, 24),
-                MemorySegment.ofArray(y), CeOutputs.none().withRowLse(s.asSlice(4, 8))));
-        rejects("read-only", () -> k.softmax(2, 3, s.asSlice(0, 24), MemorySegment.ofArray(new float[6]).asReadOnly()));
+        rejects(
+                "partly overlap",
+                () -> k.crossEntropy(
+                        CE,
+                        2,
+                        3,
+                        DType.F32,
+                        s.asSlice(0, 24),
+                        MemorySegment.ofArray(y),
+                        CeOutputs.gradient(s.asSlice(8, 24))));
+        rejects(
+                "overlaps",
+                () -> k.crossEntropy(
+                        CE,
+                        2,
+                        3,
+                        DType.F32,
+                        s.asSlice(0, 24),
+                        MemorySegment.ofArray(y),
+                        CeOutputs.none().withRowLse(s.asSlice(4, 8))));
+        rejects(
+                "read-only",
+                () -> k.softmax(
+                        2,
+                        3,
+                        s.asSlice(0, 24),
+                        MemorySegment.ofArray(new float[6]).asReadOnly()));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment odd = arena.allocate(64).asSlice(1, 24);
             rejects("not aligned", () -> k.softmax(2, 3, odd, MemorySegment.ofArray(new float[6])));
@@ -125,11 +158,14 @@ class BadInputTest {
     void hugeSizesAreArgumentErrors(Binding binding) {
         Kernels k = Kernels.cpu(binding);
         float[] small = new float[4];
-        rejects("logits: 4611686014132420609 x 4 overflows", () -> k.crossEntropy(CE, Integer.MAX_VALUE,
-                Integer.MAX_VALUE, small, new int[4], CeOutputs.none()));
-        rejects("w: 9223372036854775807 x 4 overflows", () -> k.sgdStep(Long.MAX_VALUE, 0.1f, 0f, 0f,
-                small, small.clone(), null));
-        rejects("lda = 0 must be at least max(1, columns of A as stored) = 1",
+        rejects(
+                "logits: 4611686014132420609 x 4 overflows",
+                () -> k.crossEntropy(CE, Integer.MAX_VALUE, Integer.MAX_VALUE, small, new int[4], CeOutputs.none()));
+        rejects(
+                "w: 9223372036854775807 x 4 overflows",
+                () -> k.sgdStep(Long.MAX_VALUE, 0.1f, 0f, 0f, small, small.clone(), null));
+        rejects(
+                "lda = 0 must be at least max(1, columns of A as stored) = 1",
                 () -> k.sgemm(false, false, 2, 2, 0, 1f, small, 0, small, 2, 0f, new float[4], 2));
     }
 
@@ -144,7 +180,8 @@ class BadInputTest {
     void jniExplainsWhatItCannotPass() {
         Kernels jni = Kernels.cpu(Binding.JNI);
         MemorySegment ro = MemorySegment.ofArray(new float[6]).asReadOnly();
-        rejects("read-only heap segment cannot pass through the JNI binding",
+        rejects(
+                "read-only heap segment cannot pass through the JNI binding",
                 () -> jni.softmax(2, 3, ro, MemorySegment.ofArray(new float[6])));
         MemorySegment bytes = MemorySegment.ofArray(new byte[24]);
         rejects("float[]-backed heap segment", () -> jni.softmax(2, 3, bytes, MemorySegment.ofArray(new float[6])));

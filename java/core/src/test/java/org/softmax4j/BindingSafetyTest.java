@@ -67,9 +67,14 @@ class BindingSafetyTest {
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("survived"), r.output());
         if (binding == Binding.JNI) {
-            assertTrue(r.output().lines().filter(l -> l.startsWith("round"))
-                    .allMatch(l -> l.contains("shared arena") || l.contains("already closed")
-                            || l.contains("is a closed segment")), r.output());
+            assertTrue(
+                    r.output()
+                            .lines()
+                            .filter(l -> l.startsWith("round"))
+                            .allMatch(l -> l.contains("shared arena")
+                                    || l.contains("already closed")
+                                    || l.contains("is a closed segment")),
+                    r.output());
         }
     }
 
@@ -77,7 +82,8 @@ class BindingSafetyTest {
     void jniRefusesSharedArenasAndFfmTakesThem() {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment x = arena.allocate(4L * 6, 4), y = arena.allocate(4L * 6, 4);
-            var e = assertThrows(IllegalArgumentException.class,
+            var e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> Kernels.cpu(Binding.JNI).softmax(2, 3, x, y));
             assertTrue(e.getMessage().contains("x: a segment of a shared arena"), e.getMessage());
             Kernels.cpu(Binding.FFM).softmax(2, 3, x, y);

@@ -19,7 +19,11 @@ import org.softmax4j.FuzzSupport.Verdict;
  * as {@link SoftmaxCrossEntropyTest#check}.
  */
 class CrossEntropyFuzzTest {
-    enum Grad { NONE, SEPARATE, IN_PLACE }
+    enum Grad {
+        NONE,
+        SEPARATE,
+        IN_PLACE
+    }
 
     @AfterAll
     static void restore() {
@@ -53,24 +57,28 @@ class CrossEntropyFuzzTest {
         }
         int badTargets = n == 0 || d.consumeInt(0, 7) != 0 ? 0 : d.consumeInt(1, 2);
         for (int b = 0; b < badTargets; b++) {
-            y[d.consumeInt(0, n - 1)] = d.pickValue(new int[] {-1, c, c + 1, -101, Integer.MIN_VALUE,
-                    Integer.MAX_VALUE, d.consumeInt()});
+            y[d.consumeInt(0, n - 1)] =
+                    d.pickValue(new int[] {-1, c, c + 1, -101, Integer.MIN_VALUE, Integer.MAX_VALUE, d.consumeInt()});
         }
         float[] weights = null;
         if (weightMode != 0) {
             weights = new float[weightMode == 4 ? c + (rnd.nextBoolean() ? 1 : -1) : c];
             for (int j = 0; j < weights.length; j++) {
-                weights[j] = weightMode == 3 ? 1f : weightMode == 2 && rnd.nextInt(3) == 0 ? 0f : 0.25f + rnd.nextFloat();
+                weights[j] =
+                        weightMode == 3 ? 1f : weightMode == 2 && rnd.nextInt(3) == 0 ? 0f : 0.25f + rnd.nextFloat();
             }
         }
         CrossEntropy ce = new CrossEntropy(ignoreIndex, red, eps, z, weights, gradScale);
 
         long nc = (long) n * c;
-        MemorySegment logits = dtype == DType.F32 ? MemorySegment.ofArray(x)
+        MemorySegment logits = dtype == DType.F32
+                ? MemorySegment.ofArray(x)
                 : MemorySegment.ofArray(SoftmaxCrossEntropyTest.toHalf(dtype, x));
         MemorySegment targets = MemorySegment.ofArray(y);
-        CeOutputs want = new CeOutputs(grad == Grad.NONE ? null : TestData.poisoned(dtype, nc),
-                rowLoss ? TestData.poisoned(DType.F32, n) : null, rowLse ? TestData.poisoned(DType.F32, n) : null,
+        CeOutputs want = new CeOutputs(
+                grad == Grad.NONE ? null : TestData.poisoned(dtype, nc),
+                rowLoss ? TestData.poisoned(DType.F32, n) : null,
+                rowLse ? TestData.poisoned(DType.F32, n) : null,
                 rowArgmax ? TestData.poisonedInts(n) : null);
         MemorySegment[] refIns = {logits, targets};
         if (shortBuffer >= 1 && shortBuffer <= 4) { // the same short buffer for both
@@ -87,10 +95,14 @@ class CrossEntropyFuzzTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment nLogits = FuzzSupport.place(arena, where, refIns[0]);
             MemorySegment nTargets = FuzzSupport.place(arena, where, refIns[1]);
-            CeOutputs got = new CeOutputs(grad == Grad.IN_PLACE && want.dlogits() != null
-                    && want.dlogits().byteSize() == nLogits.byteSize() ? nLogits
-                    : FuzzSupport.place(arena, where, want.dlogits()),
-                    FuzzSupport.place(arena, where, want.rowLoss()), FuzzSupport.place(arena, where, want.rowLse()),
+            CeOutputs got = new CeOutputs(
+                    grad == Grad.IN_PLACE
+                                    && want.dlogits() != null
+                                    && want.dlogits().byteSize() == nLogits.byteSize()
+                            ? nLogits
+                            : FuzzSupport.place(arena, where, want.dlogits()),
+                    FuzzSupport.place(arena, where, want.rowLoss()),
+                    FuzzSupport.place(arena, where, want.rowLse()),
                     FuzzSupport.place(arena, where, want.rowArgmax()));
             CeOutputs w = want;
             MemorySegment[] refSegs = {refIns[0], w.dlogits(), w.rowLoss(), w.rowLse(), w.rowArgmax()};
@@ -124,8 +136,8 @@ class CrossEntropyFuzzTest {
                 // f16 gradients below 2^-14 are subnormal, 2^-24 apart: one such step either way
                 // (the reference rounds double -> float -> f16) is no error
                 double atol = 2e-7 * scale + (dtype == DType.F16 ? 0x1p-24 : 0);
-                TestData.assertClose("dlogits", got.dlogits(), w.dlogits(), dtype, nc, TestData.tolerance(dtype),
-                        atol, context);
+                TestData.assertClose(
+                        "dlogits", got.dlogits(), w.dlogits(), dtype, nc, TestData.tolerance(dtype), atol, context);
             }
             if (rowLoss) TestData.assertEachClose("rowLoss", got.rowLoss(), w.rowLoss(), n, lossTol, 1e-6, context);
             if (rowLse) TestData.assertEachClose("rowLse", got.rowLse(), w.rowLse(), n, 1e-6, 1e-6, context);

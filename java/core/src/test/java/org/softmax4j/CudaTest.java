@@ -25,14 +25,17 @@ class CudaTest {
     @ParameterizedTest
     @EnumSource(Binding.class)
     void withoutAGpuCudaSaysWhy(Binding binding) {
-        assumeTrue(!Impl.gpuPresent() && System.getProperty("softmax4j.cuda.library") == null,
+        assumeTrue(
+                !Impl.gpuPresent() && System.getProperty("softmax4j.cuda.library") == null,
                 "a CUDA device (or the emulator) is present: the no-GPU path cannot be shown here");
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> Kernels.cuda(binding));
+        UnsupportedOperationException e =
+                assertThrows(UnsupportedOperationException.class, () -> Kernels.cuda(binding));
         assertTrue(e.getMessage().contains("no usable NVIDIA GPU"), e.getMessage());
         // the runtime's "driver version is insufficient" means no driver at all as often: say which
-        assertTrue(e.getMessage().contains("no NVIDIA driver found (libcuda.so.1 cannot be loaded)")
-                || e.getMessage().contains("update the driver") || e.getMessage().contains("no CUDA device"),
+        assertTrue(
+                e.getMessage().contains("no NVIDIA driver found (libcuda.so.1 cannot be loaded)")
+                        || e.getMessage().contains("update the driver")
+                        || e.getMessage().contains("no CUDA device"),
                 e.getMessage());
         assertThrows(UnsupportedOperationException.class, () -> DeviceBuffer.allocate(16));
         // and the CPU still works afterwards
@@ -57,20 +60,27 @@ class CudaTest {
         for (int i = 0; i < c; i++) b[i] = rnd.nextFloat();
         for (int i = 0; i < n; i++) y[i] = rnd.nextInt(c);
         try (DeviceBuffer dx = DeviceBuffer.allocate(4L * x.length).copyFrom(x);
-             DeviceBuffer dw = DeviceBuffer.allocate(4L * w.length).copyFrom(w);
-             DeviceBuffer db = DeviceBuffer.allocate(4L * c).copyFrom(b);
-             DeviceBuffer dy = DeviceBuffer.allocate(4L * n).copyFrom(y);
-             DeviceBuffer dz = DeviceBuffer.allocate(4L * n * c);
-             DeviceBuffer dam = DeviceBuffer.allocate(4L * n);
-             DeviceBuffer loss = DeviceBuffer.allocate(4);
-             DeviceBuffer sum = DeviceBuffer.allocate(8);
-             DeviceBuffer correct = DeviceBuffer.allocate(8)) {
+                DeviceBuffer dw = DeviceBuffer.allocate(4L * w.length).copyFrom(w);
+                DeviceBuffer db = DeviceBuffer.allocate(4L * c).copyFrom(b);
+                DeviceBuffer dy = DeviceBuffer.allocate(4L * n).copyFrom(y);
+                DeviceBuffer dz = DeviceBuffer.allocate(4L * n * c);
+                DeviceBuffer dam = DeviceBuffer.allocate(4L * n);
+                DeviceBuffer loss = DeviceBuffer.allocate(4);
+                DeviceBuffer sum = DeviceBuffer.allocate(8);
+                DeviceBuffer correct = DeviceBuffer.allocate(8)) {
             gpu.sgemm(false, false, n, c, f, 1f, dx.segment(), f, dw.segment(), c, 0f, dz.segment(), c);
             gpu.addBias(n, c, db.segment(), dz.segment());
             sum.zero(0, 8);
             correct.zero(0, 8);
-            gpu.crossEntropyOnDevice(CrossEntropy.defaults(), n, c, DType.F32, dz.segment(), dy.segment(),
-                    CeOutputs.gradient(dz.segment()).withRowArgmax(dam.segment()), loss.segment());
+            gpu.crossEntropyOnDevice(
+                    CrossEntropy.defaults(),
+                    n,
+                    c,
+                    DType.F32,
+                    dz.segment(),
+                    dy.segment(),
+                    CeOutputs.gradient(dz.segment()).withRowArgmax(dam.segment()),
+                    loss.segment());
             gpu.stepStats(n, loss.segment(), n, dam.segment(), dy.segment(), sum.segment(), correct.segment());
             float[] grad = new float[n * c], lossHost = new float[1];
             long[] ok = new long[1];
@@ -84,8 +94,8 @@ class CudaTest {
             int[] am = new int[n];
             cpu.sgemm(false, false, n, c, f, 1f, x, f, w, c, 0f, z, c);
             cpu.addBias(n, c, b, z);
-            float cpuLoss = cpu.crossEntropy(CrossEntropy.defaults(), n, c, z, y,
-                    CeOutputs.gradient(z).withRowArgmax(am));
+            float cpuLoss = cpu.crossEntropy(
+                    CrossEntropy.defaults(), n, c, z, y, CeOutputs.gradient(z).withRowArgmax(am));
             long cpuOk = 0;
             for (int i = 0; i < n; i++) if (am[i] == y[i]) cpuOk++;
             assertEquals(cpuLoss, lossHost[0], 1e-5 * Math.abs(cpuLoss), "seed " + seed);
@@ -100,17 +110,19 @@ class CudaTest {
     void cpuKernelsRejectGpuMemoryAndClosedBuffersAreRejected(Binding binding) {
         assumeTrue(Impl.gpuPresent(binding), "no usable CUDA device here through " + binding);
         DeviceBuffer d = DeviceBuffer.allocate(64);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Kernels.cpu(binding).softmax(1, 16, d.segment(), MemorySegment.ofArray(new float[16])));
         assertTrue(e.getMessage().contains("GPU memory"), e.getMessage());
         float[] back = new float[16];
-        d.copyFrom(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}).copyTo(back);
+        d.copyFrom(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+                .copyTo(back);
         assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, back);
         d.close();
         d.close(); // idempotent
         assertThrows(IllegalStateException.class, () -> d.copyTo(back));
-        assertThrows(IllegalArgumentException.class,
-                () -> Kernels.cuda(binding).softmax(1, 16, d.segment(), d.segment()));
+        assertThrows(
+                IllegalArgumentException.class, () -> Kernels.cuda(binding).softmax(1, 16, d.segment(), d.segment()));
     }
 
     /**
@@ -138,17 +150,26 @@ class CudaTest {
         CrossEntropy ce = CrossEntropy.defaults().withLabelSmoothing(0.1f);
         LinearCe lin = LinearCe.defaults().withSoftcap(30f);
         float[] dx = new float[n * d], dw = new float[v * d], db = new float[v];
-        float want = Kernels.cpu(binding).linearCrossEntropy(ce, lin, n, d, v, x, w, b, y,
-                LinearCeOutputs.gradients(dx, dw, db));
+        float want = Kernels.cpu(binding)
+                .linearCrossEntropy(ce, lin, n, d, v, x, w, b, y, LinearCeOutputs.gradients(dx, dw, db));
         try (DeviceBuffer gx = DeviceBuffer.allocate(4L * x.length).copyFrom(x);
-             DeviceBuffer gw = DeviceBuffer.allocate(4L * w.length).copyFrom(w);
-             DeviceBuffer gb = DeviceBuffer.allocate(4L * v).copyFrom(b);
-             DeviceBuffer gy = DeviceBuffer.allocate(4L * n).copyFrom(y);
-             DeviceBuffer gdx = DeviceBuffer.allocate(4L * dx.length);
-             DeviceBuffer gdw = DeviceBuffer.allocate(4L * dw.length);
-             DeviceBuffer gdb = DeviceBuffer.allocate(4L * v)) {
-            float got = gpu.linearCrossEntropy(ce, lin, n, d, v, gx.segment(), gw.segment(), gb.segment(),
-                    gy.segment(), new LinearCeOutputs(gdx.segment(), gdw.segment(), gdb.segment(), null, null));
+                DeviceBuffer gw = DeviceBuffer.allocate(4L * w.length).copyFrom(w);
+                DeviceBuffer gb = DeviceBuffer.allocate(4L * v).copyFrom(b);
+                DeviceBuffer gy = DeviceBuffer.allocate(4L * n).copyFrom(y);
+                DeviceBuffer gdx = DeviceBuffer.allocate(4L * dx.length);
+                DeviceBuffer gdw = DeviceBuffer.allocate(4L * dw.length);
+                DeviceBuffer gdb = DeviceBuffer.allocate(4L * v)) {
+            float got = gpu.linearCrossEntropy(
+                    ce,
+                    lin,
+                    n,
+                    d,
+                    v,
+                    gx.segment(),
+                    gw.segment(),
+                    gb.segment(),
+                    gy.segment(),
+                    new LinearCeOutputs(gdx.segment(), gdw.segment(), gdb.segment(), null, null));
             assertEquals(want, got, 2e-3 * Math.abs(want));
             float[] gotDx = new float[dx.length], gotDw = new float[dw.length], gotDb = new float[v];
             gdx.copyTo(gotDx);
@@ -171,23 +192,35 @@ class CudaTest {
         float[] x = new float[n * d], w = new float[v * d];
         short[] x16 = new short[x.length], w16 = new short[w.length];
         int[] y = new int[n];
-        for (int i = 0; i < x.length; i++) x[i] = HalfFloats.bf16ToFloat(x16[i] = HalfFloats.floatToBf16((float) r.nextGaussian()));
-        for (int i = 0; i < w.length; i++) w[i] = HalfFloats.bf16ToFloat(w16[i] = HalfFloats.floatToBf16((float) r.nextGaussian() / 4));
+        for (int i = 0; i < x.length; i++)
+            x[i] = HalfFloats.bf16ToFloat(x16[i] = HalfFloats.floatToBf16((float) r.nextGaussian()));
+        for (int i = 0; i < w.length; i++)
+            w[i] = HalfFloats.bf16ToFloat(w16[i] = HalfFloats.floatToBf16((float) r.nextGaussian() / 4));
         for (int i = 0; i < n; i++) y[i] = r.nextInt(5) == 0 ? -100 : r.nextInt(v);
         CrossEntropy ce = CrossEntropy.defaults().withZLoss(1e-3f);
         LinearCe lin = LinearCe.defaults().withBlockClasses(128);
         float[] dx = new float[n * d], dw = new float[v * d], db = new float[v];
-        float want = Kernels.cpu(binding).linearCrossEntropy(ce, lin, n, d, v, x, w, null, y,
-                LinearCeOutputs.gradients(dx, dw, db));
+        float want = Kernels.cpu(binding)
+                .linearCrossEntropy(ce, lin, n, d, v, x, w, null, y, LinearCeOutputs.gradients(dx, dw, db));
         float[] gotDx = new float[dx.length], gotDw = new float[dw.length], gotDb = new float[v];
         try (DeviceBuffer gx = DeviceBuffer.allocate(2L * x.length).copyFrom(MemorySegment.ofArray(x16));
-             DeviceBuffer gw = DeviceBuffer.allocate(2L * w.length).copyFrom(MemorySegment.ofArray(w16))) {
-            float got = gpu.linearCrossEntropyBf16(ce, lin, n, d, v, gx, gw, null, MemorySegment.ofArray(y),
+                DeviceBuffer gw = DeviceBuffer.allocate(2L * w.length).copyFrom(MemorySegment.ofArray(w16))) {
+            float got = gpu.linearCrossEntropyBf16(
+                    ce,
+                    lin,
+                    n,
+                    d,
+                    v,
+                    gx,
+                    gw,
+                    null,
+                    MemorySegment.ofArray(y),
                     LinearCeOutputs.gradients(gotDx, gotDw, gotDb));
             assertEquals(want, got, 2e-3 * Math.abs(want));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> gpu.linearCrossEntropyBf16(ce, lin, n, d + 1, v, gx, gw, null, MemorySegment.ofArray(y),
-                            LinearCeOutputs.none()));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> gpu.linearCrossEntropyBf16(
+                            ce, lin, n, d + 1, v, gx, gw, null, MemorySegment.ofArray(y), LinearCeOutputs.none()));
             assertTrue(e.getMessage().contains("x holds"), e.getMessage());
         }
         assertTrue(relErr(gotDx, dx) < 2e-2, "dx " + relErr(gotDx, dx));

@@ -1,9 +1,5 @@
 package org.softmax4j;
 
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -63,13 +59,14 @@ class ExactBuffersTest {
                     MemorySegment x = TestData.logits(rnd, dt, n, c, 3), y = ints(rnd, n, c);
                     float[] w = new float[c];
                     for (int j = 0; j < c; j++) w[j] = 0.5f + rnd.nextFloat();
-                    CrossEntropy ce = CrossEntropy.defaults().withLabelSmoothing(0.1f).withClassWeight(w);
+                    CrossEntropy ce =
+                            CrossEntropy.defaults().withLabelSmoothing(0.1f).withClassWeight(w);
                     MemorySegment g = exact(arena, TestData.poisoned(dt, (long) n * c));
                     MemorySegment rl = exact(arena, TestData.poisoned(DType.F32, n));
                     MemorySegment lse = exact(arena, TestData.poisoned(DType.F32, n));
                     MemorySegment am = exact(arena, TestData.poisonedInts(n));
-                    float got = k.crossEntropy(ce, n, c, dt, exact(arena, x), exact(arena, y),
-                            new CeOutputs(g, rl, lse, am));
+                    float got = k.crossEntropy(
+                            ce, n, c, dt, exact(arena, x), exact(arena, y), new CeOutputs(g, rl, lse, am));
                     MemorySegment rg = TestData.poisoned(dt, (long) n * c);
                     float want = REF.crossEntropy(ce, n, c, dt, x, y, CeOutputs.gradient(rg));
                     TestData.assertLossClose(got, want, 10 * TestData.tolerance(dt), ctx);
@@ -83,13 +80,25 @@ class ExactBuffersTest {
                 MemorySegment dx = exact(arena, TestData.poisoned(DType.F32, (long) n * d));
                 MemorySegment dw = exact(arena, TestData.poisoned(DType.F32, (long) c * d));
                 MemorySegment db = exact(arena, TestData.poisoned(DType.F32, c));
-                float got = k.linearCrossEntropy(ce, lin, n, d, c, exact(arena, lx), exact(arena, lw),
-                        exact(arena, lb), exact(arena, ly), new LinearCeOutputs(dx, dw, db,
+                float got = k.linearCrossEntropy(
+                        ce,
+                        lin,
+                        n,
+                        d,
+                        c,
+                        exact(arena, lx),
+                        exact(arena, lw),
+                        exact(arena, lb),
+                        exact(arena, ly),
+                        new LinearCeOutputs(
+                                dx,
+                                dw,
+                                db,
                                 exact(arena, TestData.poisoned(DType.F32, n)),
                                 exact(arena, TestData.poisoned(DType.F32, n))));
                 MemorySegment rdw = TestData.poisoned(DType.F32, (long) c * d);
-                float want = REF.linearCrossEntropy(ce, lin, n, d, c, lx, lw, lb, ly,
-                        new LinearCeOutputs(null, rdw, null, null, null));
+                float want = REF.linearCrossEntropy(
+                        ce, lin, n, d, c, lx, lw, lb, ly, new LinearCeOutputs(null, rdw, null, null, null));
                 TestData.assertLossClose(got, want, 1e-4, ctx);
                 TestData.assertClose("dw", dw, rdw, DType.F32, (long) c * d, 1e-4, 1e-6, ctx);
                 // softmax in place
@@ -103,8 +112,15 @@ class ExactBuffersTest {
                 k.sgemm(false, false, m, c, kk, 1f, exact(arena, a), lda, exact(arena, b), ldb, 0f, cc, ldc);
                 REF.sgemm(false, false, m, c, kk, 1f, a, lda, b, ldb, 0f, rc, ldc);
                 for (int i = 0; i < m; i++) {
-                    TestData.assertClose("C row " + i, cc.asSlice(4L * i * ldc, 4L * c),
-                            rc.asSlice(4L * i * ldc, 4L * c), DType.F32, c, 1e-5, 1e-6, ctx);
+                    TestData.assertClose(
+                            "C row " + i,
+                            cc.asSlice(4L * i * ldc, 4L * c),
+                            rc.asSlice(4L * i * ldc, 4L * c),
+                            DType.F32,
+                            c,
+                            1e-5,
+                            1e-6,
+                            ctx);
                 }
                 // the step helpers
                 MemorySegment yb = exact(arena, floats(rnd, (long) n * c));
@@ -112,8 +128,14 @@ class ExactBuffersTest {
                 k.columnSums(n, c, 1f, yb, 0f, exact(arena, TestData.poisoned(DType.F32, c)));
                 byte[] px = new byte[3 * d];
                 rnd.nextBytes(px);
-                k.gatherScaled(n, d, exact(arena, MemorySegment.ofArray(px)), 3, exact(arena, ints(rnd, n, 3)),
-                        1 / 255f, exact(arena, TestData.poisoned(DType.F32, (long) n * d)));
+                k.gatherScaled(
+                        n,
+                        d,
+                        exact(arena, MemorySegment.ofArray(px)),
+                        3,
+                        exact(arena, ints(rnd, n, 3)),
+                        1 / 255f,
+                        exact(arena, TestData.poisoned(DType.F32, (long) n * d)));
                 MemorySegment pw = exact(arena, floats(rnd, c)), pv = exact(arena, floats(rnd, c));
                 k.sgdStep(c, 0.1f, 0.9f, 1e-4f, pw, exact(arena, floats(rnd, c)), pv);
             }

@@ -25,11 +25,27 @@ final class FuzzSupport {
 
     static final Kernels REF = Kernels.reference();
 
-    private static final List<Isa> ISAS = Arrays.stream(Isa.values()).filter(Softmax4j::isSupported).toList();
+    private static final List<Isa> ISAS =
+            Arrays.stream(Isa.values()).filter(Softmax4j::isSupported).toList();
 
     /** Values that have broken numerical kernels before: NaN, infinities, overflow and underflow. */
-    static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
-            1e30f, -1e30f, Float.MAX_VALUE, -Float.MAX_VALUE, 100f, -200f, 88.8f, -103f, Float.MIN_VALUE, 1e-30f};
+    static final float[] SPECIALS = {
+        Float.NaN,
+        Float.POSITIVE_INFINITY,
+        Float.NEGATIVE_INFINITY,
+        0f,
+        -0f,
+        1e30f,
+        -1e30f,
+        Float.MAX_VALUE,
+        -Float.MAX_VALUE,
+        100f,
+        -200f,
+        88.8f,
+        -103f,
+        Float.MIN_VALUE,
+        1e-30f
+    };
 
     /** Native CPU kernels through the binding and on the ISA the fuzzer picks (the ISA is set). */
     static Kernels pickNative(FuzzedDataProvider d) {
@@ -44,7 +60,11 @@ final class FuzzSupport {
     }
 
     /** Where a native call's buffer lives; JNI takes all three (no shared arenas). */
-    enum Placement { HEAP, HEAP_OFFSET, NATIVE }
+    enum Placement {
+        HEAP,
+        HEAP_OFFSET,
+        NATIVE
+    }
 
     /** spread x N(0, 1) values from rnd, then up to {@code maxSpecials} special values where the fuzzer says. */
     static float[] values(FuzzedDataProvider d, SplittableRandom rnd, int n, double spread, int maxSpecials) {
@@ -73,10 +93,13 @@ final class FuzzSupport {
             case HEAP, HEAP_OFFSET -> {
                 int pad = p == Placement.HEAP ? 0 : 3;
                 int elems = (int) (bytes / unit) + pad;
-                MemorySegment whole = base instanceof float[] ? MemorySegment.ofArray(new float[elems])
-                        : base instanceof short[] ? MemorySegment.ofArray(new short[elems])
-                        : base instanceof int[] ? MemorySegment.ofArray(new int[elems])
-                        : MemorySegment.ofArray(new byte[elems]);
+                MemorySegment whole = base instanceof float[]
+                        ? MemorySegment.ofArray(new float[elems])
+                        : base instanceof short[]
+                                ? MemorySegment.ofArray(new short[elems])
+                                : base instanceof int[]
+                                        ? MemorySegment.ofArray(new int[elems])
+                                        : MemorySegment.ofArray(new byte[elems]);
                 yield whole.asSlice((long) pad * unit, bytes);
             }
         };
@@ -117,7 +140,8 @@ final class FuzzSupport {
         for (int i = 0; i < after.length; i++) {
             if (after[i] == null) continue;
             long at = after[i].mismatch(before[i]);
-            if (at != -1) fail(what + ": buffer " + i + " written at byte " + at + " by a rejected call (" + context.get() + ")");
+            if (at != -1)
+                fail(what + ": buffer " + i + " written at byte " + at + " by a rejected call (" + context.get() + ")");
         }
     }
 

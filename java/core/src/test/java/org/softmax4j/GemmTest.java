@@ -38,7 +38,8 @@ class GemmTest {
     record Impl(Binding binding, Isa isa, Gemm gemm) {
         Kernels activate() {
             if (gemm == Gemm.OPENBLAS) {
-                org.junit.jupiter.api.Assumptions.assumeFalse(Boolean.getBoolean("softmax4j.test.skipOpenblas"),
+                org.junit.jupiter.api.Assumptions.assumeFalse(
+                        Boolean.getBoolean("softmax4j.test.skipOpenblas"),
                         "OpenBLAS is left out of this run (-Dsoftmax4j.test.skipOpenblas, bench/gpu/check.sh)");
             }
             Kernels k = new org.softmax4j.Impl(binding, isa).activate();
@@ -47,7 +48,8 @@ class GemmTest {
 
         @Override
         public String toString() {
-            return gemm == Gemm.OPENBLAS ? "openblas/" + binding.name().toLowerCase()
+            return gemm == Gemm.OPENBLAS
+                    ? "openblas/" + binding.name().toLowerCase()
                     : new org.softmax4j.Impl(binding, isa).toString();
         }
     }
@@ -65,8 +67,18 @@ class GemmTest {
     }
 
     /** C = alpha op(A) op(B) + beta C through k, checked element-wise against the bound. */
-    static void check(Kernels k, SplittableRandom rnd, boolean ta, boolean tb, int m, int n, int kk,
-                      float alpha, float beta, boolean nanC, String ctx) {
+    static void check(
+            Kernels k,
+            SplittableRandom rnd,
+            boolean ta,
+            boolean tb,
+            int m,
+            int n,
+            int kk,
+            float alpha,
+            float beta,
+            boolean nanC,
+            String ctx) {
         int lda = Math.max(1, (ta ? m : kk) + rnd.nextInt(3));
         int ldb = Math.max(1, (tb ? kk : n) + rnd.nextInt(3));
         int ldc = Math.max(1, n + rnd.nextInt(3));
@@ -122,8 +134,18 @@ class GemmTest {
             int kk = sizes[rnd.nextInt(sizes.length)];
             float alpha = rnd.nextBoolean() ? 1f : -0.75f;
             float beta = new float[] {0f, 1f, 0.5f}[rnd.nextInt(3)];
-            check(k, rnd, rnd.nextBoolean(), rnd.nextBoolean(), m, n, kk, alpha, beta,
-                    beta == 0 && rnd.nextBoolean(), "seed=" + seed + " [" + impl + "]");
+            check(
+                    k,
+                    rnd,
+                    rnd.nextBoolean(),
+                    rnd.nextBoolean(),
+                    m,
+                    n,
+                    kk,
+                    alpha,
+                    beta,
+                    beta == 0 && rnd.nextBoolean(),
+                    "seed=" + seed + " [" + impl + "]");
         }
     }
 
@@ -137,8 +159,8 @@ class GemmTest {
         String ctx = "seed=" + seed + " [" + impl + "]";
         for (boolean ta : new boolean[] {false, true})
             for (boolean tb : new boolean[] {false, true}) {
-                check(k, rnd, ta, tb, 256, 10, 784, 1f, 0f, true, ctx);   // forward X W
-                check(k, rnd, ta, tb, 784, 10, 256, 1f, 0f, true, ctx);   // X^T dZ
+                check(k, rnd, ta, tb, 256, 10, 784, 1f, 0f, true, ctx); // forward X W
+                check(k, rnd, ta, tb, 784, 10, 256, 1f, 0f, true, ctx); // X^T dZ
                 check(k, rnd, ta, tb, 10, 300, 256, 0.5f, 1f, false, ctx); // m <= 16
                 check(k, rnd, ta, tb, 157, 301, 263, 1f, 0.5f, false, ctx); // partial tiles, 2 KC
             }
@@ -171,7 +193,9 @@ class GemmTest {
                 got += c[i * n + j] * v[j];
                 mag += Math.abs(v[j]) * kk;
             }
-            assertTrue(Math.abs(got - want) <= (2.0 * kk + 4) * U * mag, "row " + i + ": " + got + " vs " + want + " [" + impl + "]");
+            assertTrue(
+                    Math.abs(got - want) <= (2.0 * kk + 4) * U * mag,
+                    "row " + i + ": " + got + " vs " + want + " [" + impl + "]");
         }
     }
 
@@ -187,10 +211,20 @@ class GemmTest {
                 final int id = t;
                 futures.add(pool.submit(() -> {
                     SplittableRandom rnd = new SplittableRandom(seed + id);
-                    Kernels k = Kernels.cpu(org.softmax4j.Impl.bindings().get(id % org.softmax4j.Impl.bindings().size()));
+                    Kernels k = Kernels.cpu(org.softmax4j.Impl.bindings()
+                            .get(id % org.softmax4j.Impl.bindings().size()));
                     for (int it = 0; it < 6; it++) {
-                        check(k, rnd, rnd.nextBoolean(), rnd.nextBoolean(), 1 + rnd.nextInt(150),
-                                1 + rnd.nextInt(150), 1 + rnd.nextInt(300), 1f, 0f, true,
+                        check(
+                                k,
+                                rnd,
+                                rnd.nextBoolean(),
+                                rnd.nextBoolean(),
+                                1 + rnd.nextInt(150),
+                                1 + rnd.nextInt(150),
+                                1 + rnd.nextInt(300),
+                                1f,
+                                0f,
+                                true,
                                 "seed=" + seed + " thread " + id);
                     }
                     return null;
@@ -226,15 +260,17 @@ class GemmTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalArgumentException.class,
                 () -> k.sgemm(false, false, 3, 4, 2, 1f, x, 1, x, 4, 0f, new float[12], 4));
-        assertTrue(e.getMessage().contains("lda = 1 must be at least max(1, columns of A as stored) = 2"), e.getMessage());
-        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        assertTrue(
+                e.getMessage().contains("lda = 1 must be at least max(1, columns of A as stored) = 2"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
                 () -> k.sgemm(false, false, 3, 4, 2, 1f, x, 2, x, 4, 0f, new float[11], 4));
         assertTrue(e.getMessage().contains("C holds 11 elements, needs 12"), e.getMessage());
-        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> k.sgemm(false, false, -3, 4, 2, 1f, x, 2, x, 4, 0f, x, 4));
+        e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> k.sgemm(false, false, -3, 4, 2, 1f, x, 2, x, 4, 0f, x, 4));
         assertTrue(e.getMessage().contains("m=-3"), e.getMessage());
-        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> k.sgemm(true, false, 3, 4, 2, 1f, x, 3, x, 4, 0f, x, 4));
+        e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> k.sgemm(true, false, 3, 4, 2, 1f, x, 3, x, 4, 0f, x, 4));
         assertTrue(e.getMessage().contains("overlaps"), e.getMessage());
     }
 
@@ -273,17 +309,19 @@ class GemmTest {
         // float rows, standardised per column, and uint8 rows with a per-column map
         for (DType src : new DType[] {DType.F32, DType.U8}) {
             int cols = 37;
-            MemorySegment rows = src == DType.F32 ? MemorySegment.ofArray(random(rnd, 50 * cols))
+            MemorySegment rows = src == DType.F32
+                    ? MemorySegment.ofArray(random(rnd, 50 * cols))
                     : MemorySegment.ofArray(Arrays.copyOf(px, 50 * cols));
             MemorySegment shift = MemorySegment.ofArray(random(rnd, cols));
             MemorySegment scale = MemorySegment.ofArray(random(rnd, cols));
             float[] h1 = new float[9 * cols], h2 = new float[9 * cols];
             Arrays.fill(h1, Float.NaN);
-            k.gatherRows(9, cols, src, rows, 50, MemorySegment.ofArray(idx), 0.5f, shift, scale,
-                    MemorySegment.ofArray(h1));
-            ref.gatherRows(9, cols, src, rows, 50, MemorySegment.ofArray(idx), 0.5f, shift, scale,
-                    MemorySegment.ofArray(h2));
-            for (int i = 0; i < h1.length; i++) assertEquals(h2[i], h1[i], 1e-6f * (1 + Math.abs(h2[i])), src + " " + i);
+            k.gatherRows(
+                    9, cols, src, rows, 50, MemorySegment.ofArray(idx), 0.5f, shift, scale, MemorySegment.ofArray(h1));
+            ref.gatherRows(
+                    9, cols, src, rows, 50, MemorySegment.ofArray(idx), 0.5f, shift, scale, MemorySegment.ofArray(h2));
+            for (int i = 0; i < h1.length; i++)
+                assertEquals(h2[i], h1[i], 1e-6f * (1 + Math.abs(h2[i])), src + " " + i);
         }
         for (float mom : new float[] {0f, 0.9f}) {
             float[] w1 = random(rnd, 1000), g = random(rnd, 1000), v1 = random(rnd, 1000);

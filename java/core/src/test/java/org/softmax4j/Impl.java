@@ -42,8 +42,7 @@ record Impl(Binding binding, Isa isa) {
      * of java/core/pom.xml), which only FFM can load.
      */
     static List<Binding> bindings() {
-        return System.getProperty("softmax4j.library") != null ? List.of(Binding.FFM)
-                : List.of(Binding.values());
+        return System.getProperty("softmax4j.library") != null ? List.of(Binding.FFM) : List.of(Binding.values());
     }
 
     /** Whether a CUDA device is present, for tests that include the CUDA kernels when it is. */
@@ -75,7 +74,8 @@ record Impl(Binding binding, Isa isa) {
 
     @Override
     public String toString() {
-        return isa == null ? "cuda/" + binding.name().toLowerCase()
+        return isa == null
+                ? "cuda/" + binding.name().toLowerCase()
                 : binding.name().toLowerCase() + "/" + isa.name().toLowerCase();
     }
 }

@@ -33,8 +33,7 @@ class IsaSwitchTest {
         assumeTrue(isas.size() > 1, "this CPU runs one ISA only");
         Kernels k = Kernels.cpu(binding);
         long seed = TestData.seed();
-        var p = LinearCrossEntropyTest.Problem.random(new SplittableRandom(seed), 300, 64, 1500, true, 0,
-                -100, 3);
+        var p = LinearCrossEntropyTest.Problem.random(new SplittableRandom(seed), 300, 64, 1500, true, 0, -100, 3);
         LinearCe lin = LinearCe.defaults().withSoftcap(20f);
         CrossEntropy ce = CrossEntropy.defaults().withLabelSmoothing(0.1f);
         List<float[]> each = new ArrayList<>();
@@ -50,7 +49,8 @@ class IsaSwitchTest {
         try {
             for (int call = 0; call < 30; call++) {
                 float[] got = run(k, p, ce, lin);
-                assertTrue(each.stream().anyMatch(r -> Arrays.equals(r, got)),
+                assertTrue(
+                        each.stream().anyMatch(r -> Arrays.equals(r, got)),
                         "call " + call + " matches no single ISA's result (seed " + seed + ")");
             }
         } finally {
@@ -62,8 +62,8 @@ class IsaSwitchTest {
     /** Loss and dW of one call. */
     private static float[] run(Kernels k, LinearCrossEntropyTest.Problem p, CrossEntropy ce, LinearCe lin) {
         float[] dw = new float[p.v() * p.d()];
-        float loss = k.linearCrossEntropy(ce, lin, p.n(), p.d(), p.v(), p.x(), p.w(), p.bias(), p.y(),
-                LinearCeOutputs.gradients(null, dw, null));
+        float loss = k.linearCrossEntropy(
+                ce, lin, p.n(), p.d(), p.v(), p.x(), p.w(), p.bias(), p.y(), LinearCeOutputs.gradients(null, dw, null));
         float[] r = Arrays.copyOf(dw, dw.length + 1);
         r[dw.length] = loss;
         return r;

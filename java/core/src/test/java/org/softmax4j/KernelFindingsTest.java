@@ -58,8 +58,12 @@ class KernelFindingsTest {
         float ni = Float.NEGATIVE_INFINITY;
         for (int ignore : new int[] {-100, 0}) {
             float[] lse = {7f, 7f}, loss = {7f, 7f}, g = new float[6];
-            k.crossEntropy(CrossEntropy.defaults().withReduction(Reduction.NONE).withIgnoreIndex(ignore), 2, 3,
-                    new float[] {ni, ni, ni, 0f, 1f, 2f}, new int[] {0, 1},
+            k.crossEntropy(
+                    CrossEntropy.defaults().withReduction(Reduction.NONE).withIgnoreIndex(ignore),
+                    2,
+                    3,
+                    new float[] {ni, ni, ni, 0f, 1f, 2f},
+                    new int[] {0, 1},
                     CeOutputs.gradient(g).withRowLoss(loss).withRowLse(lse));
             String what = impl + " ignoreIndex " + ignore;
             assertEquals(ni, lse[0], what);
@@ -92,8 +96,11 @@ class KernelFindingsTest {
                             for (Reduction red : Reduction.values())
                                 for (boolean grad : new boolean[] {true, false}) {
                                     if (c > 1000 && (z == 1e-4f || dtype == DType.BF16 || !grad)) continue; // quick
-                                    CrossEntropy ce = CrossEntropy.defaults().withReduction(red).withLabelSmoothing(eps)
-                                            .withZLoss(z).withClassWeight(weighted ? rows.weights : null)
+                                    CrossEntropy ce = CrossEntropy.defaults()
+                                            .withReduction(red)
+                                            .withLabelSmoothing(eps)
+                                            .withZLoss(z)
+                                            .withClassWeight(weighted ? rows.weights : null)
                                             .withGradScale(red == Reduction.SUM && z == 0 ? 1e-3f : 1f);
                                     String ctx = impl + " c=" + c + " " + dtype + " " + ce + " grad=" + grad;
                                     compareWithReference(k, ce, rows, dtype, grad, ctx);
@@ -109,11 +116,11 @@ class KernelFindingsTest {
             SplittableRandom rnd = new SplittableRandom(c);
             for (int i = 0; i < x.length; i++) x[i] = (float) TestData.gaussian(rnd);
             float m = Float.MAX_VALUE;
-            x[0] = m;                                                      // one +MAX, the target -MAX
+            x[0] = m; // one +MAX, the target -MAX
             x[1] = -m;
-            for (int j = 0; j < c; j++) x[c + j] = j % 2 == 0 ? m : -m;     // +-MAX
+            for (int j = 0; j < c; j++) x[c + j] = j % 2 == 0 ? m : -m; // +-MAX
             for (int j = 0; j < c; j++) x[2 * c + j] = m * (1 - 2f * j / (c - 1)); // MAX .. -MAX
-            for (int j = 0; j < c; j++) x[3 * c + j] = -m;                   // all -MAX but one
+            for (int j = 0; j < c; j++) x[3 * c + j] = -m; // all -MAX but one
             x[3 * c + c - 1] = 0.5f * m;
             for (int j = 0; j < c; j++) x[5 * c + j] = (j % 3 - 1) * 1e38f;
             for (int j = 0; j < c; j++) w[j] = 0.1f + 0.05f * (j % 5);
@@ -123,19 +130,26 @@ class KernelFindingsTest {
         MemorySegment logits(DType dtype) {
             if (dtype == DType.F32) return MemorySegment.ofArray(x.clone());
             float[] bounded = x.clone(); // MAX rounds to bf16's infinity: its largest finite value instead
-            for (int i = 0; i < bounded.length; i++) bounded[i] = Math.max(-3.3895314e38f, Math.min(3.3895314e38f, bounded[i]));
+            for (int i = 0; i < bounded.length; i++)
+                bounded[i] = Math.max(-3.3895314e38f, Math.min(3.3895314e38f, bounded[i]));
             return MemorySegment.ofArray(SoftmaxCrossEntropyTest.toHalf(dtype, bounded));
         }
     }
 
-    private static void compareWithReference(Kernels k, CrossEntropy ce, HugeRows rows, DType dtype, boolean grad,
-                                             String ctx) {
+    private static void compareWithReference(
+            Kernels k, CrossEntropy ce, HugeRows rows, DType dtype, boolean grad, String ctx) {
         int n = rows.n, c = rows.c;
         long nc = (long) n * c;
-        CeOutputs want = new CeOutputs(grad ? TestData.poisoned(dtype, nc) : null, TestData.poisoned(DType.F32, n),
-                TestData.poisoned(DType.F32, n), TestData.poisonedInts(n));
-        CeOutputs got = new CeOutputs(grad ? TestData.poisoned(dtype, nc) : null, TestData.poisoned(DType.F32, n),
-                TestData.poisoned(DType.F32, n), TestData.poisonedInts(n));
+        CeOutputs want = new CeOutputs(
+                grad ? TestData.poisoned(dtype, nc) : null,
+                TestData.poisoned(DType.F32, n),
+                TestData.poisoned(DType.F32, n),
+                TestData.poisonedInts(n));
+        CeOutputs got = new CeOutputs(
+                grad ? TestData.poisoned(dtype, nc) : null,
+                TestData.poisoned(DType.F32, n),
+                TestData.poisoned(DType.F32, n),
+                TestData.poisonedInts(n));
         MemorySegment targets = MemorySegment.ofArray(rows.y);
         float wl = Kernels.reference().crossEntropy(ce, n, c, dtype, rows.logits(dtype), targets, want);
         float gl = k.crossEntropy(ce, n, c, dtype, rows.logits(dtype), targets, got);
@@ -144,8 +158,15 @@ class KernelFindingsTest {
         TestData.assertEachClose("rowLse", got.rowLse(), want.rowLse(), n, 1e-6, 1e-6, ctx);
         FuzzSupport.assertSameInts(got.rowArgmax(), want.rowArgmax(), n, "rowArgmax", () -> ctx);
         if (grad) {
-            TestData.assertClose("dlogits", got.dlogits(), want.dlogits(), dtype, nc, TestData.tolerance(dtype),
-                    2e-7 * Math.abs(ce.gradScale()), ctx);
+            TestData.assertClose(
+                    "dlogits",
+                    got.dlogits(),
+                    want.dlogits(),
+                    dtype,
+                    nc,
+                    TestData.tolerance(dtype),
+                    2e-7 * Math.abs(ce.gradScale()),
+                    ctx);
             for (long i = 0; i < nc; i++) { // every logit finite: so is the reference, and its gradient not NaN
                 assertFalse(Double.isNaN(TestData.element(got.dlogits(), dtype, i)), "dlogits[" + i + "] NaN " + ctx);
             }
@@ -177,19 +198,23 @@ class KernelFindingsTest {
                     for (boolean weighted : new boolean[] {false, true})
                         for (float cap : new float[] {0f, 1e30f}) {
                             int n = 1 + rnd.nextInt(12), d = 1 + rnd.nextInt(6), v = 2 + rnd.nextInt(50);
-                            LinearCrossEntropyTest.Problem p = LinearCrossEntropyTest.Problem.random(rnd, n, d, v, true,
-                                    i % 3 == 0 ? 1 : 0, -100, 3);
-                            for (int j = 0; j < v; j++) if (rnd.nextBoolean()) p.bias()[j] = big[rnd.nextInt(big.length)];
+                            LinearCrossEntropyTest.Problem p = LinearCrossEntropyTest.Problem.random(
+                                    rnd, n, d, v, true, i % 3 == 0 ? 1 : 0, -100, 3);
+                            for (int j = 0; j < v; j++)
+                                if (rnd.nextBoolean()) p.bias()[j] = big[rnd.nextInt(big.length)];
                             p.bias()[0] = p.bias()[1] = Float.MAX_VALUE; // two equal top logits
                             float[] cw = null;
                             if (weighted) {
                                 cw = new float[v];
                                 for (int j = 0; j < v; j++) cw[j] = 0.25f + rnd.nextFloat();
                             }
-                            CrossEntropy ce = CrossEntropy.defaults().withReduction(red).withLabelSmoothing(eps)
-                                    .withZLoss(z).withClassWeight(cw);
-                            LinearCrossEntropyTest.check(k, p, ce, new LinearCe(cap, i % 2 == 0 ? 0 : 16),
-                                    impl + " huge biases");
+                            CrossEntropy ce = CrossEntropy.defaults()
+                                    .withReduction(red)
+                                    .withLabelSmoothing(eps)
+                                    .withZLoss(z)
+                                    .withClassWeight(cw);
+                            LinearCrossEntropyTest.check(
+                                    k, p, ce, new LinearCe(cap, i % 2 == 0 ? 0 : 16), impl + " huge biases");
                             i++;
                         }
     }
@@ -208,8 +233,16 @@ class KernelFindingsTest {
         for (float eps : new float[] {0.0012841424f, 0.1f, 0.3f})
             for (float w : new float[] {20f, -29.5f}) {
                 float[] dx = {Float.NaN}, dw = {Float.NaN}, db = {Float.NaN}, rowLoss = {Float.NaN};
-                k.linearCrossEntropy(CrossEntropy.defaults().withReduction(Reduction.NONE).withLabelSmoothing(eps),
-                        new LinearCe(0f, 0), 1, 1, 1, new float[] {0.37f}, new float[] {w}, null, new int[] {0},
+                k.linearCrossEntropy(
+                        CrossEntropy.defaults().withReduction(Reduction.NONE).withLabelSmoothing(eps),
+                        new LinearCe(0f, 0),
+                        1,
+                        1,
+                        1,
+                        new float[] {0.37f},
+                        new float[] {w},
+                        null,
+                        new int[] {0},
                         LinearCeOutputs.gradients(dx, dw, db).withRowLoss(rowLoss));
                 String what = impl + " eps " + eps + " w " + w;
                 for (float g : new float[] {dx[0], dw[0], db[0]}) assertTrue(Math.abs(g) <= 1e-12f, g + " " + what);

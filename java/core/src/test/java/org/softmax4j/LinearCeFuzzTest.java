@@ -49,19 +49,23 @@ class LinearCeFuzzTest {
         // Special biases without soft-cap and z-loss only (FUZZING.md, not fixed): float tanh
         // saturates to 1 where the double derivative 1 - tanh^2 is 5e-14, which z-loss gradients
         // of 1e34 make 1e21; z-loss gradients beyond float range meet as inf - inf in the GEMMs.
-        if (biased && softcap == 0f && z == 0f) { // special values where the fuzzer says, drawn as FuzzSupport.values does
+        if (biased
+                && softcap == 0f
+                && z == 0f) { // special values where the fuzzer says, drawn as FuzzSupport.values does
             int specials = data.consumeInt(0, 3);
-            for (int s = 0; s < specials; s++) p.bias()[data.consumeInt(0, v - 1)] = data.pickValue(FuzzSupport.SPECIALS);
+            for (int s = 0; s < specials; s++)
+                p.bias()[data.consumeInt(0, v - 1)] = data.pickValue(FuzzSupport.SPECIALS);
         }
         for (int b = 0; b < badTargets; b++) {
-            p.y()[data.consumeInt(0, n - 1)] = data.pickValue(new int[] {-1, v, v + 1, -101, Integer.MIN_VALUE,
-                    Integer.MAX_VALUE, data.consumeInt()});
+            p.y()[data.consumeInt(0, n - 1)] = data.pickValue(
+                    new int[] {-1, v, v + 1, -101, Integer.MIN_VALUE, Integer.MAX_VALUE, data.consumeInt()});
         }
         float[] weights = null;
         if (weightMode != 0) {
             weights = new float[weightMode == 4 ? v + (rnd.nextBoolean() ? 1 : -1) : v];
             for (int j = 0; j < weights.length; j++) {
-                weights[j] = weightMode == 3 ? 1f : weightMode == 2 && rnd.nextInt(3) == 0 ? 0f : 0.25f + rnd.nextFloat();
+                weights[j] =
+                        weightMode == 3 ? 1f : weightMode == 2 && rnd.nextInt(3) == 0 ? 0f : 0.25f + rnd.nextFloat();
             }
         }
         double divisor = 0;
@@ -88,10 +92,10 @@ class LinearCeFuzzTest {
         MemorySegment[] refSegs = segments(want), natSegs = segments(got);
         MemorySegment[] before = FuzzSupport.snapshot(refSegs);
         Verdict verdict = FuzzSupport.run(
-                () -> FuzzSupport.REF.linearCrossEntropy(ce, lin, n, d, v, p.x(), p.w(), p.bias(), p.y(),
-                        LinearCrossEntropyTest.view(want)),
-                () -> k.linearCrossEntropy(ce, lin, n, d, v, p.x(), p.w(), p.bias(), p.y(),
-                        LinearCrossEntropyTest.view(got)));
+                () -> FuzzSupport.REF.linearCrossEntropy(
+                        ce, lin, n, d, v, p.x(), p.w(), p.bias(), p.y(), LinearCrossEntropyTest.view(want)),
+                () -> k.linearCrossEntropy(
+                        ce, lin, n, d, v, p.x(), p.w(), p.bias(), p.y(), LinearCrossEntropyTest.view(got)));
         FuzzSupport.sameVerdict(verdict, ctx);
         if (!verdict.rejected()) throw new AssertionError("an invalid call was taken (" + ctx.get() + ")");
         FuzzSupport.untouched(refSegs, before, "reference", ctx);

@@ -32,8 +32,15 @@ class LinearCrossEntropyTest {
     }
 
     record Problem(int n, int d, int v, float[] x, float[] w, float[] bias, int[] y) {
-        static Problem random(SplittableRandom rnd, int n, int d, int v, boolean biased, int ignoreMode,
-                              int ignoreIndex, double spread) {
+        static Problem random(
+                SplittableRandom rnd,
+                int n,
+                int d,
+                int v,
+                boolean biased,
+                int ignoreMode,
+                int ignoreIndex,
+                double spread) {
             float[] x = new float[n * d], w = new float[v * d], b = biased ? new float[v] : null;
             for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() - 0.5);
             for (int i = 0; i < w.length; i++) w[i] = (float) (spread * (rnd.nextDouble() - 0.5));
@@ -54,14 +61,22 @@ class LinearCrossEntropyTest {
         float gl = k.linearCrossEntropy(ce, lin, p.n, p.d, p.v, p.x, p.w, p.bias, p.y, view(got));
         String c = ctx + " " + ce + " " + lin + " n=" + p.n + " d=" + p.d + " v=" + p.v + " [" + k.name() + "]";
         TestData.assertLossClose(gl, wl, 2e-5, c);
-        TestData.assertEachClose("rowLoss", MemorySegment.ofArray(got[3]), MemorySegment.ofArray(want[3]), p.n, 2e-5, 2e-5, c);
+        TestData.assertEachClose(
+                "rowLoss", MemorySegment.ofArray(got[3]), MemorySegment.ofArray(want[3]), p.n, 2e-5, 2e-5, c);
         // Absolute floor: dw and db sum n rows of float32 terms of order 1, so
         // where the exact sum is 0 (v = 1, say) rounding leaves ~n ulps.
         String[] names = {"dx", "dw", "db"};
         double atol = 2e-7 * (p.n + 1) * Math.abs(ce.gradScale());
         for (int i = 0; i < 3; i++) {
-            TestData.assertClose(names[i], MemorySegment.ofArray(got[i]), MemorySegment.ofArray(want[i]),
-                    DType.F32, got[i].length, 1e-4, atol, c);
+            TestData.assertClose(
+                    names[i],
+                    MemorySegment.ofArray(got[i]),
+                    MemorySegment.ofArray(want[i]),
+                    DType.F32,
+                    got[i].length,
+                    1e-4,
+                    atol,
+                    c);
         }
     }
 
@@ -98,11 +113,19 @@ class LinearCrossEntropyTest {
                                         cw = new float[v];
                                         for (int c = 0; c < v; c++) cw[c] = 0.25f + rnd.nextFloat();
                                     }
-                                    CrossEntropy ce = CrossEntropy.defaults().withReduction(red).withLabelSmoothing(eps)
-                                            .withZLoss(z).withClassWeight(cw).withGradScale(i % 3 == 0 ? 0.5f : 1f);
+                                    CrossEntropy ce = CrossEntropy.defaults()
+                                            .withReduction(red)
+                                            .withLabelSmoothing(eps)
+                                            .withZLoss(z)
+                                            .withClassWeight(cw)
+                                            .withGradScale(i % 3 == 0 ? 0.5f : 1f);
                                     LinearCe lin = new LinearCe(cap, i % 2 == 0 ? 0 : 37); // 37: v not a multiple
-                                    check(k, Problem.random(rnd, n, d, v, biased, ignore, -100, i % 5 == 0 ? 60 : 3),
-                                            ce, lin, "seed=" + seed);
+                                    check(
+                                            k,
+                                            Problem.random(rnd, n, d, v, biased, ignore, -100, i % 5 == 0 ? 60 : 3),
+                                            ce,
+                                            lin,
+                                            "seed=" + seed);
                                     i++;
                                 }
     }
@@ -125,10 +148,18 @@ class LinearCrossEntropyTest {
         long seed = TestData.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         for (float cap : new float[] {1f, 30f, 50f, 1e3f, 1e6f, 1e10f, 1e20f, Float.MAX_VALUE}) {
-            check(k, Problem.random(rnd, 4, 3, 5, true, 0, -100, 4), CrossEntropy.defaults(),
-                    LinearCe.defaults().withSoftcap(cap), "seed=" + seed);
-            check(k, Problem.random(rnd, 37, 19, 70, false, 1, -100, 40), CrossEntropy.defaults()
-                    .withLabelSmoothing(0.1f), LinearCe.defaults().withSoftcap(cap), "seed=" + seed);
+            check(
+                    k,
+                    Problem.random(rnd, 4, 3, 5, true, 0, -100, 4),
+                    CrossEntropy.defaults(),
+                    LinearCe.defaults().withSoftcap(cap),
+                    "seed=" + seed);
+            check(
+                    k,
+                    Problem.random(rnd, 37, 19, 70, false, 1, -100, 40),
+                    CrossEntropy.defaults().withLabelSmoothing(0.1f),
+                    LinearCe.defaults().withSoftcap(cap),
+                    "seed=" + seed);
         }
     }
 
@@ -139,8 +170,11 @@ class LinearCrossEntropyTest {
         Kernels k = impl.activate();
         long seed = TestData.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
-        check(k, Problem.random(rnd, 300, 33, 2500, true, 1, -100, 4),
-                CrossEntropy.defaults().withLabelSmoothing(0.1f).withZLoss(1e-4f), LinearCe.defaults().withSoftcap(30f),
+        check(
+                k,
+                Problem.random(rnd, 300, 33, 2500, true, 1, -100, 4),
+                CrossEntropy.defaults().withLabelSmoothing(0.1f).withZLoss(1e-4f),
+                LinearCe.defaults().withSoftcap(30f),
                 "seed=" + seed);
     }
 
@@ -159,9 +193,11 @@ class LinearCrossEntropyTest {
             for (int i = 0; i < param.length; i++) {
                 float keep = param[i];
                 param[i] = keep + h;
-                double up = REF.linearCrossEntropy(ce, lin, p.n, p.d, p.v, p.x, p.w, p.bias, p.y, LinearCeOutputs.none());
+                double up =
+                        REF.linearCrossEntropy(ce, lin, p.n, p.d, p.v, p.x, p.w, p.bias, p.y, LinearCeOutputs.none());
                 param[i] = keep - h;
-                double down = REF.linearCrossEntropy(ce, lin, p.n, p.d, p.v, p.x, p.w, p.bias, p.y, LinearCeOutputs.none());
+                double down =
+                        REF.linearCrossEntropy(ce, lin, p.n, p.d, p.v, p.x, p.w, p.bias, p.y, LinearCeOutputs.none());
                 param[i] = keep;
                 double fd = (up - down) / (2 * h);
                 assertEquals(fd, g[which][i], 2e-3, "d loss / d " + "xwb".charAt(which) + "[" + i + "]");
@@ -187,17 +223,31 @@ class LinearCrossEntropyTest {
         float[] x = new float[6], w = new float[12];
         CrossEntropy ce = CrossEntropy.defaults();
         LinearCe lin = LinearCe.defaults();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> k.linearCrossEntropy(ce, lin, 2, 3, 4, x, w, null, new int[] {0, 4}, LinearCeOutputs.none()));
         assertTrue(e.getMessage().contains("targets[1] = 4 is outside [0, 4)"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
+        e = assertThrows(
+                IllegalArgumentException.class,
                 () -> k.linearCrossEntropy(ce, lin, 2, 3, 5, x, w, null, new int[] {0, 1}, LinearCeOutputs.none()));
         assertTrue(e.getMessage().contains("w holds 12 elements, needs 15"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> k.linearCrossEntropy(ce, lin, 2, 3, 4, x, w, new float[3], new int[] {0, 1}, LinearCeOutputs.none()));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> k.linearCrossEntropy(
+                        ce, lin, 2, 3, 4, x, w, new float[3], new int[] {0, 1}, LinearCeOutputs.none()));
         assertTrue(e.getMessage().contains("bias holds 3 elements, needs 4"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> k.linearCrossEntropy(ce, lin, 2, 3, 4, x, w, null, new int[] {0, 1},
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> k.linearCrossEntropy(
+                        ce,
+                        lin,
+                        2,
+                        3,
+                        4,
+                        x,
+                        w,
+                        null,
+                        new int[] {0, 1},
                         LinearCeOutputs.gradients(new float[5], null, null)));
         assertTrue(e.getMessage().contains("dx holds 5 elements, needs 6"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new LinearCe(-1f, 0));

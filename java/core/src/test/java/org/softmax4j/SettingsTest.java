@@ -36,8 +36,11 @@ class SettingsTest {
     @Test
     void defaultsAreReported() throws Exception {
         String out = probe(Map.of());
-        assertTrue(out.contains("settings: softmax4j ") && out.contains("the best this CPU has")
-                && out.contains("one per CPU"), out);
+        assertTrue(
+                out.contains("settings: softmax4j ")
+                        && out.contains("the best this CPU has")
+                        && out.contains("one per CPU"),
+                out);
     }
 
     @Test
@@ -51,8 +54,10 @@ class SettingsTest {
     @Test
     void badEnvironmentIsAnError() throws Exception {
         String out = probe(Map.of("S4J_ISA", "bogus"));
-        assertTrue(out.contains("error: java.lang.IllegalArgumentException")
-                && out.contains("S4J_ISA=bogus is not scalar, avx2 or avx512"), out);
+        assertTrue(
+                out.contains("error: java.lang.IllegalArgumentException")
+                        && out.contains("S4J_ISA=bogus is not scalar, avx2 or avx512"),
+                out);
         out = probe(Map.of("S4J_NUM_THREADS", "9999"));
         assertTrue(out.contains("S4J_NUM_THREADS=9999 is not a whole number in [1, 1024]"), out);
         out = probe(Map.of("S4J_NUM_THREADS", "2x"));

@@ -51,8 +51,8 @@ class SgemmFuzzTest {
         for (int s = 0; s < specials; s++) {
             float[] target = d.consumeBoolean() ? a : b;
             if (target.length > 0) {
-                target[d.consumeInt(0, target.length - 1)] = d.pickValue(new float[] {Float.NaN,
-                        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
+                target[d.consumeInt(0, target.length - 1)] =
+                        d.pickValue(new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
             }
         }
         float[] c0 = c.clone(), want = c.clone();
@@ -65,11 +65,13 @@ class SgemmFuzzTest {
                     () -> k.sgemm(ta, tb, m, n, kk, alpha, na, lda, nb, ldb, beta, nc, ldc));
             Supplier<String> ctx = () -> "ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + kk + " lda=" + lda
                     + " ldb=" + ldb + " ldc=" + ldc + " alpha=" + alpha + " beta=" + beta + " nanC=" + nanC + " spread="
-                    + spread + " slack=" + slack + " specials=" + specials + " " + where + " [" + FuzzSupport.describe(k) + "]";
+                    + spread + " slack=" + slack + " specials=" + specials + " " + where + " ["
+                    + FuzzSupport.describe(k) + "]";
             FuzzSupport.sameVerdict(v, ctx);
             float[] got = nc.toArray(ValueLayout.JAVA_FLOAT);
             if (v.rejected()) {
-                if (!Arrays.equals(got, c0) || !Arrays.equals(want, c0)) fail("C written by a rejected call (" + ctx.get() + ")");
+                if (!Arrays.equals(got, c0) || !Arrays.equals(want, c0))
+                    fail("C written by a rejected call (" + ctx.get() + ")");
                 return;
             }
             for (int idx = 0; idx < c.length; idx++) {
@@ -90,13 +92,16 @@ class SgemmFuzzTest {
                 }
                 double old = beta == 0 ? 0 : beta * (double) c0[idx];
                 double w = want[idx];
-                double bound = (2.0 * kk + 4) * GemmTest.U * Math.abs(alpha) * mag + 2 * GemmTest.U * Math.abs(old)
-                        + GemmTest.U * Math.abs(w) + 1e-30;
-                boolean ok = Double.isNaN(w) || Double.isInfinite(w) ? Float.compare(got[idx], want[idx]) == 0
+                double bound = (2.0 * kk + 4) * GemmTest.U * Math.abs(alpha) * mag
+                        + 2 * GemmTest.U * Math.abs(old)
+                        + GemmTest.U * Math.abs(w)
+                        + 1e-30;
+                boolean ok = Double.isNaN(w) || Double.isInfinite(w)
+                        ? Float.compare(got[idx], want[idx]) == 0
                         : Math.abs(got[idx] - w) <= bound;
                 if (!ok) {
-                    fail("C[" + i + "," + j + "] = " + got[idx] + ", want " + w + " (bound " + bound + ") ("
-                            + ctx.get() + ")");
+                    fail("C[" + i + "," + j + "] = " + got[idx] + ", want " + w + " (bound " + bound + ") (" + ctx.get()
+                            + ")");
                 }
             }
         }

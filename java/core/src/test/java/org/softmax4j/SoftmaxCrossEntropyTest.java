@@ -34,13 +34,20 @@ class SoftmaxCrossEntropyTest {
         Impl.restoreBestIsa();
     }
 
-    enum Grad { NONE, SEPARATE, IN_PLACE }
+    enum Grad {
+        NONE,
+        SEPARATE,
+        IN_PLACE
+    }
 
-    enum Ignore { NONE, SOME, ALL }
+    enum Ignore {
+        NONE,
+        SOME,
+        ALL
+    }
 
     /** One problem: shape, dtype, options and what to compute. */
-    record Case(int n, int c, DType dtype, CrossEntropy ce, Ignore ignore, Grad grad,
-                double spread, boolean extras) {
+    record Case(int n, int c, DType dtype, CrossEntropy ce, Ignore ignore, Grad grad, double spread, boolean extras) {
         @Override
         public String toString() {
             return "n=" + n + " c=" + c + " " + dtype + " " + ce.reduction() + " eps="
@@ -65,18 +72,21 @@ class SoftmaxCrossEntropyTest {
         MemorySegment targets = MemorySegment.ofArray(y);
         boolean rows = cs.extras || cs.ce.reduction() == Reduction.NONE;
 
-        CeOutputs want = new CeOutputs(cs.grad == Grad.NONE ? null : TestData.poisoned(cs.dtype, nc),
+        CeOutputs want = new CeOutputs(
+                cs.grad == Grad.NONE ? null : TestData.poisoned(cs.dtype, nc),
                 rows ? TestData.poisoned(DType.F32, n) : null,
                 cs.extras ? TestData.poisoned(DType.F32, n) : null,
                 cs.extras ? TestData.poisonedInts(n) : null);
         float wantLoss = REF.crossEntropy(cs.ce, n, c, cs.dtype, logits, targets, want);
 
         MemorySegment input = TestData.copy(logits);
-        CeOutputs got = new CeOutputs(switch (cs.grad) {
-            case NONE -> null;
-            case SEPARATE -> TestData.poisoned(cs.dtype, nc);
-            case IN_PLACE -> input;
-        }, rows ? TestData.poisoned(DType.F32, n) : null,
+        CeOutputs got = new CeOutputs(
+                switch (cs.grad) {
+                    case NONE -> null;
+                    case SEPARATE -> TestData.poisoned(cs.dtype, nc);
+                    case IN_PLACE -> input;
+                },
+                rows ? TestData.poisoned(DType.F32, n) : null,
                 cs.extras ? TestData.poisoned(DType.F32, n) : null,
                 cs.extras ? TestData.poisonedInts(n) : null);
         float gotLoss = k.crossEntropy(cs.ce, n, c, cs.dtype, input, targets, got);
@@ -91,17 +101,26 @@ class SoftmaxCrossEntropyTest {
                     divisor += cs.ce.classWeight() == null ? 1 : cs.ce.classWeight()[y[i]];
                 }
             }
-            double scale = Math.abs(cs.ce.gradScale())
-                    / (cs.ce.reduction() == Reduction.MEAN ? Math.max(divisor, 1e-3) : 1);
-            TestData.assertClose("dlogits", got.dlogits(), want.dlogits(), cs.dtype, nc,
-                    TestData.tolerance(cs.dtype), 2e-7 * scale, ctx);
+            double scale =
+                    Math.abs(cs.ce.gradScale()) / (cs.ce.reduction() == Reduction.MEAN ? Math.max(divisor, 1e-3) : 1);
+            TestData.assertClose(
+                    "dlogits",
+                    got.dlogits(),
+                    want.dlogits(),
+                    cs.dtype,
+                    nc,
+                    TestData.tolerance(cs.dtype),
+                    2e-7 * scale,
+                    ctx);
         }
         if (rows) TestData.assertEachClose("rowLoss", got.rowLoss(), want.rowLoss(), n, lossTol, 1e-6, ctx);
         if (cs.extras) {
             TestData.assertEachClose("rowLse", got.rowLse(), want.rowLse(), n, 1e-6, 1e-6, ctx);
             for (int i = 0; i < n; i++) {
-                assertEquals(want.rowArgmax().getAtIndex(ValueLayout.JAVA_INT, i),
-                        got.rowArgmax().getAtIndex(ValueLayout.JAVA_INT, i), "argmax[" + i + "] " + ctx);
+                assertEquals(
+                        want.rowArgmax().getAtIndex(ValueLayout.JAVA_INT, i),
+                        got.rowArgmax().getAtIndex(ValueLayout.JAVA_INT, i),
+                        "argmax[" + i + "] " + ctx);
             }
         }
     }
@@ -135,15 +154,20 @@ class SoftmaxCrossEntropyTest {
                             for (Ignore ignore : Ignore.values())
                                 for (Grad grad : Grad.values()) {
                                     int n = ns[i % ns.length], c = cs[i % cs.length];
-                                    CrossEntropy ce = CrossEntropy.defaults().withReduction(red)
-                                            .withLabelSmoothing(eps).withZLoss(z)
+                                    CrossEntropy ce = CrossEntropy.defaults()
+                                            .withReduction(red)
+                                            .withLabelSmoothing(eps)
+                                            .withZLoss(z)
                                             .withIgnoreIndex(i % 2 == 0 ? -100 : 0)
                                             .withClassWeight(weighted ? weights(rnd, c) : null)
                                             .withGradScale(i % 3 == 0 ? 0.5f : 1f);
                                     // extras (lse, argmax) off for every 4th case: the
                                     // in-place float32 path without argmax is another one
-                                    check(k, new Case(n, c, dtype, ce, ignore, grad,
-                                            i % 2 == 0 ? 3 : 20, i % 4 != 1), rnd, "seed=" + seed);
+                                    check(
+                                            k,
+                                            new Case(n, c, dtype, ce, ignore, grad, i % 2 == 0 ? 3 : 20, i % 4 != 1),
+                                            rnd,
+                                            "seed=" + seed);
                                     i++;
                                 }
     }
@@ -160,8 +184,7 @@ class SoftmaxCrossEntropyTest {
                 if ((long) n * c > 4_000_000) continue;
                 DType dtype = TestData.LOGIT_TYPES.get(rnd.nextInt(3));
                 CrossEntropy ce = CrossEntropy.defaults().withLabelSmoothing(0.05f);
-                check(k, new Case(n, c, dtype, ce, Ignore.SOME, Grad.SEPARATE, 4, true), rnd,
-                        "seed=" + seed);
+                check(k, new Case(n, c, dtype, ce, Ignore.SOME, Grad.SEPARATE, 4, true), rnd, "seed=" + seed);
             }
     }
 
@@ -173,8 +196,19 @@ class SoftmaxCrossEntropyTest {
         long seed = TestData.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         for (Grad grad : new Grad[] {Grad.SEPARATE, Grad.IN_PLACE}) {
-            check(k, new Case(300, 8001, DType.F32, CrossEntropy.defaults().withLabelSmoothing(0.1f),
-                    Ignore.SOME, grad, 5, grad == Grad.SEPARATE), rnd, "seed=" + seed);
+            check(
+                    k,
+                    new Case(
+                            300,
+                            8001,
+                            DType.F32,
+                            CrossEntropy.defaults().withLabelSmoothing(0.1f),
+                            Ignore.SOME,
+                            grad,
+                            5,
+                            grad == Grad.SEPARATE),
+                    rnd,
+                    "seed=" + seed);
         }
     }
 
@@ -191,24 +225,29 @@ class SoftmaxCrossEntropyTest {
         float[] x = new float[n * c];
         SplittableRandom rnd = new SplittableRandom(TestData.seed());
         for (int i = 0; i < x.length; i++) x[i] = (float) TestData.gaussian(rnd);
-        x[5] = 100f;                                                       // row 0
+        x[5] = 100f; // row 0
         for (int j = 0; j < c; j++) x[c + j] = -200f - 50f * rnd.nextFloat(); // row 1
         for (int j = 0; j < c; j++) x[2 * c + j] = (j % 2 == 0 ? -1e30f : 1e30f) * (1 + j % 3);
         for (int j = 0; j < c; j += 2) x[3 * c + j] = Float.NEGATIVE_INFINITY; // masks
         for (int j = 0; j < c; j++) x[4 * c + j] = 3e38f * (j % 2 == 0 ? 1f : 0.999f);
-        for (int j = 0; j < c; j++) x[5 * c + j] = 88f + j;                   // beyond exp's range
+        for (int j = 0; j < c; j++) x[5 * c + j] = 88f + j; // beyond exp's range
         int[] y = {5, 3, 1, 1, 0, 36};
         for (DType dtype : TestData.LOGIT_TYPES)
             for (Reduction red : Reduction.values())
                 for (float eps : new float[] {0f, 0.1f}) {
-                    MemorySegment logits = dtype == DType.F32 ? MemorySegment.ofArray(x.clone())
+                    MemorySegment logits = dtype == DType.F32
+                            ? MemorySegment.ofArray(x.clone())
                             : MemorySegment.ofArray(toHalf(dtype, x));
                     CrossEntropy ce = CrossEntropy.defaults().withReduction(red).withLabelSmoothing(eps);
-                    CeOutputs want = new CeOutputs(TestData.poisoned(dtype, (long) n * c),
-                            TestData.poisoned(DType.F32, n), TestData.poisoned(DType.F32, n),
+                    CeOutputs want = new CeOutputs(
+                            TestData.poisoned(dtype, (long) n * c),
+                            TestData.poisoned(DType.F32, n),
+                            TestData.poisoned(DType.F32, n),
                             TestData.poisonedInts(n));
-                    CeOutputs got = new CeOutputs(TestData.poisoned(dtype, (long) n * c),
-                            TestData.poisoned(DType.F32, n), TestData.poisoned(DType.F32, n),
+                    CeOutputs got = new CeOutputs(
+                            TestData.poisoned(dtype, (long) n * c),
+                            TestData.poisoned(DType.F32, n),
+                            TestData.poisoned(DType.F32, n),
                             TestData.poisonedInts(n));
                     float wl = REF.crossEntropy(ce, n, c, dtype, logits, MemorySegment.ofArray(y), want);
                     float gl = k.crossEntropy(ce, n, c, dtype, logits, MemorySegment.ofArray(y), got);
@@ -216,8 +255,15 @@ class SoftmaxCrossEntropyTest {
                     TestData.assertLossClose(gl, wl, 1e-4, ctx);
                     TestData.assertEachClose("rowLoss", got.rowLoss(), want.rowLoss(), n, 1e-4, 1e-6, ctx);
                     TestData.assertEachClose("rowLse", got.rowLse(), want.rowLse(), n, 1e-6, 1e-6, ctx);
-                    TestData.assertClose("dlogits", got.dlogits(), want.dlogits(), dtype, (long) n * c,
-                            TestData.tolerance(dtype), 1e-7, ctx);
+                    TestData.assertClose(
+                            "dlogits",
+                            got.dlogits(),
+                            want.dlogits(),
+                            dtype,
+                            (long) n * c,
+                            TestData.tolerance(dtype),
+                            1e-7,
+                            ctx);
                     if (dtype != DType.F16) { // f16 cannot hold 1e30 or 3e38: those rows become inf
                         for (int r = 0; r < n; r++) {
                             // smoothing puts mass on masked classes: an infinite loss is right
@@ -233,8 +279,13 @@ class SoftmaxCrossEntropyTest {
         easy[5] = 100f;
         java.util.Arrays.fill(easy, c, 2 * c, -250f);
         float[] rowLoss = new float[2];
-        k.crossEntropy(CrossEntropy.defaults().withReduction(Reduction.NONE), 2, c, easy,
-                new int[] {5, 7}, CeOutputs.none().withRowLoss(rowLoss));
+        k.crossEntropy(
+                CrossEntropy.defaults().withReduction(Reduction.NONE),
+                2,
+                c,
+                easy,
+                new int[] {5, 7},
+                CeOutputs.none().withRowLoss(rowLoss));
         assertTrue(rowLoss[0] >= 0 && rowLoss[0] < 1e-30 + 36 * Math.exp(-100) * 2, "loss " + rowLoss[0]);
         assertEquals(Math.log(c), rowLoss[1], 1e-6);
     }
@@ -258,7 +309,12 @@ class SoftmaxCrossEntropyTest {
         float[] g = new float[n * c], rowLoss = new float[n], lse = new float[n];
         java.util.Arrays.fill(g, 777f); // not NaN: shows the NaN row is written, too
         int[] am = new int[n];
-        float loss = k.crossEntropy(CrossEntropy.defaults(), n, c, x, new int[] {1, 2, 3, 4},
+        float loss = k.crossEntropy(
+                CrossEntropy.defaults(),
+                n,
+                c,
+                x,
+                new int[] {1, 2, 3, 4},
                 CeOutputs.gradient(g).withRowLoss(rowLoss).withRowLse(lse).withRowArgmax(am));
         assertTrue(Float.isNaN(loss));
         assertEquals(7, am[2], "argmax of a NaN row is its first NaN");
@@ -295,8 +351,8 @@ class SoftmaxCrossEntropyTest {
                         k.softmax(n, c, in, got);
                     }
                     String ctx = "seed=" + seed + " c=" + c + " log=" + log + " inPlace=" + inPlace;
-                    TestData.assertEachClose(log ? "logSoftmax" : "softmax", got, want, (long) n * c,
-                            1e-5, log ? 1e-6 : 1e-7, ctx);
+                    TestData.assertEachClose(
+                            log ? "logSoftmax" : "softmax", got, want, (long) n * c, 1e-5, log ? 1e-6 : 1e-7, ctx);
                 }
             }
         }
@@ -318,8 +374,8 @@ class SoftmaxCrossEntropyTest {
         MemorySegment heapX = MemorySegment.ofArray(x).asSlice(5L * 4);
         MemorySegment heapY = MemorySegment.ofArray(y).asSlice(2L * 4);
         CrossEntropy ce = CrossEntropy.defaults().withLabelSmoothing(0.2f);
-        float want = REF.crossEntropy(ce, n, c, DType.F32, heapX, heapY,
-                CeOutputs.gradient(wantGrad).withRowLse(wantLse));
+        float want = REF.crossEntropy(
+                ce, n, c, DType.F32, heapX, heapY, CeOutputs.gradient(wantGrad).withRowLse(wantLse));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment nx = arena.allocate((long) x.length * 4, 32).asSlice(5L * 4);
             MemorySegment.copy(heapX, 0, nx, 0, (long) n * c * 4);
@@ -327,18 +383,33 @@ class SoftmaxCrossEntropyTest {
             MemorySegment ng = arena.allocate((long) n * c * 4);
             MemorySegment nl = arena.allocate((long) n * 4);
             ng.fill((byte) 0xff);
-            float got = k.crossEntropy(ce, n, c, DType.F32, nx, ny, CeOutputs.gradient(ng).withRowLse(nl));
+            float got = k.crossEntropy(
+                    ce, n, c, DType.F32, nx, ny, CeOutputs.gradient(ng).withRowLse(nl));
             TestData.assertLossClose(got, want, 1e-5, "native segments");
-            TestData.assertClose("dlogits", ng, MemorySegment.ofArray(wantGrad), DType.F32, (long) n * c,
-                    2e-5, 1e-7, "native segments");
+            TestData.assertClose(
+                    "dlogits",
+                    ng,
+                    MemorySegment.ofArray(wantGrad),
+                    DType.F32,
+                    (long) n * c,
+                    2e-5,
+                    1e-7,
+                    "native segments");
             TestData.assertEachClose("lse", nl, MemorySegment.ofArray(wantLse), n, 1e-6, 1e-6, "native");
             // and a heap slice in, a native segment out
             float[] g2 = new float[n * c + 3];
             MemorySegment heapG = MemorySegment.ofArray(g2).asSlice(3L * 4);
             got = k.crossEntropy(ce, n, c, DType.F32, heapX, ny, CeOutputs.gradient(heapG));
             TestData.assertLossClose(got, want, 1e-5, "heap slices");
-            TestData.assertClose("dlogits", heapG, MemorySegment.ofArray(wantGrad), DType.F32,
-                    (long) n * c, 2e-5, 1e-7, "heap slices");
+            TestData.assertClose(
+                    "dlogits",
+                    heapG,
+                    MemorySegment.ofArray(wantGrad),
+                    DType.F32,
+                    (long) n * c,
+                    2e-5,
+                    1e-7,
+                    "heap slices");
         }
     }
 
@@ -353,10 +424,24 @@ class SoftmaxCrossEntropyTest {
         for (int i = 0; i < n; i++) y[i] = rnd.nextInt(c);
         CrossEntropy ce = CrossEntropy.defaults().withLabelSmoothing(0.1f).withZLoss(1e-4f);
         short[] g1 = new short[n * c], g2 = new short[n * c];
-        float l1 = Kernels.cpu(Binding.FFM).crossEntropy(ce, n, c, DType.BF16, x,
-                MemorySegment.ofArray(y), CeOutputs.gradient(MemorySegment.ofArray(g1)));
-        float l2 = Kernels.cpu(Impl.bindings().getLast()).crossEntropy(ce, n, c, DType.BF16, x,
-                MemorySegment.ofArray(y), CeOutputs.gradient(MemorySegment.ofArray(g2)));
+        float l1 = Kernels.cpu(Binding.FFM)
+                .crossEntropy(
+                        ce,
+                        n,
+                        c,
+                        DType.BF16,
+                        x,
+                        MemorySegment.ofArray(y),
+                        CeOutputs.gradient(MemorySegment.ofArray(g1)));
+        float l2 = Kernels.cpu(Impl.bindings().getLast())
+                .crossEntropy(
+                        ce,
+                        n,
+                        c,
+                        DType.BF16,
+                        x,
+                        MemorySegment.ofArray(y),
+                        CeOutputs.gradient(MemorySegment.ofArray(g2)));
         assertEquals(Float.floatToRawIntBits(l1), Float.floatToRawIntBits(l2));
         assertTrue(java.util.Arrays.equals(g1, g2));
     }
@@ -375,8 +460,15 @@ class SoftmaxCrossEntropyTest {
             float[] losses = new float[4];
             for (int t = 1; t <= 4; t++) {
                 Softmax4j.setThreads(t);
-                losses[t - 1] = Kernels.cpu().crossEntropy(CrossEntropy.defaults(), n, c,
-                        DType.F32, x, MemorySegment.ofArray(y), CeOutputs.none());
+                losses[t - 1] = Kernels.cpu()
+                        .crossEntropy(
+                                CrossEntropy.defaults(),
+                                n,
+                                c,
+                                DType.F32,
+                                x,
+                                MemorySegment.ofArray(y),
+                                CeOutputs.none());
             }
             for (int t = 1; t < 4; t++) assertEquals(losses[0], losses[t], 0f, "threads " + (t + 1));
         } finally {
@@ -396,11 +488,23 @@ class SoftmaxCrossEntropyTest {
                 final int id = t;
                 futures.add(pool.submit(() -> {
                     SplittableRandom rnd = new SplittableRandom(seed + id);
-                    Kernels k = Kernels.cpu(Impl.bindings().get(id % Impl.bindings().size()));
+                    Kernels k =
+                            Kernels.cpu(Impl.bindings().get(id % Impl.bindings().size()));
                     for (int it = 0; it < 10; it++) {
                         int n = 1 + rnd.nextInt(200), c = 1 + rnd.nextInt(3000);
-                        check(k, new Case(n, c, DType.F32, CrossEntropy.defaults().withLabelSmoothing(0.1f),
-                                Ignore.SOME, Grad.SEPARATE, 4, true), rnd, "seed=" + seed + " thread " + id);
+                        check(
+                                k,
+                                new Case(
+                                        n,
+                                        c,
+                                        DType.F32,
+                                        CrossEntropy.defaults().withLabelSmoothing(0.1f),
+                                        Ignore.SOME,
+                                        Grad.SEPARATE,
+                                        4,
+                                        true),
+                                rnd,
+                                "seed=" + seed + " thread " + id);
                     }
                     return null;
                 }));

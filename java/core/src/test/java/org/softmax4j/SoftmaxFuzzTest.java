@@ -42,15 +42,18 @@ class SoftmaxFuzzTest {
             MemorySegment rx = x, rw = want;
             MemorySegment[] refSegs = {rx, rw}, natSegs = {nx, got};
             MemorySegment[] refBefore = FuzzSupport.snapshot(refSegs), natBefore = FuzzSupport.snapshot(natSegs);
-            Verdict v = FuzzSupport.run(() -> {
-                if (log) FuzzSupport.REF.logSoftmax(n, c, rx, rw);
-                else FuzzSupport.REF.softmax(n, c, rx, rw);
-            }, () -> {
-                if (log) k.logSoftmax(n, c, nx, got);
-                else k.softmax(n, c, nx, got);
-            });
-            Supplier<String> ctx = () -> (log ? "logSoftmax" : "softmax") + " n=" + n + " c=" + c + " inPlace=" + inPlace
-                    + " spread=" + spread + " short=" + shortBuffer + " " + where + " [" + FuzzSupport.describe(k) + "]";
+            Verdict v = FuzzSupport.run(
+                    () -> {
+                        if (log) FuzzSupport.REF.logSoftmax(n, c, rx, rw);
+                        else FuzzSupport.REF.softmax(n, c, rx, rw);
+                    },
+                    () -> {
+                        if (log) k.logSoftmax(n, c, nx, got);
+                        else k.softmax(n, c, nx, got);
+                    });
+            Supplier<String> ctx =
+                    () -> (log ? "logSoftmax" : "softmax") + " n=" + n + " c=" + c + " inPlace=" + inPlace + " spread="
+                            + spread + " short=" + shortBuffer + " " + where + " [" + FuzzSupport.describe(k) + "]";
             FuzzSupport.sameVerdict(v, ctx);
             if (v.rejected()) {
                 FuzzSupport.untouched(refSegs, refBefore, "reference", ctx);

@@ -25,7 +25,12 @@ import org.softmax4j.FuzzSupport.Verdict;
 class StepHelpersFuzzTest {
     private static final double U = 0x1p-24;
 
-    enum Helper { ADD_BIAS, COLUMN_SUMS, GATHER_SCALED, SGD_STEP }
+    enum Helper {
+        ADD_BIAS,
+        COLUMN_SUMS,
+        GATHER_SCALED,
+        SGD_STEP
+    }
 
     @AfterAll
     static void restore() {
@@ -58,8 +63,12 @@ class StepHelpersFuzzTest {
                     MemorySegment nb = FuzzSupport.place(arena, where, MemorySegment.ofArray(bias));
                     MemorySegment ny = FuzzSupport.place(arena, where, MemorySegment.ofArray(y));
                     MemorySegment[] outs = {MemorySegment.ofArray(want), ny}, before = FuzzSupport.snapshot(outs);
-                    if (rejected(FuzzSupport.run(() -> FuzzSupport.REF.addBias(n, c, bias, want),
-                            () -> k.addBias(n, c, nb, ny)), outs, before, ctx)) return;
+                    if (rejected(
+                            FuzzSupport.run(
+                                    () -> FuzzSupport.REF.addBias(n, c, bias, want), () -> k.addBias(n, c, nb, ny)),
+                            outs,
+                            before,
+                            ctx)) return;
                     exact(ny, want, ctx);
                 }
                 case COLUMN_SUMS -> {
@@ -70,13 +79,19 @@ class StepHelpersFuzzTest {
                     MemorySegment nx = FuzzSupport.place(arena, where, MemorySegment.ofArray(x));
                     MemorySegment no = FuzzSupport.place(arena, where, MemorySegment.ofArray(out));
                     MemorySegment[] outs = {MemorySegment.ofArray(want), no}, before = FuzzSupport.snapshot(outs);
-                    if (rejected(FuzzSupport.run(() -> FuzzSupport.REF.columnSums(n, c, alpha, x, beta, want),
-                            () -> k.columnSums(n, c, alpha, nx, beta, no)), outs, before, ctx)) return;
+                    if (rejected(
+                            FuzzSupport.run(
+                                    () -> FuzzSupport.REF.columnSums(n, c, alpha, x, beta, want),
+                                    () -> k.columnSums(n, c, alpha, nx, beta, no)),
+                            outs,
+                            before,
+                            ctx)) return;
                     for (int j = 0; j < c; j++) {
                         double mag = 0;
                         for (int i = 0; i < n; i++) mag += Math.abs(x[i * c + j]);
                         double bound = (n + 2) * U * (Math.abs(alpha) * mag + (beta == 0 ? 0 : Math.abs(beta * out[j])))
-                                + U * Math.abs(want[j]) + 1e-30;
+                                + U * Math.abs(want[j])
+                                + 1e-30;
                         close("columnSums", j, no.getAtIndex(ValueLayout.JAVA_FLOAT, j), want[j], bound, ctx);
                     }
                 }
@@ -87,7 +102,8 @@ class StepHelpersFuzzTest {
                     int[] index = new int[n];
                     for (int i = 0; i < n; i++) index[i] = srcRows == 0 ? 0 : rnd.nextInt(srcRows);
                     if (n > 0 && d.consumeInt(0, 7) == 0) {
-                        index[d.consumeInt(0, n - 1)] = d.pickValue(new int[] {-1, srcRows, Integer.MIN_VALUE, d.consumeInt()});
+                        index[d.consumeInt(0, n - 1)] =
+                                d.pickValue(new int[] {-1, srcRows, Integer.MIN_VALUE, d.consumeInt()});
                     }
                     float scale = d.pickValue(new float[] {1f / 255, 1f, -2f, 0f, Float.NaN, 1e38f});
                     long declaredRows = srcRows + (shortBuffer ? 1 : 0); // claims a row more than src holds
@@ -98,10 +114,20 @@ class StepHelpersFuzzTest {
                     MemorySegment no = FuzzSupport.place(arena, where, MemorySegment.ofArray(want.clone()));
                     MemorySegment[] outs = {MemorySegment.ofArray(want), no}, before = FuzzSupport.snapshot(outs);
                     Supplier<String> gctx = () -> ctx.get() + " srcRows=" + srcRows + " scale=" + scale;
-                    if (rejected(FuzzSupport.run(
-                            () -> FuzzSupport.REF.gatherScaled(n, c, MemorySegment.ofArray(src), declaredRows,
-                                    MemorySegment.ofArray(index), scale, MemorySegment.ofArray(want)),
-                            () -> k.gatherScaled(n, c, ns, declaredRows, ni, scale, no)), outs, before, gctx)) return;
+                    if (rejected(
+                            FuzzSupport.run(
+                                    () -> FuzzSupport.REF.gatherScaled(
+                                            n,
+                                            c,
+                                            MemorySegment.ofArray(src),
+                                            declaredRows,
+                                            MemorySegment.ofArray(index),
+                                            scale,
+                                            MemorySegment.ofArray(want)),
+                                    () -> k.gatherScaled(n, c, ns, declaredRows, ni, scale, no)),
+                            outs,
+                            before,
+                            gctx)) return;
                     exact(no, want, gctx);
                 }
                 case SGD_STEP -> {
@@ -115,20 +141,28 @@ class StepHelpersFuzzTest {
                     MemorySegment nw = FuzzSupport.place(arena, where, MemorySegment.ofArray(w));
                     MemorySegment ng = FuzzSupport.place(arena, where, MemorySegment.ofArray(g));
                     MemorySegment nv = vel == null ? null : FuzzSupport.place(arena, where, MemorySegment.ofArray(vel));
-                    MemorySegment[] outs = {MemorySegment.ofArray(wantW), wantV == null ? null : MemorySegment.ofArray(wantV),
-                            nw, nv};
+                    MemorySegment[] outs = {
+                        MemorySegment.ofArray(wantW), wantV == null ? null : MemorySegment.ofArray(wantV), nw, nv
+                    };
                     MemorySegment[] before = FuzzSupport.snapshot(outs);
-                    if (rejected(FuzzSupport.run(() -> FuzzSupport.REF.sgdStep(count, lr, momentum, decay, wantW, g, wantV),
-                            () -> k.sgdStep(count, lr, momentum, decay, nw, ng, nv)), outs, before, ctx)) return;
+                    if (rejected(
+                            FuzzSupport.run(
+                                    () -> FuzzSupport.REF.sgdStep(count, lr, momentum, decay, wantW, g, wantV),
+                                    () -> k.sgdStep(count, lr, momentum, decay, nw, ng, nv)),
+                            outs,
+                            before,
+                            ctx)) return;
                     if (momentum == 0 && nv != null) {
-                        FuzzSupport.untouched(new MemorySegment[] {nv}, new MemorySegment[] {before[3]}, "v with momentum 0", ctx);
+                        FuzzSupport.untouched(
+                                new MemorySegment[] {nv}, new MemorySegment[] {before[3]}, "v with momentum 0", ctx);
                     }
                     for (int i = 0; i < count; i++) {
                         double dd = Math.abs(g[i]) + Math.abs(decay * w0[i]);
                         double vv = momentum == 0 ? dd : Math.abs(momentum * v0[i]) + dd;
                         double bound = 8 * U * (Math.abs(w0[i]) + Math.abs(lr) * vv) + 1e-30;
                         close("w", i, nw.getAtIndex(ValueLayout.JAVA_FLOAT, i), wantW[i], bound, ctx);
-                        if (momentum != 0) close("v", i, nv.getAtIndex(ValueLayout.JAVA_FLOAT, i), wantV[i], 8 * U * vv + 1e-30, ctx);
+                        if (momentum != 0)
+                            close("v", i, nv.getAtIndex(ValueLayout.JAVA_FLOAT, i), wantV[i], 8 * U * vv + 1e-30, ctx);
                     }
                 }
             }
@@ -152,7 +186,8 @@ class StepHelpersFuzzTest {
     }
 
     private static void close(String what, int i, float got, float want, double bound, Supplier<String> ctx) {
-        boolean ok = Float.isNaN(want) || Float.isInfinite(want) ? Float.compare(got, want) == 0
+        boolean ok = Float.isNaN(want) || Float.isInfinite(want)
+                ? Float.compare(got, want) == 0
                 : Math.abs(got - (double) want) <= bound;
         if (!ok) fail(what + "[" + i + "] = " + got + ", want " + want + " (bound " + bound + ") (" + ctx.get() + ")");
     }

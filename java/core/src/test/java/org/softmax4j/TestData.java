@@ -17,7 +17,9 @@ final class TestData {
     /** A fresh seed each run unless -Dsoftmax4j.test.seed is set; printed in every failure. */
     static long seed() {
         String fixed = System.getProperty("softmax4j.test.seed");
-        return fixed != null ? Long.parseLong(fixed) : System.nanoTime() ^ Thread.currentThread().threadId();
+        return fixed != null
+                ? Long.parseLong(fixed)
+                : System.nanoTime() ^ Thread.currentThread().threadId();
     }
 
     /** Logits of dtype in a heap segment (float[] or short[]), values representable in dtype. */
@@ -40,7 +42,8 @@ final class TestData {
 
     /** An output of n elements of dtype filled with NaN (every dtype's all-ones pattern is NaN). */
     static MemorySegment poisoned(DType dtype, long n) {
-        MemorySegment s = dtype == DType.F32 ? MemorySegment.ofArray(new float[(int) n])
+        MemorySegment s = dtype == DType.F32
+                ? MemorySegment.ofArray(new float[(int) n])
                 : MemorySegment.ofArray(new short[(int) n]);
         s.fill((byte) 0xff);
         return s;
@@ -55,14 +58,17 @@ final class TestData {
     static MemorySegment copy(MemorySegment s) {
         if (s == null) return null;
         Object base = s.heapBase().orElseThrow();
-        MemorySegment c = base instanceof float[] f ? MemorySegment.ofArray(f.clone())
-                : base instanceof short[] h ? MemorySegment.ofArray(h.clone())
-                : MemorySegment.ofArray(((int[]) base).clone());
+        MemorySegment c = base instanceof float[] f
+                ? MemorySegment.ofArray(f.clone())
+                : base instanceof short[] h
+                        ? MemorySegment.ofArray(h.clone())
+                        : MemorySegment.ofArray(((int[]) base).clone());
         return c;
     }
 
     static double element(MemorySegment s, DType dtype, long i) {
-        return dtype == DType.F32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT, i)
+        return dtype == DType.F32
+                ? s.getAtIndex(ValueLayout.JAVA_FLOAT, i)
                 : HalfFloats.toFloat(dtype, s.getAtIndex(ValueLayout.JAVA_SHORT, i));
     }
 
@@ -81,8 +87,15 @@ final class TestData {
      * ||got - want|| <= rtol ||want|| + atol sqrt(n) over the rest. Fails
      * with the worst element, both values and the seed.
      */
-    static void assertClose(String what, MemorySegment got, MemorySegment want, DType dtype,
-                            long n, double rtol, double atol, String context) {
+    static void assertClose(
+            String what,
+            MemorySegment got,
+            MemorySegment want,
+            DType dtype,
+            long n,
+            double rtol,
+            double atol,
+            String context) {
         double num = 0, den = 0, worst = -1;
         long worstAt = -1;
         for (long i = 0; i < n; i++) {
@@ -109,18 +122,20 @@ final class TestData {
     }
 
     /** Element-wise: |got - want| <= atol + rtol |want|, NaN matching NaN. */
-    static void assertEachClose(String what, MemorySegment got, MemorySegment want, long n,
-                                double rtol, double atol, String context) {
+    static void assertEachClose(
+            String what, MemorySegment got, MemorySegment want, long n, double rtol, double atol, String context) {
         for (long i = 0; i < n; i++) {
             double g = got.getAtIndex(ValueLayout.JAVA_FLOAT, i), w = want.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            boolean ok = Double.isNaN(w) || Double.isInfinite(w) ? Double.compare(g, w) == 0
+            boolean ok = Double.isNaN(w) || Double.isInfinite(w)
+                    ? Double.compare(g, w) == 0
                     : Math.abs(g - w) <= atol + rtol * Math.abs(w);
             if (!ok) fail(what + "[" + i + "] = " + g + ", want " + w + " (" + context + ")");
         }
     }
 
     static void assertLossClose(float got, float want, double rtol, String context) {
-        boolean ok = Float.isNaN(want) || Float.isInfinite(want) ? Float.compare(got, want) == 0
+        boolean ok = Float.isNaN(want) || Float.isInfinite(want)
+                ? Float.compare(got, want) == 0
                 : Math.abs(got - want) <= 1e-6 + rtol * Math.abs(want);
         if (!ok) fail("loss " + got + ", want " + want + " (" + context + ")");
     }

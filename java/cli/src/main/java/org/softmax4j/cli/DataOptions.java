@@ -21,43 +21,64 @@ import picocli.CommandLine.Option;
  * the test split (a picocli mixin).
  */
 final class DataOptions {
-    @Option(names = "--data", paramLabel = "PATH",
+    @Option(
+            names = "--data",
+            paramLabel = "PATH",
             description = "A data file (CSV/TSV, LIBSVM .svm, NumPy .npy with --labels or .npz, IDX with "
                     + "--labels), or the Fashion-MNIST directory (default: $SOFTMAX4J_DATA, else "
                     + "/usr/share/datasets/fashion-mnist).")
     Path path;
 
-    @Option(names = "--labels", paramLabel = "FILE",
+    @Option(
+            names = "--labels",
+            paramLabel = "FILE",
             description = "The labels of a .npy or IDX --data file (a .npy of integers, an IDX of bytes).")
     Path labels;
 
-    @Option(names = "--label", paramLabel = "COLUMN",
+    @Option(
+            names = "--label",
+            paramLabel = "COLUMN",
             description = "CSV: the label's column, a header name or a 0-based index (default: a column "
                     + "named label, class, target or y, else the last).")
     String label;
 
-    @Option(names = "--drop", split = ",", paramLabel = "COLUMN",
+    @Option(
+            names = "--drop",
+            split = ",",
+            paramLabel = "COLUMN",
             description = "CSV: columns to leave out, names or 0-based indexes, comma-separated.")
     List<String> drop = List.of();
 
-    @Option(names = "--delimiter", paramLabel = "C",
+    @Option(
+            names = "--delimiter",
+            paramLabel = "C",
             description = "CSV: the field delimiter, e.g. ',' ';' tab (default: detected from the first line).")
     String delimiter;
 
-    @Option(names = "--header", negatable = true,
+    @Option(
+            names = "--header",
+            negatable = true,
             description = "CSV: whether the first line is a header (default: detected).")
     Boolean header;
 
-    @Option(names = "--missing", paramLabel = "error|zero|mean", defaultValue = "error",
+    @Option(
+            names = "--missing",
+            paramLabel = "error|zero|mean",
+            defaultValue = "error",
             description = "A missing value (empty, NA, NaN, ?): an error naming the line and column, 0, or "
                     + "the column's mean over the file (default: ${DEFAULT-VALUE}).")
     Choices.MissingChoice missing;
 
-    @Option(names = "--npz-arrays", paramLabel = "X,Y", split = ",",
+    @Option(
+            names = "--npz-arrays",
+            paramLabel = "X,Y",
+            split = ",",
             description = ".npz: the names of the feature and label arrays (default: X,y).")
     List<String> npzArrays;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR",
+    @Option(
+            names = "--cache-dir",
+            paramLabel = "DIR",
             description = "Where parsed data files are kept, memory-mapped (default: $SOFTMAX4J_CACHE, "
                     + "else ~/.cache/softmax4j).")
     Path cacheDir;
@@ -121,14 +142,27 @@ final class DataOptions {
      * ({@code labelsRequired} false: a file without labels is fine).
      */
     Dataset read(Path file, Map<String, String> env, Path workDir, Checkpoint model, boolean labelsRequired) {
-        List<String> classes = model.classNames().isEmpty() ? Dataset.numbered(model.model().classes())
-                : model.classNames();
-        return readLike(file, env, workDir, classes, model.featureNames(), model.model().features(),
-                labelsRequired).withScaler(model.scaler());
+        List<String> classes =
+                model.classNames().isEmpty() ? Dataset.numbered(model.model().classes()) : model.classNames();
+        return readLike(
+                        file,
+                        env,
+                        workDir,
+                        classes,
+                        model.featureNames(),
+                        model.model().features(),
+                        labelsRequired)
+                .withScaler(model.scaler());
     }
 
-    private Dataset readLike(Path file, Map<String, String> env, Path workDir, List<String> classes,
-                             List<String> featureNames, int features, boolean labelsRequired) {
+    private Dataset readLike(
+            Path file,
+            Map<String, String> env,
+            Path workDir,
+            List<String> classes,
+            List<String> featureNames,
+            int features,
+            boolean labelsRequired) {
         try {
             return table(file, env, workDir).readFor(classes, featureNames, features, labelsRequired);
         } catch (DataException e) {
@@ -152,7 +186,9 @@ final class DataOptions {
 
     /** What a saved model is judged on: --data FILE (with labels), else Fashion-MNIST's test set. */
     Dataset judged(Map<String, String> env, Path workDir, Checkpoint model) {
-        return ownData(env, workDir) ? read(path, env, workDir, model, true) : fashionMnistFor(env, model).test();
+        return ownData(env, workDir)
+                ? read(path, env, workDir, model, true)
+                : fashionMnistFor(env, model).test();
     }
 
     /** The training and test sets of a run, scaled, and a line saying what they are. */
@@ -165,8 +201,15 @@ final class DataOptions {
      * and standard for the rest) is fitted on the training set and applied
      * to both.
      */
-    Splits splits(Map<String, String> env, Path workDir, Path testFile, Double testFraction, long seed,
-                  boolean stratify, String scale, Scaler fitted) {
+    Splits splits(
+            Map<String, String> env,
+            Path workDir,
+            Path testFile,
+            Double testFraction,
+            long seed,
+            boolean stratify,
+            String scale,
+            Scaler fitted) {
         Dataset train, test;
         String what;
         if (!ownData(env, workDir)) {
@@ -176,8 +219,12 @@ final class DataOptions {
             FashionMnist m = fashionMnist(env);
             train = m.train();
             test = m.test();
-            what = String.format(Locale.ROOT, "Fashion-MNIST: %s training and %s test images from %s",
-                    Reports.grouped(train.size()), Reports.grouped(test.size()), resolve(env));
+            what = String.format(
+                    Locale.ROOT,
+                    "Fashion-MNIST: %s training and %s test images from %s",
+                    Reports.grouped(train.size()),
+                    Reports.grouped(test.size()),
+                    resolve(env));
         } else {
             Dataset all;
             try {
@@ -197,26 +244,38 @@ final class DataOptions {
                 train = split.train().named("train");
                 test = f == 0 ? null : split.validation().named("test");
             }
-            what = String.format(Locale.ROOT, "%s: %s examples of %d features and %d classes (%s); %s training, %s",
-                    path, Reports.grouped(all.size()), all.features(), all.classes(), classList(all.classNames()),
-                    Reports.grouped(train.size()), test == null ? "no test set"
+            what = String.format(
+                    Locale.ROOT,
+                    "%s: %s examples of %d features and %d classes (%s); %s training, %s",
+                    path,
+                    Reports.grouped(all.size()),
+                    all.features(),
+                    all.classes(),
+                    classList(all.classNames()),
+                    Reports.grouped(train.size()),
+                    test == null
+                            ? "no test set"
                             : Reports.grouped(test.size()) + " test" + (testFile != null ? " from " + testFile : ""));
         }
         Scaler s;
         try {
-            s = fitted != null ? fitted
-                    : (scale != null ? Scaler.parse(scale) : train.matrix().type() == DType.U8 ? train.scaler()
-                    : Scaler.parse("standard")).fit(train);
+            s = fitted != null
+                    ? fitted
+                    : (scale != null
+                                    ? Scaler.parse(scale)
+                                    : train.matrix().type() == DType.U8 ? train.scaler() : Scaler.parse("standard"))
+                            .fit(train);
         } catch (IllegalArgumentException e) {
             throw new CliException("--scale " + e.getMessage(), e);
         }
-        return new Splits(train.withScaler(s), test == null ? null : test.withScaler(s),
-                what + "; inputs scaled: " + s);
+        return new Splits(
+                train.withScaler(s), test == null ? null : test.withScaler(s), what + "; inputs scaled: " + s);
     }
 
     /** The first classes, for a summary line. */
     static String classList(List<String> names) {
-        return names.size() <= 6 ? String.join(", ", names)
+        return names.size() <= 6
+                ? String.join(", ", names)
                 : String.join(", ", names.subList(0, 5)) + ", ... " + names.getLast();
     }
 }

@@ -117,7 +117,8 @@ record FloatFormat(String name, int exponentBits, int mantissaBits, String note)
 
     /** 2^k exactly. */
     static BigDecimal pow2(int k) {
-        return k >= 0 ? new BigDecimal(java.math.BigInteger.ONE.shiftLeft(k))
+        return k >= 0
+                ? new BigDecimal(java.math.BigInteger.ONE.shiftLeft(k))
                 : BigDecimal.ONE.divide(new BigDecimal(java.math.BigInteger.ONE.shiftLeft(-k)));
     }
 

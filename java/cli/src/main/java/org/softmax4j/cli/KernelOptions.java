@@ -8,24 +8,33 @@ import picocli.CommandLine.Option;
 
 /** Which kernels run: device, binding, GEMM and threads (a picocli mixin). */
 final class KernelOptions {
-    @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu",
+    @Option(
+            names = "--device",
+            paramLabel = "cpu|cuda",
+            defaultValue = "cpu",
             description = "Where the kernels run: the CPU, or the first NVIDIA GPU with all data "
                     + "resident there (needs only the NVIDIA driver) (default: ${DEFAULT-VALUE}).")
     Choices.DeviceChoice device;
 
-    @Option(names = "--binding", paramLabel = "ffm|jni", defaultValue = "ffm",
-            description = "How Java calls the native kernels: FFM downcalls or JNI "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--binding",
+            paramLabel = "ffm|jni",
+            defaultValue = "ffm",
+            description = "How Java calls the native kernels: FFM downcalls or JNI " + "(default: ${DEFAULT-VALUE}).")
     Choices.BindingChoice binding;
 
-    @Option(names = "--gemm", paramLabel = "ours|openblas", defaultValue = "ours",
-            description = "Which SGEMM the CPU kernels use: softmax4j's own or OpenBLAS "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--gemm",
+            paramLabel = "ours|openblas",
+            defaultValue = "ours",
+            description =
+                    "Which SGEMM the CPU kernels use: softmax4j's own or OpenBLAS " + "(default: ${DEFAULT-VALUE}).")
     Choices.GemmChoice gemm;
 
-    @Option(names = "--threads", paramLabel = "N",
-            description = "Threads of the native CPU kernels (default: $S4J_NUM_THREADS, else "
-                    + "one per core).")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            description = "Threads of the native CPU kernels (default: $S4J_NUM_THREADS, else " + "one per core).")
     Integer threads;
 
     /**
@@ -42,15 +51,15 @@ final class KernelOptions {
                 }
                 return Kernels.cuda(b);
             }
-            Kernels k = Kernels.cpu(b,
-                    gemm == Choices.GemmChoice.openblas ? Gemm.OPENBLAS : Gemm.SOFTMAX4J);
+            Kernels k = Kernels.cpu(b, gemm == Choices.GemmChoice.openblas ? Gemm.OPENBLAS : Gemm.SOFTMAX4J);
             if (threads != null) Softmax4j.setThreads(threads);
             return k;
         } catch (UnsupportedOperationException | IllegalArgumentException e) {
             // no such device, or a setting the library refused (S4J_ISA, -Dsoftmax4j.threads,
             // --threads): the message names it
-            throw new CliException((threads != null && e.getMessage().startsWith("threads = ")
-                    ? "--threads: " : "") + e.getMessage(), e);
+            throw new CliException(
+                    (threads != null && e.getMessage().startsWith("threads = ") ? "--threads: " : "") + e.getMessage(),
+                    e);
         }
     }
 }

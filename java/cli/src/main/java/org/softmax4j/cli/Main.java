@@ -27,29 +27,46 @@ import picocli.CommandLine.Spec;
  * failure (a bug: run with {@code --verbose} for the stack trace), 2 a usage
  * or data error (one line on stderr says what to fix).
  */
-@Command(name = "softmax4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        sortOptions = false, usageHelpAutoWidth = true, synopsisSubcommandLabel = "COMMAND",
-        description = {"Softmax regression (multinomial logistic regression) with minibatch SGD on "
-                + "your own data (CSV/TSV, LIBSVM, NumPy, IDX) or, by default, Fashion-MNIST; every "
-                + "step through softmax4j's native kernels (GEMM, fused softmax cross-entropy, "
-                + "SGD update).", ""},
+@Command(
+        name = "softmax4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        synopsisSubcommandLabel = "COMMAND",
+        description = {
+            "Softmax regression (multinomial logistic regression) with minibatch SGD on "
+                    + "your own data (CSV/TSV, LIBSVM, NumPy, IDX) or, by default, Fashion-MNIST; every "
+                    + "step through softmax4j's native kernels (GEMM, fused softmax cross-entropy, "
+                    + "SGD update).",
+            ""
+        },
         commandListHeading = "%nCommands:%n",
-        footer = {"", "Run 'softmax4j COMMAND --help' for the options of a command.",
-                "Data: --data FILE (CSV/TSV, LIBSVM, .npy/.npz, IDX; see 'softmax4j train --help'), or "
-                        + "the Fashion-MNIST directory: --data DIR, else $SOFTMAX4J_DATA, else "
-                        + "/usr/share/datasets/fashion-mnist (Debian/Ubuntu: sudo apt-get install "
-                        + "dataset-fashion-mnist).",
-                "Outputs go to runs/COMMAND-yyyyMMdd-HHmmss/ unless --out DIR is given.",
-                "Exit codes: 0 success, 1 unexpected failure, 2 usage or data error."},
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class,
-                SweepCommand.class, MisclassifiedCommand.class, QuantizeCommand.class,
-                FormatsCommand.class, CommandLine.HelpCommand.class})
+        footer = {
+            "",
+            "Run 'softmax4j COMMAND --help' for the options of a command.",
+            "Data: --data FILE (CSV/TSV, LIBSVM, .npy/.npz, IDX; see 'softmax4j train --help'), or "
+                    + "the Fashion-MNIST directory: --data DIR, else $SOFTMAX4J_DATA, else "
+                    + "/usr/share/datasets/fashion-mnist (Debian/Ubuntu: sudo apt-get install "
+                    + "dataset-fashion-mnist).",
+            "Outputs go to runs/COMMAND-yyyyMMdd-HHmmss/ unless --out DIR is given.",
+            "Exit codes: 0 success, 1 unexpected failure, 2 usage or data error."
+        },
+        subcommands = {
+            TrainCommand.class,
+            EvalCommand.class,
+            PredictCommand.class,
+            SweepCommand.class,
+            MisclassifiedCommand.class,
+            QuantizeCommand.class,
+            FormatsCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT,
-            description = "Show the stack trace of errors.")
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show the stack trace of errors.")
     boolean verbose;
 
     final Map<String, String> env;
@@ -78,7 +95,8 @@ public final class Main implements Runnable {
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         CommandLine cl = commandLine(out, err, System.getenv(), Path.of(""));
         // Only a terminal gets a progress bar: CI logs and pipes get the epoch lines alone.
-        ((Main) cl.getCommand()).interactive = System.console() != null && System.console().isTerminal();
+        ((Main) cl.getCommand()).interactive =
+                System.console() != null && System.console().isTerminal();
         int code = cl.execute(args);
         out.flush();
         err.flush();
@@ -92,14 +110,12 @@ public final class Main implements Runnable {
      *
      * @return the exit code
      */
-    public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env,
-                          Path workDir) {
+    public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, Path workDir) {
         return commandLine(out, err, env, workDir).execute(args);
     }
 
     /** The configured picocli command line. */
-    static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> env,
-                                   Path workDir) {
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> env, Path workDir) {
         Main main = new Main(env, workDir);
         CommandLine cl = new CommandLine(main);
         cl.setOut(out);
@@ -108,7 +124,8 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler(parameterErrors(err));
         cl.setExecutionExceptionHandler(executionErrors(err, main));
         // every command's -V prints the version, not only the top level's
-        for (CommandLine sub : cl.getSubcommands().values()) sub.getCommandSpec().versionProvider(new Version());
+        for (CommandLine sub : cl.getSubcommands().values())
+            sub.getCommandSpec().versionProvider(new Version());
         return cl;
     }
 
@@ -116,7 +133,11 @@ public final class Main implements Runnable {
     private static IParameterExceptionHandler parameterErrors(PrintWriter err) {
         return (ex, args) -> {
             String name = ex.getCommandLine().getCommandSpec().qualifiedName();
-            String message = String.valueOf(ex.getMessage()).lines().findFirst().orElse("").strip();
+            String message = String.valueOf(ex.getMessage())
+                    .lines()
+                    .findFirst()
+                    .orElse("")
+                    .strip();
             if (ex instanceof CommandLine.UnmatchedArgumentException u) {
                 List<String> close = suggestions(u);
                 if (!close.isEmpty()) message += "; did you mean " + String.join(" or ", close) + "?";
@@ -144,7 +165,8 @@ public final class Main implements Runnable {
                     .filter(name -> name.startsWith("--") && distance(word, name) <= limit)
                     .sorted(Comparator.comparingInt((String name) -> distance(word, name))
                             .thenComparing(name -> name))
-                    .limit(3).forEach(close::add);
+                    .limit(3)
+                    .forEach(close::add);
         }
         return close.stream().distinct().limit(3).toList();
     }
@@ -170,8 +192,8 @@ public final class Main implements Runnable {
     private static IExecutionExceptionHandler executionErrors(PrintWriter err, Main main) {
         return (ex, cl, parseResult) -> {
             String name = cl.getCommandSpec().qualifiedName();
-            boolean user = ex instanceof CliException || ex instanceof DataException
-                    || ex instanceof CheckpointException;
+            boolean user =
+                    ex instanceof CliException || ex instanceof DataException || ex instanceof CheckpointException;
             if (user) {
                 String message = String.valueOf(ex.getMessage());
                 // Library messages start with "softmax4j: "; the command's name says that already.
@@ -192,8 +214,8 @@ public final class Main implements Runnable {
         @Override
         public String[] getVersion() {
             String jar = "dev";
-            try (InputStream in = Main.class.getResourceAsStream(
-                    "/META-INF/maven/org.softmax4j/softmax4j/pom.properties")) {
+            try (InputStream in =
+                    Main.class.getResourceAsStream("/META-INF/maven/org.softmax4j/softmax4j/pom.properties")) {
                 if (in != null) {
                     Properties p = new Properties();
                     p.load(in);
@@ -204,13 +226,15 @@ public final class Main implements Runnable {
             }
             String natives;
             try {
-                natives = "native " + Softmax4j.version() + ", " + Softmax4j.isa().name().toLowerCase()
-                        + ", " + Softmax4j.threads() + " threads";
+                natives = "native " + Softmax4j.version() + ", "
+                        + Softmax4j.isa().name().toLowerCase() + ", " + Softmax4j.threads() + " threads";
             } catch (RuntimeException | LinkageError e) {
                 natives = "native library unavailable: " + e.getMessage();
             }
-            return new String[] {"softmax4j " + jar + " (" + natives + ")",
-                    "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"};
+            return new String[] {
+                "softmax4j " + jar + " (" + natives + ")",
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"
+            };
         }
     }
 }

@@ -19,8 +19,11 @@ final class ModelLoader {
         String describe(Path workDir) {
             StringBuilder sb = new StringBuilder("model: ").append(Outputs.show(workDir, path));
             if (checkpoint.resumable()) {
-                sb.append(" (").append(checkpoint.state().epochsDone()).append(" epochs; ")
-                        .append(Reports.describe(checkpoint.config())).append(')');
+                sb.append(" (")
+                        .append(checkpoint.state().epochsDone())
+                        .append(" epochs; ")
+                        .append(Reports.describe(checkpoint.config()))
+                        .append(')');
             }
             return sb.toString();
         }

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 final class Outputs {
     /** Default model file name in a run directory. */
     static final String MODEL_FILE = "model.s4j";
+
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     private Outputs() {}
@@ -52,21 +53,28 @@ final class Outputs {
      * @throws CliException saying which and what to do
      */
     static void claim(Path workDir, Path dir, boolean overwrite, Path resumedFrom) {
-        boolean continuing = resumedFrom != null && resumedFrom.toAbsolutePath().normalize().getParent()
-                .equals(dir.toAbsolutePath().normalize());
+        boolean continuing = resumedFrom != null
+                && resumedFrom
+                        .toAbsolutePath()
+                        .normalize()
+                        .getParent()
+                        .equals(dir.toAbsolutePath().normalize());
         for (String name : new String[] {MODEL_FILE, "checkpoint.s4j"}) {
             if (Files.exists(dir.resolve(name)) && !overwrite && !continuing) {
                 throw new CliException(show(workDir, dir) + " already holds a run (" + name
                         + "); pass --overwrite to replace it, or choose another --out");
             }
         }
-        Path probe = dir.resolve(".softmax4j-write-test." + ProcessHandle.current().pid());
+        Path probe =
+                dir.resolve(".softmax4j-write-test." + ProcessHandle.current().pid());
         try {
             Files.write(probe, new byte[0]);
             Files.delete(probe);
         } catch (IOException e) {
-            throw new CliException("cannot write to the output directory " + show(workDir, dir) + ": "
-                    + (e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.toString()), e);
+            throw new CliException(
+                    "cannot write to the output directory " + show(workDir, dir) + ": "
+                            + (e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.toString()),
+                    e);
         }
     }
 
@@ -80,8 +88,10 @@ final class Outputs {
         if (Files.isDirectory(runs)) {
             try (Stream<Path> dirs = Files.list(runs)) {
                 Path newest = dirs.filter(d -> d.getFileName().toString().startsWith("train-"))
-                        .map(d -> d.resolve(MODEL_FILE)).filter(Files::isRegularFile)
-                        .max(Comparator.comparing(Outputs::modified)).orElse(null);
+                        .map(d -> d.resolve(MODEL_FILE))
+                        .filter(Files::isRegularFile)
+                        .max(Comparator.comparing(Outputs::modified))
+                        .orElse(null);
                 if (newest != null) return newest;
             } catch (IOException e) {
                 // fall through to the message below
@@ -101,7 +111,8 @@ final class Outputs {
 
     /** p as the user would type it: relative to workDir when inside it. */
     static String show(Path workDir, Path p) {
-        Path abs = p.toAbsolutePath().normalize(), base = workDir.toAbsolutePath().normalize();
+        Path abs = p.toAbsolutePath().normalize(),
+                base = workDir.toAbsolutePath().normalize();
         return abs.startsWith(base) && !abs.equals(base) ? base.relativize(abs).toString() : abs.toString();
     }
 }

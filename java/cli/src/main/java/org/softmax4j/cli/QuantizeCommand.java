@@ -18,12 +18,19 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code softmax4j quantize}. */
-@Command(header = "int8 weights with per-class scales: accuracy beside the float model.",
-        name = "quantize", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        description = {"Quantize a model's weights to int8 (symmetric, q in -127..127) with one scale "
-                + "per class and with one scale for the whole matrix, and compare their test "
-                + "accuracy with the float model's. Per-class scales extend int8's dynamic range "
-                + "without more bits: each class's weights get the full 8 bits.", ""})
+@Command(
+        header = "int8 weights with per-class scales: accuracy beside the float model.",
+        name = "quantize",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        description = {
+            "Quantize a model's weights to int8 (symmetric, q in -127..127) with one scale "
+                    + "per class and with one scale for the whole matrix, and compare their test "
+                    + "accuracy with the float model's. Per-class scales extend int8's dynamic range "
+                    + "without more bits: each class's weights get the full 8 bits.",
+            ""
+        })
 final class QuantizeCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -31,7 +38,10 @@ final class QuantizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "MODEL",
             description = "Model file (default: the newest runs/train-*/model.s4j).")
     Path model;
 
@@ -60,12 +70,34 @@ final class QuantizeCommand implements Callable<Integer> {
             minScale = Math.min(minScale, s);
             maxScale = Math.max(maxScale, s);
         }
-        out.printf(Locale.ROOT, "weights %d x %d; max |w| per class from %.4g to %.4g (ratio %.2f)%n",
-                m.features(), m.classes(), 127 * minScale, 127 * maxScale, maxScale / minScale);
-        out.printf(Locale.ROOT, "%-26s %7s %11s %11s %9s %9s %7s%n", "weights", "bytes", "mean |err|",
-                "max |err|", "test loss", "test acc", "agrees");
-        out.printf(Locale.ROOT, "%-26s %7s %11s %11s %9.4f %9.4f %7s%n", "float32", Reports.grouped(4L * (m.weights().length
-                + m.bias().length)), "0", "0", f.loss(), f.accuracy(), "1.0000");
+        out.printf(
+                Locale.ROOT,
+                "weights %d x %d; max |w| per class from %.4g to %.4g (ratio %.2f)%n",
+                m.features(),
+                m.classes(),
+                127 * minScale,
+                127 * maxScale,
+                maxScale / minScale);
+        out.printf(
+                Locale.ROOT,
+                "%-26s %7s %11s %11s %9s %9s %7s%n",
+                "weights",
+                "bytes",
+                "mean |err|",
+                "max |err|",
+                "test loss",
+                "test acc",
+                "agrees");
+        out.printf(
+                Locale.ROOT,
+                "%-26s %7s %11s %11s %9.4f %9.4f %7s%n",
+                "float32",
+                Reports.grouped(4L * (m.weights().length + m.bias().length)),
+                "0",
+                "0",
+                f.loss(),
+                f.accuracy(),
+                "1.0000");
         for (QuantizedModel q : new QuantizedModel[] {QuantizedModel.quantize(m, false), perClass}) {
             SoftmaxRegression dq = q.dequantize();
             double maxErr = 0, sumErr = 0;
@@ -78,9 +110,16 @@ final class QuantizeCommand implements Callable<Integer> {
             Evaluation e = evaluator.evaluate(dq, testSet, pred, null);
             int same = 0;
             for (int i = 0; i < n; i++) if (pred[i] == floatPred[i]) same++;
-            out.printf(Locale.ROOT, "%-26s %7s %11.3g %11.3g %9.4f %9.4f %7.4f%n",
-                    q.perClass() ? "int8, one scale per class" : "int8, one scale", Reports.grouped(q.bytes()),
-                    sumErr / dq.weights().length, maxErr, e.loss(), e.accuracy(), (double) same / n);
+            out.printf(
+                    Locale.ROOT,
+                    "%-26s %7s %11.3g %11.3g %9.4f %9.4f %7.4f%n",
+                    q.perClass() ? "int8, one scale per class" : "int8, one scale",
+                    Reports.grouped(q.bytes()),
+                    sumErr / dq.weights().length,
+                    maxErr,
+                    e.loss(),
+                    e.accuracy(),
+                    (double) same / n);
         }
         out.println("(bias kept in float32; 'agrees': fraction of test examples with the float model's prediction)");
         out.flush();

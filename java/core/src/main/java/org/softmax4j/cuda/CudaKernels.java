@@ -72,18 +72,37 @@ public interface CudaKernels extends Kernels {
      * GEMMs; dX, dW, db, the bias and all statistics float32). X and W are
      * GPU memory; the other arguments GPU or host memory, as everywhere here.
      */
-    float linearCrossEntropyBf16(CrossEntropy ce, LinearCe lin, int n, int d, int v,
-                                 DeviceBuffer x, DeviceBuffer w, MemorySegment bias,
-                                 MemorySegment targets, LinearCeOutputs out);
+    float linearCrossEntropyBf16(
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            DeviceBuffer x,
+            DeviceBuffer w,
+            MemorySegment bias,
+            MemorySegment targets,
+            LinearCeOutputs out);
 
     /**
      * C = alpha op(A) op(B) + beta C with bfloat16 A and B (as in
      * {@link #sgemm}, float32 C and accumulation) on tensor cores, all three
      * in GPU memory. Returns once queued.
      */
-    void gemmBf16(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                  DeviceBuffer a, int lda, DeviceBuffer b, int ldb, float beta, DeviceBuffer c,
-                  int ldc);
+    void gemmBf16(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            DeviceBuffer a,
+            int lda,
+            DeviceBuffer b,
+            int ldb,
+            float beta,
+            DeviceBuffer c,
+            int ldc);
 
     /**
      * Adds a training step's loss and right guesses to running totals on the
@@ -91,8 +110,14 @@ public interface CudaKernels extends Kernels {
      * {@code *correct += #{i : rowArgmax[i] == targets[i]}} (one int64), so
      * an epoch reads them back once. All arguments are GPU memory; returns once queued.
      */
-    void stepStats(int n, MemorySegment loss, float weight, MemorySegment rowArgmax,
-                   MemorySegment targets, MemorySegment lossSum, MemorySegment correct);
+    void stepStats(
+            int n,
+            MemorySegment loss,
+            float weight,
+            MemorySegment rowArgmax,
+            MemorySegment targets,
+            MemorySegment lossSum,
+            MemorySegment correct);
 
     /**
      * The cross-entropy with every buffer on the GPU and the reduced loss
@@ -101,6 +126,13 @@ public interface CudaKernels extends Kernels {
      * they are made, e.g. when a data set is uploaded; an out-of-range label
      * gives a NaN loss). No class weights (their sum would be read back).
      */
-    void crossEntropyOnDevice(CrossEntropy ce, int n, int c, DType dtype, MemorySegment logits,
-                              MemorySegment targets, CeOutputs out, MemorySegment lossOut);
+    void crossEntropyOnDevice(
+            CrossEntropy ce,
+            int n,
+            int c,
+            DType dtype,
+            MemorySegment logits,
+            MemorySegment targets,
+            CeOutputs out,
+            MemorySegment lossOut);
 }

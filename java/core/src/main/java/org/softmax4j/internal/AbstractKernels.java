@@ -24,34 +24,56 @@ abstract class AbstractKernels implements Kernels {
 
     protected AbstractKernels() {}
 
-    protected abstract void softmaxImpl(int n, int c, MemorySegment x, MemorySegment y,
-                                        boolean log);
+    protected abstract void softmaxImpl(int n, int c, MemorySegment x, MemorySegment y, boolean log);
 
-    protected abstract float crossEntropyImpl(CrossEntropy ce, int n, int c, DType dtype,
-                                              MemorySegment logits, MemorySegment targets,
-                                              CeOutputs out);
+    protected abstract float crossEntropyImpl(
+            CrossEntropy ce, int n, int c, DType dtype, MemorySegment logits, MemorySegment targets, CeOutputs out);
 
-    protected abstract float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d,
-                                                    int v, MemorySegment x, MemorySegment w,
-                                                    MemorySegment bias, MemorySegment targets,
-                                                    LinearCeOutputs out);
+    protected abstract float linearCrossEntropyImpl(
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            LinearCeOutputs out);
 
-    protected abstract void sgemmImpl(boolean transA, boolean transB, int m, int n, int k,
-                                      float alpha, MemorySegment a, int lda, MemorySegment b,
-                                      int ldb, float beta, MemorySegment c, int ldc);
+    protected abstract void sgemmImpl(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            int lda,
+            MemorySegment b,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            int ldc);
 
     protected abstract void addBiasImpl(int n, int c, MemorySegment bias, MemorySegment y);
 
-    protected abstract void columnSumsImpl(int n, int c, float alpha, MemorySegment x,
-                                           float beta, MemorySegment out);
+    protected abstract void columnSumsImpl(int n, int c, float alpha, MemorySegment x, float beta, MemorySegment out);
 
-    protected abstract void gatherRowsImpl(int rows, int cols, DType srcType, MemorySegment src,
-                                           long srcRows, MemorySegment index, float scale,
-                                           MemorySegment shift, MemorySegment colScale,
-                                           MemorySegment out);
+    protected abstract void gatherRowsImpl(
+            int rows,
+            int cols,
+            DType srcType,
+            MemorySegment src,
+            long srcRows,
+            MemorySegment index,
+            float scale,
+            MemorySegment shift,
+            MemorySegment colScale,
+            MemorySegment out);
 
-    protected abstract void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
-                                        MemorySegment w, MemorySegment g, MemorySegment v);
+    protected abstract void sgdStepImpl(
+            long count, float lr, float momentum, float weightDecay, MemorySegment w, MemorySegment g, MemorySegment v);
 
     @Override
     public final void softmax(int n, int c, MemorySegment x, MemorySegment y) {
@@ -66,8 +88,8 @@ abstract class AbstractKernels implements Kernels {
     }
 
     @Override
-    public final float crossEntropy(CrossEntropy ce, int n, int c, DType dtype,
-                                    MemorySegment logits, MemorySegment targets, CeOutputs out) {
+    public final float crossEntropy(
+            CrossEntropy ce, int n, int c, DType dtype, MemorySegment logits, MemorySegment targets, CeOutputs out) {
         if (ce == null) throw new IllegalArgumentException("cross-entropy options are null");
         if (dtype == null) throw new IllegalArgumentException("dtype is null");
         if (dtype == DType.U8) throw new IllegalArgumentException("logits cannot be U8 (that is for stored features)");
@@ -77,8 +99,8 @@ abstract class AbstractKernels implements Kernels {
         input("logits", logits, elems, dtype.byteSize());
         input("targets", targets, n, 4);
         if (ce.classWeight() != null && ce.classWeight().length != c) {
-            throw new IllegalArgumentException("classWeight has " + ce.classWeight().length
-                    + " entries for " + c + " classes");
+            throw new IllegalArgumentException(
+                    "classWeight has " + ce.classWeight().length + " entries for " + c + " classes");
         }
         output("dlogits", out.dlogits(), elems, dtype.byteSize(), false);
         output("rowLoss", out.rowLoss(), n, 4, ce.reduction() == Reduction.NONE);
@@ -95,9 +117,20 @@ abstract class AbstractKernels implements Kernels {
     }
 
     @Override
-    public final void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                            MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
-                            MemorySegment c, int ldc) {
+    public final void sgemm(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            int lda,
+            MemorySegment b,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            int ldc) {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("sgemm sizes must be >= 0: m=" + m + " n=" + n + " k=" + k);
         }
@@ -120,8 +153,7 @@ abstract class AbstractKernels implements Kernels {
     }
 
     @Override
-    public final void columnSums(int n, int c, float alpha, MemorySegment x, float beta,
-                                 MemorySegment out) {
+    public final void columnSums(int n, int c, float alpha, MemorySegment x, float beta, MemorySegment out) {
         checkShape(n, c);
         input("x", x, (long) n * c, 4);
         output("out", out, c, 4, true);
@@ -130,12 +162,20 @@ abstract class AbstractKernels implements Kernels {
     }
 
     @Override
-    public final void gatherRows(int rows, int cols, DType srcType, MemorySegment src, long srcRows,
-                                 MemorySegment index, float scale, MemorySegment shift,
-                                 MemorySegment colScale, MemorySegment out) {
+    public final void gatherRows(
+            int rows,
+            int cols,
+            DType srcType,
+            MemorySegment src,
+            long srcRows,
+            MemorySegment index,
+            float scale,
+            MemorySegment shift,
+            MemorySegment colScale,
+            MemorySegment out) {
         if (rows < 0 || cols < 0 || srcRows < 0) {
-            throw new IllegalArgumentException("gatherRows sizes must be >= 0: rows=" + rows
-                    + " cols=" + cols + " srcRows=" + srcRows);
+            throw new IllegalArgumentException(
+                    "gatherRows sizes must be >= 0: rows=" + rows + " cols=" + cols + " srcRows=" + srcRows);
         }
         if (srcType != DType.U8 && srcType != DType.F32) {
             throw new IllegalArgumentException("gatherRows reads U8 or F32 rows, not " + srcType);
@@ -150,8 +190,14 @@ abstract class AbstractKernels implements Kernels {
     }
 
     @Override
-    public final void sgdStep(long count, float lr, float momentum, float weightDecay,
-                              MemorySegment w, MemorySegment g, MemorySegment v) {
+    public final void sgdStep(
+            long count,
+            float lr,
+            float momentum,
+            float weightDecay,
+            MemorySegment w,
+            MemorySegment g,
+            MemorySegment v) {
         if (count < 0) throw new IllegalArgumentException("count = " + count + " is negative");
         if (!Float.isFinite(lr) || !(momentum >= 0 && momentum < 1) || !Float.isFinite(weightDecay)) {
             throw new IllegalArgumentException("sgdStep: lr " + lr + ", momentum " + momentum
@@ -167,19 +213,35 @@ abstract class AbstractKernels implements Kernels {
     }
 
     @Override
-    public final float linearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v,
-                                          MemorySegment x, MemorySegment w, MemorySegment bias,
-                                          MemorySegment targets, LinearCeOutputs out) {
+    public final float linearCrossEntropy(
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            LinearCeOutputs out) {
         checkLinearCrossEntropy(ce, lin, n, d, v, x, w, bias, targets, out, 4);
         if (n == 0) return ce.reduction() == Reduction.MEAN ? Float.NaN : 0f;
         return linearCrossEntropyImpl(ce, lin, n, d, v, x, w, bias, targets, out);
     }
 
     /** The checks of {@link #linearCrossEntropy} with x and w of {@code inputBytes} per element. */
-    protected final void checkLinearCrossEntropy(CrossEntropy ce, LinearCe lin, int n, int d, int v,
-                                                 MemorySegment x, MemorySegment w, MemorySegment bias,
-                                                 MemorySegment targets, LinearCeOutputs out,
-                                                 int inputBytes) {
+    protected final void checkLinearCrossEntropy(
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            LinearCeOutputs out,
+            int inputBytes) {
         if (ce == null) throw new IllegalArgumentException("cross-entropy options are null");
         if (lin == null) throw new IllegalArgumentException("linear options are null (use LinearCe.defaults())");
         if (out == null) throw new IllegalArgumentException("outputs are null (use LinearCeOutputs.none())");
@@ -191,8 +253,8 @@ abstract class AbstractKernels implements Kernels {
         if (bias != null) input("bias", bias, v, 4);
         input("targets", targets, n, 4);
         if (ce.classWeight() != null && ce.classWeight().length != v) {
-            throw new IllegalArgumentException("classWeight has " + ce.classWeight().length
-                    + " entries for " + v + " classes");
+            throw new IllegalArgumentException(
+                    "classWeight has " + ce.classWeight().length + " entries for " + v + " classes");
         }
         output("dx", out.dx(), (long) n * d, 4, false);
         output("dw", out.dw(), (long) v * d, 4, false);
@@ -210,8 +272,7 @@ abstract class AbstractKernels implements Kernels {
     // ---- checks -----------------------------------------------------------
 
     /** A rows x cols row-major matrix with row stride ld. */
-    private void matrix(String what, MemorySegment s, int rows, int cols, int ld,
-                               boolean isOutput) {
+    private void matrix(String what, MemorySegment s, int rows, int cols, int ld, boolean isOutput) {
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException("ld" + what.toLowerCase() + " = " + ld
                     + " must be at least max(1, columns of " + what + " as stored) = " + Math.max(1, cols));
@@ -240,8 +301,7 @@ abstract class AbstractKernels implements Kernels {
     }
 
     /** An output; null is allowed unless {@code required}. */
-    protected final void output(String what, MemorySegment s, long elems, int bytes,
-                                 boolean required) {
+    protected final void output(String what, MemorySegment s, long elems, int bytes, boolean required) {
         if (s == null) {
             if (required) throw new IllegalArgumentException(what + " is null but required");
             return;
@@ -263,8 +323,7 @@ abstract class AbstractKernels implements Kernels {
         }
         long need = product(what, elems, bytes);
         if (s.byteSize() < need) {
-            throw new IllegalArgumentException(what + " holds " + s.byteSize() / bytes
-                    + " elements, needs " + elems);
+            throw new IllegalArgumentException(what + " holds " + s.byteSize() / bytes + " elements, needs " + elems);
         }
         if (s.address() % bytes != 0) {
             throw new IllegalArgumentException(what + " is not aligned to " + bytes + " bytes");
@@ -276,15 +335,15 @@ abstract class AbstractKernels implements Kernels {
         try {
             return Math.multiplyExact(a, b);
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException(what + ": " + a + " x " + b
-                    + " overflows: no buffer can be that large");
+            throw new IllegalArgumentException(what + ": " + a + " x " + b + " overflows: no buffer can be that large");
         }
     }
 
     /** a and b must be the very same memory or not overlap at all. */
     private static void sameOrDisjoint(String an, MemorySegment a, String bn, MemorySegment b) {
         if (a == null || b == null || a.asOverlappingSlice(b).isEmpty()) return;
-        boolean same = a.address() == b.address() && a.isNative() == b.isNative()
+        boolean same = a.address() == b.address()
+                && a.isNative() == b.isNative()
                 && a.heapBase().equals(b.heapBase());
         if (!same) throw new IllegalArgumentException(an + " and " + bn + " partly overlap");
     }
@@ -304,8 +363,8 @@ abstract class AbstractKernels implements Kernels {
     }
 
     protected static IllegalArgumentException badTarget(long row, int y, int c, int ignoreIndex) {
-        return new IllegalArgumentException("targets[" + row + "] = " + y + " is outside [0, "
-                + c + ") and is not ignoreIndex (" + ignoreIndex + ")");
+        return new IllegalArgumentException("targets[" + row + "] = " + y + " is outside [0, " + c
+                + ") and is not ignoreIndex (" + ignoreIndex + ")");
     }
 
     /** Throws {@link #badIndex} for the first index outside [0, srcRows). */
@@ -317,7 +376,6 @@ abstract class AbstractKernels implements Kernels {
     }
 
     protected static IllegalArgumentException badIndex(long row, int r, long srcRows) {
-        return new IllegalArgumentException("index[" + row + "] = " + r + " is outside [0, "
-                + srcRows + ")");
+        return new IllegalArgumentException("index[" + row + "] = " + r + " is outside [0, " + srcRows + ")");
     }
 }

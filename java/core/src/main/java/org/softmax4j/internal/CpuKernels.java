@@ -45,15 +45,27 @@ final class CpuKernels extends AbstractKernels {
     }
 
     @Override
-    protected float crossEntropyImpl(CrossEntropy ce, int n, int c, DType dtype,
-                                     MemorySegment logits, MemorySegment targets, CeOutputs out) {
+    protected float crossEntropyImpl(
+            CrossEntropy ce, int n, int c, DType dtype, MemorySegment logits, MemorySegment targets, CeOutputs out) {
         float[] loss = new float[1];
         long[] errRow = {-1};
         long need = out.dlogits() != null && dtype == DType.F32 ? abi.softmaxCeWorkspaceSize(c) : 0;
         MemorySegment work = need > 0 ? workspace(need) : null;
-        int status = abi.softmaxCe(n, c, Codes.of(dtype), logits, targets, options(ce, 0f),
-                MemorySegment.ofArray(loss), out.rowLoss(), out.rowLse(), out.rowArgmax(),
-                out.dlogits(), MemorySegment.ofArray(errRow), work, work == null ? 0 : work.byteSize());
+        int status = abi.softmaxCe(
+                n,
+                c,
+                Codes.of(dtype),
+                logits,
+                targets,
+                options(ce, 0f),
+                MemorySegment.ofArray(loss),
+                out.rowLoss(),
+                out.rowLse(),
+                out.rowArgmax(),
+                out.dlogits(),
+                MemorySegment.ofArray(errRow),
+                work,
+                work == null ? 0 : work.byteSize());
         if (status == NativeAbi.ERR_TARGET) throw badTarget(targets, errRow[0], c, ce.ignoreIndex());
         check(status);
         return loss[0];
@@ -65,24 +77,59 @@ final class CpuKernels extends AbstractKernels {
     }
 
     @Override
-    protected float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d, int v,
-                                           MemorySegment x, MemorySegment w, MemorySegment bias,
-                                           MemorySegment targets, LinearCeOutputs out) {
+    protected float linearCrossEntropyImpl(
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            LinearCeOutputs out) {
         float[] loss = new float[1];
         long[] errRow = {-1};
         MemorySegment work = workspace(linearCrossEntropyWorkspaceBytes(n, d, v, lin));
-        int status = abi.linearCe(n, d, v, x, w, bias, targets, options(ce, lin.softcap()),
-                lin.blockClasses(), MemorySegment.ofArray(loss), out.rowLoss(), out.rowLse(),
-                out.dx(), out.dw(), out.db(), work, work.byteSize(), MemorySegment.ofArray(errRow));
+        int status = abi.linearCe(
+                n,
+                d,
+                v,
+                x,
+                w,
+                bias,
+                targets,
+                options(ce, lin.softcap()),
+                lin.blockClasses(),
+                MemorySegment.ofArray(loss),
+                out.rowLoss(),
+                out.rowLse(),
+                out.dx(),
+                out.dw(),
+                out.db(),
+                work,
+                work.byteSize(),
+                MemorySegment.ofArray(errRow));
         if (status == NativeAbi.ERR_TARGET) throw badTarget(targets, errRow[0], v, ce.ignoreIndex());
         check(status);
         return loss[0];
     }
 
     @Override
-    protected void sgemmImpl(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                             MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
-                             MemorySegment c, int ldc) {
+    protected void sgemmImpl(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            int lda,
+            MemorySegment b,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            int ldc) {
         if (gemm == Gemm.OPENBLAS) {
             MemorySegment fn = OpenBlas.sgemm();
             OpenBlas.useThreads(abi.numThreads());
@@ -90,8 +137,8 @@ final class CpuKernels extends AbstractKernels {
             return;
         }
         MemorySegment work = workspace(abi.sgemmWorkspaceSize());
-        check(abi.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                ldc, work, work.byteSize()));
+        check(abi.sgemm(
+                transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work, work.byteSize()));
     }
 
     @Override
@@ -100,18 +147,35 @@ final class CpuKernels extends AbstractKernels {
     }
 
     @Override
-    protected void columnSumsImpl(int n, int c, float alpha, MemorySegment x, float beta,
-                                  MemorySegment out) {
+    protected void columnSumsImpl(int n, int c, float alpha, MemorySegment x, float beta, MemorySegment out) {
         check(abi.columnSums(n, c, alpha, x, beta, out));
     }
 
     @Override
-    protected void gatherRowsImpl(int rows, int cols, DType srcType, MemorySegment src,
-                                  long srcRows, MemorySegment index, float scale,
-                                  MemorySegment shift, MemorySegment colScale, MemorySegment out) {
+    protected void gatherRowsImpl(
+            int rows,
+            int cols,
+            DType srcType,
+            MemorySegment src,
+            long srcRows,
+            MemorySegment index,
+            float scale,
+            MemorySegment shift,
+            MemorySegment colScale,
+            MemorySegment out) {
         long[] errRow = {-1};
-        int status = abi.gatherRows(rows, cols, Codes.of(srcType), src, srcRows, index, scale, shift,
-                colScale, out, MemorySegment.ofArray(errRow));
+        int status = abi.gatherRows(
+                rows,
+                cols,
+                Codes.of(srcType),
+                src,
+                srcRows,
+                index,
+                scale,
+                shift,
+                colScale,
+                out,
+                MemorySegment.ofArray(errRow));
         if (status == NativeAbi.ERR_ARGUMENT && errRow[0] >= 0) {
             throw badIndex(errRow[0], index.getAtIndex(JAVA_INT_UNALIGNED, errRow[0]), srcRows);
         }
@@ -119,8 +183,14 @@ final class CpuKernels extends AbstractKernels {
     }
 
     @Override
-    protected void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
-                               MemorySegment w, MemorySegment g, MemorySegment v) {
+    protected void sgdStepImpl(
+            long count,
+            float lr,
+            float momentum,
+            float weightDecay,
+            MemorySegment w,
+            MemorySegment g,
+            MemorySegment v) {
         check(abi.sgdStep(count, lr, momentum, weightDecay, w, g, v));
     }
 
@@ -152,16 +222,14 @@ final class CpuKernels extends AbstractKernels {
         return s;
     }
 
-    private static IllegalArgumentException badTarget(MemorySegment targets, long row, int c,
-                                                      int ignoreIndex) {
+    private static IllegalArgumentException badTarget(MemorySegment targets, long row, int c, int ignoreIndex) {
         return badTarget(row, targets.getAtIndex(JAVA_INT_UNALIGNED, row), c, ignoreIndex);
     }
 
     /** Native status to exception; the other arguments were validated, so errors here are bugs. */
     private static void check(int status) {
         if (status != NativeAbi.OK) {
-            throw new IllegalArgumentException("native kernel rejected its arguments (status "
-                    + status + ")");
+            throw new IllegalArgumentException("native kernel rejected its arguments (status " + status + ")");
         }
     }
 }

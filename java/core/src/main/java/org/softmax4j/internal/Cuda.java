@@ -12,8 +12,9 @@ final class Cuda {
         switch (status) {
             case CudaAbi.OK -> {}
             case CudaAbi.ERR_CUDA -> throw new CudaException("softmax4j: " + what + ": " + abi.lastError());
-            default -> throw new IllegalArgumentException("softmax4j: " + what
-                    + ": the CUDA kernel rejected its arguments (status " + status + ")");
+            default ->
+                throw new IllegalArgumentException(
+                        "softmax4j: " + what + ": the CUDA kernel rejected its arguments (status " + status + ")");
         }
     }
 }

@@ -1,10 +1,10 @@
 package org.softmax4j.internal;
 
-import org.softmax4j.internal.abi.CudaAbi;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.softmax4j.cuda.DeviceBuffer;
+import org.softmax4j.internal.abi.CudaAbi;
 
 /** {@link DeviceBuffer}: cudaMalloc'ed memory of one binding. */
 public final class DeviceMemory implements DeviceBuffer {
@@ -59,7 +59,9 @@ public final class DeviceMemory implements DeviceBuffer {
     @Override
     public DeviceBuffer copyFrom(MemorySegment host, long offset) {
         range(offset, host.byteSize());
-        Cuda.check(abi, abi.memcpyHost(address + offset, host, host.byteSize(), CudaAbi.HOST_TO_DEVICE, 0),
+        Cuda.check(
+                abi,
+                abi.memcpyHost(address + offset, host, host.byteSize(), CudaAbi.HOST_TO_DEVICE, 0),
                 "copying to the GPU");
         return this;
     }
@@ -71,8 +73,7 @@ public final class DeviceMemory implements DeviceBuffer {
         }
         src.range(0, 0);
         range(0, src.bytes);
-        Cuda.check(abi, abi.memcpyDeviceToDevice(address, src.address, src.bytes, 0),
-                "copying on the GPU");
+        Cuda.check(abi, abi.memcpyDeviceToDevice(address, src.address, src.bytes, 0), "copying on the GPU");
         return this;
     }
 
@@ -80,7 +81,9 @@ public final class DeviceMemory implements DeviceBuffer {
     public void copyTo(long offset, MemorySegment host) {
         if (host.isReadOnly()) throw new IllegalArgumentException("the host segment is read-only");
         range(offset, host.byteSize());
-        Cuda.check(abi, abi.memcpyHost(address + offset, host, host.byteSize(), CudaAbi.DEVICE_TO_HOST, 0),
+        Cuda.check(
+                abi,
+                abi.memcpyHost(address + offset, host, host.byteSize(), CudaAbi.DEVICE_TO_HOST, 0),
                 "copying from the GPU");
     }
 
@@ -93,8 +96,8 @@ public final class DeviceMemory implements DeviceBuffer {
     private void range(long offset, long n) {
         if (!arena.scope().isAlive()) throw new IllegalStateException("the device buffer is closed");
         if (offset < 0 || n > bytes - offset) {
-            throw new IllegalArgumentException(n + " bytes at offset " + offset
-                    + " do not fit a device buffer of " + bytes + " bytes");
+            throw new IllegalArgumentException(
+                    n + " bytes at offset " + offset + " do not fit a device buffer of " + bytes + " bytes");
         }
     }
 

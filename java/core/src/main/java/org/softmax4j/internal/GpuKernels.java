@@ -66,8 +66,7 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
 
     @Override
     public String name() {
-        return "cuda/" + abi.binding().name().toLowerCase(java.util.Locale.ROOT)
-                + (tf32 ? " tf32" : " fp32");
+        return "cuda/" + abi.binding().name().toLowerCase(java.util.Locale.ROOT) + (tf32 ? " tf32" : " fp32");
     }
 
     @Override
@@ -99,7 +98,9 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
         if (s == null) return 0;
         if (DeviceMemory.isDevice(s)) return s.address();
         long d = slot(i, bytes);
-        Cuda.check(abi, abi.memcpyHost(d, s.asSlice(0, bytes), bytes, CudaAbi.HOST_TO_DEVICE, 0),
+        Cuda.check(
+                abi,
+                abi.memcpyHost(d, s.asSlice(0, bytes), bytes, CudaAbi.HOST_TO_DEVICE, 0),
                 "copying an argument to the GPU");
         return d;
     }
@@ -121,8 +122,10 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
         try {
             Cuda.check(abi, status, what);
             for (Staged p : pending) {
-                Cuda.check(abi, abi.memcpyHost(p.device(), p.host(), p.host().byteSize(),
-                        CudaAbi.DEVICE_TO_HOST, 0), what + ": copying a result to the host");
+                Cuda.check(
+                        abi,
+                        abi.memcpyHost(p.device(), p.host(), p.host().byteSize(), CudaAbi.DEVICE_TO_HOST, 0),
+                        what + ": copying a result to the host");
             }
         } finally {
             pending.clear();
@@ -133,8 +136,10 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     private MemorySegment hostInts(MemorySegment s, long n) {
         if (!DeviceMemory.isDevice(s)) return s;
         int[] copy = new int[Math.toIntExact(n)];
-        Cuda.check(abi, abi.memcpyHost(s.address(), MemorySegment.ofArray(copy), 4 * n,
-                CudaAbi.DEVICE_TO_HOST, 0), "copying labels to the host");
+        Cuda.check(
+                abi,
+                abi.memcpyHost(s.address(), MemorySegment.ofArray(copy), 4 * n, CudaAbi.DEVICE_TO_HOST, 0),
+                "copying labels to the host");
         return MemorySegment.ofArray(copy);
     }
 
@@ -146,8 +151,7 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     // ---- kernels ------------------------------------------------------------
 
     @Override
-    protected synchronized void softmaxImpl(int n, int c, MemorySegment x, MemorySegment y,
-                                            boolean log) {
+    protected synchronized void softmaxImpl(int n, int c, MemorySegment x, MemorySegment y, boolean log) {
         long bytes = 4L * n * c;
         // x and y may be the same memory: on the GPU the kernel allows it, and a
         // host y is staged apart from x and copied back
@@ -157,9 +161,8 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     }
 
     @Override
-    protected synchronized float crossEntropyImpl(CrossEntropy ce, int n, int c, DType dtype,
-                                                  MemorySegment logits, MemorySegment targets,
-                                                  CeOutputs out) {
+    protected synchronized float crossEntropyImpl(
+            CrossEntropy ce, int n, int c, DType dtype, MemorySegment logits, MemorySegment targets, CeOutputs out) {
         checkTargets(hostInts(targets, n), n, c, ce.ignoreIndex());
         long bytes = (long) dtype.byteSize() * n * c;
         long x = in(0, logits, bytes);
@@ -169,9 +172,21 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
         long dw = w == null ? 0 : in(3, MemorySegment.ofArray(w), 4L * c);
         long loss = slot(4, 4);
         long workBytes = abi.softmaxCeWorkspaceSize(n), work = slot(5, workBytes);
-        int status = abi.softmaxCe(n, c, Codes.of(dtype), x, y, options(ce, 0f, dw), loss,
-                out(6, out.rowLoss(), 4L * n, false), out(7, out.rowLse(), 4L * n, false),
-                out(8, out.rowArgmax(), 4L * n, false), dx, work, workBytes, stream());
+        int status = abi.softmaxCe(
+                n,
+                c,
+                Codes.of(dtype),
+                x,
+                y,
+                options(ce, 0f, dw),
+                loss,
+                out(6, out.rowLoss(), 4L * n, false),
+                out(7, out.rowLse(), 4L * n, false),
+                out(8, out.rowArgmax(), 4L * n, false),
+                dx,
+                work,
+                workBytes,
+                stream());
         float[] result = new float[1];
         pending.add(new Staged(loss, MemorySegment.ofArray(result)));
         finish(status, "cross-entropy");
@@ -185,25 +200,50 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     }
 
     @Override
-    protected float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d, int v,
-                                           MemorySegment x, MemorySegment w, MemorySegment bias,
-                                           MemorySegment targets, LinearCeOutputs out) {
+    protected float linearCrossEntropyImpl(
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            LinearCeOutputs out) {
         return linearCe(DType.F32, ce, lin, n, d, v, x, w, bias, targets, out);
     }
 
     @Override
-    public float linearCrossEntropyBf16(CrossEntropy ce, LinearCe lin, int n, int d, int v,
-                                        DeviceBuffer x, DeviceBuffer w, MemorySegment bias,
-                                        MemorySegment targets, LinearCeOutputs out) {
+    public float linearCrossEntropyBf16(
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            DeviceBuffer x,
+            DeviceBuffer w,
+            MemorySegment bias,
+            MemorySegment targets,
+            LinearCeOutputs out) {
         if (x == null || w == null) throw new IllegalArgumentException("x and w are required");
         checkLinearCrossEntropy(ce, lin, n, d, v, x.segment(), w.segment(), bias, targets, out, 2);
         if (n == 0) return ce.reduction() == Reduction.MEAN ? Float.NaN : 0f;
         return linearCe(DType.BF16, ce, lin, n, d, v, x.segment(), w.segment(), bias, targets, out);
     }
 
-    private synchronized float linearCe(DType dtype, CrossEntropy ce, LinearCe lin, int n, int d, int v,
-                                        MemorySegment x, MemorySegment w, MemorySegment bias,
-                                        MemorySegment targets, LinearCeOutputs out) {
+    private synchronized float linearCe(
+            DType dtype,
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            LinearCeOutputs out) {
         checkTargets(hostInts(targets, n), n, v, ce.ignoreIndex());
         long gx = in(0, x, (long) dtype.byteSize() * n * d), gw = in(1, w, (long) dtype.byteSize() * v * d);
         long gb = bias == null ? 0 : in(2, bias, 4L * v);
@@ -213,11 +253,27 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
         long loss = slot(5, 4);
         long workBytes = abi.linearCeWorkspaceSize(n, v, lin.blockClasses(), Codes.of(dtype));
         long work = slot(6, workBytes);
-        int status = abi.linearCe(n, d, v, Codes.of(dtype), gx, gw, gb, gy,
-                options(ce, lin.softcap(), gcw), lin.blockClasses(), tf32 ? 1 : 0, loss, out(7, out.rowLoss(), 4L * n, false),
-                out(8, out.rowLse(), 4L * n, false), out(9, out.dx(), 4L * n * d, false),
-                out(10, out.dw(), 4L * v * d, false), out(11, out.db(), 4L * v, false), work,
-                workBytes, stream());
+        int status = abi.linearCe(
+                n,
+                d,
+                v,
+                Codes.of(dtype),
+                gx,
+                gw,
+                gb,
+                gy,
+                options(ce, lin.softcap(), gcw),
+                lin.blockClasses(),
+                tf32 ? 1 : 0,
+                loss,
+                out(7, out.rowLoss(), 4L * n, false),
+                out(8, out.rowLse(), 4L * n, false),
+                out(9, out.dx(), 4L * n * d, false),
+                out(10, out.dw(), 4L * v * d, false),
+                out(11, out.db(), 4L * v, false),
+                work,
+                workBytes,
+                stream());
         float[] result = new float[1];
         pending.add(new Staged(loss, MemorySegment.ofArray(result)));
         finish(status, "linear cross-entropy");
@@ -225,39 +281,92 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     }
 
     @Override
-    protected synchronized void sgemmImpl(boolean transA, boolean transB, int m, int n, int k,
-                                          float alpha, MemorySegment a, int lda, MemorySegment b,
-                                          int ldb, float beta, MemorySegment c, int ldc) {
+    protected synchronized void sgemmImpl(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            int lda,
+            MemorySegment b,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            int ldc) {
         long aBytes = 4L * ((long) ((transA ? k : m) - 1) * lda + (transA ? m : k));
         long bBytes = 4L * ((long) ((transB ? n : k) - 1) * ldb + (transB ? k : n));
         long cBytes = 4L * ((long) (m - 1) * ldc + n);
         long da = k == 0 ? 0 : in(0, a, aBytes), db = k == 0 ? 0 : in(1, b, bBytes);
         // a staged C goes back whole: read it in when beta uses it or its rows have padding to keep
         long dc = out(2, c, cBytes, beta != 0f || ldc > n);
-        finish(abi.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, da == 0 ? dc : da, lda,
-                db == 0 ? dc : db, ldb, beta, dc, ldc, tf32 ? 1 : 0, stream()), "sgemm");
+        finish(
+                abi.sgemm(
+                        transA ? 1 : 0,
+                        transB ? 1 : 0,
+                        m,
+                        n,
+                        k,
+                        alpha,
+                        da == 0 ? dc : da,
+                        lda,
+                        db == 0 ? dc : db,
+                        ldb,
+                        beta,
+                        dc,
+                        ldc,
+                        tf32 ? 1 : 0,
+                        stream()),
+                "sgemm");
     }
 
     @Override
-    public synchronized void gemmBf16(boolean transA, boolean transB, int m, int n, int k,
-                                      float alpha, DeviceBuffer a, int lda, DeviceBuffer b, int ldb,
-                                      float beta, DeviceBuffer c, int ldc) {
+    public synchronized void gemmBf16(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            DeviceBuffer a,
+            int lda,
+            DeviceBuffer b,
+            int ldb,
+            float beta,
+            DeviceBuffer c,
+            int ldc) {
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("gemmBf16 sizes must be >= 0");
         bf16Matrix("A", a, transA ? k : m, transA ? m : k, lda);
         bf16Matrix("B", b, transB ? n : k, transB ? k : n, ldb);
         if (ldc < Math.max(1, n) || (m > 0 && n > 0 && c.byteSize() < 4L * ((long) (m - 1) * ldc + n))) {
-            throw new IllegalArgumentException("C (" + c.byteSize() + " bytes, ldc " + ldc
-                    + ") does not hold " + m + " x " + n + " floats");
+            throw new IllegalArgumentException(
+                    "C (" + c.byteSize() + " bytes, ldc " + ldc + ") does not hold " + m + " x " + n + " floats");
         }
-        Cuda.check(abi, abi.gemmBf16(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a.address(), lda,
-                b.address(), ldb, beta, c.address(), ldc, stream()), "gemmBf16");
+        Cuda.check(
+                abi,
+                abi.gemmBf16(
+                        transA ? 1 : 0,
+                        transB ? 1 : 0,
+                        m,
+                        n,
+                        k,
+                        alpha,
+                        a.address(),
+                        lda,
+                        b.address(),
+                        ldb,
+                        beta,
+                        c.address(),
+                        ldc,
+                        stream()),
+                "gemmBf16");
     }
 
     private static void bf16Matrix(String what, DeviceBuffer buf, int rows, int cols, int ld) {
-        if (ld < Math.max(1, cols)
-                || (rows > 0 && cols > 0 && buf.byteSize() < 2L * ((long) (rows - 1) * ld + cols))) {
-            throw new IllegalArgumentException(what + " (" + buf.byteSize() + " bytes, ld " + ld
-                    + ") does not hold " + rows + " x " + cols + " bfloat16 values");
+        if (ld < Math.max(1, cols) || (rows > 0 && cols > 0 && buf.byteSize() < 2L * ((long) (rows - 1) * ld + cols))) {
+            throw new IllegalArgumentException(what + " (" + buf.byteSize() + " bytes, ld " + ld + ") does not hold "
+                    + rows + " x " + cols + " bfloat16 values");
         }
     }
 
@@ -268,30 +377,54 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     }
 
     @Override
-    protected synchronized void columnSumsImpl(int n, int c, float alpha, MemorySegment x,
-                                               float beta, MemorySegment out) {
+    protected synchronized void columnSumsImpl(
+            int n, int c, float alpha, MemorySegment x, float beta, MemorySegment out) {
         long dx = n == 0 ? 0 : in(0, x, 4L * n * c);
-        finish(abi.columnSums(n, c, alpha, dx, beta, out(1, out, 4L * c, beta != 0f), stream()),
-                "columnSums");
+        finish(abi.columnSums(n, c, alpha, dx, beta, out(1, out, 4L * c, beta != 0f), stream()), "columnSums");
     }
 
     @Override
-    protected synchronized void gatherRowsImpl(int rows, int cols, DType srcType, MemorySegment src,
-                                               long srcRows, MemorySegment index, float scale,
-                                               MemorySegment shift, MemorySegment colScale,
-                                               MemorySegment out) {
+    protected synchronized void gatherRowsImpl(
+            int rows,
+            int cols,
+            DType srcType,
+            MemorySegment src,
+            long srcRows,
+            MemorySegment index,
+            float scale,
+            MemorySegment shift,
+            MemorySegment colScale,
+            MemorySegment out) {
         if (!DeviceMemory.isDevice(index)) checkIndex(index, rows, srcRows);
         if (cols == 0) return;
         long ds = in(0, src, srcRows * cols * srcType.byteSize());
         long di = in(1, index, 4L * rows);
         long dsh = in(3, shift, 4L * cols), dcs = in(4, colScale, 4L * cols);
-        finish(abi.gatherRows(rows, cols, Codes.of(srcType), ds, srcRows, di, scale, dsh, dcs,
-                out(2, out, 4L * rows * cols, false), stream()), "gatherRows");
+        finish(
+                abi.gatherRows(
+                        rows,
+                        cols,
+                        Codes.of(srcType),
+                        ds,
+                        srcRows,
+                        di,
+                        scale,
+                        dsh,
+                        dcs,
+                        out(2, out, 4L * rows * cols, false),
+                        stream()),
+                "gatherRows");
     }
 
     @Override
-    protected synchronized void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
-                                            MemorySegment w, MemorySegment g, MemorySegment v) {
+    protected synchronized void sgdStepImpl(
+            long count,
+            float lr,
+            float momentum,
+            float weightDecay,
+            MemorySegment w,
+            MemorySegment g,
+            MemorySegment v) {
         long dg = in(0, g, 4 * count);
         long dw = out(1, w, 4 * count, true);
         long dv = v == null ? 0 : out(2, v, 4 * count, true);
@@ -299,9 +432,14 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     }
 
     @Override
-    public synchronized void stepStats(int n, MemorySegment loss, float weight, MemorySegment rowArgmax,
-                                       MemorySegment targets, MemorySegment lossSum,
-                                       MemorySegment correct) {
+    public synchronized void stepStats(
+            int n,
+            MemorySegment loss,
+            float weight,
+            MemorySegment rowArgmax,
+            MemorySegment targets,
+            MemorySegment lossSum,
+            MemorySegment correct) {
         for (MemorySegment s : new MemorySegment[] {loss, rowArgmax, targets, lossSum, correct}) {
             if (!DeviceMemory.isDevice(s)) throw new IllegalArgumentException("stepStats takes GPU memory only");
         }
@@ -311,16 +449,33 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
         input("targets", targets, n, 4);
         output("lossSum", lossSum, 1, 8, true);
         output("correct", correct, 1, 8, true);
-        Cuda.check(abi, abi.stepStats(n, loss.address(), weight, rowArgmax.address(), targets.address(),
-                lossSum.address(), correct.address(), stream()), "stepStats");
+        Cuda.check(
+                abi,
+                abi.stepStats(
+                        n,
+                        loss.address(),
+                        weight,
+                        rowArgmax.address(),
+                        targets.address(),
+                        lossSum.address(),
+                        correct.address(),
+                        stream()),
+                "stepStats");
     }
 
     @Override
-    public synchronized void crossEntropyOnDevice(CrossEntropy ce, int n, int c, DType dtype,
-                                                  MemorySegment logits, MemorySegment targets,
-                                                  CeOutputs out, MemorySegment lossOut) {
-        for (MemorySegment s : new MemorySegment[] {logits, targets, out.dlogits(), out.rowLoss(),
-                out.rowLse(), out.rowArgmax(), lossOut}) {
+    public synchronized void crossEntropyOnDevice(
+            CrossEntropy ce,
+            int n,
+            int c,
+            DType dtype,
+            MemorySegment logits,
+            MemorySegment targets,
+            CeOutputs out,
+            MemorySegment lossOut) {
+        for (MemorySegment s : new MemorySegment[] {
+            logits, targets, out.dlogits(), out.rowLoss(), out.rowLse(), out.rowArgmax(), lossOut
+        }) {
             if (s != null && !DeviceMemory.isDevice(s)) {
                 throw new IllegalArgumentException("crossEntropyOnDevice takes GPU memory only");
             }
@@ -338,9 +493,24 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
         output("lossOut", lossOut, 1, 4, true);
         long ws = abi.softmaxCeWorkspaceSize(n);
         long work = slot(5, ws);
-        Cuda.check(abi, abi.softmaxCe(n, c, Codes.of(dtype), logits.address(), targets.address(),
-                options(ce, 0f, 0), lossOut.address(), address(out.rowLoss()), address(out.rowLse()),
-                address(out.rowArgmax()), address(out.dlogits()), work, ws, stream()), "cross-entropy");
+        Cuda.check(
+                abi,
+                abi.softmaxCe(
+                        n,
+                        c,
+                        Codes.of(dtype),
+                        logits.address(),
+                        targets.address(),
+                        options(ce, 0f, 0),
+                        lossOut.address(),
+                        address(out.rowLoss()),
+                        address(out.rowLse()),
+                        address(out.rowArgmax()),
+                        address(out.dlogits()),
+                        work,
+                        ws,
+                        stream()),
+                "cross-entropy");
     }
 
     private static long address(MemorySegment s) {

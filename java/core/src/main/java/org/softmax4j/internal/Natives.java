@@ -54,8 +54,8 @@ public final class Natives {
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
             case "ffm" -> Binding.FFM;
             case "jni" -> Binding.JNI;
-            default -> throw new IllegalArgumentException("-D" + BINDING_PROPERTY + "=" + value
-                    + ": expected ffm or jni");
+            default ->
+                throw new IllegalArgumentException("-D" + BINDING_PROPERTY + "=" + value + ": expected ffm or jni");
         };
     }
 
@@ -67,9 +67,11 @@ public final class Natives {
         try {
             abi = binding == Binding.FFM ? FfmAbi.load() : JniAbi.load();
         } catch (UnsatisfiedLinkError | RuntimeException | NoClassDefFoundError e) {
-            throw new UnsupportedOperationException("softmax4j: cannot load the native library "
-                    + "through " + binding + " on " + System.getProperty("os.name") + "/"
-                    + System.getProperty("os.arch") + ": " + e, e);
+            throw new UnsupportedOperationException(
+                    "softmax4j: cannot load the native library "
+                            + "through " + binding + " on " + System.getProperty("os.name") + "/"
+                            + System.getProperty("os.arch") + ": " + e,
+                    e);
         }
         if (description == null) chooseSettings(abi);
         CPU_ABI.put(binding, abi);
@@ -94,12 +96,11 @@ public final class Natives {
         if (isa != null) {
             int code = abi.isaParse(isa.trim());
             if (code < 0) {
-                throw new IllegalArgumentException("-D" + ISA_PROPERTY + "=" + isa
-                        + ": expected scalar, avx2 or avx512");
+                throw new IllegalArgumentException(
+                        "-D" + ISA_PROPERTY + "=" + isa + ": expected scalar, avx2 or avx512");
             }
             if (abi.setIsa(code) != NativeAbi.OK) {
-                throw new IllegalArgumentException("-D" + ISA_PROPERTY + "=" + isa
-                        + ": this CPU cannot run it");
+                throw new IllegalArgumentException("-D" + ISA_PROPERTY + "=" + isa + ": this CPU cannot run it");
             }
             why.append("; -D").append(ISA_PROPERTY).append('=').append(isa.trim());
         }
@@ -111,8 +112,8 @@ public final class Natives {
         if (abi.isaSupported(Codes.of(Isa.AVX2)) == 0) {
             LOG.log(Level.INFO, "softmax4j: this CPU lacks AVX2/FMA/F16C; the kernels run scalar code");
         }
-        description = "softmax4j " + abi.version() + ": " + name(Codes.isa(abi.isa())) + ", "
-                + abi.numThreads() + " threads (" + why + ")";
+        description = "softmax4j " + abi.version() + ": " + name(Codes.isa(abi.isa())) + ", " + abi.numThreads()
+                + " threads (" + why + ")";
         LOG.log(Level.DEBUG, description);
     }
 
@@ -123,8 +124,8 @@ public final class Natives {
         } catch (NumberFormatException e) {
             // below
         }
-        throw new IllegalArgumentException("-D" + THREADS_PROPERTY + "=" + value
-                + ": expected a whole number in [1, " + max + "]");
+        throw new IllegalArgumentException(
+                "-D" + THREADS_PROPERTY + "=" + value + ": expected a whole number in [1, " + max + "]");
     }
 
     /** What was chosen at load and why, one line (loads the library). */
@@ -152,8 +153,8 @@ public final class Natives {
         try {
             abi = binding == Binding.FFM ? FfmCudaAbi.load() : JniCudaAbi.load();
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            throw new UnsupportedOperationException("softmax4j: cannot load the CUDA library through "
-                    + binding + ": " + e, e);
+            throw new UnsupportedOperationException(
+                    "softmax4j: cannot load the CUDA library through " + binding + ": " + e, e);
         }
         int[] count = {0};
         if (abi.deviceCount(count) != CudaAbi.OK || count[0] < 1) {

@@ -27,14 +27,16 @@ final class OpenBlas {
             try {
                 Loader.load(org.bytedeco.openblas.global.openblas.class);
             } catch (NoClassDefFoundError | UnsatisfiedLinkError e) {
-                throw new UnsupportedOperationException("Gemm.OPENBLAS needs "
-                        + "org.bytedeco:openblas:0.3.31-1.5.13 and its linux-x86_64 natives on "
-                        + "the class path: " + e, e);
+                throw new UnsupportedOperationException(
+                        "Gemm.OPENBLAS needs "
+                                + "org.bytedeco:openblas:0.3.31-1.5.13 and its linux-x86_64 natives on "
+                                + "the class path: " + e,
+                        e);
             }
             // the preset's libraries were System.load-ed by our class loader
             SymbolLookup lookup = SymbolLookup.loaderLookup();
-            sgemm = lookup.find("cblas_sgemm").orElseThrow(
-                    () -> new UnsupportedOperationException("OpenBLAS loaded without cblas_sgemm"));
+            sgemm = lookup.find("cblas_sgemm")
+                    .orElseThrow(() -> new UnsupportedOperationException("OpenBLAS loaded without cblas_sgemm"));
             setNumThreads = lookup.find("openblas_set_num_threads")
                     .map(f -> Linker.nativeLinker().downcallHandle(f, FunctionDescriptor.ofVoid(JAVA_INT)))
                     .orElse(null);

@@ -44,8 +44,7 @@ public final class ReferenceKernels extends AbstractKernels {
     static void store(MemorySegment s, DType dtype, long i, double v) {
         switch (dtype) {
             case F32 -> s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (float) v);
-            case BF16, F16 -> s.setAtIndex(JAVA_SHORT_UNALIGNED, i,
-                    HalfFloats.fromFloat(dtype, (float) v));
+            case BF16, F16 -> s.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.fromFloat(dtype, (float) v));
             case U8 -> throw new IllegalArgumentException("no U8 outputs");
         }
     }
@@ -91,8 +90,8 @@ public final class ReferenceKernels extends AbstractKernels {
     }
 
     @Override
-    protected float crossEntropyImpl(CrossEntropy ce, int n, int c, DType dtype,
-                                     MemorySegment logits, MemorySegment targets, CeOutputs out) {
+    protected float crossEntropyImpl(
+            CrossEntropy ce, int n, int c, DType dtype, MemorySegment logits, MemorySegment targets, CeOutputs out) {
         checkTargets(targets, n, c, ce.ignoreIndex());
         float[] w = ce.classWeight();
         double eps = ce.labelSmoothing(), zc = ce.zLoss();
@@ -151,9 +150,17 @@ public final class ReferenceKernels extends AbstractKernels {
     }
 
     @Override
-    protected float linearCrossEntropyImpl(CrossEntropy ce, LinearCe lin, int n, int d, int v,
-                                           MemorySegment x, MemorySegment w, MemorySegment bias,
-                                           MemorySegment targets, LinearCeOutputs out) {
+    protected float linearCrossEntropyImpl(
+            CrossEntropy ce,
+            LinearCe lin,
+            int n,
+            int d,
+            int v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            LinearCeOutputs out) {
         checkTargets(targets, n, v, ce.ignoreIndex());
         float[] cw = ce.classWeight();
         double eps = ce.labelSmoothing(), zc = ce.zLoss(), cap = lin.softcap();
@@ -194,7 +201,8 @@ public final class ReferenceKernels extends AbstractKernels {
                 if (out.rowLoss() != null) set(out.rowLoss(), r, (float) loss);
                 double a = (1 - eps) * wy + eps * wSum / v + 2 * zc * lse;
                 for (int k = 0; k < v; k++) {
-                    double g = Math.exp((z[k] - m) - logSum) * a - eps * (cw == null ? 1 : cw[k]) / v
+                    double g = Math.exp((z[k] - m) - logSum) * a
+                            - eps * (cw == null ? 1 : cw[k]) / v
                             - (k == y ? (1 - eps) * wy : 0);
                     g *= scale;
                     if (cap > 0) g *= 1 - (z[k] / cap) * (z[k] / cap); // d cap tanh(u/cap) / du
@@ -225,9 +233,20 @@ public final class ReferenceKernels extends AbstractKernels {
     }
 
     @Override
-    protected void sgemmImpl(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                             MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
-                             MemorySegment c, int ldc) {
+    protected void sgemmImpl(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            int lda,
+            MemorySegment b,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            int ldc) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double acc = 0;
@@ -251,8 +270,7 @@ public final class ReferenceKernels extends AbstractKernels {
     }
 
     @Override
-    protected void columnSumsImpl(int n, int c, float alpha, MemorySegment x, float beta,
-                                  MemorySegment out) {
+    protected void columnSumsImpl(int n, int c, float alpha, MemorySegment x, float beta, MemorySegment out) {
         for (int j = 0; j < c; j++) {
             double acc = 0;
             for (long i = 0; i < n; i++) acc += get(x, i * c + j);
@@ -262,9 +280,17 @@ public final class ReferenceKernels extends AbstractKernels {
     }
 
     @Override
-    protected void gatherRowsImpl(int rows, int cols, DType srcType, MemorySegment src,
-                                  long srcRows, MemorySegment index, float scale,
-                                  MemorySegment shift, MemorySegment colScale, MemorySegment out) {
+    protected void gatherRowsImpl(
+            int rows,
+            int cols,
+            DType srcType,
+            MemorySegment src,
+            long srcRows,
+            MemorySegment index,
+            float scale,
+            MemorySegment shift,
+            MemorySegment colScale,
+            MemorySegment out) {
         checkIndex(index, rows, srcRows);
         for (long i = 0; i < rows; i++) {
             long from = (long) index.getAtIndex(JAVA_INT_UNALIGNED, i) * cols;
@@ -278,8 +304,14 @@ public final class ReferenceKernels extends AbstractKernels {
     }
 
     @Override
-    protected void sgdStepImpl(long count, float lr, float momentum, float weightDecay,
-                               MemorySegment w, MemorySegment g, MemorySegment v) {
+    protected void sgdStepImpl(
+            long count,
+            float lr,
+            float momentum,
+            float weightDecay,
+            MemorySegment w,
+            MemorySegment g,
+            MemorySegment v) {
         for (long i = 0; i < count; i++) {
             float d = get(g, i) + weightDecay * get(w, i);
             if (v != null) {

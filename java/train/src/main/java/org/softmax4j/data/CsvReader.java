@@ -33,6 +33,7 @@ final class CsvReader {
     private final int labelColumn;
     /** Per column: the feature it becomes, or -1. */
     private final int[] slot;
+
     private final List<String> columnNames, featureNames;
     private final Missing missing;
 
@@ -42,8 +43,15 @@ final class CsvReader {
      * (picked from a header in that order) or by count; null to take every
      * column but the label and the dropped ones.
      */
-    CsvReader(Path file, Character delimiter, Boolean header, String label, boolean labelRequired,
-              Set<String> drop, Missing missing, List<String> wanted) {
+    CsvReader(
+            Path file,
+            Character delimiter,
+            Boolean header,
+            String label,
+            boolean labelRequired,
+            Set<String> drop,
+            Missing missing,
+            List<String> wanted) {
         this.file = file;
         this.missing = missing;
         this.delimiter = delimiter != null ? delimiter : detectDelimiter(file);
@@ -78,9 +86,11 @@ final class CsvReader {
                 List<String> absent = new ArrayList<>(wanted);
                 absent.removeAll(columnNames);
                 throw new DataException(file + ": " + featureNames.size() + " feature columns, the model has "
-                        + wanted.size() + (this.header && !absent.isEmpty() && absent.size() < wanted.size()
-                        ? " (missing here: " + String.join(", ", absent.subList(0, Math.min(5, absent.size())))
-                        + (absent.size() > 5 ? ", ..." : "") + ")" : ""));
+                        + wanted.size()
+                        + (this.header && !absent.isEmpty() && absent.size() < wanted.size()
+                                ? " (missing here: " + String.join(", ", absent.subList(0, Math.min(5, absent.size())))
+                                        + (absent.size() > 5 ? ", ..." : "") + ")"
+                                : ""));
             }
         }
         if (featureNames.isEmpty()) throw new DataException(file + ": no feature columns left");
@@ -128,8 +138,12 @@ final class CsvReader {
     }
 
     private static CsvReaderBuilder builder(char delimiter) {
-        return de.siegmar.fastcsv.reader.CsvReader.builder().fieldSeparator(delimiter).skipEmptyLines(true)
-                .allowExtraFields(true).allowMissingFields(true).detectBomHeader(true);
+        return de.siegmar.fastcsv.reader.CsvReader.builder()
+                .fieldSeparator(delimiter)
+                .skipEmptyLines(true)
+                .allowExtraFields(true)
+                .allowMissingFields(true)
+                .detectBomHeader(true);
     }
 
     private static List<List<String>> firstRecords(Path file, char delimiter, int count) {
@@ -174,7 +188,9 @@ final class CsvReader {
                     + " columns (0 to " + (columnNames.size() - 1) + ")");
         }
         throw new DataException(file + ": " + what + " '" + s + "': no such column"
-                + (header ? " (columns: " + String.join(", ", columnNames) + ")" : " (the file has no header: use a 0-based index)"));
+                + (header
+                        ? " (columns: " + String.join(", ", columnNames) + ")"
+                        : " (the file has no header: use a 0-based index)"));
     }
 
     /** The given label column; else one named label, class, target or y; else the last. */
@@ -236,7 +252,8 @@ final class CsvReader {
             java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(4);
             ch.read(head, 0);
             byte[] h = head.array();
-            if ((h[0] == (byte) 0xfe && h[1] == (byte) 0xff) || (h[0] == (byte) 0xff && h[1] == (byte) 0xfe)
+            if ((h[0] == (byte) 0xfe && h[1] == (byte) 0xff)
+                    || (h[0] == (byte) 0xff && h[1] == (byte) 0xfe)
                     || (h[0] == 0 && h[1] == 0 && h[2] == (byte) 0xfe && h[3] == (byte) 0xff)) {
                 return true; // UTF-16 or UTF-32 (FastCSV's BOM detection): not checked
             }
@@ -247,8 +264,7 @@ final class CsvReader {
             int end = t.length;
             while (end > 0 && (t[end - 1] == '\n' || t[end - 1] == '\r')) end--;
             if (end == 0 && window < size) return true; // a closed field, then 64 KiB of line breaks
-            return end >= closed.length
-                    && Arrays.equals(t, end - closed.length, end, closed, 0, closed.length);
+            return end >= closed.length && Arrays.equals(t, end - closed.length, end, closed, 0, closed.length);
         }
     }
 
@@ -307,7 +323,8 @@ final class CsvReader {
                 counts[k]++;
                 return v;
             }
-            boolean absent = n == 0 || (n == 2 && buf[offset] == 'N' && buf[offset + 1] == 'A')
+            boolean absent = n == 0
+                    || (n == 2 && buf[offset] == 'N' && buf[offset + 1] == 'A')
                     || (n == 1 && buf[offset] == '?');
             if (!absent) {
                 try {
@@ -324,8 +341,9 @@ final class CsvReader {
             }
             if (Float.isNaN(v)) {
                 switch (missing) {
-                    case ERROR -> error = "column " + where(column) + ": missing value ('"
-                            + new String(buf, offset, n) + "'; --missing zero|mean to fill it)";
+                    case ERROR ->
+                        error = "column " + where(column) + ": missing value ('" + new String(buf, offset, n)
+                                + "'; --missing zero|mean to fill it)";
                     case ZERO -> v = 0f;
                     case MEAN -> {} // NaN until the file's means are known
                 }

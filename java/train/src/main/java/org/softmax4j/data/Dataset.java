@@ -27,8 +27,15 @@ public final class Dataset {
     private final int[] rows;
     private final boolean labelled;
 
-    private Dataset(String name, Features matrix, int[] labels, List<String> classNames,
-                    List<String> featureNames, Scaler scaler, int[] rows, boolean labelled) {
+    private Dataset(
+            String name,
+            Features matrix,
+            int[] labels,
+            List<String> classNames,
+            List<String> featureNames,
+            Scaler scaler,
+            int[] rows,
+            boolean labelled) {
         this.name = name;
         this.matrix = matrix;
         this.labels = labels;
@@ -49,17 +56,16 @@ public final class Dataset {
      */
     public static Dataset of(String name, byte[] pixels, byte[] labels, int features, int classes) {
         if (features < 1 || classes < 1) {
-            throw new IllegalArgumentException("features " + features + " and classes "
-                    + classes + " must be positive");
+            throw new IllegalArgumentException(
+                    "features " + features + " and classes " + classes + " must be positive");
         }
         if ((long) labels.length * features != pixels.length) {
-            throw new IllegalArgumentException(name + ": " + pixels.length + " bytes of pixels are not "
-                    + labels.length + " rows of " + features);
+            throw new IllegalArgumentException(
+                    name + ": " + pixels.length + " bytes of pixels are not " + labels.length + " rows of " + features);
         }
         int[] y = new int[labels.length];
         for (int i = 0; i < y.length; i++) y[i] = labels[i] & 0xff;
-        return of(name, Features.ofBytes(pixels, features), y, numbered(classes), List.of(),
-                Scaler.divide(255));
+        return of(name, Features.ofBytes(pixels, features), y, numbered(classes), List.of(), Scaler.divide(255));
     }
 
     /**
@@ -70,35 +76,39 @@ public final class Dataset {
      * @param featureNames empty, or one name per column
      * @throws IllegalArgumentException when the sizes disagree or a label is out of range
      */
-    public static Dataset of(String name, Features matrix, int[] labels, List<String> classNames,
-                             List<String> featureNames, Scaler scaler) {
+    public static Dataset of(
+            String name,
+            Features matrix,
+            int[] labels,
+            List<String> classNames,
+            List<String> featureNames,
+            Scaler scaler) {
         if (labels.length != matrix.rows()) {
-            throw new IllegalArgumentException(name + ": " + labels.length + " labels for "
-                    + matrix.rows() + " rows");
+            throw new IllegalArgumentException(name + ": " + labels.length + " labels for " + matrix.rows() + " rows");
         }
         if (classNames.isEmpty()) throw new IllegalArgumentException(name + ": no classes");
         if (!featureNames.isEmpty() && featureNames.size() != matrix.columns()) {
-            throw new IllegalArgumentException(name + ": " + featureNames.size() + " feature names for "
-                    + matrix.columns() + " columns");
+            throw new IllegalArgumentException(
+                    name + ": " + featureNames.size() + " feature names for " + matrix.columns() + " columns");
         }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classNames.size()) {
-                throw new IllegalArgumentException(name + ": label " + labels[i] + " of row " + i
-                        + " is outside [0, " + classNames.size() + ")");
+                throw new IllegalArgumentException(
+                        name + ": label " + labels[i] + " of row " + i + " is outside [0, " + classNames.size() + ")");
             }
         }
         int[] rows = new int[labels.length];
         Arrays.setAll(rows, i -> i);
-        return new Dataset(name, matrix, labels, List.copyOf(classNames), List.copyOf(featureNames),
-                scaler, rows, true);
+        return new Dataset(
+                name, matrix, labels, List.copyOf(classNames), List.copyOf(featureNames), scaler, rows, true);
     }
 
     /**
      * Examples without labels (what a model predicts): every label reads 0
      * and {@link #isLabelled()} is false.
      */
-    public static Dataset unlabelled(String name, Features matrix, List<String> classNames,
-                                     List<String> featureNames, Scaler scaler) {
+    public static Dataset unlabelled(
+            String name, Features matrix, List<String> classNames, List<String> featureNames, Scaler scaler) {
         Dataset d = of(name, matrix, new int[Math.toIntExact(matrix.rows())], classNames, featureNames, scaler);
         return new Dataset(name, matrix, d.labels, d.classNames, d.featureNames, scaler, d.rows, false);
     }
@@ -218,7 +228,8 @@ public final class Dataset {
         if (count < 0 || count > rows.length) {
             throw new IllegalArgumentException("head(" + count + ") of " + rows.length + " examples");
         }
-        return new Dataset(name, matrix, labels, classNames, featureNames, scaler, Arrays.copyOf(rows, count), labelled);
+        return new Dataset(
+                name, matrix, labels, classNames, featureNames, scaler, Arrays.copyOf(rows, count), labelled);
     }
 
     /** A data set and the part carved from it. */
@@ -300,7 +311,6 @@ public final class Dataset {
 
     @Override
     public String toString() {
-        return name + " (" + size() + " examples of " + features() + " features, " + classes()
-                + " classes)";
+        return name + " (" + size() + " examples of " + features() + " features, " + classes() + " classes)";
     }
 }

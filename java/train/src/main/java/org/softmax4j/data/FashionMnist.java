@@ -24,8 +24,8 @@ import java.util.concurrent.CompletionException;
 public record FashionMnist(Dataset train, Dataset test) {
 
     /** The ten classes, in label order. */
-    public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser",
-            "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    public static final List<String> CLASS_NAMES = List.of(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
     /** Image height and width. */
     public static final int SIDE = 28;
     /** Pixels per image. */
@@ -37,8 +37,8 @@ public record FashionMnist(Dataset train, Dataset test) {
     /** Environment variable naming the data directory. */
     public static final String ENV = "SOFTMAX4J_DATA";
     /** The four files, without the {@code .gz} suffix. */
-    public static final List<String> FILES = List.of("train-images-idx3-ubyte",
-            "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+    public static final List<String> FILES = List.of(
+            "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
 
     /**
      * The data directory: {@code explicit} when given, else {@value #ENV} from
@@ -66,15 +66,15 @@ public record FashionMnist(Dataset train, Dataset test) {
      */
     public static Path locate(Path dir, String name) {
         if (!Files.isDirectory(dir)) {
-            throw new DataException("Fashion-MNIST not found: " + dir + " does not exist or is "
-                    + "not a directory; " + howToInstall());
+            throw new DataException("Fashion-MNIST not found: " + dir + " does not exist or is " + "not a directory; "
+                    + howToInstall());
         }
         Path gz = dir.resolve(name + ".gz");
         if (Files.exists(gz)) return gz;
         Path raw = dir.resolve(name);
         if (Files.exists(raw)) return raw;
-        throw new DataException("Fashion-MNIST incomplete: " + dir + " has no " + name + ".gz (or "
-                + name + "); " + howToInstall());
+        throw new DataException(
+                "Fashion-MNIST incomplete: " + dir + " has no " + name + ".gz (or " + name + "); " + howToInstall());
     }
 
     /**
@@ -86,8 +86,8 @@ public record FashionMnist(Dataset train, Dataset test) {
     public static FashionMnist load(Path dir) {
         Path[] paths = new Path[FILES.size()];
         for (int i = 0; i < paths.length; i++) paths[i] = locate(dir, FILES.get(i));
-        CompletableFuture<IdxFile> trainImages = CompletableFuture.supplyAsync(
-                () -> IdxReader.readImages(paths[0], SIDE, SIDE));
+        CompletableFuture<IdxFile> trainImages =
+                CompletableFuture.supplyAsync(() -> IdxReader.readImages(paths[0], SIDE, SIDE));
         IdxFile trainLabels, testImages, testLabels;
         try {
             trainLabels = IdxReader.readLabels(paths[1], CLASSES);
@@ -104,14 +104,14 @@ public record FashionMnist(Dataset train, Dataset test) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw e;
         }
-        return new FashionMnist(dataset("train", trainImagesFile, trainLabels),
-                dataset("test", testImages, testLabels));
+        return new FashionMnist(
+                dataset("train", trainImagesFile, trainLabels), dataset("test", testImages, testLabels));
     }
 
     private static Dataset dataset(String name, IdxFile images, IdxFile labels) {
         if (images.count() != labels.count()) {
-            throw new DataException(images.path() + " has " + images.count() + " images but "
-                    + labels.path() + " has " + labels.count() + " labels");
+            throw new DataException(images.path() + " has " + images.count() + " images but " + labels.path() + " has "
+                    + labels.count() + " labels");
         }
         Dataset d = Dataset.of(name, images.data(), labels.data(), images.itemSize(), CLASSES);
         int[] y = new int[d.size()];

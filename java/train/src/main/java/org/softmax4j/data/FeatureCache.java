@@ -61,7 +61,8 @@ public final class FeatureCache {
     private static final byte[] MAGIC = "S4JCACHE".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
     private static final int PREFIX = 64;
-    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat LE_FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private FeatureCache() {}
@@ -91,24 +92,27 @@ public final class FeatureCache {
             long rows = p.getLong(16);
             int cols = p.getInt(24);
             long labelsAt = p.getLong(32), metaAt = p.getLong(40), metaLength = p.getLong(48);
-            if (version != VERSION) throw corrupt(file, "version " + version + " (this softmax4j reads " + VERSION + ")");
+            if (version != VERSION)
+                throw corrupt(file, "version " + version + " (this softmax4j reads " + VERSION + ")");
             DType dtype = type == 0 ? DType.F32 : type == 3 ? DType.U8 : null;
             // exact arithmetic: a row count whose byte sizes wrap around modulo 2^64 is no size
             long featureBytes;
             boolean consistent;
             try {
-                featureBytes = dtype == null || rows < 0 || rows > Integer.MAX_VALUE - 8 || cols < 1 ? -1
+                featureBytes = dtype == null || rows < 0 || rows > Integer.MAX_VALUE - 8 || cols < 1
+                        ? -1
                         : Math.multiplyExact(Math.multiplyExact(rows, cols), dtype.byteSize());
-                consistent = featureBytes >= 0 && labelsAt == PREFIX + featureBytes
-                        && metaAt == Math.addExact(labelsAt, 4 * rows) && metaLength >= 0
+                consistent = featureBytes >= 0
+                        && labelsAt == PREFIX + featureBytes
+                        && metaAt == Math.addExact(labelsAt, 4 * rows)
+                        && metaLength >= 0
                         && Math.addExact(metaAt, metaLength) == size;
             } catch (ArithmeticException e) {
                 featureBytes = -1;
                 consistent = false;
             }
             if (!consistent) {
-                throw corrupt(file, "truncated or inconsistent (" + size + " bytes for " + rows + " x "
-                        + cols + ")");
+                throw corrupt(file, "truncated or inconsistent (" + size + " bytes for " + rows + " x " + cols + ")");
             }
             MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, Arena.ofAuto());
             CRC32C crc = new CRC32C();
@@ -125,7 +129,8 @@ public final class FeatureCache {
             List<String> classes = readNames(in), features = readNames(in);
             boolean labelled = in.readBoolean();
             Features matrix = new Features(dtype, rows, cols, all.asSlice(PREFIX, featureBytes));
-            Dataset d = labelled ? Dataset.of(name, matrix, labels, classes, features, Scaler.none())
+            Dataset d = labelled
+                    ? Dataset.of(name, matrix, labels, classes, features, Scaler.none())
                     : Dataset.unlabelled(name, matrix, classes, features, Scaler.none());
             return new Contents(d, fingerprint);
         } catch (NoSuchFileException e) {
@@ -169,8 +174,12 @@ public final class FeatureCache {
             Files.createDirectories(this.target.getParent());
             tmp = this.target.resolveSibling("." + this.target.getFileName() + "."
                     + ProcessHandle.current().pid() + ".tmp");
-            ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ);
+            ch = FileChannel.open(
+                    tmp,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.READ);
             ch.position(PREFIX);
             buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             bufSegment = MemorySegment.ofBuffer(buf);
@@ -208,10 +217,17 @@ public final class FeatureCache {
          *
          * @return the file's contents, mapped
          */
-        public Contents finish(String name, int[] labels, List<String> classNames,
-                               List<String> featureNames, boolean labelled, String fingerprint, float[] fill)
+        public Contents finish(
+                String name,
+                int[] labels,
+                List<String> classNames,
+                List<String> featureNames,
+                boolean labelled,
+                String fingerprint,
+                float[] fill)
                 throws IOException {
-            if (labels.length != rows) throw new IllegalArgumentException(labels.length + " labels for " + rows + " rows");
+            if (labels.length != rows)
+                throw new IllegalArgumentException(labels.length + " labels for " + rows + " rows");
             flush();
             long featureBytes = rows * columns * type.byteSize();
             if (fill != null && type == DType.F32) fillMissing(featureBytes, fill);
@@ -242,8 +258,15 @@ public final class FeatureCache {
                 at += r;
             }
             ByteBuffer p = ByteBuffer.allocate(PREFIX).order(ByteOrder.LITTLE_ENDIAN);
-            p.put(MAGIC).putInt(VERSION).putInt(type == DType.F32 ? 0 : 3).putLong(rows).putInt(columns)
-                    .putInt(0).putLong(labelsAt).putLong(metaAt).putLong(metaBytes.size())
+            p.put(MAGIC)
+                    .putInt(VERSION)
+                    .putInt(type == DType.F32 ? 0 : 3)
+                    .putLong(rows)
+                    .putInt(columns)
+                    .putInt(0)
+                    .putLong(labelsAt)
+                    .putLong(metaAt)
+                    .putLong(metaBytes.size())
                     .putInt((int) crc.getValue());
             CRC32C head = new CRC32C();
             head.update(p.array(), 0, 60);

@@ -28,8 +28,8 @@ public record Features(DType type, long rows, int columns, MemorySegment data) {
         }
         long need = Math.multiplyExact(Math.multiplyExact(rows, columns), type.byteSize());
         if (data.byteSize() < need) {
-            throw new IllegalArgumentException(rows + " x " + columns + " " + type + " features need "
-                    + need + " bytes, the segment has " + data.byteSize());
+            throw new IllegalArgumentException(rows + " x " + columns + " " + type + " features need " + need
+                    + " bytes, the segment has " + data.byteSize());
         }
     }
 
@@ -56,7 +56,8 @@ public record Features(DType type, long rows, int columns, MemorySegment data) {
     /** The value at (row, column), as a float (for statistics and pictures, not the hot path). */
     public float get(long row, int column) {
         long i = row * columns + column;
-        return type == DType.U8 ? data.get(ValueLayout.JAVA_BYTE, i) & 0xff
+        return type == DType.U8
+                ? data.get(ValueLayout.JAVA_BYTE, i) & 0xff
                 : data.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
     }
 }

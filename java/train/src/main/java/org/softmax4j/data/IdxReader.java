@@ -62,8 +62,7 @@ public final class IdxReader {
         IdxFile f = read(path, 3);
         int[] d = f.dimensions();
         if (d[1] != rows || d[2] != cols) {
-            throw new DataException(path + ": images are " + d[1] + "x" + d[2] + ", expected "
-                    + rows + "x" + cols);
+            throw new DataException(path + ": images are " + d[1] + "x" + d[2] + ", expected " + rows + "x" + cols);
         }
         return f;
     }
@@ -79,8 +78,8 @@ public final class IdxReader {
         for (int i = 0; i < data.length; i++) {
             int label = data[i] & 0xff;
             if (label >= classes) {
-                throw new DataException(path + ": label " + label + " at index " + i
-                        + " is out of range [0, " + classes + ")");
+                throw new DataException(
+                        path + ": label " + label + " at index " + i + " is out of range [0, " + classes + ")");
             }
         }
         return f;
@@ -106,15 +105,16 @@ public final class IdxReader {
     private static IdxFile read(Path path, InputStream in, int expectedDims) throws IOException {
         byte[] header = in.readNBytes(4);
         if (header.length < 4) {
-            throw new DataException(path + ": truncated: " + header.length
-                    + " bytes, too short for an IDX header");
+            throw new DataException(path + ": truncated: " + header.length + " bytes, too short for an IDX header");
         }
-        int magic = ((header[0] & 0xff) << 24) | ((header[1] & 0xff) << 16)
-                | ((header[2] & 0xff) << 8) | (header[3] & 0xff);
+        int magic = ((header[0] & 0xff) << 24)
+                | ((header[1] & 0xff) << 16)
+                | ((header[2] & 0xff) << 8)
+                | (header[3] & 0xff);
         int expectedMagic = (TYPE_UBYTE << 8) | expectedDims;
         if (header[0] != 0 || header[1] != 0) {
-            throw new DataException(path + ": not an IDX file: bad magic number 0x"
-                    + hex(magic) + " (expected 0x" + hex(expectedMagic) + ")");
+            throw new DataException(path + ": not an IDX file: bad magic number 0x" + hex(magic) + " (expected 0x"
+                    + hex(expectedMagic) + ")");
         }
         if ((header[2] & 0xff) != TYPE_UBYTE) {
             throw new DataException(path + ": bad magic number 0x" + hex(magic)
@@ -123,19 +123,21 @@ public final class IdxReader {
         }
         int ndims = header[3] & 0xff;
         if (ndims != expectedDims) {
-            throw new DataException(path + ": bad magic number 0x" + hex(magic) + ": "
-                    + ndims + " dimensions, expected " + expectedDims);
+            throw new DataException(path + ": bad magic number 0x" + hex(magic) + ": " + ndims
+                    + " dimensions, expected " + expectedDims);
         }
         byte[] sizes = in.readNBytes(4 * ndims);
         if (sizes.length < 4 * ndims) {
-            throw new DataException(path + ": truncated in the header (" + (4 + sizes.length)
-                    + " of " + (4 + 4 * ndims) + " bytes)");
+            throw new DataException(
+                    path + ": truncated in the header (" + (4 + sizes.length) + " of " + (4 + 4 * ndims) + " bytes)");
         }
         int[] dims = new int[ndims];
         long total = 1;
         for (int i = 0; i < ndims; i++) {
-            dims[i] = ((sizes[4 * i] & 0xff) << 24) | ((sizes[4 * i + 1] & 0xff) << 16)
-                    | ((sizes[4 * i + 2] & 0xff) << 8) | (sizes[4 * i + 3] & 0xff);
+            dims[i] = ((sizes[4 * i] & 0xff) << 24)
+                    | ((sizes[4 * i + 1] & 0xff) << 16)
+                    | ((sizes[4 * i + 2] & 0xff) << 8)
+                    | (sizes[4 * i + 3] & 0xff);
             if (dims[i] <= 0) {
                 throw new DataException(path + ": dimension " + i + " is " + dims[i]
                         + " (dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1))
@@ -143,15 +145,15 @@ public final class IdxReader {
             }
             total *= dims[i];
             if (total > MAX_BYTES) {
-                throw new DataException(path + ": dimensions " + Arrays.toString(dims)
-                        + " are too large (over 2 GiB of data)");
+                throw new DataException(
+                        path + ": dimensions " + Arrays.toString(dims) + " are too large (over 2 GiB of data)");
             }
         }
         // In chunks, as far as the file goes: a short file must not cost what its header claims.
         byte[] data = in.readNBytes((int) total);
         if (data.length < total) {
-            throw new DataException(path + ": truncated: dimensions " + Arrays.toString(dims)
-                    + " need " + total + " bytes of data, the file has " + data.length);
+            throw new DataException(path + ": truncated: dimensions " + Arrays.toString(dims) + " need " + total
+                    + " bytes of data, the file has " + data.length);
         }
         // Reading to the end also makes GZIPInputStream check the CRC and length trailer.
         long extra = 0;

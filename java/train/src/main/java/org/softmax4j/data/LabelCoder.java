@@ -39,8 +39,10 @@ final class LabelCoder {
 
     /** The id of a numeric label (its shortest string). */
     Integer id(double label) {
-        return id(label == Math.rint(label) && Math.abs(label) < 1e15 ? Long.toString((long) label)
-                : Double.toString(label));
+        return id(
+                label == Math.rint(label) && Math.abs(label) < 1e15
+                        ? Long.toString((long) label)
+                        : Double.toString(label));
     }
 
     /** The classes, sorted (or the fixed ones as given). */

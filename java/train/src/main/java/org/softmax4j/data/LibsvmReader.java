@@ -24,8 +24,8 @@ final class LibsvmReader {
         this.file = file;
         int max = scan();
         if (features > 0 && max > features) {
-            throw new DataException(file + ": feature index " + max + " is beyond the " + features
-                    + " features expected");
+            throw new DataException(
+                    file + ": feature index " + max + " is beyond the " + features + " features expected");
         }
         this.features = features > 0 ? features : max;
         if (this.features == 0) throw new DataException(file + ": no feature index in the file");
@@ -56,8 +56,8 @@ final class LibsvmReader {
             Arrays.fill(row, 0f);
             for (int k = 0; k < values.count; k++) {
                 if (values.index[k] > features) {
-                    throw new DataException(file + ":" + line + ": feature index " + values.index[k]
-                            + " is beyond the " + features + " features expected");
+                    throw new DataException(file + ":" + line + ": feature index " + values.index[k] + " is beyond the "
+                            + features + " features expected");
                 }
                 row[values.index[k] - 1] = values.value[k];
             }
@@ -125,8 +125,8 @@ final class LibsvmReader {
                     }
                     if (index < 1) throw new DataException(at + ": indexes start at 1");
                     if (index <= last) {
-                        throw new DataException(at + ": index " + index + (index == last ? " repeats" : " comes after "
-                                + last + " (indexes must increase)"));
+                        throw new DataException(at + ": index " + index
+                                + (index == last ? " repeats" : " comes after " + last + " (indexes must increase)"));
                     }
                     float v;
                     try {

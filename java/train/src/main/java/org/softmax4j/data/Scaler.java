@@ -26,7 +26,12 @@ import java.util.Locale;
 public record Scaler(Kind kind, float scale, float[] shift, float[] colScale) {
 
     /** The kinds of scaling. */
-    public enum Kind { NONE, DIVIDE, STANDARD, MINMAX }
+    public enum Kind {
+        NONE,
+        DIVIDE,
+        STANDARD,
+        MINMAX
+    }
 
     public Scaler {
         if (kind == null) throw new IllegalArgumentException("scaler kind is null");
@@ -66,8 +71,8 @@ public record Scaler(Kind kind, float scale, float[] shift, float[] colScale) {
             case "none" -> none();
             case "standard" -> new Scaler(Kind.STANDARD, 1f, null, null);
             case "minmax" -> new Scaler(Kind.MINMAX, 1f, null, null);
-            default -> throw new IllegalArgumentException("'" + spec
-                    + "': expected none, standard, minmax or divide:N");
+            default ->
+                throw new IllegalArgumentException("'" + spec + "': expected none, standard, minmax or divide:N");
         };
     }
 
@@ -148,14 +153,19 @@ public record Scaler(Kind kind, float scale, float[] shift, float[] colScale) {
     public String toString() {
         if (kind != Kind.DIVIDE) return kind.name().toLowerCase(Locale.ROOT);
         double divisor = 1.0 / scale, whole = Math.rint(divisor);
-        return "divide:" + (Math.abs(divisor - whole) <= 1e-5 * divisor ? Long.toString((long) whole)
-                : Double.toString(divisor));
+        return "divide:"
+                + (Math.abs(divisor - whole) <= 1e-5 * divisor
+                        ? Long.toString((long) whole)
+                        : Double.toString(divisor));
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Scaler s && kind == s.kind && Float.compare(scale, s.scale) == 0
-                && Arrays.equals(shift, s.shift) && Arrays.equals(colScale, s.colScale);
+        return o instanceof Scaler s
+                && kind == s.kind
+                && Float.compare(scale, s.scale) == 0
+                && Arrays.equals(shift, s.shift)
+                && Arrays.equals(colScale, s.colScale);
     }
 
     @Override

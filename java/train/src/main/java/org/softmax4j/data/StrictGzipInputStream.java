@@ -26,6 +26,7 @@ final class StrictGzipInputStream extends InputStream {
     private int bufLength;
     /** Compressed bytes consumed so far, for messages. */
     private long offset;
+
     private long memberBytes;
     private boolean done;
 
@@ -109,7 +110,8 @@ final class StrictGzipInputStream extends InputStream {
         for (int i = 0; i < 4; i++) storedCrc |= (long) next() << (8 * i);
         for (int i = 0; i < 4; i++) storedSize |= (long) next() << (8 * i);
         if (storedCrc != crc.getValue()) {
-            throw new ZipException(String.format("CRC-32 mismatch (data %08x, trailer %08x)", crc.getValue(), storedCrc));
+            throw new ZipException(
+                    String.format("CRC-32 mismatch (data %08x, trailer %08x)", crc.getValue(), storedCrc));
         }
         if (storedSize != (memberBytes & 0xffffffffL)) {
             throw new ZipException("length mismatch (data " + memberBytes + " bytes, trailer " + storedSize + ")");

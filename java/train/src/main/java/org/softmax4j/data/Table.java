@@ -32,7 +32,13 @@ import java.util.Set;
  */
 public final class Table {
     /** The file formats. */
-    public enum Format { CSV, LIBSVM, NPY, NPZ, IDX }
+    public enum Format {
+        CSV,
+        LIBSVM,
+        NPY,
+        NPZ,
+        IDX
+    }
 
     /** Environment variable naming the cache folder. */
     public static final String CACHE_ENV = "SOFTMAX4J_CACHE";
@@ -94,7 +100,9 @@ public final class Table {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT).replaceAll("\\.gz$", "");
         Table t;
         if (n.endsWith(".npy")) {
-            if (labels == null) throw new DataException(file + ": a .npy file holds features only: give the labels' .npy too (--labels)");
+            if (labels == null)
+                throw new DataException(
+                        file + ": a .npy file holds features only: give the labels' .npy too (--labels)");
             t = npy(file, labels);
         } else if (n.endsWith(".npz")) {
             t = npz(file);
@@ -107,7 +115,8 @@ public final class Table {
             t = csv(file);
         }
         if (labels != null && (t.format == Format.CSV || t.format == Format.LIBSVM || t.format == Format.NPZ)) {
-            throw new DataException(file + ": labels of " + t.format + " files are inside them (drop --labels; use --label COLUMN for CSV)");
+            throw new DataException(file + ": labels of " + t.format
+                    + " files are inside them (drop --labels; use --label COLUMN for CSV)");
         }
         return t;
     }
@@ -188,8 +197,7 @@ public final class Table {
      * @param labelsRequired false to accept a table without labels
      *                       ({@link Dataset#isLabelled()} then says which it was)
      */
-    public Dataset readFor(List<String> classes, List<String> featureNames, int features,
-                           boolean labelsRequired) {
+    public Dataset readFor(List<String> classes, List<String> featureNames, int features, boolean labelsRequired) {
         Dataset d = read(classes, featureNames.isEmpty() ? null : featureNames, features, labelsRequired);
         if (d.features() != features) {
             throw new DataException(path + ": " + d.features() + " features, the model has " + features);
@@ -210,8 +218,8 @@ public final class Table {
                 FeatureCache.Contents c = FeatureCache.open(cache, name);
                 if (c.fingerprint().equals(fingerprint)) return c.dataset();
             } catch (DataException e) { // a damaged cache is rebuilt; the message says so
-                System.getLogger("org.softmax4j").log(System.Logger.Level.WARNING,
-                        e.getMessage() + "; rebuilding it from " + path);
+                System.getLogger("org.softmax4j")
+                        .log(System.Logger.Level.WARNING, e.getMessage() + "; rebuilding it from " + path);
             }
         }
         return build(cache, name, fingerprint, classes, wanted, features, labelsRequired);
@@ -233,7 +241,9 @@ public final class Table {
         try {
             long written = Files.getLastModifiedTime(cache).toMillis();
             long changed = Files.getLastModifiedTime(path).toMillis();
-            if (labelsPath != null) changed = Math.max(changed, Files.getLastModifiedTime(labelsPath).toMillis());
+            if (labelsPath != null)
+                changed =
+                        Math.max(changed, Files.getLastModifiedTime(labelsPath).toMillis());
             return written - changed < RACY_MILLIS;
         } catch (IOException e) {
             return true;
@@ -243,14 +253,28 @@ public final class Table {
     /** The source (path, file key, size, time) and every option that shapes the parsed result. */
     private String fingerprint(List<String> classes, List<String> wanted, int features, boolean labelsRequired) {
         try {
-            return String.join("\u0000", "v1", format.name(), path.toAbsolutePath().normalize().toString(),
-                    Long.toString(Files.size(path)), Files.getLastModifiedTime(path).toString(), fileKey(path),
-                    labelsPath == null ? "" : labelsPath.toAbsolutePath().normalize() + "@"
-                            + Files.size(labelsPath) + "@" + Files.getLastModifiedTime(labelsPath) + "@" + fileKey(labelsPath),
-                    String.valueOf(label), String.valueOf(delimiter), String.valueOf(header),
-                    String.join(",", drop), missing.name(), xArray, yArray,
+            return String.join(
+                    "\u0000",
+                    "v1",
+                    format.name(),
+                    path.toAbsolutePath().normalize().toString(),
+                    Long.toString(Files.size(path)),
+                    Files.getLastModifiedTime(path).toString(),
+                    fileKey(path),
+                    labelsPath == null
+                            ? ""
+                            : labelsPath.toAbsolutePath().normalize() + "@" + Files.size(labelsPath) + "@"
+                                    + Files.getLastModifiedTime(labelsPath) + "@" + fileKey(labelsPath),
+                    String.valueOf(label),
+                    String.valueOf(delimiter),
+                    String.valueOf(header),
+                    String.join(",", drop),
+                    missing.name(),
+                    xArray,
+                    yArray,
                     classes == null ? "" : String.join("\u0001", classes),
-                    wanted == null ? "" : String.join("\u0001", wanted), Integer.toString(features),
+                    wanted == null ? "" : String.join("\u0001", wanted),
+                    Integer.toString(features),
                     Boolean.toString(labelsRequired));
         } catch (IOException e) {
             throw new DataException(path + ": cannot read (" + e.getMessage() + ")", e);
@@ -259,7 +283,8 @@ public final class Table {
 
     /** The file's identity (the inode on Unix): a file replaced by another (written, then renamed over it) is another. */
     private static String fileKey(Path p) throws IOException {
-        return String.valueOf(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+        return String.valueOf(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class)
+                .fileKey());
     }
 
     private static String hash(String s) {
@@ -271,15 +296,23 @@ public final class Table {
         }
     }
 
-    private Dataset build(Path cache, String name, String fingerprint, List<String> classes,
-                          List<String> wanted, int features, boolean labelsRequired) {
+    private Dataset build(
+            Path cache,
+            String name,
+            String fingerprint,
+            List<String> classes,
+            List<String> wanted,
+            int features,
+            boolean labelsRequired) {
         LabelCoder coder = new LabelCoder(classes);
         LabelCoder.Ints labels = new LabelCoder.Ints();
         try {
             switch (format) {
                 case CSV -> {
-                    CsvReader csv = new CsvReader(path, delimiter, header, label, labelsRequired, drop, missing, wanted);
-                    try (var out = new FeatureCache.Writer(cache, org.softmax4j.DType.F32, csv.featureNames().size())) {
+                    CsvReader csv =
+                            new CsvReader(path, delimiter, header, label, labelsRequired, drop, missing, wanted);
+                    try (var out = new FeatureCache.Writer(
+                            cache, org.softmax4j.DType.F32, csv.featureNames().size())) {
                         double[][] stats = csv.read(out, coder, labels);
                         float[] fill = null;
                         if (missing == Missing.MEAN) {
@@ -288,8 +321,15 @@ public final class Table {
                                 fill[j] = stats[1][j] == 0 ? 0f : (float) (stats[0][j] / stats[1][j]);
                             }
                         }
-                        return finish(out, name, fingerprint, coder, labels,
-                                csv.header() ? csv.featureNames() : List.of(), fill, csv.labelName() != null);
+                        return finish(
+                                out,
+                                name,
+                                fingerprint,
+                                coder,
+                                labels,
+                                csv.header() ? csv.featureNames() : List.of(),
+                                fill,
+                                csv.labelName() != null);
                     }
                 }
                 case LIBSVM -> {
@@ -310,15 +350,19 @@ public final class Table {
                         }
                         String xName = format == Format.NPZ ? path + " (" + xArray + ")" : x.toString();
                         String yName = format == Format.NPZ ? path + " (" + yArray + ")" : y.toString();
-                        NpyReader.Array xa = NpyReader.open(x, "features", xName), ya = NpyReader.open(y, "labels", yName);
+                        NpyReader.Array xa = NpyReader.open(x, "features", xName),
+                                ya = NpyReader.open(y, "labels", yName);
                         int[] ys = NpyReader.readLabels(ya, coder, yName);
                         if (xa.shape().length != 2 || xa.shape()[0] != ys.length) {
                             throw new DataException(xName + ": shape " + java.util.Arrays.toString(xa.shape())
                                     + " does not match the " + ys.length + " labels of " + yName);
                         }
-                        if (ys.length == 0) throw new DataException(xName + ": no rows (shape " + java.util.Arrays.toString(xa.shape()) + ")");
+                        if (ys.length == 0)
+                            throw new DataException(
+                                    xName + ": no rows (shape " + java.util.Arrays.toString(xa.shape()) + ")");
                         for (int v : ys) labels.add(v);
-                        if (xa.shape()[1] > Integer.MAX_VALUE) throw new DataException(xName + ": " + xa.shape()[1] + " columns are too many");
+                        if (xa.shape()[1] > Integer.MAX_VALUE)
+                            throw new DataException(xName + ": " + xa.shape()[1] + " columns are too many");
                         try (var out = new FeatureCache.Writer(cache, org.softmax4j.DType.F32, (int) xa.shape()[1])) {
                             NpyReader.readFeatures(xa, out, xName);
                             return finish(out, name, fingerprint, coder, labels, List.of(), null, true);
@@ -332,13 +376,22 @@ public final class Table {
                 }
             }
         } catch (IOException e) {
-            throw new DataException(path + ": cannot write its cache in " + cache.getParent() + " (" + e.getMessage()
-                    + "; set " + CACHE_ENV + " or --cache-dir to a writable folder)", e);
+            throw new DataException(
+                    path + ": cannot write its cache in " + cache.getParent() + " (" + e.getMessage() + "; set "
+                            + CACHE_ENV + " or --cache-dir to a writable folder)",
+                    e);
         }
     }
 
-    private Dataset finish(FeatureCache.Writer out, String name, String fingerprint, LabelCoder coder,
-                           LabelCoder.Ints labels, List<String> featureNames, float[] fill, boolean labelled)
+    private Dataset finish(
+            FeatureCache.Writer out,
+            String name,
+            String fingerprint,
+            LabelCoder coder,
+            LabelCoder.Ints labels,
+            List<String> featureNames,
+            float[] fill,
+            boolean labelled)
             throws IOException {
         int[] y = labels.toArray();
         coder.remap(y);
@@ -349,7 +402,8 @@ public final class Table {
         }
         // without labels the classes are the model's when known: "?" stands for a class never seen
         List<String> names = labelled || !classes.isEmpty() ? classes : List.of("?");
-        return out.finish(name, y, names, featureNames, labelled, fingerprint, fill).dataset();
+        return out.finish(name, y, names, featureNames, labelled, fingerprint, fill)
+                .dataset();
     }
 
     private Dataset readIdx(List<String> classes) {
@@ -361,8 +415,10 @@ public final class Table {
         int max = 0;
         for (byte b : labelFile.data()) max = Math.max(max, b & 0xff);
         int k = classes != null ? classes.size() : max + 1;
-        if (max >= k) throw new DataException(labelsPath + ": label " + max + " is beyond the model's " + k + " classes");
-        if (classes == null && k < 2) throw new DataException(labelsPath + ": a single class: a classifier needs at least two");
+        if (max >= k)
+            throw new DataException(labelsPath + ": label " + max + " is beyond the model's " + k + " classes");
+        if (classes == null && k < 2)
+            throw new DataException(labelsPath + ": a single class: a classifier needs at least two");
         Dataset d = Dataset.of(path.getFileName().toString(), images.data(), labelFile.data(), images.itemSize(), k);
         return classes == null ? d : Dataset.of(d.name(), d.matrix(), labelsOf(d), classes, List.of(), d.scaler());
     }

@@ -84,12 +84,18 @@ import org.softmax4j.data.Scaler;
  * @param config       the training settings, or null for a model-only file
  * @param state        the training state to resume, or null for a model-only file
  */
-public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<String> featureNames,
-                         Scaler scaler, TrainConfig config, TrainingState state) {
+public record Checkpoint(
+        SoftmaxRegression model,
+        List<String> classNames,
+        List<String> featureNames,
+        Scaler scaler,
+        TrainConfig config,
+        TrainingState state) {
     /** The format version this code writes and reads. */
     public static final int VERSION = 3;
     /** The oldest format version this code reads. */
     private static final int OLDEST = 1;
+
     private static final byte[] MAGIC = "S4JMODEL".getBytes(StandardCharsets.US_ASCII);
     private static final int HEADER = 20;
     private static final int TRAILER = 4;
@@ -98,22 +104,21 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
         if (model == null) throw new IllegalArgumentException("model is null");
         classNames = List.copyOf(classNames);
         if (!classNames.isEmpty() && classNames.size() != model.classes()) {
-            throw new IllegalArgumentException(classNames.size() + " class names for "
-                    + model.classes() + " classes");
+            throw new IllegalArgumentException(classNames.size() + " class names for " + model.classes() + " classes");
         }
         if ((config == null) != (state == null)) {
             throw new IllegalArgumentException("config and state go together");
         }
         featureNames = List.copyOf(featureNames);
         if (!featureNames.isEmpty() && featureNames.size() != model.features()) {
-            throw new IllegalArgumentException(featureNames.size() + " feature names for "
-                    + model.features() + " features");
+            throw new IllegalArgumentException(
+                    featureNames.size() + " feature names for " + model.features() + " features");
         }
         if (scaler == null) throw new IllegalArgumentException("scaler is null");
         for (float[] a : new float[][] {scaler.shift(), scaler.colScale()}) {
             if (a != null && a.length != model.features()) {
-                throw new IllegalArgumentException("a scaler of " + a.length + " columns for "
-                        + model.features() + " features");
+                throw new IllegalArgumentException(
+                        "a scaler of " + a.length + " columns for " + model.features() + " features");
             }
         }
     }
@@ -125,13 +130,13 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
      */
     public static Checkpoint of(TrainingState state, TrainConfig config, Dataset data) {
         TrainingState copy = state.copy();
-        return new Checkpoint(copy.inferenceModel().copy(), data.classNames(), data.featureNames(),
-                data.scaler(), config, copy);
+        return new Checkpoint(
+                copy.inferenceModel().copy(), data.classNames(), data.featureNames(), data.scaler(), config, copy);
     }
 
     /** A model without training state. */
-    public static Checkpoint modelOnly(SoftmaxRegression model, List<String> classNames,
-                                       List<String> featureNames, Scaler scaler) {
+    public static Checkpoint modelOnly(
+            SoftmaxRegression model, List<String> classNames, List<String> featureNames, Scaler scaler) {
         return new Checkpoint(model, classNames, featureNames, scaler, null, null);
     }
 
@@ -151,8 +156,8 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
         String prefix = "." + abs.getFileName() + ".";
         Path tmp = dir.resolve(prefix + ProcessHandle.current().pid() + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(
+                    tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) ch.write(buf);
                 ch.force(true);
@@ -170,8 +175,10 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
 
     /** Deletes {@code .NAME.PID.tmp} files of processes that no longer run (killed mid-save). */
     private static void removeOrphans(Path dir, String prefix) {
-        try (var files = Files.newDirectoryStream(dir, f -> f.getFileName().toString().startsWith(prefix)
-                && f.getFileName().toString().endsWith(".tmp"))) {
+        try (var files = Files.newDirectoryStream(
+                dir,
+                f -> f.getFileName().toString().startsWith(prefix)
+                        && f.getFileName().toString().endsWith(".tmp"))) {
             for (Path f : files) {
                 String pid = f.getFileName().toString();
                 pid = pid.substring(prefix.length(), pid.length() - ".tmp".length());
@@ -280,9 +287,16 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
         for (EpochMetrics m : s.history) {
             out.writeInt(m.epoch());
             out.writeFloat(m.lr());
-            for (double d : new double[] {m.trainLoss(), m.trainAccuracy(), m.valLoss(),
-                    m.valAccuracy(), m.testLoss(), m.testAccuracy(), m.trainSeconds(),
-                    m.samplesPerSecond()}) {
+            for (double d : new double[] {
+                m.trainLoss(),
+                m.trainAccuracy(),
+                m.valLoss(),
+                m.valAccuracy(),
+                m.testLoss(),
+                m.testAccuracy(),
+                m.trainSeconds(),
+                m.samplesPerSecond()
+            }) {
                 out.writeDouble(d);
             }
         }
@@ -327,8 +341,11 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
         long length = buf.getLong(12);
         long expected = HEADER + length + TRAILER;
         if (length < 0 || expected != bytes.length) {
-            throw new CheckpointException(name + ": " + (length >= 0 && bytes.length < expected
-                    ? "truncated model file" : "corrupt model file (wrong length)") + ": the header "
+            throw new CheckpointException(name + ": "
+                    + (length >= 0 && bytes.length < expected
+                            ? "truncated model file"
+                            : "corrupt model file (wrong length)")
+                    + ": the header "
                     + "announces " + (length >= 0 ? expected : "an invalid number of") + " bytes, the file has "
                     + bytes.length);
         }
@@ -384,8 +401,8 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
                 throw new IOException("invalid scaler: " + e.getMessage());
             }
         }
-        SoftmaxRegression model = new SoftmaxRegression(features, classes,
-                readFloats(in, features * classes, "weights"), readFloats(in, classes, "bias"));
+        SoftmaxRegression model = new SoftmaxRegression(
+                features, classes, readFloats(in, features * classes, "weights"), readFloats(in, classes, "bias"));
         int hasState = in.readUnsignedByte();
         if (hasState == 0) return modelOnly(model, classNames, featureNames, scaler);
         if (hasState != 1) throw new IOException("invalid training-state flag " + hasState);
@@ -407,8 +424,19 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
         int patience = in.readInt();
         double initStd = in.readDouble();
         boolean stratify = version >= 3 && readFlag(in);
-        TrainConfig config = new TrainConfig(epochs, batchSize, lr, momentum, weightDecay, schedule,
-                seed, shuffle, valFraction, patience, initStd, stratify);
+        TrainConfig config = new TrainConfig(
+                epochs,
+                batchSize,
+                lr,
+                momentum,
+                weightDecay,
+                schedule,
+                seed,
+                shuffle,
+                valFraction,
+                patience,
+                initStd,
+                stratify);
 
         int epochsDone = in.readInt();
         long step = in.readLong();
@@ -416,7 +444,9 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
         int batchesInEpoch = version >= 2 ? in.readInt() : 0;
         double epochLossSum = version >= 2 ? in.readDouble() : 0;
         double epochCorrect = version >= 2 ? in.readDouble() : 0;
-        SoftmaxRegression current = new SoftmaxRegression(features, classes,
+        SoftmaxRegression current = new SoftmaxRegression(
+                features,
+                classes,
                 readFloats(in, features * classes, "training state: weights"),
                 readFloats(in, classes, "training state: bias"));
         boolean hasVelocity = readFlag(in);
@@ -434,14 +464,22 @@ public record Checkpoint(SoftmaxRegression model, List<String> classNames, List<
         s.bestEpoch = in.readInt();
         s.badEpochs = in.readInt();
         if (readFlag(in)) {
-            s.best = new SoftmaxRegression(features, classes,
-                    readFloats(in, features * classes, "best weights"), readFloats(in, classes, "best bias"));
+            s.best = new SoftmaxRegression(
+                    features,
+                    classes,
+                    readFloats(in, features * classes, "best weights"),
+                    readFloats(in, classes, "best bias"));
         }
         int history = in.readInt();
-        if (history < 0 || epochsDone < 0 || step < 0 || history > epochsDone || batchesInEpoch < 0
-                || !Double.isFinite(epochLossSum) || !(epochCorrect >= 0)) {
-            throw new IOException("invalid progress: " + epochsDone + " epochs, step " + step
-                    + ", " + history + " history entries, " + batchesInEpoch + " steps into the next");
+        if (history < 0
+                || epochsDone < 0
+                || step < 0
+                || history > epochsDone
+                || batchesInEpoch < 0
+                || !Double.isFinite(epochLossSum)
+                || !(epochCorrect >= 0)) {
+            throw new IOException("invalid progress: " + epochsDone + " epochs, step " + step + ", " + history
+                    + " history entries, " + batchesInEpoch + " steps into the next");
         }
         for (int i = 0; i < history; i++) {
             int epoch = in.readInt();

@@ -43,6 +43,7 @@ final class DeviceSteps implements TrainingSteps {
     private final List<DeviceBuffer> owned = new ArrayList<>();
     /** Each feature matrix and per-column scaling array on the GPU, uploaded once (splits share them). */
     private final Map<Object, DeviceBuffer> uploaded = new IdentityHashMap<>();
+
     private final Map<Dataset, DeviceBuffer[]> evalSets = new IdentityHashMap<>();
     private final Dataset train;
     private final DeviceBuffer order, orderLabels, x, z, argmax, loss, sums;
@@ -96,14 +97,18 @@ final class DeviceSteps implements TrainingSteps {
     private DeviceBuffer featuresOf(Dataset data) {
         Features f = data.matrix();
         return uploaded.computeIfAbsent(f, k -> {
-            MemorySegment bytes = f.data().asSlice(0, f.rows() * f.columns() * f.type().byteSize());
+            MemorySegment bytes =
+                    f.data().asSlice(0, f.rows() * f.columns() * f.type().byteSize());
             return buffer(bytes.byteSize()).copyFrom(bytes);
         });
     }
 
     /** A per-column array of a scaler on the GPU, or null. */
     private MemorySegment deviceArray(float[] a) {
-        return a == null ? null : uploaded.computeIfAbsent(a, k -> buffer(4L * a.length).copyFrom(a)).segment();
+        return a == null
+                ? null
+                : uploaded.computeIfAbsent(a, k -> buffer(4L * a.length).copyFrom(a))
+                        .segment();
     }
 
     @Override
@@ -128,7 +133,13 @@ final class DeviceSteps implements TrainingSteps {
         int f = features, c = classes;
         k.sgemm(true, false, f, c, rows, 1f, x.segment(), f, z.segment(), c, 0f, gw.segment(), c);
         k.columnSums(rows, c, 1f, z.segment(), 0f, gb.segment());
-        k.sgdStep((long) f * c, s.lr(), s.momentum(), s.weightDecay(), w.segment(), gw.segment(),
+        k.sgdStep(
+                (long) f * c,
+                s.lr(),
+                s.momentum(),
+                s.weightDecay(),
+                w.segment(),
+                gw.segment(),
                 vw == null ? null : vw.segment());
         k.sgdStep(c, s.lr(), s.momentum(), 0f, b.segment(), gb.segment(), vb == null ? null : vb.segment());
     }
@@ -140,14 +151,36 @@ final class DeviceSteps implements TrainingSteps {
     private void forward(Dataset data, int rows, MemorySegment index, MemorySegment targets, long sumsAt) {
         int f = features, c = classes;
         Scaler sc = data.scaler();
-        k.gatherRows(rows, f, data.matrix().type(), featuresOf(data).segment(), data.sourceRows(), index,
-                sc.scale(), deviceArray(sc.shift()), deviceArray(sc.colScale()), x.segment());
+        k.gatherRows(
+                rows,
+                f,
+                data.matrix().type(),
+                featuresOf(data).segment(),
+                data.sourceRows(),
+                index,
+                sc.scale(),
+                deviceArray(sc.shift()),
+                deviceArray(sc.colScale()),
+                x.segment());
         k.sgemm(false, false, rows, c, f, 1f, x.segment(), f, w.segment(), c, 0f, z.segment(), c);
         k.addBias(rows, c, b.segment(), z.segment());
-        k.crossEntropyOnDevice(CE, rows, c, DType.F32, z.segment(), targets,
-                CeOutputs.gradient(z.segment()).withRowArgmax(argmax.segment()), loss.segment());
-        k.stepStats(rows, loss.segment(), rows, argmax.segment(), targets,
-                sums.segment().asSlice(sumsAt, 8), sums.segment().asSlice(sumsAt + 8, 8));
+        k.crossEntropyOnDevice(
+                CE,
+                rows,
+                c,
+                DType.F32,
+                z.segment(),
+                targets,
+                CeOutputs.gradient(z.segment()).withRowArgmax(argmax.segment()),
+                loss.segment());
+        k.stepStats(
+                rows,
+                loss.segment(),
+                rows,
+                argmax.segment(),
+                targets,
+                sums.segment().asSlice(sumsAt, 8),
+                sums.segment().asSlice(sumsAt + 8, 8));
     }
 
     @Override
@@ -186,8 +219,10 @@ final class DeviceSteps implements TrainingSteps {
             GRAPH_EPOCHS.incrementAndGet();
         } catch (CudaException e) { // a driver without graphs, say: launches still work
             graphsFailed = true;
-            System.getLogger(DeviceSteps.class.getName()).log(System.Logger.Level.WARNING,
-                    "softmax4j: no CUDA graph (" + e.getMessage() + "): each epoch is launched step by step");
+            System.getLogger(DeviceSteps.class.getName())
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "softmax4j: no CUDA graph (" + e.getMessage() + "): each epoch is launched step by step");
             dropGraph();
             for (Step s : epoch) run(s); // nothing recorded has run
         }
@@ -222,14 +257,20 @@ final class DeviceSteps implements TrainingSteps {
         DeviceBuffer[] set = evalSets.computeIfAbsent(data, d -> {
             int[] rows = d.sourceRowsCopy(), labels = new int[rows.length];
             for (int i = 0; i < rows.length; i++) labels[i] = d.labelOfSourceRow(rows[i]);
-            return new DeviceBuffer[] {buffer(4L * rows.length).copyFrom(rows),
-                    buffer(4L * rows.length).copyFrom(labels)};
+            return new DeviceBuffer[] {
+                buffer(4L * rows.length).copyFrom(rows),
+                buffer(4L * rows.length).copyFrom(labels)
+            };
         });
         sums.zero(16, 16);
         for (int from = 0; from < n; from += batchRows) {
             int rows = Math.min(batchRows, n - from);
-            forward(data, rows, set[0].segment().asSlice(4L * from, 4L * rows),
-                    set[1].segment().asSlice(4L * from, 4L * rows), 16);
+            forward(
+                    data,
+                    rows,
+                    set[0].segment().asSlice(4L * from, 4L * rows),
+                    set[1].segment().asSlice(4L * from, 4L * rows),
+                    16);
         }
         double[] s = readSums(16);
         return new Evaluation(s[0] / n, (long) s[1], n);

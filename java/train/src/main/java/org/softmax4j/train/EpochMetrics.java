@@ -17,9 +17,17 @@ package org.softmax4j.train;
  * @param trainSeconds     time of the epoch's training steps (no evaluation)
  * @param samplesPerSecond training examples per second of trainSeconds
  */
-public record EpochMetrics(int epoch, float lr, double trainLoss, double trainAccuracy,
-                           double valLoss, double valAccuracy, double testLoss,
-                           double testAccuracy, double trainSeconds, double samplesPerSecond) {
+public record EpochMetrics(
+        int epoch,
+        float lr,
+        double trainLoss,
+        double trainAccuracy,
+        double valLoss,
+        double valAccuracy,
+        double testLoss,
+        double testAccuracy,
+        double trainSeconds,
+        double samplesPerSecond) {
 
     /** Whether validation figures were measured. */
     public boolean hasValidation() {

@@ -15,6 +15,7 @@ import org.softmax4j.data.Dataset;
 public final class Evaluator {
     /** Rows per batch unless told otherwise. */
     public static final int DEFAULT_BATCH = 2048;
+
     private static final CrossEntropy CE = CrossEntropy.defaults();
 
     private final Kernels kernels;
@@ -61,16 +62,15 @@ public final class Evaluator {
      * @param predictions   null, or {@code data.size()} ints: the most probable class
      * @param probabilities null, or {@code data.size() x classes} floats: the softmax
      */
-    public Evaluation evaluate(SoftmaxRegression model, Dataset data, int[] predictions,
-                               float[] probabilities) {
+    public Evaluation evaluate(SoftmaxRegression model, Dataset data, int[] predictions, float[] probabilities) {
         check(model, data);
         int n = data.size();
         if (predictions != null && predictions.length < n) {
             throw new IllegalArgumentException("predictions holds " + predictions.length + " < " + n);
         }
         if (probabilities != null && probabilities.length < (long) n * classes) {
-            throw new IllegalArgumentException("probabilities holds " + probabilities.length
-                    + " < " + n + " x " + classes);
+            throw new IllegalArgumentException(
+                    "probabilities holds " + probabilities.length + " < " + n + " x " + classes);
         }
         Inputs inputs = new Inputs(kernels, data);
         MemorySegment w = MemorySegment.ofArray(model.weights());
@@ -89,8 +89,7 @@ public final class Evaluator {
             if (predictions != null) System.arraycopy(argmax, 0, predictions, from, rows);
             if (probs != null) {
                 long bytes = (long) rows * classes * Float.BYTES;
-                kernels.softmax(rows, classes, zSeg,
-                        probs.asSlice((long) from * classes * Float.BYTES, bytes));
+                kernels.softmax(rows, classes, zSeg, probs.asSlice((long) from * classes * Float.BYTES, bytes));
             }
         }
         return new Evaluation(n == 0 ? Double.NaN : lossSum / n, correct, n);
@@ -99,8 +98,7 @@ public final class Evaluator {
     /** Z = inputs(rows in index) W + b, into zSeg. */
     private void logits(int rows, Inputs inputs, MemorySegment w, MemorySegment b) {
         inputs.gather(rows, indexSeg, xSeg);
-        kernels.sgemm(false, false, rows, classes, features, 1f, xSeg, features, w, classes, 0f,
-                zSeg, classes);
+        kernels.sgemm(false, false, rows, classes, features, 1f, xSeg, features, w, classes, 0f, zSeg, classes);
         kernels.addBias(rows, classes, b, zSeg);
     }
 
@@ -110,8 +108,7 @@ public final class Evaluator {
                     + " does not fit this evaluator (" + features + " -> " + classes + ")");
         }
         if (data.features() != features || data.classes() != classes) {
-            throw new IllegalArgumentException(data + " does not fit a model " + features + " -> "
-                    + classes);
+            throw new IllegalArgumentException(data + " does not fit a model " + features + " -> " + classes);
         }
     }
 }

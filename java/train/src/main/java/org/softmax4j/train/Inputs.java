@@ -23,7 +23,16 @@ final class Inputs {
 
     /** out (rows x features floats) = the inputs of source rows {@code index[0, rows)}. */
     void gather(int rows, MemorySegment index, MemorySegment out) {
-        kernels.gatherRows(rows, data.features(), data.matrix().type(), data.matrix().data(),
-                data.sourceRows(), index, data.scaler().scale(), shift, colScale, out);
+        kernels.gatherRows(
+                rows,
+                data.features(),
+                data.matrix().type(),
+                data.matrix().data(),
+                data.sourceRows(),
+                index,
+                data.scaler().scale(),
+                shift,
+                colScale,
+                out);
     }
 }

@@ -29,8 +29,12 @@ public final class Model {
     private final Kernels kernels;
 
     /** A model of these parameters (not copied), names and scaler, computing on {@code kernels}. */
-    public Model(SoftmaxRegression weights, List<String> classNames, List<String> featureNames,
-                 Scaler scaler, Kernels kernels) {
+    public Model(
+            SoftmaxRegression weights,
+            List<String> classNames,
+            List<String> featureNames,
+            Scaler scaler,
+            Kernels kernels) {
         if (scaler.needsFit()) throw new IllegalArgumentException("the scaler " + scaler + " was not fitted");
         Checkpoint.modelOnly(weights, classNames, featureNames, scaler); // the same checks
         this.weights = weights;
@@ -96,10 +100,18 @@ public final class Model {
         Arrays.setAll(index, i -> i);
         float[] x = new float[Math.multiplyExact(n, f)];
         MemorySegment xs = MemorySegment.ofArray(x);
-        kernels.gatherRows(n, f, DType.F32, rows, n, MemorySegment.ofArray(index), scaler.scale(),
-                scaler.shiftSegment(), scaler.colScaleSegment(), xs);
-        kernels.sgemm(false, false, n, c, f, 1f, xs, f, MemorySegment.ofArray(weights.weights()), c, 0f,
-                out, c);
+        kernels.gatherRows(
+                n,
+                f,
+                DType.F32,
+                rows,
+                n,
+                MemorySegment.ofArray(index),
+                scaler.scale(),
+                scaler.shiftSegment(),
+                scaler.colScaleSegment(),
+                xs);
+        kernels.sgemm(false, false, n, c, f, 1f, xs, f, MemorySegment.ofArray(weights.weights()), c, 0f, out, c);
         kernels.addBias(n, c, MemorySegment.ofArray(weights.bias()), out);
         kernels.softmax(n, c, out, out);
     }

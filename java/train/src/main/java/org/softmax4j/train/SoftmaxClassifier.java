@@ -53,8 +53,7 @@ public final class SoftmaxClassifier {
 
     /** {@code data} with this classifier's scaler fitted on it (what {@link #fit} trains on). */
     public Dataset prepare(Dataset data) {
-        Scaler s = scale != null ? scale : data.matrix().type() == DType.U8 ? data.scaler()
-                : Scaler.parse("standard");
+        Scaler s = scale != null ? scale : data.matrix().type() == DType.U8 ? data.scaler() : Scaler.parse("standard");
         return data.withScaler(s.fit(data));
     }
 
@@ -74,23 +73,65 @@ public final class SoftmaxClassifier {
         private Kernels kernels;
         private TrainingListener listener = TrainingListener.NONE;
 
-        public Builder epochs(int v) { config.epochs(v); return this; }
-        public Builder batchSize(int v) { config.batchSize(v); return this; }
-        public Builder learningRate(float v) { config.lr(v); return this; }
-        public Builder momentum(float v) { config.momentum(v); return this; }
-        public Builder weightDecay(float v) { config.weightDecay(v); return this; }
-        public Builder schedule(LrSchedule v) { config.schedule(v); return this; }
-        public Builder seed(long v) { config.seed(v); return this; }
+        public Builder epochs(int v) {
+            config.epochs(v);
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            config.batchSize(v);
+            return this;
+        }
+
+        public Builder learningRate(float v) {
+            config.lr(v);
+            return this;
+        }
+
+        public Builder momentum(float v) {
+            config.momentum(v);
+            return this;
+        }
+
+        public Builder weightDecay(float v) {
+            config.weightDecay(v);
+            return this;
+        }
+
+        public Builder schedule(LrSchedule v) {
+            config.schedule(v);
+            return this;
+        }
+
+        public Builder seed(long v) {
+            config.seed(v);
+            return this;
+        }
         /** Early stopping on a validation split of this fraction, after {@code patience} epochs without gain. */
         public Builder earlyStopping(double valFraction, int patience) {
             config.valFraction(valFraction).patience(patience);
             return this;
         }
-        public Builder stratify(boolean v) { config.stratify(v); return this; }
+
+        public Builder stratify(boolean v) {
+            config.stratify(v);
+            return this;
+        }
         /** The scaling (see {@link Scaler#parse}: none, standard, minmax, divide:N). */
-        public Builder scale(String v) { scale = Scaler.parse(v); return this; }
-        public Builder kernels(Kernels v) { kernels = v; return this; }
-        public Builder listener(TrainingListener v) { listener = v; return this; }
+        public Builder scale(String v) {
+            scale = Scaler.parse(v);
+            return this;
+        }
+
+        public Builder kernels(Kernels v) {
+            kernels = v;
+            return this;
+        }
+
+        public Builder listener(TrainingListener v) {
+            listener = v;
+            return this;
+        }
 
         /** The classifier; an invalid setting is an IllegalArgumentException naming it. */
         public SoftmaxClassifier build() {

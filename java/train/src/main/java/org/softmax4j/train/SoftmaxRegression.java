@@ -22,12 +22,12 @@ public final class SoftmaxRegression {
      */
     public SoftmaxRegression(int features, int classes, float[] weights, float[] bias) {
         if (features < 1 || classes < 1) {
-            throw new IllegalArgumentException("features " + features + " and classes " + classes
-                    + " must be positive");
+            throw new IllegalArgumentException(
+                    "features " + features + " and classes " + classes + " must be positive");
         }
         if (weights.length != features * classes || bias.length != classes) {
-            throw new IllegalArgumentException("weights " + weights.length + " / bias "
-                    + bias.length + " do not fit " + features + " x " + classes);
+            throw new IllegalArgumentException("weights " + weights.length + " / bias " + bias.length + " do not fit "
+                    + features + " x " + classes);
         }
         this.features = features;
         this.classes = classes;
@@ -37,8 +37,7 @@ public final class SoftmaxRegression {
 
     /** Zero weights and bias. */
     public static SoftmaxRegression zeros(int features, int classes) {
-        return new SoftmaxRegression(features, classes, new float[features * classes],
-                new float[classes]);
+        return new SoftmaxRegression(features, classes, new float[features * classes], new float[classes]);
     }
 
     /**
@@ -89,8 +88,8 @@ public final class SoftmaxRegression {
     /** Overwrites these parameters with other's (same shape). */
     public void copyFrom(SoftmaxRegression other) {
         if (other.features != features || other.classes != classes) {
-            throw new IllegalArgumentException("shape " + other.features + "x" + other.classes
-                    + " differs from " + features + "x" + classes);
+            throw new IllegalArgumentException(
+                    "shape " + other.features + "x" + other.classes + " differs from " + features + "x" + classes);
         }
         System.arraycopy(other.weights, 0, weights, 0, weights.length);
         System.arraycopy(other.bias, 0, bias, 0, bias.length);
@@ -98,8 +97,10 @@ public final class SoftmaxRegression {
 
     /** Whether both have the same shape and bit-identical parameters. */
     public boolean sameParameters(SoftmaxRegression other) {
-        return other.features == features && other.classes == classes
-                && Arrays.equals(weights, other.weights) && Arrays.equals(bias, other.bias);
+        return other.features == features
+                && other.classes == classes
+                && Arrays.equals(weights, other.weights)
+                && Arrays.equals(bias, other.bias);
     }
 
     @Override

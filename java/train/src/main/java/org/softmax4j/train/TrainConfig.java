@@ -20,20 +20,35 @@ package org.softmax4j.train;
  * @param initStd       standard deviation of the initial weights (0.01 in the book)
  * @param stratify      the validation split keeps each class's share of the examples
  */
-public record TrainConfig(int epochs, int batchSize, float lr, float momentum, float weightDecay,
-                          LrSchedule schedule, long seed, boolean shuffle, double valFraction,
-                          int patience, double initStd, boolean stratify) {
+public record TrainConfig(
+        int epochs,
+        int batchSize,
+        float lr,
+        float momentum,
+        float weightDecay,
+        LrSchedule schedule,
+        long seed,
+        boolean shuffle,
+        double valFraction,
+        int patience,
+        double initStd,
+        boolean stratify) {
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1: " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1: " + batchSize);
-        if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException("learning rate must be finite and > 0: " + lr);
-        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1): " + momentum);
-        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new IllegalArgumentException("weight decay must be finite and >= 0: " + weightDecay);
+        if (!(lr > 0) || !Float.isFinite(lr))
+            throw new IllegalArgumentException("learning rate must be finite and > 0: " + lr);
+        if (!(momentum >= 0 && momentum < 1))
+            throw new IllegalArgumentException("momentum must be in [0, 1): " + momentum);
+        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay))
+            throw new IllegalArgumentException("weight decay must be finite and >= 0: " + weightDecay);
         if (schedule == null) throw new IllegalArgumentException("schedule is null");
-        if (!(valFraction >= 0 && valFraction < 1)) throw new IllegalArgumentException("validation fraction must be in [0, 1): " + valFraction);
+        if (!(valFraction >= 0 && valFraction < 1))
+            throw new IllegalArgumentException("validation fraction must be in [0, 1): " + valFraction);
         if (patience < 0) throw new IllegalArgumentException("patience must be >= 0: " + patience);
-        if (!(initStd >= 0) || !Double.isFinite(initStd)) throw new IllegalArgumentException("init std must be finite and >= 0: " + initStd);
+        if (!(initStd >= 0) || !Double.isFinite(initStd))
+            throw new IllegalArgumentException("init std must be finite and >= 0: " + initStd);
     }
 
     /**
@@ -42,8 +57,7 @@ public record TrainConfig(int epochs, int batchSize, float lr, float momentum, f
      * validation split. About 0.83 test accuracy on Fashion-MNIST.
      */
     public static TrainConfig book() {
-        return new TrainConfig(10, 256, 0.1f, 0f, 0f, LrSchedule.constant(), 0L, true, 0.0, 0,
-                0.01, false);
+        return new TrainConfig(10, 256, 0.1f, 0f, 0f, LrSchedule.constant(), 0L, true, 0.0, 0, 0.01, false);
     }
 
     /**
@@ -55,8 +69,14 @@ public record TrainConfig(int epochs, int batchSize, float lr, float momentum, f
      * book's settings stop at 0.815-0.835 depending on the seed.
      */
     public static TrainConfig tuned() {
-        return book().toBuilder().epochs(40).batchSize(128).lr(0.05f).momentum(0.9f)
-                .weightDecay(1e-4f).schedule(LrSchedule.cosine(0f)).build();
+        return book().toBuilder()
+                .epochs(40)
+                .batchSize(128)
+                .lr(0.05f)
+                .momentum(0.9f)
+                .weightDecay(1e-4f)
+                .schedule(LrSchedule.cosine(0f))
+                .build();
     }
 
     /** A builder starting from the book's settings. */
@@ -98,23 +118,81 @@ public record TrainConfig(int epochs, int batchSize, float lr, float momentum, f
             stratify = c.stratify;
         }
 
-        public Builder epochs(int v) { epochs = v; return this; }
-        public Builder batchSize(int v) { batchSize = v; return this; }
-        public Builder lr(float v) { lr = v; return this; }
-        public Builder momentum(float v) { momentum = v; return this; }
-        public Builder weightDecay(float v) { weightDecay = v; return this; }
-        public Builder schedule(LrSchedule v) { schedule = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
-        public Builder shuffle(boolean v) { shuffle = v; return this; }
-        public Builder valFraction(double v) { valFraction = v; return this; }
-        public Builder patience(int v) { patience = v; return this; }
-        public Builder initStd(double v) { initStd = v; return this; }
-        public Builder stratify(boolean v) { stratify = v; return this; }
+        public Builder epochs(int v) {
+            epochs = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        public Builder lr(float v) {
+            lr = v;
+            return this;
+        }
+
+        public Builder momentum(float v) {
+            momentum = v;
+            return this;
+        }
+
+        public Builder weightDecay(float v) {
+            weightDecay = v;
+            return this;
+        }
+
+        public Builder schedule(LrSchedule v) {
+            schedule = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder shuffle(boolean v) {
+            shuffle = v;
+            return this;
+        }
+
+        public Builder valFraction(double v) {
+            valFraction = v;
+            return this;
+        }
+
+        public Builder patience(int v) {
+            patience = v;
+            return this;
+        }
+
+        public Builder initStd(double v) {
+            initStd = v;
+            return this;
+        }
+
+        public Builder stratify(boolean v) {
+            stratify = v;
+            return this;
+        }
 
         /** The settings; throws IllegalArgumentException naming the first invalid one. */
         public TrainConfig build() {
-            return new TrainConfig(epochs, batchSize, lr, momentum, weightDecay, schedule, seed,
-                    shuffle, valFraction, patience, initStd, stratify);
+            return new TrainConfig(
+                    epochs,
+                    batchSize,
+                    lr,
+                    momentum,
+                    weightDecay,
+                    schedule,
+                    seed,
+                    shuffle,
+                    valFraction,
+                    patience,
+                    initStd,
+                    stratify);
         }
     }
 }

@@ -12,8 +12,8 @@ import java.util.List;
  * @param loopNanos    time of the training steps of this run (no data loading, no evaluation)
  * @param samples      training examples processed in this run
  */
-public record TrainResult(SoftmaxRegression model, TrainingState state,
-                          List<EpochMetrics> history, long loopNanos, long samples) {
+public record TrainResult(
+        SoftmaxRegression model, TrainingState state, List<EpochMetrics> history, long loopNanos, long samples) {
 
     /** Seconds of the training loop. */
     public double loopSeconds() {

@@ -14,6 +14,7 @@ public final class TrainingState {
     final SoftmaxRegression model;
     /** Momentum buffers of W and b; null when training without momentum. */
     final float[] velocityW;
+
     final float[] velocityB;
     int epochsDone;
     long step;
@@ -23,12 +24,14 @@ public final class TrainingState {
      * rows) and right guesses, so that the resumed epoch reports the whole.
      */
     int batchesInEpoch;
+
     double epochLossSum;
     double epochCorrect;
     /** Early stopping triggered: no further epochs. */
     boolean stoppedEarly;
     /** Best weights on the validation loss so far (early stopping only; else null). */
     SoftmaxRegression best;
+
     double bestValLoss = Double.POSITIVE_INFINITY;
     int bestEpoch;
     int badEpochs;
@@ -43,11 +46,10 @@ public final class TrainingState {
 
     /** The start of a run of {@code config}: initial weights, zero momentum, nothing done. */
     public static TrainingState start(TrainConfig config, int features, int classes) {
-        SoftmaxRegression m = SoftmaxRegression.gaussian(features, classes, config.initStd(),
-                config.seed());
+        SoftmaxRegression m = SoftmaxRegression.gaussian(features, classes, config.initStd(), config.seed());
         boolean momentum = config.momentum() != 0;
-        return new TrainingState(m, momentum ? new float[features * classes] : null,
-                momentum ? new float[classes] : null);
+        return new TrainingState(
+                m, momentum ? new float[features * classes] : null, momentum ? new float[classes] : null);
     }
 
     /** The current parameters (live: updated in place by training). */
@@ -118,7 +120,8 @@ public final class TrainingState {
 
     /** A deep copy (without a pending stop request). */
     public TrainingState copy() {
-        TrainingState c = new TrainingState(model.copy(),
+        TrainingState c = new TrainingState(
+                model.copy(),
                 velocityW == null ? null : velocityW.clone(),
                 velocityB == null ? null : velocityB.clone());
         c.epochsDone = epochsDone;

@@ -1,7 +1,7 @@
 package org.softmax4j.data;
 
-import static org.softmax4j.data.CsvReaderTest.assertRows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.softmax4j.data.CsvReaderTest.assertRows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

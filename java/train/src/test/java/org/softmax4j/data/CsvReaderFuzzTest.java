@@ -58,7 +58,11 @@ class CsvReaderFuzzTest {
         }
         FuzzDir.assertConsistent(d, false);
         assertTrue(d.classes() >= 2, d.toString());
-        if (missing == Missing.ERROR && header == null && !labelFirst && !dropFirst && d.featureNames().isEmpty()) {
+        if (missing == Missing.ERROR
+                && header == null
+                && !labelFirst
+                && !dropFirst
+                && d.featureNames().isEmpty()) {
             naive(content, delimiter != 0 ? delimiter : CsvReader.detectDelimiter(p), d);
         }
     }
@@ -78,7 +82,8 @@ class CsvReaderFuzzTest {
             assertEquals(d.features() + 1, f.length, "fields of record " + i);
             for (int j = 0; j < d.features(); j++) {
                 String cell = f[j].strip();
-                assertEquals(Float.parseFloat(cell), d.value(i, j), "record " + i + ", field " + j + ": '" + cell + "'");
+                assertEquals(
+                        Float.parseFloat(cell), d.value(i, j), "record " + i + ", field " + j + ": '" + cell + "'");
             }
             assertEquals(f[f.length - 1].strip(), d.classNames().get(d.label(i)), "label of record " + i);
         }

@@ -40,7 +40,9 @@ class CsvReaderTest {
 
     /** Every example's class name. */
     static List<String> labels(Dataset d) {
-        return java.util.stream.IntStream.range(0, d.size()).mapToObj(i -> d.classNames().get(d.label(i))).toList();
+        return java.util.stream.IntStream.range(0, d.size())
+                .mapToObj(i -> d.classNames().get(d.label(i)))
+                .toList();
     }
 
     static void assertRows(float[][] expected, Dataset d) {
@@ -121,10 +123,12 @@ class CsvReaderTest {
 
     @Test
     void quotingFollowsRfc4180() throws IOException {
-        Path p = file("rfc.csv", "\"a\",\"b, with a comma\",label\n"
-                + "1,\"2\",\"say \"\"hi\"\"\"\n"
-                + "3,4,\"two\nlines\"\n"
-                + "5,6,plain\n");
+        Path p = file(
+                "rfc.csv",
+                "\"a\",\"b, with a comma\",label\n"
+                        + "1,\"2\",\"say \"\"hi\"\"\"\n"
+                        + "3,4,\"two\nlines\"\n"
+                        + "5,6,plain\n");
         Dataset d = csv(p).read();
         assertEquals(List.of("a", "b, with a comma"), d.featureNames());
         assertRows(new float[][] {{1, 2}, {3, 4}, {5, 6}}, d);
@@ -198,7 +202,8 @@ class CsvReaderTest {
         for (String l : lines) a.append(l).append('\n');
         java.util.Collections.shuffle(lines, new java.util.Random(rnd.nextLong()));
         for (String l : lines) b.append(l).append('\n');
-        Dataset da = csv(file("a.csv", a.toString())).read(), db = csv(file("b.csv", b.toString())).read();
+        Dataset da = csv(file("a.csv", a.toString())).read(),
+                db = csv(file("b.csv", b.toString())).read();
         assertEquals(List.of("blue", "cyan", "green", "red"), da.classNames());
         assertEquals(da.classNames(), db.classNames());
         for (int i = 0; i < da.size(); i++) {
@@ -250,7 +255,9 @@ class CsvReaderTest {
         float meanA = (1 + 3 + 5) / 3f, meanB = 8f; // b has one value
         assertRows(new float[][] {{1, meanB}, {3, meanB}, {meanA, meanB}, {5, 8}}, d);
         // a column without any value is filled with 0
-        Dataset e = csv(file("e.csv", "a,b,y\n1,,p\n2,NA,q\n")).missing(Missing.MEAN).read();
+        Dataset e = csv(file("e.csv", "a,b,y\n1,,p\n2,NA,q\n"))
+                .missing(Missing.MEAN)
+                .read();
         assertRows(new float[][] {{1, 0}, {2, 0}}, e);
     }
 
@@ -325,8 +332,10 @@ class CsvReaderTest {
         // in the label column the record looks whole: the rows after it must not vanish into a class name
         for (String tail : List.of("", "\n", "\r\n\r\n", "\"\"", "\"\"\n")) {
             Path q = file("uql.csv", "a,b,y\n1,2,p\n3,4,\"q\n5,6,r\n7,8,p" + tail);
-            assertEquals(q + ":3: the quoted field that starts here is not closed (an unterminated \")",
-                    error(csv(q)), "tail " + tail.replace("\n", "\\n").replace("\r", "\\r"));
+            assertEquals(
+                    q + ":3: the quoted field that starts here is not closed (an unterminated \")",
+                    error(csv(q)),
+                    "tail " + tail.replace("\n", "\\n").replace("\r", "\\r"));
         }
         // a last field that is closed, whatever it holds
         for (String last : List.of("\"r\"", "\"r\"\n", "\"r\"\"\"\n\n", "\"\"\"\"", "\"x\"\"\"", "\"a,\nb\"\r\n")) {
@@ -345,8 +354,9 @@ class CsvReaderTest {
     @Test
     void aLabelNotAmongTheModelsClasses() throws IOException {
         Path p = file("t.csv", "a,b,y\n1,2,p\n3,4,zz\n");
-        String m = assertThrows(DataException.class,
-                () -> csv(p).readFor(List.of("p", "q"), List.of("a", "b"), 2, true)).getMessage();
+        String m = assertThrows(
+                        DataException.class, () -> csv(p).readFor(List.of("p", "q"), List.of("a", "b"), 2, true))
+                .getMessage();
         assertEquals(p + ":3: label 'zz' is not one of the model's 2 classes", m);
     }
 
@@ -373,8 +383,9 @@ class CsvReaderTest {
     @Test
     void theWrongFeatureColumnsForAModel() throws IOException {
         Path p = file("w.csv", "a,c,y\n1,2,p\n3,4,q\n");
-        String m = assertThrows(DataException.class,
-                () -> csv(p).readFor(List.of("p", "q"), List.of("a", "b", "c"), 3, true)).getMessage();
+        String m = assertThrows(
+                        DataException.class, () -> csv(p).readFor(List.of("p", "q"), List.of("a", "b", "c"), 3, true))
+                .getMessage();
         assertEquals(p + ": 2 feature columns, the model has 3 (missing here: b)", m);
     }
 }

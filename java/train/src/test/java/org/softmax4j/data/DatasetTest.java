@@ -29,7 +29,8 @@ class DatasetTest {
         assertEquals(200, a.validation().size());
         assertEquals(800, a.train().size());
         assertArrayEquals(a.validation().sourceRowsCopy(), b.validation().sourceRowsCopy());
-        assertFalse(Arrays.equals(a.validation().sourceRowsCopy(), c.validation().sourceRowsCopy()));
+        assertFalse(
+                Arrays.equals(a.validation().sourceRowsCopy(), c.validation().sourceRowsCopy()));
         Set<Integer> seen = new HashSet<>();
         for (int r : a.train().sourceRowsCopy()) assertTrue(seen.add(r));
         for (int r : a.validation().sourceRowsCopy()) assertTrue(seen.add(r));

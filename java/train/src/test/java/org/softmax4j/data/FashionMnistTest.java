@@ -23,8 +23,7 @@ class FashionMnistTest {
         write(dir, "t10k", m, gzip, 2);
     }
 
-    private static void write(Path dir, String prefix, int count, boolean gzip, long seed)
-            throws IOException {
+    private static void write(Path dir, String prefix, int count, boolean gzip, long seed) throws IOException {
         byte[] pixels = new byte[count * 784];
         byte[] labels = new byte[count];
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
@@ -54,7 +53,8 @@ class FashionMnistTest {
     @Test
     void missingDirectorySaysHowToInstall() {
         Path missing = dir.resolve("absent");
-        String m = assertThrows(DataException.class, () -> FashionMnist.load(missing)).getMessage();
+        String m = assertThrows(DataException.class, () -> FashionMnist.load(missing))
+                .getMessage();
         assertTrue(m.contains(missing.toString()), m);
         assertTrue(m.contains("sudo apt-get install dataset-fashion-mnist"), m);
         assertTrue(m.contains("https://github.com/zalandoresearch/fashion-mnist"), m);
@@ -65,7 +65,8 @@ class FashionMnistTest {
     void missingFileIsNamed() throws IOException {
         writeFake(dir, 10, 10, true);
         Files.delete(dir.resolve("t10k-labels-idx1-ubyte.gz"));
-        String m = assertThrows(DataException.class, () -> FashionMnist.load(dir)).getMessage();
+        String m =
+                assertThrows(DataException.class, () -> FashionMnist.load(dir)).getMessage();
         assertTrue(m.contains("t10k-labels-idx1-ubyte.gz") && m.contains("apt-get"), m);
     }
 
@@ -73,7 +74,8 @@ class FashionMnistTest {
     void imageLabelCountMismatch() throws IOException {
         writeFake(dir, 10, 10, true);
         IdxWriter.write(dir.resolve("train-labels-idx1-ubyte.gz"), new int[] {9}, new byte[9], true);
-        String m = assertThrows(DataException.class, () -> FashionMnist.load(dir)).getMessage();
+        String m =
+                assertThrows(DataException.class, () -> FashionMnist.load(dir)).getMessage();
         assertTrue(m.contains("has 10 images but") && m.contains("has 9 labels"), m);
         assertTrue(m.contains("train-images-idx3-ubyte.gz") && m.contains("train-labels-idx1-ubyte.gz"), m);
     }
@@ -82,7 +84,8 @@ class FashionMnistTest {
     void brokenTrainingImagesAreReportedFromTheBackgroundReader() throws IOException {
         writeFake(dir, 10, 10, true);
         Files.write(dir.resolve("train-images-idx3-ubyte.gz"), new byte[] {1, 2, 3, 4, 5});
-        String m = assertThrows(DataException.class, () -> FashionMnist.load(dir)).getMessage();
+        String m =
+                assertThrows(DataException.class, () -> FashionMnist.load(dir)).getMessage();
         assertTrue(m.contains("train-images-idx3-ubyte.gz") && m.contains("bad magic"), m);
     }
 

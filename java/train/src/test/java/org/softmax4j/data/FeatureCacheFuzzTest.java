@@ -48,7 +48,8 @@ class FeatureCacheFuzzTest {
 
     private static Object quiet() {
         try {
-            Class<?> logger = Class.forName("java.util.logging.Logger"), level = Class.forName("java.util.logging.Level");
+            Class<?> logger = Class.forName("java.util.logging.Logger"),
+                    level = Class.forName("java.util.logging.Level");
             Object l = logger.getMethod("getLogger", String.class).invoke(null, "org.softmax4j");
             logger.getMethod("setLevel", level).invoke(l, level.getField("OFF").get(null));
             return l;
@@ -67,7 +68,9 @@ class FeatureCacheFuzzTest {
             Files.writeString(SOURCE, csv);
             table().read();
             try (var s = Files.list(CACHE_DIR)) {
-                CACHE = s.filter(p -> p.toString().endsWith(".s4jcache")).findFirst().orElseThrow();
+                CACHE = s.filter(p -> p.toString().endsWith(".s4jcache"))
+                        .findFirst()
+                        .orElseThrow();
             }
             GOOD = Files.readAllBytes(CACHE);
             FINGERPRINT = FeatureCache.open(CACHE, "d.csv").fingerprint();

@@ -134,7 +134,8 @@ class FeatureCacheTest {
         try (var w = new FeatureCache.Writer(u8, DType.U8, 3)) {
             w.add(new float[] {0, 128, 255});
             w.add(new float[] {7, 8, 9});
-            Dataset d = w.finish("u", new int[2], List.of("a", "b"), List.of(), false, "fp", null).dataset();
+            Dataset d = w.finish("u", new int[2], List.of("a", "b"), List.of(), false, "fp", null)
+                    .dataset();
             assertEquals(DType.U8, d.matrix().type());
             assertFalse(d.isLabelled());
             assertRows(new float[][] {{0, 128, 255}, {7, 8, 9}}, d);
@@ -143,8 +144,8 @@ class FeatureCacheTest {
         try (var w = new FeatureCache.Writer(f, DType.F32, 2)) {
             w.add(new float[] {1, Float.NaN});
             w.add(new float[] {Float.NaN, 4});
-            Dataset d = w.finish("f", new int[] {0, 1}, List.of("a", "b"), List.of(), true, "fp",
-                    new float[] {10, 20}).dataset();
+            Dataset d = w.finish("f", new int[] {0, 1}, List.of("a", "b"), List.of(), true, "fp", new float[] {10, 20})
+                    .dataset();
             assertRows(new float[][] {{1, 20}, {10, 4}}, d);
         }
         assertRows(new float[][] {{1, 20}, {10, 4}}, FeatureCache.open(f, "f").dataset());
@@ -168,24 +169,34 @@ class FeatureCacheTest {
         byte[] good = Files.readAllBytes(cache);
         long rows = 4, cols = 2;
         long labelsAt = 64 + rows * cols * 4, metaAt = labelsAt + 4 * rows;
-        assertEquals(labelsAt, ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN).getLong(32));
+        assertEquals(
+                labelsAt, ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN).getLong(32));
         // a byte of: the magic, the header, the features, the labels, the metadata, the checksums
         long[] at = {0, 16, 64, labelsAt + 1, metaAt + 3, good.length - 1, 56, 61};
-        String[] why = {"not a softmax4j cache file", "corrupt header (checksum)", "corrupt data (checksum mismatch)",
-                "corrupt data (checksum mismatch)", "corrupt data (checksum mismatch)",
-                "corrupt data (checksum mismatch)", "corrupt header (checksum)", "corrupt header (checksum)"};
+        String[] why = {
+            "not a softmax4j cache file",
+            "corrupt header (checksum)",
+            "corrupt data (checksum mismatch)",
+            "corrupt data (checksum mismatch)",
+            "corrupt data (checksum mismatch)",
+            "corrupt data (checksum mismatch)",
+            "corrupt header (checksum)",
+            "corrupt header (checksum)"
+        };
         for (int k = 0; k < at.length; k++) {
             byte[] bad = good.clone();
             bad[(int) at[k]] ^= 0x10;
             Path p = dir.resolve("bad" + k);
             Files.write(p, bad);
-            String m = assertThrows(DataException.class, () -> FeatureCache.open(p, "x")).getMessage();
+            String m = assertThrows(DataException.class, () -> FeatureCache.open(p, "x"))
+                    .getMessage();
             assertEquals(p + ": bad cache file: " + why[k] + " (delete it to have it rebuilt)", m, "byte " + at[k]);
         }
         for (int cut : new int[] {0, 10, 63, 64, good.length - 1}) {
             Path p = dir.resolve("cut" + cut);
             Files.write(p, Arrays.copyOf(good, cut));
-            String m = assertThrows(DataException.class, () -> FeatureCache.open(p, "x")).getMessage();
+            String m = assertThrows(DataException.class, () -> FeatureCache.open(p, "x"))
+                    .getMessage();
             assertTrue(m.startsWith(p + ": bad cache file: "), m);
         }
         assertRows(ROWS, first);
@@ -214,7 +225,11 @@ class FeatureCacheTest {
     void otherReaderOptionsAreAnotherCache() throws IOException {
         Path src = source(CSV);
         read(src);
-        Dataset byA = Table.csv(src).label("a").drop("label").cacheDir(dir.resolve("cache")).read();
+        Dataset byA = Table.csv(src)
+                .label("a")
+                .drop("label")
+                .cacheDir(dir.resolve("cache"))
+                .read();
         assertEquals(2, caches().size());
         assertEquals(List.of("1", "3", "5", "7"), byA.classNames());
         assertEquals(List.of("b"), byA.featureNames());
@@ -268,7 +283,11 @@ class FeatureCacheTest {
         Path src = source(CSV);
         read(src);
         Path ours = onlyCache();
-        Dataset other = Table.csv(src).label("a").drop("label").cacheDir(dir.resolve("cache")).read();
+        Dataset other = Table.csv(src)
+                .label("a")
+                .drop("label")
+                .cacheDir(dir.resolve("cache"))
+                .read();
         Path theirs = caches().stream().filter(p -> !p.equals(ours)).findFirst().orElseThrow();
         replace(ours, Files.readAllBytes(theirs));
         Dataset d = read(src);
@@ -313,7 +332,8 @@ class FeatureCacheTest {
         b.putLong(16, 1L << 62).putLong(32, b.getLong(40));
         Path p = dir.resolve("overflow");
         Files.write(p, reseal(bad));
-        String m = assertThrows(DataException.class, () -> FeatureCache.open(p, "x")).getMessage();
+        String m = assertThrows(DataException.class, () -> FeatureCache.open(p, "x"))
+                .getMessage();
         assertTrue(m.startsWith(p + ": bad cache file: "), m);
         // labels far beyond the file, placed so that labels + 4 rows wraps around to just below 0
         // and the metadata length brings it back to the file size (IndexOutOfBoundsException before)
@@ -340,7 +360,8 @@ class FeatureCacheTest {
         ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN).putInt((int) labelsAt, 3); // 3 classes: 0..2
         Path p = dir.resolve("label");
         Files.write(p, reseal(bad));
-        String m = assertThrows(DataException.class, () -> FeatureCache.open(p, "x")).getMessage();
+        String m = assertThrows(DataException.class, () -> FeatureCache.open(p, "x"))
+                .getMessage();
         assertTrue(m.startsWith(p + ": bad cache file: "), m);
     }
 }

@@ -56,14 +56,16 @@ final class FuzzDir {
             assertTrue(d.label(i) >= 0 && d.label(i) < d.classes(), "label of row " + i);
             for (int j = 0; j < d.features(); j++) {
                 float v = d.value(i, j);
-                assertTrue(Float.isFinite(v) || (nanAllowed && Float.isNaN(v)), "row " + i + ", column " + j + ": " + v);
+                assertTrue(
+                        Float.isFinite(v) || (nanAllowed && Float.isNaN(v)), "row " + i + ", column " + j + ": " + v);
             }
         }
     }
 
     /** A DataException as the readers must throw it: naming the file first. */
     static void assertNamesTheFile(DataException e, Path file) {
-        assertTrue(e.getMessage() != null && e.getMessage().startsWith(file.toString()),
+        assertTrue(
+                e.getMessage() != null && e.getMessage().startsWith(file.toString()),
                 "the message names the file " + file + ": " + e.getMessage());
     }
 }

@@ -18,10 +18,12 @@ class IdxReaderFindingsTest {
 
     /** Bytes this thread has allocated (by reflection: this module does not read java.management). */
     private static long allocatedBytes() throws ReflectiveOperationException {
-        Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+        Object bean = Class.forName("java.lang.management.ManagementFactory")
+                .getMethod("getThreadMXBean")
                 .invoke(null);
         return (long) Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getCurrentThreadAllocatedBytes").invoke(bean);
+                .getMethod("getCurrentThreadAllocatedBytes")
+                .invoke(bean);
     }
 
     /**

@@ -77,8 +77,10 @@ class IdxReaderTest {
     @Test
     void gzipIsDetectedByContentNotName() throws IOException {
         byte[] raw = idx(8, new int[] {2}, new byte[] {1, 2});
-        assertArrayEquals(new byte[] {1, 2}, IdxReader.read(file("plain.gz", raw), 1).data());
-        assertArrayEquals(new byte[] {1, 2}, IdxReader.read(file("packed", gzip(raw)), 1).data());
+        assertArrayEquals(
+                new byte[] {1, 2}, IdxReader.read(file("plain.gz", raw), 1).data());
+        assertArrayEquals(
+                new byte[] {1, 2}, IdxReader.read(file("packed", gzip(raw)), 1).data());
     }
 
     @Test
@@ -181,8 +183,10 @@ class IdxReaderTest {
             System.arraycopy(tail, 0, bad, gz.length, tail.length);
             Path p = file("tail.gz", bad);
             String m = error(() -> IdxReader.read(p, 1));
-            assertTrue(m.startsWith(p + ": corrupt gzip data (unexpected bytes after the gzip data, at byte "
-                    + gz.length + ")"), m);
+            assertTrue(
+                    m.startsWith(p + ": corrupt gzip data (unexpected bytes after the gzip data, at byte " + gz.length
+                            + ")"),
+                    m);
         }
     }
 
@@ -193,7 +197,9 @@ class IdxReaderTest {
         byte[] a = gzip(Arrays.copyOf(raw, 10)), b = gzip(Arrays.copyOfRange(raw, 10, raw.length));
         byte[] both = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, both, a.length, b.length);
-        assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6}, IdxReader.read(file("two.gz", both), 1).data());
+        assertArrayEquals(
+                new byte[] {1, 2, 3, 4, 5, 6},
+                IdxReader.read(file("two.gz", both), 1).data());
     }
 
     @Test

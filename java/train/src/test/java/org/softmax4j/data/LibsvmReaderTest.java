@@ -47,7 +47,8 @@ class LibsvmReaderTest {
     @Test
     void qidIsIgnoredAndCommentsAndBlankLinesAreSkipped() throws IOException {
         Dataset d = svm(file("# a comment line\n\n2 qid:7 1:1 2:2 # the rest is a comment 3:3\n"
-                + "   \n10 qid:8 2:4\n\t3 1:5\t2:6  \n")).read();
+                        + "   \n10 qid:8 2:4\n\t3 1:5\t2:6  \n"))
+                .read();
         assertEquals(2, d.features());
         assertRows(new float[][] {{1, 2}, {0, 4}, {5, 6}}, d);
         assertEquals(List.of("2", "3", "10"), d.classNames(), "sorted as numbers");
@@ -96,11 +97,15 @@ class LibsvmReaderTest {
         Path p = file("1 2:1\n0 1:3\n");
         Dataset d = svm(p).readFor(List.of("0", "1"), List.of(), 4, true);
         assertRows(new float[][] {{0, 1, 0, 0}, {3, 0, 0, 0}}, d);
-        String m = assertThrows(DataException.class,
-                () -> svm(file("1 2:1\n0 5:3\n")).readFor(List.of("0", "1"), List.of(), 4, true)).getMessage();
+        String m = assertThrows(
+                        DataException.class,
+                        () -> svm(file("1 2:1\n0 5:3\n")).readFor(List.of("0", "1"), List.of(), 4, true))
+                .getMessage();
         assertEquals(p + ": feature index 5 is beyond the 4 features expected", m);
-        m = assertThrows(DataException.class,
-                () -> svm(file("1 2:1\n7 1:3\n")).readFor(List.of("0", "1"), List.of(), 4, true)).getMessage();
+        m = assertThrows(
+                        DataException.class,
+                        () -> svm(file("1 2:1\n7 1:3\n")).readFor(List.of("0", "1"), List.of(), 4, true))
+                .getMessage();
         assertEquals(p + ":2: label '7' is not one of the model's 2 classes", m);
     }
 

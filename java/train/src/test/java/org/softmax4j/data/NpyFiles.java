@@ -41,7 +41,10 @@ final class NpyFiles {
         int length = text.length + 1;
         length += (64 - (prefix + length) % 64) % 64;
         ByteBuffer b = ByteBuffer.allocate(prefix + length + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) major).put((byte) 0);
+        b.put((byte) 0x93)
+                .put("NUMPY".getBytes(StandardCharsets.US_ASCII))
+                .put((byte) major)
+                .put((byte) 0);
         if (major == 1) b.putShort((short) length);
         else b.putInt(length);
         b.put(text);

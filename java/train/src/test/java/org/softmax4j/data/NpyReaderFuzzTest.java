@@ -7,7 +7,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.softmax4j.DType;
@@ -37,7 +36,8 @@ class NpyReaderFuzzTest {
             Path p = DIR.resolve("input.npz");
             FuzzDir.put(p, input);
             try {
-                FuzzDir.assertConsistent(Table.npz(p).cacheDir(DIR.resolve("cache")).read(), false);
+                FuzzDir.assertConsistent(
+                        Table.npz(p).cacheDir(DIR.resolve("cache")).read(), false);
             } catch (DataException e) {
                 FuzzDir.assertNamesTheFile(e, p);
             }
@@ -61,13 +61,22 @@ class NpyReaderFuzzTest {
         long rows = a.shape().length == 0 ? 0 : a.shape()[0];
         for (long i = 0; i < Math.min(count, 64); i++) {
             // element i in storage order, decoded here and read through the reader
-            long r = a.shape().length == 1 ? i : a.shape().length == 2 && a.shape()[1] > 0
-                    ? (a.fortran() ? i % a.shape()[0] : i / a.shape()[1]) : -1;
-            long c = a.shape().length == 2 && a.shape()[1] > 0
-                    ? (a.fortran() ? i / a.shape()[0] : i % a.shape()[1]) : 0;
+            long r = a.shape().length == 1
+                    ? i
+                    : a.shape().length == 2 && a.shape()[1] > 0
+                            ? (a.fortran() ? i % a.shape()[0] : i / a.shape()[1])
+                            : -1;
+            long c =
+                    a.shape().length == 2 && a.shape()[1] > 0 ? (a.fortran() ? i / a.shape()[0] : i % a.shape()[1]) : 0;
             if (r < 0) break;
-            double got = a.get(r, c), want = decode(input, input.length - a.data().byteSize() + i * a.itemSize(),
-                    a.kind(), a.itemSize(), a.order());
+            double got = a.get(r, c),
+                    want =
+                            decode(
+                                    input,
+                                    input.length - a.data().byteSize() + i * a.itemSize(),
+                                    a.kind(),
+                                    a.itemSize(),
+                                    a.order());
             assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got), "element " + i);
         }
         if (rows >= 1 && rows <= PARTNER_ROWS) {
@@ -113,18 +122,20 @@ class NpyReaderFuzzTest {
         ByteBuffer b = ByteBuffer.wrap(file, (int) at, size).order(order);
         return switch (kind) {
             case 'f' -> size == 4 ? b.getFloat() : b.getDouble();
-            case 'u' -> switch (size) {
-                case 1 -> b.get() & 0xff;
-                case 2 -> b.getShort() & 0xffff;
-                case 4 -> b.getInt() & 0xffffffffL;
-                default -> (double) b.getLong(); // as the reader: a signed long
-            };
-            default -> switch (size) {
-                case 1 -> b.get();
-                case 2 -> b.getShort();
-                case 4 -> b.getInt();
-                default -> (double) b.getLong();
-            };
+            case 'u' ->
+                switch (size) {
+                    case 1 -> b.get() & 0xff;
+                    case 2 -> b.getShort() & 0xffff;
+                    case 4 -> b.getInt() & 0xffffffffL;
+                    default -> (double) b.getLong(); // as the reader: a signed long
+                };
+            default ->
+                switch (size) {
+                    case 1 -> b.get();
+                    case 2 -> b.getShort();
+                    case 4 -> b.getInt();
+                    default -> (double) b.getLong();
+                };
         };
     }
 }

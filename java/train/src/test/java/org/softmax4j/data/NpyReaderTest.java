@@ -32,6 +32,7 @@ class NpyReaderTest {
 
     /** Three rows of two features, exact in every dtype tried (uint8 and int16 included). */
     private static final double[][] X = {{1, 2}, {3, 250}, {0, 7}};
+
     private static final double[] Y = {2, 0, 2};
 
     private Path write(String name, byte[] bytes) throws IOException {
@@ -41,7 +42,9 @@ class NpyReaderTest {
     }
 
     private Dataset read(byte[] x, byte[] y) throws IOException {
-        return Table.npy(write("x.npy", x), write("y.npy", y)).cacheDir(dir.resolve("cache")).read();
+        return Table.npy(write("x.npy", x), write("y.npy", y))
+                .cacheDir(dir.resolve("cache"))
+                .read();
     }
 
     private String error(byte[] x, byte[] y) throws IOException {
@@ -124,7 +127,8 @@ class NpyReaderTest {
 
     @Test
     void headerKeysInAnyOrderAndSpacing() throws IOException {
-        byte[] x = npy(1, "{'shape':(3,2),'fortran_order':False,'descr':'<f4'}", encode("<f4", NpyFiles.order(X, false)));
+        byte[] x =
+                npy(1, "{'shape':(3,2),'fortran_order':False,'descr':'<f4'}", encode("<f4", NpyFiles.order(X, false)));
         assertRows(floats(X), read(x, vector("<i8", Y)));
     }
 
@@ -144,9 +148,14 @@ class NpyReaderTest {
         named.put("targets", vector("|u1", Y));
         named.put("other", vector("<f4", 1, 2, 3));
         Path q = write("named.npz", npz(deflated, named));
-        Dataset e = Table.npz(q).arrays("images", "targets").cacheDir(dir.resolve("cache")).read();
+        Dataset e = Table.npz(q)
+                .arrays("images", "targets")
+                .cacheDir(dir.resolve("cache"))
+                .read();
         assertRows(floats(X), e);
-        String m = assertThrows(DataException.class, () -> Table.npz(q).cacheDir(dir.resolve("cache")).read())
+        String m = assertThrows(
+                        DataException.class,
+                        () -> Table.npz(q).cacheDir(dir.resolve("cache")).read())
                 .getMessage();
         assertEquals(q + ": no array 'X' (it holds: images, targets, other)", m);
         assertNoExtractedArrays();
@@ -154,7 +163,8 @@ class NpyReaderTest {
 
     private void assertNoExtractedArrays() throws IOException {
         try (var left = Files.list(dir.resolve("cache"))) {
-            List<Path> npys = left.filter(f -> f.getFileName().toString().endsWith(".npy")).toList();
+            List<Path> npys = left.filter(f -> f.getFileName().toString().endsWith(".npy"))
+                    .toList();
             assertEquals(List.of(), npys, "extracted arrays removed");
         }
     }
@@ -164,7 +174,9 @@ class NpyReaderTest {
         Map<String, byte[]> onlyX = new LinkedHashMap<>();
         onlyX.put("X", matrix("<f4", false, X));
         Path p = write("onlyx.npz", npz(true, onlyX));
-        String m = assertThrows(DataException.class, () -> Table.npz(p).cacheDir(dir.resolve("cache")).read())
+        String m = assertThrows(
+                        DataException.class,
+                        () -> Table.npz(p).cacheDir(dir.resolve("cache")).read())
                 .getMessage();
         assertEquals(p + ": no array 'y' (it holds: X)", m);
         assertNoExtractedArrays();
@@ -172,7 +184,9 @@ class NpyReaderTest {
         badX.put("X", new byte[] {1, 2, 3});
         badX.put("y", vector("<i8", Y));
         Path q = write("badx.npz", npz(false, badX));
-        assertThrows(DataException.class, () -> Table.npz(q).cacheDir(dir.resolve("cache")).read());
+        assertThrows(
+                DataException.class,
+                () -> Table.npz(q).cacheDir(dir.resolve("cache")).read());
         assertNoExtractedArrays();
     }
 
@@ -183,7 +197,8 @@ class NpyReaderTest {
         byte[] x = matrix("<f4", false, X);
         x[1] = 'n';
         assertEquals(dir.resolve("x.npy") + ": not a .npy file (no \\x93NUMPY magic)", error(x, vector("<i8", Y)));
-        assertEquals(dir.resolve("x.npy") + ": not a .npy file (no \\x93NUMPY magic)",
+        assertEquals(
+                dir.resolve("x.npy") + ": not a .npy file (no \\x93NUMPY magic)",
                 error(new byte[] {(byte) 0x93, 'N'}, vector("<i8", Y)));
     }
 
@@ -191,18 +206,20 @@ class NpyReaderTest {
     void anUnsupportedVersion() throws IOException {
         byte[] x = matrix("<f4", false, X);
         x[6] = 4;
-        assertEquals(dir.resolve("x.npy") + ": .npy format version 4 is not supported (1 to 3)",
-                error(x, vector("<i8", Y)));
+        assertEquals(
+                dir.resolve("x.npy") + ": .npy format version 4 is not supported (1 to 3)", error(x, vector("<i8", Y)));
     }
 
     @Test
     void truncatedData() throws IOException {
         byte[] x = matrix("<f4", false, X);
         byte[] cut = Arrays.copyOf(x, x.length - 4);
-        assertEquals(dir.resolve("x.npy") + ": truncated: shape (3, 2) needs 24 bytes of data, the file has 20",
+        assertEquals(
+                dir.resolve("x.npy") + ": truncated: shape (3, 2) needs 24 bytes of data, the file has 20",
                 error(cut, vector("<i8", Y)));
         byte[] y = vector("<i8", Y);
-        assertEquals(dir.resolve("y.npy") + ": truncated: shape (3,) needs 24 bytes of data, the file has 23",
+        assertEquals(
+                dir.resolve("y.npy") + ": truncated: shape (3,) needs 24 bytes of data, the file has 23",
                 error(x, Arrays.copyOf(y, y.length - 1)));
     }
 
@@ -216,7 +233,9 @@ class NpyReaderTest {
     void aHeaderWithoutItsKeys() throws IOException {
         byte[] x = npy(1, "{'descr': '<f4', 'shape': (3, 2), }", encode("<f4", NpyFiles.order(X, false)));
         String m = error(x, vector("<i8", Y));
-        assertTrue(m.startsWith(dir.resolve("x.npy") + ": bad .npy header (needs 'descr', 'fortran_order' and 'shape')"), m);
+        assertTrue(
+                m.startsWith(dir.resolve("x.npy") + ": bad .npy header (needs 'descr', 'fortran_order' and 'shape')"),
+                m);
     }
 
     @Test
@@ -246,34 +265,42 @@ class NpyReaderTest {
     @ValueSource(strings = {"<c8", "|b1", "<f2", "<m8", "<i3"})
     void unsupportedNumericDtypes(String descr) throws IOException {
         byte[] x = npy(descr, false, new long[] {3, 2}, new byte[6 * 8]);
-        assertEquals(dir.resolve("x.npy") + ": features of dtype '" + descr + "' (expected float32, float64 or integers)",
+        assertEquals(
+                dir.resolve("x.npy") + ": features of dtype '" + descr + "' (expected float32, float64 or integers)",
                 error(x, vector("<i8", Y)));
     }
 
     @Test
     void labelsThatAreNoWholeNumbers() throws IOException {
-        assertEquals(dir.resolve("y.npy") + ": label 1.5 of row 1 is not a whole number",
+        assertEquals(
+                dir.resolve("y.npy") + ": label 1.5 of row 1 is not a whole number",
                 error(matrix("<f4", false, X), vector("<f8", 0, 1.5, 1)));
-        assertEquals(dir.resolve("y.npy") + ": label NaN of row 2 is not a whole number",
+        assertEquals(
+                dir.resolve("y.npy") + ": label NaN of row 2 is not a whole number",
                 error(matrix("<f4", false, X), vector("<f8", 0, 1, Double.NaN)));
-        assertEquals(dir.resolve("y.npy") + ": label Infinity of row 0 is not a whole number",
+        assertEquals(
+                dir.resolve("y.npy") + ": label Infinity of row 0 is not a whole number",
                 error(matrix("<f4", false, X), vector("<f8", Double.POSITIVE_INFINITY, 1, 0)));
     }
 
     @Test
     void featuresThatAreNoFiniteFloat32() throws IOException {
         double[][] nan = {{1, 2}, {3, Double.NaN}, {5, 6}};
-        assertEquals(dir.resolve("x.npy") + ": row 1, column 1: NaN is not a finite float32",
+        assertEquals(
+                dir.resolve("x.npy") + ": row 1, column 1: NaN is not a finite float32",
                 error(matrix("<f4", false, nan), vector("<i8", Y)));
         double[][] big = {{1, 2}, {3, 4}, {1e300, 6}};
-        assertEquals(dir.resolve("x.npy") + ": row 2, column 0: 1.0E300 is not a finite float32",
+        assertEquals(
+                dir.resolve("x.npy") + ": row 2, column 0: 1.0E300 is not a finite float32",
                 error(matrix("<f8", true, big), vector("<i8", Y)));
     }
 
     @Test
     void aNpzThatIsNoZip() throws IOException {
         Path p = write("bad.npz", new byte[] {'P', 'K', 3, 4, 0, 0});
-        String m = assertThrows(DataException.class, () -> Table.npz(p).cacheDir(dir.resolve("cache")).read())
+        String m = assertThrows(
+                        DataException.class,
+                        () -> Table.npz(p).cacheDir(dir.resolve("cache")).read())
                 .getMessage();
         assertTrue(m.startsWith(p + ": not a valid .npz (zip) archive"), m);
     }
@@ -284,7 +311,9 @@ class NpyReaderTest {
         arrays.put("X", matrix("<f4", false, X));
         arrays.put("y", vector("<f8", 0, 0.5, 1));
         Path p = write("d.npz", npz(true, arrays));
-        String m = assertThrows(DataException.class, () -> Table.npz(p).cacheDir(dir.resolve("cache")).read())
+        String m = assertThrows(
+                        DataException.class,
+                        () -> Table.npz(p).cacheDir(dir.resolve("cache")).read())
                 .getMessage();
         assertEquals(p + " (y): label 0.5 of row 1 is not a whole number", m);
     }
@@ -304,7 +333,8 @@ class NpyReaderTest {
     @Test
     void anItemSizeOfTooManyDigits() throws IOException {
         byte[] x = npy(1, dict("<f99999999999", false, 3, 2), new byte[24]);
-        assertEquals(dir.resolve("x.npy") + ": features of dtype '<f99999999999' (expected float32, float64 or integers)",
+        assertEquals(
+                dir.resolve("x.npy") + ": features of dtype '<f99999999999' (expected float32, float64 or integers)",
                 error(x, vector("<i8", Y))); // was a NumberFormatException
     }
 
@@ -315,7 +345,9 @@ class NpyReaderTest {
         byte[] y = npy(1, dict("<i8", false, 0), new byte[0]);
         assertEquals(dir.resolve("x.npy") + ": no rows (shape [0, 2147483647])", error(x, y));
         byte[] wide = npy(1, dict("<f4", false, 0, 1L << 40), new byte[0]);
-        assertEquals(dir.resolve("x.npy") + ": no rows (shape [0, 1099511627776])", error(wide, y)); // was an ArithmeticException
+        assertEquals(
+                dir.resolve("x.npy") + ": no rows (shape [0, 1099511627776])",
+                error(wide, y)); // was an ArithmeticException
     }
 
     @Test
@@ -325,7 +357,9 @@ class NpyReaderTest {
         arrays.put("X", Arrays.copyOf(x, x.length - 8));
         arrays.put("y", vector("<i8", Y));
         Path p = write("t.npz", npz(false, arrays));
-        String m = assertThrows(DataException.class, () -> Table.npz(p).cacheDir(dir.resolve("cache")).read())
+        String m = assertThrows(
+                        DataException.class,
+                        () -> Table.npz(p).cacheDir(dir.resolve("cache")).read())
                 .getMessage();
         assertEquals(p + " (X): truncated: shape (3, 2) needs 24 bytes of data, the file has 16", m);
     }

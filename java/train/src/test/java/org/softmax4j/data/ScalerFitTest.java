@@ -16,14 +16,16 @@ class ScalerFitTest {
         // column j: mean 10^j (up to 1e8), spread 1e-3 .. 1: float rounding matters, the method must not
         float[] x = new float[n * d];
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) x[i * d + j] = (float) (Math.pow(10, j) + rng.nextGaussian() * Math.pow(10, -3 + j % 4));
+            for (int j = 0; j < d; j++)
+                x[i * d + j] = (float) (Math.pow(10, j) + rng.nextGaussian() * Math.pow(10, -3 + j % 4));
         }
         Dataset data = Dataset.of("t", Features.ofFloats(x, d), new int[n], List.of("a"), List.of(), Scaler.none());
         int[] rows = new int[n / 2 + 1]; // a subset, as a training split is
         for (int i = 0; i < rows.length; i++) rows[i] = rng.nextInt(n);
         Dataset part = data.select("part", rows);
 
-        Scaler standard = Scaler.parse("standard").fit(part), minmax = Scaler.parse("minmax").fit(part);
+        Scaler standard = Scaler.parse("standard").fit(part),
+                minmax = Scaler.parse("minmax").fit(part);
         for (int j = 0; j < d; j++) {
             double mean = 0, min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
             for (int r : rows) mean += x[r * d + j];

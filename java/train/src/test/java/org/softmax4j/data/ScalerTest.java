@@ -15,8 +15,13 @@ class ScalerTest {
     private static final float[] VALUES = {1, 5, -2, 2, 5, -4, 6, 5, -6, 1000, 5, 1000};
 
     private static Dataset data() {
-        Dataset all = Dataset.of("s", Features.ofFloats(VALUES.clone(), 3), new int[] {0, 1, 0, 1},
-                List.of("a", "b"), List.of(), Scaler.none());
+        Dataset all = Dataset.of(
+                "s",
+                Features.ofFloats(VALUES.clone(), 3),
+                new int[] {0, 1, 0, 1},
+                List.of("a", "b"),
+                List.of(),
+                Scaler.none());
         return all.select("first three", new int[] {0, 1, 2}); // fitting sees the examples, not the matrix
     }
 
@@ -29,7 +34,8 @@ class ScalerTest {
         assertTrue(Scaler.parse("standard").needsFit());
         assertFalse(Scaler.parse("divide:255").needsFit());
         assertEquals(1 / 255f, Scaler.parse("divide:255").scale());
-        String m = assertThrows(IllegalArgumentException.class, () -> Scaler.parse("zscore")).getMessage();
+        String m = assertThrows(IllegalArgumentException.class, () -> Scaler.parse("zscore"))
+                .getMessage();
         assertEquals("'zscore': expected none, standard, minmax or divide:N", m);
         assertThrows(IllegalArgumentException.class, () -> Scaler.parse("divide:0"));
         assertThrows(IllegalArgumentException.class, () -> Scaler.parse("divide:x"));

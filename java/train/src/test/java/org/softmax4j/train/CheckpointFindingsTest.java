@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /** What {@link CheckpointFuzzTest} found in the model-file reader, minimized (FUZZING.md). */
 class CheckpointFindingsTest {
     private static String error(byte[] file) {
-        return assertThrows(CheckpointException.class, () -> Checkpoint.fromBytes(file, "x.s4j")).getMessage();
+        return assertThrows(CheckpointException.class, () -> Checkpoint.fromBytes(file, "x.s4j"))
+                .getMessage();
     }
 
     /**
@@ -34,13 +35,21 @@ class CheckpointFindingsTest {
     void aClassNameThatCannotBeWrittenBackIsRefused() {
         int length = 40000;
         ByteBuffer payload = ByteBuffer.allocate(12 + 2 + length + 8 + 1);
-        payload.putInt(1).putInt(1).putInt(1).putShort((short) length).put(new byte[length]).putFloat(0f).putFloat(0f)
+        payload.putInt(1)
+                .putInt(1)
+                .putInt(1)
+                .putShort((short) length)
+                .put(new byte[length])
+                .putFloat(0f)
+                .putFloat(0f)
                 .put((byte) 0);
-        assertEquals("x.s4j: corrupt model file: class name 0 is too long",
+        assertEquals(
+                "x.s4j: corrupt model file: class name 0 is too long",
                 error(CheckpointFuzzTest.envelope(2, payload.array())));
         // a NUL written by writeUTF (two bytes) still reads back
-        Checkpoint c = Checkpoint.modelOnly(SoftmaxRegression.gaussian(1, 1, 1, 1), List.of("a\0b"), List.of(),
-                org.softmax4j.data.Scaler.none());
-        assertEquals(List.of("a\0b"), Checkpoint.fromBytes(c.toBytes(), "nul.s4j").classNames());
+        Checkpoint c = Checkpoint.modelOnly(
+                SoftmaxRegression.gaussian(1, 1, 1, 1), List.of("a\0b"), List.of(), org.softmax4j.data.Scaler.none());
+        assertEquals(
+                List.of("a\0b"), Checkpoint.fromBytes(c.toBytes(), "nul.s4j").classNames());
     }
 }

@@ -72,8 +72,8 @@ class GradientCheckTest {
     private static MinibatchStep gradients(Kernels k, Problem p) {
         MinibatchStep step = new MinibatchStep(k, N, F, C);
         step.bind(p.model(), null, null);
-        float loss = step.forwardBackward(N, MemorySegment.ofArray(p.x()), p.targets(),
-                MemorySegment.ofArray(p.targets()));
+        float loss =
+                step.forwardBackward(N, MemorySegment.ofArray(p.x()), p.targets(), MemorySegment.ofArray(p.targets()));
         double[] w = toDouble(p.model().weights()), b = toDouble(p.model().bias());
         assertEquals(p.lossDouble(w, b), loss, 1e-5, "loss");
         return step;

@@ -37,6 +37,7 @@ class ModelTest {
     private static final int FEATURES = 4;
     /** Cluster centres far apart on raw scales of very different sizes (what standardising is for). */
     private static final double[][] CENTRES = {{5, 100, -3, 0.01}, {15, 300, 3, 0.05}, {25, 200, 0, 0.03}};
+
     private static final double[] SPREAD = {1, 10, 0.5, 0.002};
 
     private static float[][] rows;
@@ -63,8 +64,13 @@ class ModelTest {
         }
         Path file = dir.resolve("iris.csv");
         Files.writeString(file, csv);
-        model = SoftmaxClassifier.builder().epochs(20).batchSize(16).learningRate(0.2f).seed(7)
-                .scale("standard").build()
+        model = SoftmaxClassifier.builder()
+                .epochs(20)
+                .batchSize(16)
+                .learningRate(0.2f)
+                .seed(7)
+                .scale("standard")
+                .build()
                 .fit(Table.csv(file).label("species").cacheDir(dir.resolve("cache")));
     }
 
@@ -134,7 +140,8 @@ class ModelTest {
         for (int i = 0; i < rows.length; i++) {
             float[] one = model.predictProba(rows[i]);
             assertArrayEquals(one, batch[i], 1e-6f, "row " + i);
-            assertArrayEquals(batch[i], java.util.Arrays.copyOfRange(out, i * 3, i * 3 + 3), "row " + i + ": the same call");
+            assertArrayEquals(
+                    batch[i], java.util.Arrays.copyOfRange(out, i * 3, i * 3 + 3), "row " + i + ": the same call");
         }
         assertEquals(0, model.predictProba(new float[0][]).length);
     }
@@ -190,7 +197,8 @@ class ModelTest {
 
     @Test
     void aRowOfTheWrongLengthIsRefused() {
-        String m = assertThrows(IllegalArgumentException.class, () -> model.predictProba(new float[3])).getMessage();
+        String m = assertThrows(IllegalArgumentException.class, () -> model.predictProba(new float[3]))
+                .getMessage();
         assertEquals("a row of 3 values for a model of 4 features", m);
         assertThrows(IllegalArgumentException.class, () -> model.predictProba(new float[][] {rows[0], new float[5]}));
         assertThrows(IllegalArgumentException.class, () -> model.predictProba((float[]) null));
@@ -199,8 +207,10 @@ class ModelTest {
     @Test
     void anUnfittedScalerIsRefused() {
         SoftmaxRegression w = SoftmaxRegression.zeros(FEATURES, 3);
-        String m = assertThrows(IllegalArgumentException.class, () -> new Model(w, List.of(), List.of(),
-                Scaler.parse("standard"), org.softmax4j.Kernels.cpu())).getMessage();
+        String m = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new Model(w, List.of(), List.of(), Scaler.parse("standard"), org.softmax4j.Kernels.cpu()))
+                .getMessage();
         assertEquals("the scaler standard was not fitted", m);
         Model numbered = new Model(w, List.of(), List.of(), Scaler.none(), org.softmax4j.Kernels.cpu());
         assertEquals(List.of("0", "1", "2"), numbered.classNames());
@@ -217,8 +227,18 @@ class ModelTest {
         assertEquals("divide:255", m.scaler().toString());
         assertEquals(List.of("0", "1", "2"), m.classNames());
         assertTrue(clf.lastResult().history().size() == 2, "two epochs");
-        assertEquals(String.format(Locale.ROOT, "standard"), SoftmaxClassifier.builder().build()
-                .prepare(org.softmax4j.data.Dataset.of("f", org.softmax4j.data.Features.ofFloats(new float[] {1, 2, 3, 4}, 1),
-                        new int[] {0, 1, 0, 1}, List.of("a", "b"), List.of(), Scaler.none())).scaler().toString());
+        assertEquals(
+                String.format(Locale.ROOT, "standard"),
+                SoftmaxClassifier.builder()
+                        .build()
+                        .prepare(org.softmax4j.data.Dataset.of(
+                                "f",
+                                org.softmax4j.data.Features.ofFloats(new float[] {1, 2, 3, 4}, 1),
+                                new int[] {0, 1, 0, 1},
+                                List.of("a", "b"),
+                                List.of(),
+                                Scaler.none()))
+                        .scaler()
+                        .toString());
     }
 }

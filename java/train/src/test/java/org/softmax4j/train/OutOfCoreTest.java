@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -38,16 +37,31 @@ class OutOfCoreTest {
             y[i] = i % c; // every class present, so both sides number the classes alike
             for (int j = 0; j < d; j++) x[i * d + j] = (float) (rng.nextGaussian() * 3 + (j % c == y[i] ? 2 : 0));
         }
-        Path xf = npy(dir.resolve("X.npy"), "<f4", "(" + n + ", " + d + ")", 4L * n * d, b -> b.asFloatBuffer().put(x));
-        Path yf = npy(dir.resolve("y.npy"), "<i4", "(" + n + ",)", 4L * n, b -> b.asIntBuffer().put(y));
+        Path xf = npy(
+                dir.resolve("X.npy"),
+                "<f4",
+                "(" + n + ", " + d + ")",
+                4L * n * d,
+                b -> b.asFloatBuffer().put(x));
+        Path yf = npy(
+                dir.resolve("y.npy"),
+                "<i4",
+                "(" + n + ",)",
+                4L * n,
+                b -> b.asIntBuffer().put(y));
 
-        SoftmaxClassifier clf = SoftmaxClassifier.builder().epochs(3).batchSize(64).learningRate(0.1f)
-                .seed(seed).scale("standard").build();
+        SoftmaxClassifier clf = SoftmaxClassifier.builder()
+                .epochs(3)
+                .batchSize(64)
+                .learningRate(0.1f)
+                .seed(seed)
+                .scale("standard")
+                .build();
         Dataset mapped = Table.npy(xf, yf).cacheDir(dir.resolve("cache")).read();
         assertTrue(mapped.matrix().data().isMapped(), "the file's features come from a mapping");
         Model fromFile = clf.fit(mapped);
-        Dataset heap = Dataset.of("heap", Features.ofFloats(x, d), y, mapped.classNames(), mapped.featureNames(),
-                Scaler.none());
+        Dataset heap = Dataset.of(
+                "heap", Features.ofFloats(x, d), y, mapped.classNames(), mapped.featureNames(), Scaler.none());
         Model fromHeap = clf.fit(heap);
 
         String at = "seed " + seed + ", n " + n + ", d " + d + ", c " + c;
@@ -64,8 +78,12 @@ class OutOfCoreTest {
     private static Path npy(Path file, String descr, String shape, long bytes, Fill fill) throws IOException {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
         String header = dict + " ".repeat(63 - (10 + dict.length()) % 64) + "\n"; // 10 + header: a multiple of 64
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(10 + header.length() + bytes)).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(10 + header.length() + bytes))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0x93)
+                .put("NUMPY".getBytes(StandardCharsets.US_ASCII))
+                .put((byte) 1)
+                .put((byte) 0);
         b.putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
         fill.into(b.slice().order(ByteOrder.LITTLE_ENDIAN));
         Files.write(file, b.array());

@@ -68,6 +68,8 @@ class ShuffleTest {
             expected[j] = t;
         }
         assertArrayEquals(expected, a);
-        assertEquals(0, Trainer.blockRows(org.softmax4j.data.Dataset.of("small", new byte[784 * 10], new byte[10], 784, 10)));
+        assertEquals(
+                0,
+                Trainer.blockRows(org.softmax4j.data.Dataset.of("small", new byte[784 * 10], new byte[10], 784, 10)));
     }
 }

@@ -46,8 +46,7 @@ public final class CeOptionsStruct {
      * {@code softcap} (0 for the kernels without soft-capping) and the
      * address of the class weights in the kernel's memory (0 for none).
      */
-    public static MemorySegment write(MemorySegment dst, CrossEntropy ce, float softcap,
-                                      long classWeightAddress) {
+    public static MemorySegment write(MemorySegment dst, CrossEntropy ce, float softcap, long classWeightAddress) {
         CLASS_WEIGHT.set(dst, 0L, MemorySegment.ofAddress(classWeightAddress));
         IGNORE_INDEX.set(dst, 0L, ce.ignoreIndex());
         REDUCTION.set(dst, 0L, Codes.of(ce.reduction()));

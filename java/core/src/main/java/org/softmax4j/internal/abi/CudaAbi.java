@@ -67,21 +67,78 @@ public interface CudaAbi {
     int softmax(long n, long c, long x, long y, int log, long stream);
 
     /** {@code options}: a native {@link CeOptionsStruct} (host memory; its weights on the device). */
-    int softmaxCe(long n, long c, int dtype, long logits, long targets, MemorySegment options,
-                  long loss, long rowLoss, long rowLse, long rowArgmax, long dlogits, long work,
-                  long workBytes, long stream);
+    int softmaxCe(
+            long n,
+            long c,
+            int dtype,
+            long logits,
+            long targets,
+            MemorySegment options,
+            long loss,
+            long rowLoss,
+            long rowLse,
+            long rowArgmax,
+            long dlogits,
+            long work,
+            long workBytes,
+            long stream);
 
     long softmaxCeWorkspaceSize(long n);
 
-    int sgemm(int transA, int transB, long m, long n, long k, float alpha, long a, long lda,
-              long b, long ldb, float beta, long c, long ldc, int math, long stream);
+    int sgemm(
+            int transA,
+            int transB,
+            long m,
+            long n,
+            long k,
+            float alpha,
+            long a,
+            long lda,
+            long b,
+            long ldb,
+            float beta,
+            long c,
+            long ldc,
+            int math,
+            long stream);
 
-    int gemmBf16(int transA, int transB, long m, long n, long k, float alpha, long a, long lda,
-                 long b, long ldb, float beta, long c, long ldc, long stream);
+    int gemmBf16(
+            int transA,
+            int transB,
+            long m,
+            long n,
+            long k,
+            float alpha,
+            long a,
+            long lda,
+            long b,
+            long ldb,
+            float beta,
+            long c,
+            long ldc,
+            long stream);
 
-    int linearCe(long n, long d, long v, int dtype, long x, long w, long bias, long targets,
-                 MemorySegment options, long blockV, int math, long loss, long rowLoss,
-                 long rowLse, long dx, long dw, long db, long work, long workBytes, long stream);
+    int linearCe(
+            long n,
+            long d,
+            long v,
+            int dtype,
+            long x,
+            long w,
+            long bias,
+            long targets,
+            MemorySegment options,
+            long blockV,
+            int math,
+            long loss,
+            long rowLoss,
+            long rowLse,
+            long dx,
+            long dw,
+            long db,
+            long work,
+            long workBytes,
+            long stream);
 
     long linearCeWorkspaceSize(long n, long v, long blockV, int dtype);
 
@@ -89,12 +146,21 @@ public interface CudaAbi {
 
     int columnSums(long n, long c, float alpha, long x, float beta, long out, long stream);
 
-    int sgdStep(long count, float lr, float momentum, float weightDecay, long w, long g, long v,
-                long stream);
+    int sgdStep(long count, float lr, float momentum, float weightDecay, long w, long g, long v, long stream);
 
-    int gatherRows(long rows, long cols, int srcDtype, long src, long srcRows, long index,
-                   float scale, long shift, long colScale, long out, long stream);
+    int gatherRows(
+            long rows,
+            long cols,
+            int srcDtype,
+            long src,
+            long srcRows,
+            long index,
+            float scale,
+            long shift,
+            long colScale,
+            long out,
+            long stream);
 
-    int stepStats(long n, long loss, float weight, long rowArgmax, long targets, long lossSum,
-                  long correct, long stream);
+    int stepStats(
+            long n, long loss, float weight, long rowArgmax, long targets, long lossSum, long correct, long stream);
 }

@@ -55,16 +55,40 @@ public interface NativeAbi {
     int softmax(long n, long c, MemorySegment x, MemorySegment y, int log);
 
     /** {@code options}: a native {@link CeOptionsStruct}. */
-    int softmaxCe(long n, long c, int dtype, MemorySegment logits, MemorySegment targets,
-                  MemorySegment options, MemorySegment loss, MemorySegment rowLoss,
-                  MemorySegment rowLse, MemorySegment rowArgmax, MemorySegment dlogits,
-                  MemorySegment errRow, MemorySegment work, long workBytes);
+    int softmaxCe(
+            long n,
+            long c,
+            int dtype,
+            MemorySegment logits,
+            MemorySegment targets,
+            MemorySegment options,
+            MemorySegment loss,
+            MemorySegment rowLoss,
+            MemorySegment rowLse,
+            MemorySegment rowArgmax,
+            MemorySegment dlogits,
+            MemorySegment errRow,
+            MemorySegment work,
+            long workBytes);
 
     long softmaxCeWorkspaceSize(long c);
 
-    int sgemm(int transA, int transB, long m, long n, long k, float alpha, MemorySegment a,
-              long lda, MemorySegment b, long ldb, float beta, MemorySegment c, long ldc,
-              MemorySegment work, long workBytes);
+    int sgemm(
+            int transA,
+            int transB,
+            long m,
+            long n,
+            long k,
+            float alpha,
+            MemorySegment a,
+            long lda,
+            MemorySegment b,
+            long ldb,
+            float beta,
+            MemorySegment c,
+            long ldc,
+            MemorySegment work,
+            long workBytes);
 
     long sgemmWorkspaceSize();
 
@@ -72,25 +96,61 @@ public interface NativeAbi {
 
     int columnSums(long n, long c, float alpha, MemorySegment x, float beta, MemorySegment out);
 
-    int gatherRows(long rows, long cols, int srcDtype, MemorySegment src, long srcRows,
-                   MemorySegment index, float scale, MemorySegment shift, MemorySegment colScale,
-                   MemorySegment out, MemorySegment errRow);
+    int gatherRows(
+            long rows,
+            long cols,
+            int srcDtype,
+            MemorySegment src,
+            long srcRows,
+            MemorySegment index,
+            float scale,
+            MemorySegment shift,
+            MemorySegment colScale,
+            MemorySegment out,
+            MemorySegment errRow);
 
-    int sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
-                MemorySegment g, MemorySegment v);
+    int sgdStep(
+            long count, float lr, float momentum, float weightDecay, MemorySegment w, MemorySegment g, MemorySegment v);
 
     /**
      * Calls a cblas_sgemm (row-major) at address {@code fn}: OpenBLAS's, found by
      * {@code OpenBlas}. Not part of softmax4j.h: the same call through either binding.
      */
-    void cblasSgemm(MemorySegment fn, boolean transA, boolean transB, int m, int n, int k,
-                    float alpha, MemorySegment a, int lda, MemorySegment b, int ldb, float beta,
-                    MemorySegment c, int ldc);
+    void cblasSgemm(
+            MemorySegment fn,
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            int lda,
+            MemorySegment b,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            int ldc);
 
-    int linearCe(long n, long d, long v, MemorySegment x, MemorySegment w, MemorySegment bias,
-                 MemorySegment targets, MemorySegment options, long blockV, MemorySegment loss,
-                 MemorySegment rowLoss, MemorySegment rowLse, MemorySegment dx, MemorySegment dw,
-                 MemorySegment db, MemorySegment work, long workBytes, MemorySegment errRow);
+    int linearCe(
+            long n,
+            long d,
+            long v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            MemorySegment options,
+            long blockV,
+            MemorySegment loss,
+            MemorySegment rowLoss,
+            MemorySegment rowLse,
+            MemorySegment dx,
+            MemorySegment dw,
+            MemorySegment db,
+            MemorySegment work,
+            long workBytes,
+            MemorySegment errRow);
 
     long linearCeWorkspaceSize(long n, long d, long v, long blockV, float softcap);
 }

@@ -35,18 +35,17 @@ final class Downcalls {
         String resource = "/org/softmax4j/" + Loader.getPlatform() + "/lib" + name + ".so";
         URL url = Downcalls.class.getResource(resource);
         if (url == null) {
-            throw new UnsupportedOperationException("softmax4j: no lib" + name + ".so for "
-                    + Loader.getPlatform() + " in the jar (it ships linux-x86_64 only)");
+            throw new UnsupportedOperationException("softmax4j: no lib" + name + ".so for " + Loader.getPlatform()
+                    + " in the jar (it ships linux-x86_64 only)");
         }
         String path = Loader.loadLibrary(Downcalls.class, new URL[] {url}, name);
         if (path == null) throw new UnsatisfiedLinkError("softmax4j: could not load " + url);
         return SymbolLookup.libraryLookup(Path.of(path), Arena.global());
     }
 
-    static MethodHandle handle(SymbolLookup lib, String name, FunctionDescriptor fd,
-                               Linker.Option... options) {
-        MemorySegment symbol = lib.find(name).orElseThrow(
-                () -> new UnsatisfiedLinkError("softmax4j: symbol " + name + " missing"));
+    static MethodHandle handle(SymbolLookup lib, String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment symbol =
+                lib.find(name).orElseThrow(() -> new UnsatisfiedLinkError("softmax4j: symbol " + name + " missing"));
         return Linker.nativeLinker().downcallHandle(symbol, fd, options);
     }
 

@@ -45,36 +45,93 @@ public final class FfmAbi implements NativeAbi {
         isaParse = h.of("s4j_isa_parse", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         settings = h.of("s4j_settings", FunctionDescriptor.of(ADDRESS));
         settingsStatus = h.of("s4j_settings_status", FunctionDescriptor.of(JAVA_INT));
-        softmax = h.of("s4j_softmax", FunctionDescriptor.of(JAVA_INT,
-                JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT), critical);
-        softmaxCe = h.of("s4j_softmax_ce", FunctionDescriptor.of(JAVA_INT,
-                JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), critical);
-        softmaxCeWorkspaceSize = h.of("s4j_softmax_ce_workspace_size",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
-        sgemm = h.of("s4j_sgemm", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG,
-                JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG,
-                JAVA_FLOAT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), critical);
+        softmax = h.of(
+                "s4j_softmax",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT),
+                critical);
+        softmaxCe = h.of(
+                "s4j_softmax_ce",
+                FunctionDescriptor.of(
+                        JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+                        ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG),
+                critical);
+        softmaxCeWorkspaceSize = h.of("s4j_softmax_ce_workspace_size", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
+        sgemm = h.of(
+                "s4j_sgemm",
+                FunctionDescriptor.of(
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_FLOAT,
+                        ADDRESS,
+                        JAVA_LONG,
+                        ADDRESS,
+                        JAVA_LONG,
+                        JAVA_FLOAT,
+                        ADDRESS,
+                        JAVA_LONG,
+                        ADDRESS,
+                        JAVA_LONG),
+                critical);
         sgemmWorkspaceSize = h.of("s4j_sgemm_workspace_size", FunctionDescriptor.of(JAVA_LONG));
-        addBias = h.of("s4j_add_bias", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
-                ADDRESS, ADDRESS), critical);
-        columnSums = h.of("s4j_column_sums", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
-                JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_FLOAT, ADDRESS), critical);
-        gatherRows = h.of("s4j_gather_rows", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
-                JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
+        addBias =
+                h.of("s4j_add_bias", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS), critical);
+        columnSums = h.of(
+                "s4j_column_sums",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_FLOAT, ADDRESS),
+                critical);
+        gatherRows = h.of(
+                "s4j_gather_rows",
+                FunctionDescriptor.of(
+                        JAVA_INT,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_INT,
+                        ADDRESS,
+                        JAVA_LONG,
+                        ADDRESS,
+                        JAVA_FLOAT,
+                        ADDRESS,
+                        ADDRESS,
+                        ADDRESS,
+                        ADDRESS),
                 critical);
         // cblas_sgemm by address: (fn, order, transA, transB, m, n, k, alpha, a, lda, b, ldb,
         // beta, c, ldc)
-        cblasSgemm = linker.downcallHandle(FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT,
-                JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
-                JAVA_FLOAT, ADDRESS, JAVA_INT), critical);
-        linearCe = h.of("s4j_linear_ce", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
-                JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), critical);
-        linearCeWorkspaceSize = h.of("s4j_linear_ce_workspace_size", FunctionDescriptor.of(JAVA_LONG,
-                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT));
-        sgdStep = h.of("s4j_sgd_step", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_FLOAT,
-                JAVA_FLOAT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS), critical);
+        cblasSgemm = linker.downcallHandle(
+                FunctionDescriptor.ofVoid(
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_FLOAT,
+                        ADDRESS,
+                        JAVA_INT,
+                        ADDRESS,
+                        JAVA_INT,
+                        JAVA_FLOAT,
+                        ADDRESS,
+                        JAVA_INT),
+                critical);
+        linearCe = h.of(
+                "s4j_linear_ce",
+                FunctionDescriptor.of(
+                        JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+                        JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS),
+                critical);
+        linearCeWorkspaceSize = h.of(
+                "s4j_linear_ce_workspace_size",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT));
+        sgdStep = h.of(
+                "s4j_sgd_step",
+                FunctionDescriptor.of(
+                        JAVA_INT, JAVA_LONG, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS),
+                critical);
     }
 
     /**
@@ -195,14 +252,37 @@ public final class FfmAbi implements NativeAbi {
     }
 
     @Override
-    public int softmaxCe(long n, long c, int dtype, MemorySegment logits, MemorySegment targets,
-                         MemorySegment options, MemorySegment loss, MemorySegment rowLoss,
-                         MemorySegment rowLse, MemorySegment rowArgmax, MemorySegment dlogits,
-                         MemorySegment errRow, MemorySegment work, long workBytes) {
+    public int softmaxCe(
+            long n,
+            long c,
+            int dtype,
+            MemorySegment logits,
+            MemorySegment targets,
+            MemorySegment options,
+            MemorySegment loss,
+            MemorySegment rowLoss,
+            MemorySegment rowLse,
+            MemorySegment rowArgmax,
+            MemorySegment dlogits,
+            MemorySegment errRow,
+            MemorySegment work,
+            long workBytes) {
         try {
-            return (int) softmaxCe.invokeExact(n, c, dtype, ptr(logits), ptr(targets), ptr(options),
-                    ptr(loss), ptr(rowLoss), ptr(rowLse), ptr(rowArgmax), ptr(dlogits),
-                    ptr(errRow), ptr(work), workBytes);
+            return (int) softmaxCe.invokeExact(
+                    n,
+                    c,
+                    dtype,
+                    ptr(logits),
+                    ptr(targets),
+                    ptr(options),
+                    ptr(loss),
+                    ptr(rowLoss),
+                    ptr(rowLse),
+                    ptr(rowArgmax),
+                    ptr(dlogits),
+                    ptr(errRow),
+                    ptr(work),
+                    workBytes);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -218,12 +298,25 @@ public final class FfmAbi implements NativeAbi {
     }
 
     @Override
-    public int sgemm(int transA, int transB, long m, long n, long k, float alpha,
-                     MemorySegment a, long lda, MemorySegment b, long ldb, float beta,
-                     MemorySegment c, long ldc, MemorySegment work, long workBytes) {
+    public int sgemm(
+            int transA,
+            int transB,
+            long m,
+            long n,
+            long k,
+            float alpha,
+            MemorySegment a,
+            long lda,
+            MemorySegment b,
+            long ldb,
+            float beta,
+            MemorySegment c,
+            long ldc,
+            MemorySegment work,
+            long workBytes) {
         try {
-            return (int) sgemm.invokeExact(transA, transB, m, n, k, alpha, ptr(a), lda, ptr(b),
-                    ldb, beta, ptr(c), ldc, ptr(work), workBytes);
+            return (int) sgemm.invokeExact(
+                    transA, transB, m, n, k, alpha, ptr(a), lda, ptr(b), ldb, beta, ptr(c), ldc, ptr(work), workBytes);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -248,8 +341,7 @@ public final class FfmAbi implements NativeAbi {
     }
 
     @Override
-    public int columnSums(long n, long c, float alpha, MemorySegment x, float beta,
-                          MemorySegment out) {
+    public int columnSums(long n, long c, float alpha, MemorySegment x, float beta, MemorySegment out) {
         try {
             return (int) columnSums.invokeExact(n, c, alpha, ptr(x), beta, ptr(out));
         } catch (Throwable t) {
@@ -258,53 +350,131 @@ public final class FfmAbi implements NativeAbi {
     }
 
     @Override
-    public int gatherRows(long rows, long cols, int srcDtype, MemorySegment src, long srcRows,
-                          MemorySegment index, float scale, MemorySegment shift,
-                          MemorySegment colScale, MemorySegment out, MemorySegment errRow) {
+    public int gatherRows(
+            long rows,
+            long cols,
+            int srcDtype,
+            MemorySegment src,
+            long srcRows,
+            MemorySegment index,
+            float scale,
+            MemorySegment shift,
+            MemorySegment colScale,
+            MemorySegment out,
+            MemorySegment errRow) {
         try {
-            return (int) gatherRows.invokeExact(rows, cols, srcDtype, ptr(src), srcRows, ptr(index),
-                    scale, ptr(shift), ptr(colScale), ptr(out), ptr(errRow));
+            return (int) gatherRows.invokeExact(
+                    rows,
+                    cols,
+                    srcDtype,
+                    ptr(src),
+                    srcRows,
+                    ptr(index),
+                    scale,
+                    ptr(shift),
+                    ptr(colScale),
+                    ptr(out),
+                    ptr(errRow));
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
     }
 
     @Override
-    public int sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
-                       MemorySegment g, MemorySegment v) {
+    public int sgdStep(
+            long count,
+            float lr,
+            float momentum,
+            float weightDecay,
+            MemorySegment w,
+            MemorySegment g,
+            MemorySegment v) {
         try {
-            return (int) sgdStep.invokeExact(count, lr, momentum, weightDecay, ptr(w), ptr(g),
-                    ptr(v));
+            return (int) sgdStep.invokeExact(count, lr, momentum, weightDecay, ptr(w), ptr(g), ptr(v));
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
     }
 
     @Override
-    public void cblasSgemm(MemorySegment fn, boolean transA, boolean transB, int m, int n, int k,
-                           float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
-                           float beta, MemorySegment c, int ldc) {
+    public void cblasSgemm(
+            MemorySegment fn,
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            int lda,
+            MemorySegment b,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            int ldc) {
         final int rowMajor = 101, noTrans = 111, trans = 112;
         try {
-            cblasSgemm.invokeExact(fn, rowMajor, transA ? trans : noTrans,
-                    transB ? trans : noTrans, m, n, k, alpha, ptr(a), lda, ptr(b), ldb, beta,
-                    ptr(c), ldc);
+            cblasSgemm.invokeExact(
+                    fn,
+                    rowMajor,
+                    transA ? trans : noTrans,
+                    transB ? trans : noTrans,
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    ptr(a),
+                    lda,
+                    ptr(b),
+                    ldb,
+                    beta,
+                    ptr(c),
+                    ldc);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
     }
 
     @Override
-    public int linearCe(long n, long d, long v, MemorySegment x, MemorySegment w,
-                        MemorySegment bias, MemorySegment targets, MemorySegment options,
-                        long blockV, MemorySegment loss, MemorySegment rowLoss,
-                        MemorySegment rowLse, MemorySegment dx, MemorySegment dw,
-                        MemorySegment db, MemorySegment work, long workBytes,
-                        MemorySegment errRow) {
+    public int linearCe(
+            long n,
+            long d,
+            long v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            MemorySegment options,
+            long blockV,
+            MemorySegment loss,
+            MemorySegment rowLoss,
+            MemorySegment rowLse,
+            MemorySegment dx,
+            MemorySegment dw,
+            MemorySegment db,
+            MemorySegment work,
+            long workBytes,
+            MemorySegment errRow) {
         try {
-            return (int) linearCe.invokeExact(n, d, v, ptr(x), ptr(w), ptr(bias), ptr(targets),
-                    ptr(options), blockV, ptr(loss), ptr(rowLoss), ptr(rowLse), ptr(dx), ptr(dw),
-                    ptr(db), ptr(work), workBytes, ptr(errRow));
+            return (int) linearCe.invokeExact(
+                    n,
+                    d,
+                    v,
+                    ptr(x),
+                    ptr(w),
+                    ptr(bias),
+                    ptr(targets),
+                    ptr(options),
+                    blockV,
+                    ptr(loss),
+                    ptr(rowLoss),
+                    ptr(rowLse),
+                    ptr(dx),
+                    ptr(dw),
+                    ptr(db),
+                    ptr(work),
+                    workBytes,
+                    ptr(errRow));
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

@@ -5,15 +5,12 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.softmax4j.Binding;
 import org.softmax4j.internal.abi.CudaAbi;
 
@@ -38,57 +35,99 @@ public final class FfmCudaAbi implements CudaAbi {
                 return Downcalls.handle(lib, name, fd, options);
             }
         };
-        deviceCount = h.of("s4j_cuda_device_count", FunctionDescriptor.of(JAVA_INT, ADDRESS),
-                Linker.Option.critical(true));
+        deviceCount =
+                h.of("s4j_cuda_device_count", FunctionDescriptor.of(JAVA_INT, ADDRESS), Linker.Option.critical(true));
         lastError = h.of("s4j_cuda_last_error", FunctionDescriptor.of(ADDRESS));
-        malloc = h.of("s4j_cuda_malloc", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG),
-                Linker.Option.critical(true));
+        malloc = h.of(
+                "s4j_cuda_malloc", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(true));
         free = h.of("s4j_cuda_free", FunctionDescriptor.of(JAVA_INT, P));
         // s4j_cuda_memcpy(dst, src, bytes, kind, stream) three ways: host segment as src,
         // host segment as dst, or two device pointers
-        toDevice = h.of("s4j_cuda_memcpy", FunctionDescriptor.of(JAVA_INT, P, ADDRESS, JAVA_LONG,
-                JAVA_INT, P), Linker.Option.critical(true));
-        toHost = h.of("s4j_cuda_memcpy", FunctionDescriptor.of(JAVA_INT, ADDRESS, P, JAVA_LONG,
-                JAVA_INT, P), Linker.Option.critical(true));
+        toDevice = h.of(
+                "s4j_cuda_memcpy",
+                FunctionDescriptor.of(JAVA_INT, P, ADDRESS, JAVA_LONG, JAVA_INT, P),
+                Linker.Option.critical(true));
+        toHost = h.of(
+                "s4j_cuda_memcpy",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, P, JAVA_LONG, JAVA_INT, P),
+                Linker.Option.critical(true));
         memcpy = h.of("s4j_cuda_memcpy", FunctionDescriptor.of(JAVA_INT, P, P, JAVA_LONG, JAVA_INT, P));
         memset = h.of("s4j_cuda_memset", FunctionDescriptor.of(JAVA_INT, P, JAVA_INT, JAVA_LONG, P));
-        streamCreate = h.of("s4j_cuda_stream_create", FunctionDescriptor.of(JAVA_INT, ADDRESS),
-                Linker.Option.critical(true));
+        streamCreate =
+                h.of("s4j_cuda_stream_create", FunctionDescriptor.of(JAVA_INT, ADDRESS), Linker.Option.critical(true));
         streamDestroy = h.of("s4j_cuda_stream_destroy", FunctionDescriptor.of(JAVA_INT, P));
         streamSynchronize = h.of("s4j_cuda_stream_synchronize", FunctionDescriptor.of(JAVA_INT, P));
         graphBegin = h.of("s4j_cuda_graph_begin", FunctionDescriptor.of(JAVA_INT, P));
-        graphEnd = h.of("s4j_cuda_graph_end", FunctionDescriptor.of(JAVA_INT, P, ADDRESS),
-                Linker.Option.critical(true));
+        graphEnd =
+                h.of("s4j_cuda_graph_end", FunctionDescriptor.of(JAVA_INT, P, ADDRESS), Linker.Option.critical(true));
         graphLaunch = h.of("s4j_cuda_graph_launch", FunctionDescriptor.of(JAVA_INT, P, P));
         graphDestroy = h.of("s4j_cuda_graph_destroy", FunctionDescriptor.of(JAVA_INT, P));
-        softmax = h.of("s4j_cuda_softmax", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, P,
-                P, JAVA_INT, P));
-        softmaxCe = h.of("s4j_cuda_softmax_ce", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
-                JAVA_LONG, JAVA_INT, P, P, ADDRESS, P, P, P, P, P, P, JAVA_LONG, P));
-        softmaxCeWorkspaceSize = h.of("s4j_cuda_softmax_ce_workspace_size",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
-        sgemm = h.of("s4j_cuda_sgemm", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT,
-                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, P, JAVA_LONG, P, JAVA_LONG, JAVA_FLOAT,
-                P, JAVA_LONG, JAVA_INT, P));
-        gemmBf16 = h.of("s4j_cuda_gemm_bf16", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT,
-                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, P, JAVA_LONG, P, JAVA_LONG, JAVA_FLOAT,
-                P, JAVA_LONG, P));
-        linearCe = h.of("s4j_cuda_linear_ce", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
-                JAVA_LONG, JAVA_INT, P, P, P, P, ADDRESS, JAVA_LONG, JAVA_INT, P, P, P, P, P, P, P,
-                JAVA_LONG, P));
-        linearCeWorkspaceSize = h.of("s4j_cuda_linear_ce_workspace_size",
+        softmax = h.of("s4j_cuda_softmax", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, P, P, JAVA_INT, P));
+        softmaxCe = h.of(
+                "s4j_cuda_softmax_ce",
+                FunctionDescriptor.of(
+                        JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, P, P, ADDRESS, P, P, P, P, P, P, JAVA_LONG, P));
+        softmaxCeWorkspaceSize =
+                h.of("s4j_cuda_softmax_ce_workspace_size", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
+        sgemm = h.of(
+                "s4j_cuda_sgemm",
+                FunctionDescriptor.of(
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_FLOAT,
+                        P,
+                        JAVA_LONG,
+                        P,
+                        JAVA_LONG,
+                        JAVA_FLOAT,
+                        P,
+                        JAVA_LONG,
+                        JAVA_INT,
+                        P));
+        gemmBf16 = h.of(
+                "s4j_cuda_gemm_bf16",
+                FunctionDescriptor.of(
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_INT,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_FLOAT,
+                        P,
+                        JAVA_LONG,
+                        P,
+                        JAVA_LONG,
+                        JAVA_FLOAT,
+                        P,
+                        JAVA_LONG,
+                        P));
+        linearCe = h.of(
+                "s4j_cuda_linear_ce",
+                FunctionDescriptor.of(
+                        JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, P, P, P, P, ADDRESS, JAVA_LONG, JAVA_INT,
+                        P, P, P, P, P, P, P, JAVA_LONG, P));
+        linearCeWorkspaceSize = h.of(
+                "s4j_cuda_linear_ce_workspace_size",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT),
                 Linker.Option.critical(false));
-        addBias = h.of("s4j_cuda_add_bias", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG,
-                P, P, P));
-        columnSums = h.of("s4j_cuda_column_sums", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
-                JAVA_LONG, JAVA_FLOAT, P, JAVA_FLOAT, P, P));
-        sgdStep = h.of("s4j_cuda_sgd_step", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_FLOAT,
-                JAVA_FLOAT, JAVA_FLOAT, P, P, P, P));
-        gatherRows = h.of("s4j_cuda_gather_rows", FunctionDescriptor.of(JAVA_INT,
-                JAVA_LONG, JAVA_LONG, JAVA_INT, P, JAVA_LONG, P, JAVA_FLOAT, P, P, P, P));
-        stepStats = h.of("s4j_cuda_step_stats", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, P,
-                JAVA_FLOAT, P, P, P, P, P));
+        addBias = h.of("s4j_cuda_add_bias", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, P, P, P));
+        columnSums = h.of(
+                "s4j_cuda_column_sums",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, P, JAVA_FLOAT, P, P));
+        sgdStep = h.of(
+                "s4j_cuda_sgd_step",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, P, P, P, P));
+        gatherRows = h.of(
+                "s4j_cuda_gather_rows",
+                FunctionDescriptor.of(
+                        JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, P, JAVA_LONG, P, JAVA_FLOAT, P, P, P, P));
+        stepStats =
+                h.of("s4j_cuda_step_stats", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, P, JAVA_FLOAT, P, P, P, P, P));
     }
 
     /**
@@ -249,12 +288,25 @@ public final class FfmCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int softmaxCe(long n, long c, int dtype, long logits, long targets, MemorySegment options,
-                         long loss, long rowLoss, long rowLse, long rowArgmax, long dlogits, long work,
-                         long workBytes, long stream) {
+    public int softmaxCe(
+            long n,
+            long c,
+            int dtype,
+            long logits,
+            long targets,
+            MemorySegment options,
+            long loss,
+            long rowLoss,
+            long rowLse,
+            long rowArgmax,
+            long dlogits,
+            long work,
+            long workBytes,
+            long stream) {
         try {
-            return (int) softmaxCe.invokeExact(n, c, dtype, logits, targets, options, loss, rowLoss,
-                    rowLse, rowArgmax, dlogits, work, workBytes, stream);
+            return (int) softmaxCe.invokeExact(
+                    n, c, dtype, logits, targets, options, loss, rowLoss, rowLse, rowArgmax, dlogits, work, workBytes,
+                    stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -270,35 +322,78 @@ public final class FfmCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int sgemm(int transA, int transB, long m, long n, long k, float alpha, long a, long lda,
-                     long b, long ldb, float beta, long c, long ldc, int math, long stream) {
+    public int sgemm(
+            int transA,
+            int transB,
+            long m,
+            long n,
+            long k,
+            float alpha,
+            long a,
+            long lda,
+            long b,
+            long ldb,
+            float beta,
+            long c,
+            long ldc,
+            int math,
+            long stream) {
         try {
-            return (int) sgemm.invokeExact(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                    ldc, math, stream);
+            return (int) sgemm.invokeExact(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, math, stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
     }
 
     @Override
-    public int gemmBf16(int transA, int transB, long m, long n, long k, float alpha, long a,
-                        long lda, long b, long ldb, float beta, long c, long ldc, long stream) {
+    public int gemmBf16(
+            int transA,
+            int transB,
+            long m,
+            long n,
+            long k,
+            float alpha,
+            long a,
+            long lda,
+            long b,
+            long ldb,
+            float beta,
+            long c,
+            long ldc,
+            long stream) {
         try {
-            return (int) gemmBf16.invokeExact(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta,
-                    c, ldc, stream);
+            return (int) gemmBf16.invokeExact(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
     }
 
     @Override
-    public int linearCe(long n, long d, long v, int dtype, long x, long w, long bias, long targets,
-                        MemorySegment options, long blockV, int math, long loss, long rowLoss,
-                        long rowLse, long dx, long dw, long db, long work, long workBytes,
-                        long stream) {
+    public int linearCe(
+            long n,
+            long d,
+            long v,
+            int dtype,
+            long x,
+            long w,
+            long bias,
+            long targets,
+            MemorySegment options,
+            long blockV,
+            int math,
+            long loss,
+            long rowLoss,
+            long rowLse,
+            long dx,
+            long dw,
+            long db,
+            long work,
+            long workBytes,
+            long stream) {
         try {
-            return (int) linearCe.invokeExact(n, d, v, dtype, x, w, bias, targets, options, blockV,
-                    math, loss, rowLoss, rowLse, dx, dw, db, work, workBytes, stream);
+            return (int) linearCe.invokeExact(
+                    n, d, v, dtype, x, w, bias, targets, options, blockV, math, loss, rowLoss, rowLse, dx, dw, db, work,
+                    workBytes, stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -332,8 +427,7 @@ public final class FfmCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int sgdStep(long count, float lr, float momentum, float weightDecay, long w, long g,
-                       long v, long stream) {
+    public int sgdStep(long count, float lr, float momentum, float weightDecay, long w, long g, long v, long stream) {
         try {
             return (int) sgdStep.invokeExact(count, lr, momentum, weightDecay, w, g, v, stream);
         } catch (Throwable t) {
@@ -342,22 +436,31 @@ public final class FfmCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int gatherRows(long rows, long cols, int srcDtype, long src, long srcRows, long index,
-                          float scale, long shift, long colScale, long out, long stream) {
+    public int gatherRows(
+            long rows,
+            long cols,
+            int srcDtype,
+            long src,
+            long srcRows,
+            long index,
+            float scale,
+            long shift,
+            long colScale,
+            long out,
+            long stream) {
         try {
-            return (int) gatherRows.invokeExact(rows, cols, srcDtype, src, srcRows, index, scale,
-                    shift, colScale, out, stream);
+            return (int) gatherRows.invokeExact(
+                    rows, cols, srcDtype, src, srcRows, index, scale, shift, colScale, out, stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
     }
 
     @Override
-    public int stepStats(long n, long loss, float weight, long rowArgmax, long targets,
-                         long lossSum, long correct, long stream) {
+    public int stepStats(
+            long n, long loss, float weight, long rowArgmax, long targets, long lossSum, long correct, long stream) {
         try {
-            return (int) stepStats.invokeExact(n, loss, weight, rowArgmax, targets, lossSum, correct,
-                    stream);
+            return (int) stepStats.invokeExact(n, loss, weight, rowArgmax, targets, lossSum, correct, stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

@@ -30,9 +30,10 @@ public final class JniAbi implements NativeAbi {
     private static <T> T array(MemorySegment s, Class<T> type, String what) {
         JniSegments.guard(s, what);
         if (s == null || s.isNative()) return null;
-        Object base = s.heapBase().orElseThrow(() -> new IllegalArgumentException(what
-                + ": a read-only heap segment cannot pass through the JNI binding "
-                + "(use a writable or native segment, or the FFM binding)"));
+        Object base = s.heapBase()
+                .orElseThrow(() -> new IllegalArgumentException(what
+                        + ": a read-only heap segment cannot pass through the JNI binding "
+                        + "(use a writable or native segment, or the FFM binding)"));
         if (!type.isInstance(base)) {
             throw new IllegalArgumentException(what + ": the JNI binding needs a "
                     + type.getSimpleName() + "-backed heap segment here, not "
@@ -109,18 +110,29 @@ public final class JniAbi implements NativeAbi {
     @Override
     public int softmax(long n, long c, MemorySegment x, MemorySegment y, int log) {
         try {
-            return JniNatives.softmax(n, c, array(x, float[].class, "x"), offset(x),
-                    array(y, float[].class, "y"), offset(y), log);
+            return JniNatives.softmax(
+                    n, c, array(x, float[].class, "x"), offset(x), array(y, float[].class, "y"), offset(y), log);
         } finally {
             JniSegments.keep(x, y);
         }
     }
 
     @Override
-    public int softmaxCe(long n, long c, int dtype, MemorySegment logits, MemorySegment targets,
-                         MemorySegment options, MemorySegment loss, MemorySegment rowLoss,
-                         MemorySegment rowLse, MemorySegment rowArgmax, MemorySegment dlogits,
-                         MemorySegment errRow, MemorySegment work, long workBytes) {
+    public int softmaxCe(
+            long n,
+            long c,
+            int dtype,
+            MemorySegment logits,
+            MemorySegment targets,
+            MemorySegment options,
+            MemorySegment loss,
+            MemorySegment rowLoss,
+            MemorySegment rowLse,
+            MemorySegment rowArgmax,
+            MemorySegment dlogits,
+            MemorySegment errRow,
+            MemorySegment work,
+            long workBytes) {
         try {
             int[] t = array(targets, int[].class, "targets");
             byte[] o = array(options, byte[].class, "options");
@@ -131,32 +143,100 @@ public final class JniAbi implements NativeAbi {
             long[] er = array(errRow, long[].class, "error row");
             byte[] wk = array(work, byte[].class, "work");
             if (dtype == 0) {
-                return JniNatives.softmaxCe(n, c, dtype, array(logits, float[].class, "logits"),
-                        offset(logits), t, offset(targets), o, offset(options), l, offset(loss), rl,
-                        offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
-                        array(dlogits, float[].class, "dlogits"), offset(dlogits), er,
-                        offset(errRow), wk, offset(work), workBytes);
+                return JniNatives.softmaxCe(
+                        n,
+                        c,
+                        dtype,
+                        array(logits, float[].class, "logits"),
+                        offset(logits),
+                        t,
+                        offset(targets),
+                        o,
+                        offset(options),
+                        l,
+                        offset(loss),
+                        rl,
+                        offset(rowLoss),
+                        lse,
+                        offset(rowLse),
+                        am,
+                        offset(rowArgmax),
+                        array(dlogits, float[].class, "dlogits"),
+                        offset(dlogits),
+                        er,
+                        offset(errRow),
+                        wk,
+                        offset(work),
+                        workBytes);
             }
-            return JniNatives.softmaxCe(n, c, dtype, array(logits, short[].class, "logits"),
-                    offset(logits), t, offset(targets), o, offset(options), l, offset(loss), rl,
-                    offset(rowLoss), lse, offset(rowLse), am, offset(rowArgmax),
-                    array(dlogits, short[].class, "dlogits"), offset(dlogits), er, offset(errRow),
-                    wk, offset(work), workBytes);
+            return JniNatives.softmaxCe(
+                    n,
+                    c,
+                    dtype,
+                    array(logits, short[].class, "logits"),
+                    offset(logits),
+                    t,
+                    offset(targets),
+                    o,
+                    offset(options),
+                    l,
+                    offset(loss),
+                    rl,
+                    offset(rowLoss),
+                    lse,
+                    offset(rowLse),
+                    am,
+                    offset(rowArgmax),
+                    array(dlogits, short[].class, "dlogits"),
+                    offset(dlogits),
+                    er,
+                    offset(errRow),
+                    wk,
+                    offset(work),
+                    workBytes);
         } finally {
-            JniSegments.keep(logits, targets, options, loss, rowLoss, rowLse, rowArgmax, dlogits,
-                    errRow, work);
+            JniSegments.keep(logits, targets, options, loss, rowLoss, rowLse, rowArgmax, dlogits, errRow, work);
         }
     }
 
     @Override
-    public int sgemm(int transA, int transB, long m, long n, long k, float alpha,
-                     MemorySegment a, long lda, MemorySegment b, long ldb, float beta,
-                     MemorySegment c, long ldc, MemorySegment work, long workBytes) {
+    public int sgemm(
+            int transA,
+            int transB,
+            long m,
+            long n,
+            long k,
+            float alpha,
+            MemorySegment a,
+            long lda,
+            MemorySegment b,
+            long ldb,
+            float beta,
+            MemorySegment c,
+            long ldc,
+            MemorySegment work,
+            long workBytes) {
         try {
-            return JniNatives.sgemm(transA, transB, m, n, k, alpha, array(a, float[].class, "A"),
-                    offset(a), lda, array(b, float[].class, "B"), offset(b), ldb, beta,
-                    array(c, float[].class, "C"), offset(c), ldc, array(work, byte[].class, "work"),
-                    offset(work), workBytes);
+            return JniNatives.sgemm(
+                    transA,
+                    transB,
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    array(a, float[].class, "A"),
+                    offset(a),
+                    lda,
+                    array(b, float[].class, "B"),
+                    offset(b),
+                    ldb,
+                    beta,
+                    array(c, float[].class, "C"),
+                    offset(c),
+                    ldc,
+                    array(work, byte[].class, "work"),
+                    offset(work),
+                    workBytes);
         } finally {
             JniSegments.keep(a, b, c, work);
         }
@@ -170,52 +250,111 @@ public final class JniAbi implements NativeAbi {
     @Override
     public int addBias(long n, long c, MemorySegment bias, MemorySegment y) {
         try {
-            return JniNatives.addBias(n, c, array(bias, float[].class, "bias"), offset(bias),
-                    array(y, float[].class, "y"), offset(y));
+            return JniNatives.addBias(
+                    n, c, array(bias, float[].class, "bias"), offset(bias), array(y, float[].class, "y"), offset(y));
         } finally {
             JniSegments.keep(bias, y);
         }
     }
 
     @Override
-    public int columnSums(long n, long c, float alpha, MemorySegment x, float beta,
-                          MemorySegment out) {
+    public int columnSums(long n, long c, float alpha, MemorySegment x, float beta, MemorySegment out) {
         try {
-            return JniNatives.columnSums(n, c, alpha, array(x, float[].class, "x"), offset(x), beta,
-                    array(out, float[].class, "out"), offset(out));
+            return JniNatives.columnSums(
+                    n,
+                    c,
+                    alpha,
+                    array(x, float[].class, "x"),
+                    offset(x),
+                    beta,
+                    array(out, float[].class, "out"),
+                    offset(out));
         } finally {
             JniSegments.keep(x, out);
         }
     }
 
     @Override
-    public int gatherRows(long rows, long cols, int srcDtype, MemorySegment src, long srcRows,
-                          MemorySegment index, float scale, MemorySegment shift,
-                          MemorySegment colScale, MemorySegment out, MemorySegment errRow) {
+    public int gatherRows(
+            long rows,
+            long cols,
+            int srcDtype,
+            MemorySegment src,
+            long srcRows,
+            MemorySegment index,
+            float scale,
+            MemorySegment shift,
+            MemorySegment colScale,
+            MemorySegment out,
+            MemorySegment errRow) {
         try {
             int[] i = array(index, int[].class, "index");
             float[] sh = array(shift, float[].class, "shift"), cs = array(colScale, float[].class, "colScale");
             float[] o = array(out, float[].class, "out");
             long[] er = array(errRow, long[].class, "error row");
             if (srcDtype == 3) { // S4J_U8
-                return JniNatives.gatherRows(rows, cols, srcDtype, array(src, byte[].class, "src"),
-                        offset(src), srcRows, i, offset(index), scale, sh, offset(shift), cs,
-                        offset(colScale), o, offset(out), er, offset(errRow));
+                return JniNatives.gatherRows(
+                        rows,
+                        cols,
+                        srcDtype,
+                        array(src, byte[].class, "src"),
+                        offset(src),
+                        srcRows,
+                        i,
+                        offset(index),
+                        scale,
+                        sh,
+                        offset(shift),
+                        cs,
+                        offset(colScale),
+                        o,
+                        offset(out),
+                        er,
+                        offset(errRow));
             }
-            return JniNatives.gatherRows(rows, cols, srcDtype, array(src, float[].class, "src"),
-                    offset(src), srcRows, i, offset(index), scale, sh, offset(shift), cs,
-                    offset(colScale), o, offset(out), er, offset(errRow));
+            return JniNatives.gatherRows(
+                    rows,
+                    cols,
+                    srcDtype,
+                    array(src, float[].class, "src"),
+                    offset(src),
+                    srcRows,
+                    i,
+                    offset(index),
+                    scale,
+                    sh,
+                    offset(shift),
+                    cs,
+                    offset(colScale),
+                    o,
+                    offset(out),
+                    er,
+                    offset(errRow));
         } finally {
             JniSegments.keep(src, index, shift, colScale, out, errRow);
         }
     }
 
     @Override
-    public int sgdStep(long count, float lr, float momentum, float weightDecay, MemorySegment w,
-                       MemorySegment g, MemorySegment v) {
+    public int sgdStep(
+            long count,
+            float lr,
+            float momentum,
+            float weightDecay,
+            MemorySegment w,
+            MemorySegment g,
+            MemorySegment v) {
         try {
-            return JniNatives.sgdStep(count, lr, momentum, weightDecay, array(w, float[].class, "w"),
-                    offset(w), array(g, float[].class, "g"), offset(g), array(v, float[].class, "v"),
+            return JniNatives.sgdStep(
+                    count,
+                    lr,
+                    momentum,
+                    weightDecay,
+                    array(w, float[].class, "w"),
+                    offset(w),
+                    array(g, float[].class, "g"),
+                    offset(g),
+                    array(v, float[].class, "v"),
                     offset(v));
         } finally {
             JniSegments.keep(w, g, v);
@@ -223,40 +362,100 @@ public final class JniAbi implements NativeAbi {
     }
 
     @Override
-    public void cblasSgemm(MemorySegment fn, boolean transA, boolean transB, int m, int n, int k,
-                           float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
-                           float beta, MemorySegment c, int ldc) {
+    public void cblasSgemm(
+            MemorySegment fn,
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            int lda,
+            MemorySegment b,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            int ldc) {
         try {
-            JniNatives.cblasSgemm(fn.address(), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
-                    array(a, float[].class, "A"), offset(a), lda, array(b, float[].class, "B"),
-                    offset(b), ldb, beta, array(c, float[].class, "C"), offset(c), ldc);
+            JniNatives.cblasSgemm(
+                    fn.address(),
+                    transA ? 1 : 0,
+                    transB ? 1 : 0,
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    array(a, float[].class, "A"),
+                    offset(a),
+                    lda,
+                    array(b, float[].class, "B"),
+                    offset(b),
+                    ldb,
+                    beta,
+                    array(c, float[].class, "C"),
+                    offset(c),
+                    ldc);
         } finally {
             JniSegments.keep(fn, a, b, c);
         }
     }
 
     @Override
-    public int linearCe(long n, long d, long v, MemorySegment x, MemorySegment w,
-                        MemorySegment bias, MemorySegment targets, MemorySegment options,
-                        long blockV, MemorySegment loss, MemorySegment rowLoss,
-                        MemorySegment rowLse, MemorySegment dx, MemorySegment dw,
-                        MemorySegment db, MemorySegment work, long workBytes,
-                        MemorySegment errRow) {
+    public int linearCe(
+            long n,
+            long d,
+            long v,
+            MemorySegment x,
+            MemorySegment w,
+            MemorySegment bias,
+            MemorySegment targets,
+            MemorySegment options,
+            long blockV,
+            MemorySegment loss,
+            MemorySegment rowLoss,
+            MemorySegment rowLse,
+            MemorySegment dx,
+            MemorySegment dw,
+            MemorySegment db,
+            MemorySegment work,
+            long workBytes,
+            MemorySegment errRow) {
         try {
-            return JniNatives.linearCe(n, d, v, array(x, float[].class, "x"), offset(x),
-                    array(w, float[].class, "w"), offset(w), array(bias, float[].class, "bias"),
-                    offset(bias), array(targets, int[].class, "targets"), offset(targets),
-                    array(options, byte[].class, "options"), offset(options), blockV,
-                    array(loss, float[].class, "loss"), offset(loss),
-                    array(rowLoss, float[].class, "row losses"), offset(rowLoss),
-                    array(rowLse, float[].class, "row lse"), offset(rowLse),
-                    array(dx, float[].class, "dx"), offset(dx), array(dw, float[].class, "dw"),
-                    offset(dw), array(db, float[].class, "db"), offset(db),
-                    array(work, byte[].class, "work"), offset(work), workBytes,
-                    array(errRow, long[].class, "error row"), offset(errRow));
+            return JniNatives.linearCe(
+                    n,
+                    d,
+                    v,
+                    array(x, float[].class, "x"),
+                    offset(x),
+                    array(w, float[].class, "w"),
+                    offset(w),
+                    array(bias, float[].class, "bias"),
+                    offset(bias),
+                    array(targets, int[].class, "targets"),
+                    offset(targets),
+                    array(options, byte[].class, "options"),
+                    offset(options),
+                    blockV,
+                    array(loss, float[].class, "loss"),
+                    offset(loss),
+                    array(rowLoss, float[].class, "row losses"),
+                    offset(rowLoss),
+                    array(rowLse, float[].class, "row lse"),
+                    offset(rowLse),
+                    array(dx, float[].class, "dx"),
+                    offset(dx),
+                    array(dw, float[].class, "dw"),
+                    offset(dw),
+                    array(db, float[].class, "db"),
+                    offset(db),
+                    array(work, byte[].class, "work"),
+                    offset(work),
+                    workBytes,
+                    array(errRow, long[].class, "error row"),
+                    offset(errRow));
         } finally {
-            JniSegments.keep(x, w, bias, targets, options, loss, rowLoss, rowLse, dx, dw, db, work,
-                    errRow);
+            JniSegments.keep(x, w, bias, targets, options, loss, rowLoss, rowLse, dx, dw, db, work, errRow);
         }
     }
 

@@ -57,8 +57,9 @@ public final class JniCudaAbi implements CudaAbi {
         if (host.isNative()) {
             return JniCudaNatives.memcpyHost(device, (byte[]) null, host.address(), bytes, kind, stream);
         }
-        Object base = host.heapBase().orElseThrow(() -> new IllegalArgumentException(
-                "a read-only heap segment cannot pass through the JNI binding"));
+        Object base = host.heapBase()
+                .orElseThrow(() ->
+                        new IllegalArgumentException("a read-only heap segment cannot pass through the JNI binding"));
         long off = host.address();
         return switch (base) {
             case byte[] a -> JniCudaNatives.memcpyHost(device, a, off, bytes, kind, stream);
@@ -67,8 +68,9 @@ public final class JniCudaAbi implements CudaAbi {
             case float[] a -> JniCudaNatives.memcpyHost(device, a, off, bytes, kind, stream);
             case long[] a -> JniCudaNatives.memcpyHost(device, a, off, bytes, kind, stream);
             case double[] a -> JniCudaNatives.memcpyHost(device, a, off, bytes, kind, stream);
-            default -> throw new IllegalArgumentException("the JNI binding cannot pin a "
-                    + base.getClass().getSimpleName() + "-backed segment");
+            default ->
+                throw new IllegalArgumentException(
+                        "the JNI binding cannot pin a " + base.getClass().getSimpleName() + "-backed segment");
         };
     }
 
@@ -123,13 +125,38 @@ public final class JniCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int softmaxCe(long n, long c, int dtype, long logits, long targets, MemorySegment options,
-                         long loss, long rowLoss, long rowLse, long rowArgmax, long dlogits, long work,
-                         long workBytes, long stream) {
+    public int softmaxCe(
+            long n,
+            long c,
+            int dtype,
+            long logits,
+            long targets,
+            MemorySegment options,
+            long loss,
+            long rowLoss,
+            long rowLse,
+            long rowArgmax,
+            long dlogits,
+            long work,
+            long workBytes,
+            long stream) {
         JniSegments.guard(options, "options");
         try {
-            return JniCudaNatives.s4j_cuda_softmax_ce(n, c, dtype, logits, targets, options.address(),
-                    loss, rowLoss, rowLse, rowArgmax, dlogits, work, workBytes, stream);
+            return JniCudaNatives.s4j_cuda_softmax_ce(
+                    n,
+                    c,
+                    dtype,
+                    logits,
+                    targets,
+                    options.address(),
+                    loss,
+                    rowLoss,
+                    rowLse,
+                    rowArgmax,
+                    dlogits,
+                    work,
+                    workBytes,
+                    stream);
         } finally {
             JniSegments.keep(options);
         }
@@ -141,29 +168,90 @@ public final class JniCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int sgemm(int transA, int transB, long m, long n, long k, float alpha, long a, long lda,
-                     long b, long ldb, float beta, long c, long ldc, int math, long stream) {
-        return JniCudaNatives.s4j_cuda_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta,
-                c, ldc, math, stream);
+    public int sgemm(
+            int transA,
+            int transB,
+            long m,
+            long n,
+            long k,
+            float alpha,
+            long a,
+            long lda,
+            long b,
+            long ldb,
+            float beta,
+            long c,
+            long ldc,
+            int math,
+            long stream) {
+        return JniCudaNatives.s4j_cuda_sgemm(
+                transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, math, stream);
     }
 
     @Override
-    public int gemmBf16(int transA, int transB, long m, long n, long k, float alpha, long a,
-                        long lda, long b, long ldb, float beta, long c, long ldc, long stream) {
-        return JniCudaNatives.s4j_cuda_gemm_bf16(transA, transB, m, n, k, alpha, a, lda, b, ldb,
-                beta, c, ldc, stream);
+    public int gemmBf16(
+            int transA,
+            int transB,
+            long m,
+            long n,
+            long k,
+            float alpha,
+            long a,
+            long lda,
+            long b,
+            long ldb,
+            float beta,
+            long c,
+            long ldc,
+            long stream) {
+        return JniCudaNatives.s4j_cuda_gemm_bf16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, stream);
     }
 
     @Override
-    public int linearCe(long n, long d, long v, int dtype, long x, long w, long bias, long targets,
-                        MemorySegment options, long blockV, int math, long loss, long rowLoss,
-                        long rowLse, long dx, long dw, long db, long work, long workBytes,
-                        long stream) {
+    public int linearCe(
+            long n,
+            long d,
+            long v,
+            int dtype,
+            long x,
+            long w,
+            long bias,
+            long targets,
+            MemorySegment options,
+            long blockV,
+            int math,
+            long loss,
+            long rowLoss,
+            long rowLse,
+            long dx,
+            long dw,
+            long db,
+            long work,
+            long workBytes,
+            long stream) {
         JniSegments.guard(options, "options");
         try {
-            return JniCudaNatives.s4j_cuda_linear_ce(n, d, v, dtype, x, w, bias, targets,
-                    options.address(), blockV, math, loss, rowLoss, rowLse, dx, dw, db, work,
-                    workBytes, stream);
+            return JniCudaNatives.s4j_cuda_linear_ce(
+                    n,
+                    d,
+                    v,
+                    dtype,
+                    x,
+                    w,
+                    bias,
+                    targets,
+                    options.address(),
+                    blockV,
+                    math,
+                    loss,
+                    rowLoss,
+                    rowLse,
+                    dx,
+                    dw,
+                    db,
+                    work,
+                    workBytes,
+                    stream);
         } finally {
             JniSegments.keep(options);
         }
@@ -185,22 +273,30 @@ public final class JniCudaAbi implements CudaAbi {
     }
 
     @Override
-    public int sgdStep(long count, float lr, float momentum, float weightDecay, long w, long g,
-                       long v, long stream) {
+    public int sgdStep(long count, float lr, float momentum, float weightDecay, long w, long g, long v, long stream) {
         return JniCudaNatives.s4j_cuda_sgd_step(count, lr, momentum, weightDecay, w, g, v, stream);
     }
 
     @Override
-    public int gatherRows(long rows, long cols, int srcDtype, long src, long srcRows, long index,
-                          float scale, long shift, long colScale, long out, long stream) {
-        return JniCudaNatives.s4j_cuda_gather_rows(rows, cols, srcDtype, src, srcRows, index, scale,
-                shift, colScale, out, stream);
+    public int gatherRows(
+            long rows,
+            long cols,
+            int srcDtype,
+            long src,
+            long srcRows,
+            long index,
+            float scale,
+            long shift,
+            long colScale,
+            long out,
+            long stream) {
+        return JniCudaNatives.s4j_cuda_gather_rows(
+                rows, cols, srcDtype, src, srcRows, index, scale, shift, colScale, out, stream);
     }
 
     @Override
-    public int stepStats(long n, long loss, float weight, long rowArgmax, long targets,
-                         long lossSum, long correct, long stream) {
-        return JniCudaNatives.s4j_cuda_step_stats(n, loss, weight, rowArgmax, targets, lossSum,
-                correct, stream);
+    public int stepStats(
+            long n, long loss, float weight, long rowArgmax, long targets, long lossSum, long correct, long stream) {
+        return JniCudaNatives.s4j_cuda_step_stats(n, loss, weight, rowArgmax, targets, lossSum, correct, stream);
     }
 }

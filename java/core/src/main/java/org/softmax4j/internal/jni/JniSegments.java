@@ -20,8 +20,10 @@ final class JniSegments {
      * JDK has no public API that tells a shared arena from the others, and
      * an unknown kind (a later JDK) is refused, the safe side.
      */
-    private static final Set<String> SAFE_SESSIONS = Set.of("jdk.internal.foreign.GlobalSession",
-            "jdk.internal.foreign.ImplicitSession", "jdk.internal.foreign.ConfinedSession");
+    private static final Set<String> SAFE_SESSIONS = Set.of(
+            "jdk.internal.foreign.GlobalSession",
+            "jdk.internal.foreign.ImplicitSession",
+            "jdk.internal.foreign.ConfinedSession");
 
     private JniSegments() {}
 
