@@ -14,7 +14,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.softmax4j.Binding;
 import org.softmax4j.Kernels;
@@ -32,7 +31,9 @@ import org.softmax4j.Kernels;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 5, time = 300, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class BindingOverheadBench {
     @Param({"ffm", "jni"})
     public String binding;
@@ -43,7 +44,9 @@ public class BindingOverheadBench {
     @Param({"16", "16777216"})
     public int length;
 
+    /** Automatic: the JNI binding refuses shared arenas (another thread could close one mid-call). */
     private Arena arena;
+
     private MemorySegment x, y;
     private Kernels kernels;
 
@@ -54,15 +57,10 @@ public class BindingOverheadBench {
             x = MemorySegment.ofArray(new float[length]);
             y = MemorySegment.ofArray(new float[length]);
         } else {
-            arena = Arena.ofShared();
+            arena = Arena.ofAuto();
             x = arena.allocate(4L * length, 64);
             y = arena.allocate(4L * length, 64);
         }
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        if (arena != null) arena.close();
     }
 
     @Benchmark

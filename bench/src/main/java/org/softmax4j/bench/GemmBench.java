@@ -16,7 +16,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.softmax4j.Binding;
 import org.softmax4j.Gemm;
@@ -41,7 +40,9 @@ import org.softmax4j.Softmax4j;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 5, time = 300, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class GemmBench {
     /** m x n x k, "t" suffix: A transposed (stored k x m). */
     @Param({"512x512x512", "1024x1024x1024", "2048x2048x2048", "256x10x784", "784x10x256t"})
@@ -51,7 +52,9 @@ public class GemmBench {
     @Param({"ours_ffm", "ours_jni", "ours_avx2", "openblas"})
     public String impl;
 
+    /** Automatic: the JNI binding refuses shared arenas (another thread could close one mid-call). */
     private Arena arena;
+
     private int m, n, k;
     private boolean transA;
     private MemorySegment a, b, c;
@@ -64,7 +67,7 @@ public class GemmBench {
         m = Integer.parseInt(d[0]);
         n = Integer.parseInt(d[1]);
         k = Integer.parseInt(d[2]);
-        arena = Arena.ofShared();
+        arena = Arena.ofAuto();
         a = random(arena, (long) m * k, 1);
         b = random(arena, (long) k * n, 2);
         c = random(arena, (long) m * n, 3);
@@ -85,11 +88,6 @@ public class GemmBench {
         SplittableRandom rnd = new SplittableRandom(seed);
         for (long i = 0; i < len; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (rnd.nextDouble() - 0.5));
         return s;
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        arena.close();
     }
 
     @Benchmark

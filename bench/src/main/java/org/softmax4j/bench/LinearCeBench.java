@@ -15,7 +15,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.softmax4j.CeOutputs;
 import org.softmax4j.CrossEntropy;
@@ -42,7 +41,9 @@ import org.softmax4j.LinearCeOutputs;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"})
 public class LinearCeBench {
     /** N x D x V. */
     @Param({"2048x1024x32768"})
@@ -51,7 +52,9 @@ public class LinearCeBench {
     @Param({"fused", "materialised"})
     public String impl;
 
+    /** Automatic: the JNI binding refuses shared arenas (another thread could close one mid-call). */
     private Arena arena;
+
     private int n, d, v;
     private MemorySegment x, w, b, y, dx, dw, db, logits;
     private final Kernels k = Kernels.cpu();
@@ -63,7 +66,7 @@ public class LinearCeBench {
         n = Integer.parseInt(s[0]);
         d = Integer.parseInt(s[1]);
         v = Integer.parseInt(s[2]);
-        arena = Arena.ofShared();
+        arena = Arena.ofAuto();
         x = GemmBench.random(arena, (long) n * d, 1);
         w = GemmBench.random(arena, (long) v * d, 2);
         b = GemmBench.random(arena, v, 3);
@@ -76,16 +79,11 @@ public class LinearCeBench {
         if (impl.equals("materialised")) logits = arena.allocate(4L * n * v, 64);
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        arena.close();
-    }
-
     @Benchmark
     public float forwardBackward() {
         if (impl.equals("fused")) {
-            return k.linearCrossEntropy(ce, LinearCe.defaults(), n, d, v, x, w, b, y,
-                    new LinearCeOutputs(dx, dw, db, null, null));
+            return k.linearCrossEntropy(
+                    ce, LinearCe.defaults(), n, d, v, x, w, b, y, new LinearCeOutputs(dx, dw, db, null, null));
         }
         k.sgemm(false, true, n, v, d, 1f, x, d, w, d, 0f, logits, v);
         k.addBias(n, v, b, logits);

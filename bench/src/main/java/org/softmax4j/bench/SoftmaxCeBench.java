@@ -47,7 +47,9 @@ import org.softmax4j.Kernels;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 5, time = 300, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class SoftmaxCeBench {
     /** N x C. */
     @Param({"8192x10", "8192x1000", "4096x8192", "4096x32768", "256x131072", "1x131072"})
@@ -56,7 +58,9 @@ public class SoftmaxCeBench {
     @Param({"fused_ffm", "fused_jni", "naive", "copy"})
     public String impl;
 
+    /** Automatic: the JNI binding refuses shared arenas (another thread could close one mid-call). */
     private Arena arena;
+
     private int n, c;
     private MemorySegment logits, targets, grad, scratchP, scratchL;
     private Kernels kernels;
@@ -68,13 +72,14 @@ public class SoftmaxCeBench {
         String[] nc = shape.split("x");
         n = Integer.parseInt(nc[0]);
         c = Integer.parseInt(nc[1]);
-        arena = Arena.ofShared();
+        arena = Arena.ofAuto();
         long elems = (long) n * c;
         logits = arena.allocate(4 * elems, 64);
         grad = arena.allocate(4 * elems, 64);
         targets = arena.allocate(4L * n, 64);
         SplittableRandom rnd = new SplittableRandom(42);
-        for (long i = 0; i < elems; i++) logits.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (4 * rnd.nextDouble() - 2));
+        for (long i = 0; i < elems; i++)
+            logits.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (4 * rnd.nextDouble() - 2));
         for (long i = 0; i < n; i++) targets.setAtIndex(ValueLayout.JAVA_INT, i, rnd.nextInt(c));
         grad.fill((byte) 0x3f); // touched, never zero pages
         ce = CrossEntropy.defaults();
@@ -95,7 +100,6 @@ public class SoftmaxCeBench {
     @TearDown(Level.Trial)
     public void tearDown() {
         if (copier != null) copier.close();
-        arena.close();
     }
 
     @Benchmark
