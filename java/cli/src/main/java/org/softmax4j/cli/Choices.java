@@ -9,20 +9,46 @@ final class Choices {
     private Choices() {}
 
     /** --gemm */
-    enum GemmChoice { ours, openblas }
+    enum GemmChoice {
+        ours,
+        openblas
+    }
 
     /** --binding */
-    enum BindingChoice { ffm, jni }
+    enum BindingChoice {
+        ffm,
+        jni
+    }
 
     /** --device */
-    enum DeviceChoice { cpu, cuda }
+    enum DeviceChoice {
+        cpu,
+        cuda
+    }
 
     /** --preset */
-    enum Preset { book, tuned }
+    enum Preset {
+        book,
+        tuned
+    }
 
     /** --schedule */
-    enum ScheduleChoice { constant, step, cosine }
+    enum ScheduleChoice {
+        constant,
+        step,
+        cosine
+    }
 
     /** --missing */
-    enum MissingChoice { error, zero, mean }
+    enum MissingChoice {
+        error,
+        zero,
+        mean
+    }
+
+    /** --format */
+    enum PictureFormat {
+        svg,
+        png
+    }
 }

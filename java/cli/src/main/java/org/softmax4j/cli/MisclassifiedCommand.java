@@ -1,11 +1,7 @@
 package org.softmax4j.cli;
 
-import org.softmax4j.cli.plot.SvgPlot;
-import org.softmax4j.cli.plot.Png;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -14,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.softmax4j.Kernels;
+import org.softmax4j.cli.plot.Png;
+import org.softmax4j.cli.plot.SvgPlot;
 import org.softmax4j.data.Dataset;
 import org.softmax4j.data.FashionMnist;
 import org.softmax4j.train.Evaluation;
@@ -28,11 +26,18 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code softmax4j misclassified}. */
-@Command(header = "An image grid of misclassified test images (SVG).",
-        name = "misclassified", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        description = {"Draw a grid of test images the model gets wrong, each with its true and "
-                + "predicted class and the predicted probability (misclassified.svg, the 28x28 "
-                + "images embedded as PNG).", ""})
+@Command(
+        header = "An image grid of misclassified test images (SVG).",
+        name = "misclassified",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        description = {
+            "Draw a grid of test images the model gets wrong, each with its true and "
+                    + "predicted class and the predicted probability (misclassified.svg, the 28x28 "
+                    + "images embedded as PNG).",
+            ""
+        })
 final class MisclassifiedCommand implements Callable<Integer> {
     private static final int SCALE = 3, CELL_W = 150, CELL_H = 28 * SCALE + 44;
 
@@ -42,19 +47,29 @@ final class MisclassifiedCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "MODEL",
             description = "Model file (default: the newest runs/train-*/model.s4j).")
     Path model;
 
-    @Option(names = "--count", paramLabel = "N", defaultValue = "36",
+    @Option(
+            names = "--count",
+            paramLabel = "N",
+            defaultValue = "36",
             description = "Images in the grid (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--columns", paramLabel = "N", defaultValue = "6",
+    @Option(
+            names = "--columns",
+            paramLabel = "N",
+            defaultValue = "6",
             description = "Images per row (default: ${DEFAULT-VALUE}).")
     int columns;
 
-    @Option(names = "--most-confident",
+    @Option(
+            names = "--most-confident",
             description = "Show the most confident mistakes first instead of the first ones in the test set.")
     boolean mostConfident;
 
@@ -64,10 +79,20 @@ final class MisclassifiedCommand implements Callable<Integer> {
     @Mixin
     KernelOptions kernelOptions;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/misclassified-yyyyMMdd-HHmmss).")
+    @Mixin
+    PictureOptions pictures;
+
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Output directory (default: runs/misclassified-yyyyMMdd-HHmmss).")
     Path out;
 
-    @Option(names = "--image-shape", paramLabel = "HxW", description = "Height and width of the images of a --data file (its features, row by row; default: Fashion-MNIST's 28x28).")
+    @Option(
+            names = "--image-shape",
+            paramLabel = "HxW",
+            description =
+                    "Height and width of the images of a --data file (its features, row by row; default: Fashion-MNIST's 28x28).")
     String imageShape;
 
     /** A wrong answer. */
@@ -92,19 +117,32 @@ final class MisclassifiedCommand implements Callable<Integer> {
         for (int i = 0; i < n; i++) {
             if (pred[i] != test.label(i)) wrong.add(new Mistake(i, test.label(i), pred[i], probs[i * c + pred[i]]));
         }
-        if (mostConfident) wrong.sort(Comparator.comparingDouble(Mistake::probability).reversed());
+        if (mostConfident)
+            wrong.sort(Comparator.comparingDouble(Mistake::probability).reversed());
         List<Mistake> shown = wrong.subList(0, Math.min(count, wrong.size()));
         Path dir = Outputs.runDir(main.workDir, out, "misclassified");
-        Path file = dir.resolve("misclassified.svg");
-        Files.writeString(file, grid(shown, test, names, columns, shape[0], shape[1]), StandardCharsets.UTF_8);
+        Path file = dir.resolve(pictures.file("misclassified"));
+        pictures.write(
+                dir,
+                "misclassified",
+                grid(shown, test, names, columns, shape[0], shape[1], mostConfident, wrong.size()));
 
         stdout.println(loaded.describe(main.workDir));
-        stdout.printf(Locale.ROOT, "%s of %s test images misclassified (accuracy %.4f); the grid shows %s%d%n",
-                Reports.grouped(wrong.size()), Reports.grouped(n), e.accuracy(),
-                mostConfident ? "the most confident " : "the first ", shown.size());
+        stdout.printf(
+                Locale.ROOT,
+                "%s of %s test images misclassified (accuracy %.4f); the grid shows %s%d%n",
+                Reports.grouped(wrong.size()),
+                Reports.grouped(n),
+                e.accuracy(),
+                mostConfident ? "the most confident " : "the first ",
+                shown.size());
         for (Mistake w : shown.subList(0, Math.min(10, shown.size()))) {
-            stdout.printf(Locale.ROOT, "%6d  true %-12s predicted %-12s p=%.3f%n", w.index(),
-                    names.get(w.truth()), names.get(w.predicted()),
+            stdout.printf(
+                    Locale.ROOT,
+                    "%6d  true %-12s predicted %-12s p=%.3f%n",
+                    w.index(),
+                    names.get(w.truth()),
+                    names.get(w.predicted()),
                     w.probability());
         }
         if (shown.size() > 10) stdout.println("   ...");
@@ -144,8 +182,8 @@ final class MisclassifiedCommand implements Callable<Integer> {
             int h = Integer.parseInt(hw[0].strip()), w = Integer.parseInt(hw[1].strip());
             if (hw.length != 2 || h < 1 || w < 1) throw new NumberFormatException();
             if ((long) h * w != features) {
-                throw new CliException("--image-shape " + imageShape + " is " + (long) h * w
-                        + " pixels; the model has " + features + " features");
+                throw new CliException("--image-shape " + imageShape + " is " + (long) h * w + " pixels; the model has "
+                        + features + " features");
             }
             return new int[] {h, w};
         } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
@@ -154,18 +192,38 @@ final class MisclassifiedCommand implements Callable<Integer> {
     }
 
     /** The SVG grid; images inverted (dark ink on white) and scaled up without smoothing. */
-    static String grid(List<Mistake> mistakes, Dataset test, List<String> names, int cols, int h, int w) {
+    static String grid(
+            List<Mistake> mistakes,
+            Dataset test,
+            List<String> names,
+            int cols,
+            int h,
+            int w,
+            boolean mostConfident,
+            int wrong) {
         int rows = Math.max(1, (mistakes.size() + cols - 1) / cols);
         int width = Math.max(cols * CELL_W, 620), height = rows * CELL_H + 30;
         StringBuilder sb = new StringBuilder();
         sb.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "viewBox=\"0 0 %d %d\">%n", width, height, width, height));
+        sb.append(String.format(
+                Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" " + "viewBox=\"0 0 %d %d\">%n",
+                width,
+                height,
+                width,
+                height));
         sb.append("<style>text{font-family:Helvetica,Arial,sans-serif;font-size:11px}.t{fill:#006d2c}"
                 + ".p{fill:#b2182b}.h{font-size:13px;font-weight:bold}</style>\n");
         sb.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        sb.append("<text class=\"h\" x=\"8\" y=\"19\">Misclassified " + SvgPlot.esc(test.name()) + " images "
-                + "(green: true class, red: predicted, with its probability)</text>\n");
+        sb.append("<text class=\"h\" x=\"8\" y=\"19\">"
+                + SvgPlot.esc(String.format(
+                        Locale.ROOT,
+                        "%s %d of %,d misclassified %s images (green: true class, red: predicted, with its probability)",
+                        mostConfident ? "The most confident" : "The first",
+                        mistakes.size(),
+                        wrong,
+                        test.name()))
+                + "</text>\n");
         byte[] img = new byte[test.features()];
         for (int k = 0; k < mistakes.size(); k++) {
             Mistake mk = mistakes.get(k);
@@ -173,15 +231,36 @@ final class MisclassifiedCommand implements Callable<Integer> {
             String png = Base64.getEncoder().encodeToString(Png.gray(w, h, img, 0));
             int x = (k % cols) * CELL_W + 8, y = (k / cols) * CELL_H + 30;
             int side = 28 * SCALE, dw = side * w / Math.max(h, w), dh = side * h / Math.max(h, w);
-            sb.append(String.format(Locale.ROOT, "<image x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-                    + "style=\"image-rendering:pixelated\" href=\"data:image/png;base64,%s\"/>%n",
-                    x, y, dw, dh, png));
-            sb.append(String.format(Locale.ROOT, "<text class=\"t\" x=\"%d\" y=\"%d\">#%d %s</text>%n", x,
-                    y + side + 14, mk.index(), SvgPlot.esc(names.get(mk.truth()))));
-            sb.append(String.format(Locale.ROOT, "<text class=\"p\" x=\"%d\" y=\"%d\">%s %.3f</text>%n", x,
-                    y + side + 28, SvgPlot.esc(names.get(mk.predicted())), mk.probability()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<image x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                            + "style=\"image-rendering:pixelated\" href=\"data:image/png;base64,%s\"/>%n",
+                    x,
+                    y,
+                    dw,
+                    dh,
+                    png));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<text class=\"t\" x=\"%d\" y=\"%d\">#%d %s</text>%n",
+                    x,
+                    y + side + 14,
+                    mk.index(),
+                    SvgPlot.esc(names.get(mk.truth()))));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<text class=\"p\" x=\"%d\" y=\"%d\">%s %s</text>%n",
+                    x,
+                    y + side + 28,
+                    SvgPlot.esc(names.get(mk.predicted())),
+                    probability(mk.probability())));
         }
         sb.append("</svg>\n");
         return sb.toString();
+    }
+
+    /** Three decimals, rounded down: 0.9996 is "0.999", never a "1.000" that the softmax cannot reach. */
+    static String probability(double p) {
+        return String.format(Locale.ROOT, "%.3f", Math.floor(p * 1000) / 1000);
     }
 }

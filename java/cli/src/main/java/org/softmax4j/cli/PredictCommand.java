@@ -31,12 +31,19 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code softmax4j predict}. */
-@Command(header = "Top-k classes with probabilities; optionally abstain when unsure.",
-        name = "predict", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        description = {"Classify examples (images or rows of a data file) with a saved model and print the top-k classes with their "
-                + "probabilities. With --abstain-below P the model refuses to answer when its top "
-                + "probability is below P (as a diagnosis should, rather than guess), and the "
-                + "coverage/accuracy trade-off over thresholds on the test set is reported.", ""},
+@Command(
+        header = "Top-k classes with probabilities; optionally abstain when unsure.",
+        name = "predict",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        description = {
+            "Classify examples (images or rows of a data file) with a saved model and print the top-k classes with their "
+                    + "probabilities. With --abstain-below P the model refuses to answer when its top "
+                    + "probability is below P (as a diagnosis should, rather than guess), and the "
+                    + "coverage/accuracy trade-off over thresholds on the test set is reported.",
+            ""
+        },
         footer = {"", "Example: softmax4j predict --count 5 --top-k 3 --abstain-below 0.6"})
 final class PredictCommand implements Callable<Integer> {
     private static final double[] THRESHOLDS = {0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99};
@@ -47,23 +54,36 @@ final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "MODEL",
             description = "Model file (default: the newest runs/train-*/model.s4j).")
     Path model;
 
-    @Option(names = "--index", split = ",", paramLabel = "I",
+    @Option(
+            names = "--index",
+            split = ",",
+            paramLabel = "I",
             description = "Which examples (0-based, comma-separated) to classify.")
     List<Integer> indices;
 
-    @Option(names = "--count", paramLabel = "N", defaultValue = "10",
+    @Option(
+            names = "--count",
+            paramLabel = "N",
+            defaultValue = "10",
             description = "Without --index: classify the first N examples (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--images", paramLabel = "FILE",
+    @Option(
+            names = "--images",
+            paramLabel = "FILE",
             description = "IDX file of 28x28 images (.gz or raw) to classify instead of the test set.")
     Path images;
 
-    @Option(names = {"-k", "--top-k", "--top"}, paramLabel = "K",
+    @Option(
+            names = {"-k", "--top-k", "--top"},
+            paramLabel = "K",
             description = "Classes to show per example, most probable first (default: 3, or every "
                     + "class of a model with fewer).")
     Integer topKOption;
@@ -71,13 +91,17 @@ final class PredictCommand implements Callable<Integer> {
     /** --top-k, defaulting to 3 or the class count when that is smaller. */
     private int topK;
 
-    @Option(names = "--output", paramLabel = "FILE",
+    @Option(
+            names = "--output",
+            paramLabel = "FILE",
             description = "Write every example's prediction to this CSV: row, predicted class, its "
                     + "probability, the probability of each class (or, beyond 20 classes, the top-k), "
                     + "abstained, and with labels the true class.")
     Path output;
 
-    @Option(names = "--abstain-below", paramLabel = "P",
+    @Option(
+            names = "--abstain-below",
+            paramLabel = "P",
             description = "Abstain when the top probability is below P, in [0, 1]; also prints the "
                     + "coverage and accuracy of abstaining at several thresholds on the test set.")
     Double abstainBelow;
@@ -96,12 +120,13 @@ final class PredictCommand implements Callable<Integer> {
             throw new CliException("--abstain-below must be in [0, 1]: " + abstainBelow);
         }
         if (count < 0) throw new CliException("--count must be >= 0: " + count);
-        
+
         ModelLoader.Loaded loaded = ModelLoader.load(main, model);
         Kernels kernels = kernelOptions.kernels();
         SoftmaxRegression m = loaded.checkpoint().model();
         topK = topKOption != null ? topKOption : Math.min(3, m.classes());
-        if (topK < 1 || topK > m.classes()) throw new CliException("--top-k must be in [1, " + m.classes() + "]: " + topK);
+        if (topK < 1 || topK > m.classes())
+            throw new CliException("--top-k must be in [1, " + m.classes() + "]: " + topK);
         Dataset set;
         if (images != null) {
             if (data.ownData(main.env, main.workDir)) throw new CliException("--images and --data exclude each other");
@@ -121,25 +146,34 @@ final class PredictCommand implements Callable<Integer> {
 
         out.println(loaded.describe(main.workDir));
         int nameWidth = names.stream().mapToInt(String::length).max().orElse(8);
-        out.printf(Locale.ROOT, "%6s  %s%s%n", "row", labelled ? String.format("%-" + nameWidth + "s  ", "true") : "",
+        out.printf(
+                Locale.ROOT,
+                "%6s  %s%s%n",
+                "row",
+                labelled ? String.format("%-" + nameWidth + "s  ", "true") : "",
                 "prediction (top " + topK + ")");
         for (int i = 0; i < shown.size(); i++) {
             int[] order = topClasses(probs, i * m.classes(), m.classes(), topK);
             StringBuilder classes = new StringBuilder();
             for (int r = 0; r < topK; r++) {
-                classes.append(r == 0 ? "" : "  ").append(names.get(order[r]))
-                        .append(String.format(Locale.ROOT, " %.3f", probs[i * m.classes() + order[r]]));
+                classes.append(r == 0 ? "" : "  ")
+                        .append(names.get(order[r]))
+                        .append(' ')
+                        .append(MisclassifiedCommand.probability(probs[i * m.classes() + order[r]]));
             }
             float top = probs[i * m.classes() + order[0]];
             String answer;
             if (abstainBelow != null && top < abstainBelow) {
-                answer = String.format(Locale.ROOT, "abstain (top %.3f < %s): %s", top,
-                        abstainBelow, classes);
+                answer = String.format(Locale.ROOT, "abstain (top %.3f < %s): %s", top, abstainBelow, classes);
             } else {
                 answer = classes + (labelled && order[0] != shown.label(i) ? "   <- wrong" : "");
             }
-            out.printf(Locale.ROOT, "%6d  %s%s%n", chosen[i],
-                    labelled ? String.format("%-" + nameWidth + "s  ", names.get(shown.label(i))) : "", answer);
+            out.printf(
+                    Locale.ROOT,
+                    "%6d  %s%s%n",
+                    chosen[i],
+                    labelled ? String.format("%-" + nameWidth + "s  ", names.get(shown.label(i))) : "",
+                    answer);
         }
         if (abstainBelow != null && labelled) tradeOff(out, evaluator, m, set);
         if (output != null) writeAll(out, evaluator, m, set);
@@ -153,11 +187,14 @@ final class PredictCommand implements Callable<Integer> {
         int c = m.classes(), chunk = Math.max(1, Math.min(8192, (1 << 24) / c));
         boolean all = c <= 20;
         List<String> names = set.classNames();
-        Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Path tmp = file.resolveSibling(
+                "." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             StringBuilder head = new StringBuilder("row,predicted,probability");
             if (all) for (String n : names) head.append(",p_").append(Reports.csvCell(n));
-            else for (int r = 1; r <= topK; r++) head.append(",class_").append(r).append(",p_").append(r);
+            else
+                for (int r = 1; r <= topK; r++)
+                    head.append(",class_").append(r).append(",p_").append(r);
             head.append(",abstained");
             if (set.isLabelled()) head.append(",true,correct");
             w.write(head.append('\n').toString());
@@ -172,18 +209,28 @@ final class PredictCommand implements Callable<Integer> {
                 for (int i = 0; i < rows; i++) {
                     int k = pred[i];
                     float p = probs[i * c + k];
-                    sb.append(from + i).append(',').append(Reports.csvCell(names.get(k))).append(',').append(p);
+                    sb.append(from + i)
+                            .append(',')
+                            .append(Reports.csvCell(names.get(k)))
+                            .append(',')
+                            .append(p);
                     if (all) {
                         for (int j = 0; j < c; j++) sb.append(',').append(probs[i * c + j]);
                     } else {
                         for (int j : topClasses(probs, i * c, c, topK)) {
-                            sb.append(',').append(Reports.csvCell(names.get(j))).append(',').append(probs[i * c + j]);
+                            sb.append(',')
+                                    .append(Reports.csvCell(names.get(j)))
+                                    .append(',')
+                                    .append(probs[i * c + j]);
                         }
                     }
                     sb.append(',').append(abstainBelow != null && p < abstainBelow);
                     if (set.isLabelled()) {
                         int t = set.label(from + i);
-                        sb.append(',').append(Reports.csvCell(names.get(t))).append(',').append(t == k);
+                        sb.append(',')
+                                .append(Reports.csvCell(names.get(t)))
+                                .append(',')
+                                .append(t == k);
                     }
                     sb.append('\n');
                 }
@@ -208,8 +255,8 @@ final class PredictCommand implements Callable<Integer> {
             if (data.labels == null) return Dataset.unlabelled("images", f, names, List.of(), model.scaler());
             IdxFile l = IdxReader.readLabels(main.workDir.resolve(data.labels), classes);
             if (l.count() != img.count()) {
-                throw new CliException(images + " has " + img.count() + " images but " + data.labels
-                        + " has " + l.count() + " labels");
+                throw new CliException(images + " has " + img.count() + " images but " + data.labels + " has "
+                        + l.count() + " labels");
             }
             int[] y = new int[l.count()];
             for (int i = 0; i < y.length; i++) y[i] = l.data()[i] & 0xff;
@@ -258,12 +305,22 @@ final class PredictCommand implements Callable<Integer> {
                     if (pred[i] == test.label(i)) right++;
                 }
             }
-            rows.add(String.format(Locale.ROOT, "%9.2f  %8.4f  %8.4f  %8d  %9d%s", t, (double) answered / n,
-                    answered == 0 ? Double.NaN : (double) right / answered, answered - right, n - answered,
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "%9.2f  %8.4f  %8.4f  %8d  %9d%s",
+                    t,
+                    (double) answered / n,
+                    answered == 0 ? Double.NaN : (double) right / answered,
+                    answered - right,
+                    n - answered,
                     t == abstainBelow ? "   <- --abstain-below" : ""));
         }
-        out.printf(Locale.ROOT, "%nabstaining when the top probability is below a threshold, on the %s examples of %s%n"
-                + "(coverage: share answered; accuracy and errors: among the answered):%n", Reports.grouped(n), test.name());
+        out.printf(
+                Locale.ROOT,
+                "%nabstaining when the top probability is below a threshold, on the %s examples of %s%n"
+                        + "(coverage: share answered; accuracy and errors: among the answered):%n",
+                Reports.grouped(n),
+                test.name());
         out.println("threshold  coverage  accuracy    errors  abstained");
         rows.forEach(out::println);
     }

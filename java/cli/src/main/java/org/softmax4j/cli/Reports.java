@@ -1,6 +1,5 @@
 package org.softmax4j.cli;
 
-import org.softmax4j.cli.plot.SvgPlot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.softmax4j.cli.plot.Heatmap;
+import org.softmax4j.cli.plot.SvgPlot;
 import org.softmax4j.train.ConfusionMatrix;
 import org.softmax4j.train.EpochMetrics;
 import org.softmax4j.train.LrSchedule;
@@ -21,7 +22,8 @@ final class Reports {
     static String confusionTable(ConfusionMatrix cm, List<String> names) {
         int c = cm.classes();
         int nameWidth = 4;
-        for (int k = 0; k < c; k++) nameWidth = Math.max(nameWidth, rowName(names, k).length() + 1);
+        for (int k = 0; k < c; k++)
+            nameWidth = Math.max(nameWidth, rowName(names, k).length() + 1);
         long most = 0; // columns as wide as the largest count, and at least 6
         for (long[] row : cm.counts()) for (long v : row) most = Math.max(most, v);
         int w = Math.max(6, Long.toString(most).length() + 2);
@@ -37,7 +39,8 @@ final class Reports {
         }
         sb.append(String.format(Locale.ROOT, "%-" + nameWidth + "s", "precision"));
         for (int p = 0; p < c; p++) {
-            sb.append(String.format(Locale.ROOT, "%" + w + ".3f", cm.precision(p)).replace("0.", " ."));
+            sb.append(
+                    String.format(Locale.ROOT, "%" + w + ".3f", cm.precision(p)).replace("0.", " ."));
         }
         sb.append('\n');
         return sb.toString();
@@ -53,23 +56,58 @@ final class Reports {
         return k < names.size() ? names.get(k) : "class " + k;
     }
 
-    /** One line per epoch, e.g. {@code epoch  3/10  train loss 0.5259 acc 0.8256 | test loss ...}. */
+    /**
+     * One line per epoch, at most 100 characters, e.g.
+     * {@code epoch  3/10  train 0.5259 0.8256 | test 0.5400 0.8100 | lr 1.00e-01 | 1.23M/s};
+     * {@link #EPOCH_LEGEND} explains it.
+     */
     static String epochLine(EpochMetrics m, int epochs, boolean best) {
-        StringBuilder sb = new StringBuilder(160);
+        StringBuilder sb = new StringBuilder(100);
         int w = Integer.toString(epochs).length();
-        sb.append(String.format(Locale.ROOT, "epoch %" + w + "d/%d  train loss %.4f acc %.4f",
-                m.epoch(), epochs, m.trainLoss(), m.trainAccuracy()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "epoch %" + w + "d/%d  train %.4f %.4f",
+                m.epoch(),
+                epochs,
+                m.trainLoss(),
+                m.trainAccuracy()));
         if (m.hasValidation()) {
-            sb.append(String.format(Locale.ROOT, " | val loss %.4f acc %.4f%s", m.valLoss(),
-                    m.valAccuracy(), best ? "*" : " "));
+            sb.append(String.format(Locale.ROOT, " | val %.4f %.4f%s", m.valLoss(), m.valAccuracy(), best ? "*" : " "));
         }
         if (m.hasTest()) {
-            sb.append(String.format(Locale.ROOT, " | test loss %.4f acc %.4f", m.testLoss(),
-                    m.testAccuracy()));
+            sb.append(String.format(Locale.ROOT, " | test %.4f %.4f", m.testLoss(), m.testAccuracy()));
         }
-        sb.append(String.format(Locale.ROOT, " | lr %.4g | %s samples/s", m.lr(),
-                grouped(m.samplesPerSecond())));
+        sb.append(" | lr ")
+                .append(lr(m.lr()))
+                .append(" | ")
+                .append(compact(m.samplesPerSecond()))
+                .append("/s");
         return sb.toString();
+    }
+
+    /** The line before the first {@link #epochLine}. */
+    static String epochLegend(boolean earlyStopping) {
+        return "per split: loss accuracy (train: mean over the epoch's steps) | lr | samples/s"
+                + (earlyStopping ? "; * lowest val loss yet, its weights kept" : "");
+    }
+
+    /** A learning rate in the terminal: always three significant digits, e.g. 1.00e-01, 7.74e-05. */
+    static String lr(double lr) {
+        return String.format(Locale.ROOT, "%.2e", lr);
+    }
+
+    /** 1234567 as "1.23M", 845123 as "845k", 999 as "999". */
+    static String compact(double v) {
+        double a = Math.abs(v);
+        if (!(a >= 999.5)) return String.format(Locale.ROOT, "%.0f", v);
+        String[] units = {"k", "M", "G", "T"};
+        int u = -1;
+        while (a >= 999.5 && u < units.length - 1) {
+            a /= 1000;
+            v /= 1000;
+            u++;
+        }
+        return String.format(Locale.ROOT, a >= 99.95 ? "%.0f%s" : a >= 9.995 ? "%.1f%s" : "%.2f%s", v, units[u]);
     }
 
     /** 1234567.8 as "1,234,568". */
@@ -81,33 +119,84 @@ final class Reports {
     static String plain(float v) {
         String s = Float.toString(v);
         if (s.contains("E")) {
-            s = new java.math.BigDecimal(s).stripTrailingZeros().toString().replace("E", "e").replace("e+", "e");
+            s = new java.math.BigDecimal(s)
+                    .stripTrailingZeros()
+                    .toString()
+                    .replace("E", "e")
+                    .replace("e+", "e");
         }
         return s.endsWith(".0") ? s.substring(0, s.length() - 2) : s;
     }
 
     /** Settings as one line. */
     static String describe(TrainConfig c) {
-        return String.format(Locale.ROOT, "epochs %d, batch %d, lr %s (%s), momentum %s, weight decay %s, "
-                        + "seed %d, %s%s", c.epochs(), c.batchSize(), plain(c.lr()), c.schedule().describe(),
-                plain(c.momentum()), plain(c.weightDecay()), c.seed(), c.shuffle() ? "shuffled" : "not shuffled",
-                c.valFraction() > 0 ? String.format(Locale.ROOT, ", validation %.0f%%%s",
-                        100 * c.valFraction(), c.patience() > 0 ? ", early stopping (patience "
-                                + c.patience() + ")" : "") : "");
+        return String.format(
+                Locale.ROOT,
+                "epochs %d, batch %d, lr %s (%s), momentum %s, weight decay %s, " + "seed %d, %s%s",
+                c.epochs(),
+                c.batchSize(),
+                plain(c.lr()),
+                c.schedule().describe(),
+                plain(c.momentum()),
+                plain(c.weightDecay()),
+                c.seed(),
+                c.shuffle() ? "shuffled" : "not shuffled",
+                c.valFraction() > 0
+                        ? String.format(
+                                Locale.ROOT,
+                                ", validation %.0f%%%s",
+                                100 * c.valFraction(),
+                                c.patience() > 0 ? ", early stopping (patience " + c.patience() + ")" : "")
+                        : "");
     }
 
     // ---- files ---------------------------------------------------------------
+
+    /**
+     * confusion.csv (counts, true class per row) and, up to
+     * {@link Heatmap#MAX_CLASSES} classes, confusion.svg or .png (a row-normalised heatmap).
+     */
+    static void writeConfusion(
+            Path dir, ConfusionMatrix cm, List<String> names, String title, String subtitle, PictureOptions pictures)
+            throws IOException {
+        StringBuilder sb = new StringBuilder("true\\predicted");
+        for (String n : names) sb.append(',').append(csvCell(n));
+        sb.append('\n');
+        for (int t = 0; t < cm.classes(); t++) {
+            sb.append(csvCell(names.get(t)));
+            for (long v : cm.counts()[t]) sb.append(',').append(v);
+            sb.append('\n');
+        }
+        Files.writeString(dir.resolve("confusion.csv"), sb, StandardCharsets.UTF_8);
+        if (cm.classes() <= Heatmap.MAX_CLASSES) {
+            pictures.write(dir, "confusion", Heatmap.confusion(title, subtitle, names, cm.counts()));
+        }
+    }
 
     /** Metrics per epoch as CSV (empty cells where not measured). */
     static void writeMetricsCsv(Path file, List<EpochMetrics> history) throws IOException {
         StringBuilder sb = new StringBuilder("epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,"
                 + "test_loss,test_accuracy,train_seconds,samples_per_second\n");
         for (EpochMetrics m : history) {
-            sb.append(m.epoch()).append(',').append(num(m.lr())).append(',')
-                    .append(num(m.trainLoss())).append(',').append(num(m.trainAccuracy())).append(',')
-                    .append(num(m.valLoss())).append(',').append(num(m.valAccuracy())).append(',')
-                    .append(num(m.testLoss())).append(',').append(num(m.testAccuracy())).append(',')
-                    .append(num(m.trainSeconds())).append(',').append(num(m.samplesPerSecond()))
+            sb.append(m.epoch())
+                    .append(',')
+                    .append(num(m.lr()))
+                    .append(',')
+                    .append(num(m.trainLoss()))
+                    .append(',')
+                    .append(num(m.trainAccuracy()))
+                    .append(',')
+                    .append(num(m.valLoss()))
+                    .append(',')
+                    .append(num(m.valAccuracy()))
+                    .append(',')
+                    .append(num(m.testLoss()))
+                    .append(',')
+                    .append(num(m.testAccuracy()))
+                    .append(',')
+                    .append(num(m.trainSeconds()))
+                    .append(',')
+                    .append(num(m.samplesPerSecond()))
                     .append('\n');
         }
         Files.writeString(file, sb, StandardCharsets.UTF_8);
@@ -161,8 +250,8 @@ final class Reports {
         LrSchedule s = c.schedule();
         String schedule = switch (s) {
             case LrSchedule.Constant k -> "{\"kind\": \"constant\"}";
-            case LrSchedule.Step st -> "{\"kind\": \"step\", \"every_epochs\": " + st.everyEpochs()
-                    + ", \"gamma\": " + st.gamma() + "}";
+            case LrSchedule.Step st ->
+                "{\"kind\": \"step\", \"every_epochs\": " + st.everyEpochs() + ", \"gamma\": " + st.gamma() + "}";
             case LrSchedule.Cosine co -> "{\"kind\": \"cosine\", \"min_fraction\": " + co.minFraction() + "}";
         };
         return "{\"epochs\": " + c.epochs() + ", \"batch_size\": " + c.batchSize() + ", \"lr\": " + c.lr()
@@ -197,8 +286,11 @@ final class Reports {
         return "[" + String.join(", ", rows) + "]";
     }
 
-    /** Loss and accuracy per epoch, two panels as in the book's plots. */
-    static String curvesSvg(List<EpochMetrics> history, String title) {
+    /**
+     * Loss and accuracy per epoch, two panels as in the book's plots, under the
+     * run's settings; the kept epoch of early stopping ({@code bestEpoch} > 0) marked.
+     */
+    static String curvesSvg(List<EpochMetrics> history, String title, String settings, int bestEpoch) {
         int n = history.size();
         double[] epoch = new double[n];
         double[][] v = new double[6][n];
@@ -219,9 +311,13 @@ final class Reports {
             loss.add(new SvgPlot.Series(names[k] + " loss", epoch, v[k], SvgPlot.COLORS[k], k == 0));
             acc.add(new SvgPlot.Series(names[k] + " acc", epoch, v[k + 3], SvgPlot.COLORS[k], k == 0));
         }
-        return SvgPlot.render(List.of(
-                new SvgPlot.Panel(title + ": loss", "epoch", "cross-entropy", false, loss),
-                new SvgPlot.Panel(title + ": accuracy", "epoch", "accuracy", false, acc,
-                        SvgPlot.Legend.BOTTOM_RIGHT)));
+        SvgPlot.Panel lossPanel = new SvgPlot.Panel(title + ": loss", "epoch", "cross-entropy", false, loss);
+        SvgPlot.Panel accPanel =
+                new SvgPlot.Panel(title + ": accuracy", "epoch", "accuracy", false, acc, SvgPlot.Legend.BOTTOM_RIGHT);
+        if (bestEpoch > 0) {
+            lossPanel = lossPanel.marked(bestEpoch, "best val loss: epoch " + bestEpoch);
+            accPanel = accPanel.marked(bestEpoch, "weights of epoch " + bestEpoch + " kept");
+        }
+        return SvgPlot.render(settings, List.of(lossPanel, accPanel));
     }
 }

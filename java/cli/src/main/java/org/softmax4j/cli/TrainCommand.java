@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.softmax4j.Kernels;
+import org.softmax4j.cli.plot.Heatmap;
 import org.softmax4j.data.Dataset;
 import org.softmax4j.data.Scaler;
 import org.softmax4j.train.Checkpoint;
@@ -30,26 +31,49 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code softmax4j train}. */
-@Command(header = "Train softmax regression on a data file or Fashion-MNIST; save the model, metrics and plots.",
-        name = "train", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        description = {"Train softmax regression (features -> classes, weights ~ N(0, 0.01^2), zero "
-                + "bias) with minibatch SGD on --data FILE (a CSV/TSV with --label, LIBSVM, X.npy with "
-                + "--labels y.npy, or IDX) or, by default, Fashion-MNIST (784 pixels -> 10 classes). Prints one line per epoch (train loss and "
-                + "accuracy, test loss and accuracy, samples/s), then the test accuracy, the "
-                + "confusion matrix and the training-loop time. Writes the resumable model "
-                + "file, metrics as CSV and JSON, loss and accuracy curves as SVG and the "
-                + "confusion matrix as CSV to the output directory.", ""},
-        footer = {"", "Presets: book = Dive into Deep Learning's settings (10 epochs, batch 256, lr 0.1, "
-                + "plain SGD; ~0.83 test accuracy); tuned = 40 epochs, batch 128, lr 0.05, momentum "
-                + "0.9, weight decay 1e-4, cosine schedule (~0.85). Options given explicitly override "
-                + "the preset.",
-                "Examples: softmax4j train --preset tuned --out runs/tuned",
-                "          softmax4j train --data customers.csv --label churn --scale standard"})
+@Command(
+        header = "Train softmax regression on a data file or Fashion-MNIST; save the model, metrics and plots.",
+        name = "train",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        description = {
+            "Train softmax regression (features -> classes, weights ~ N(0, 0.01^2), zero "
+                    + "bias) with minibatch SGD on --data FILE (a CSV/TSV with --label, LIBSVM, X.npy with "
+                    + "--labels y.npy, or IDX) or, by default, Fashion-MNIST (784 pixels -> 10 classes). Prints one line per epoch (train loss and "
+                    + "accuracy, test loss and accuracy, samples/s), then the test accuracy, the "
+                    + "confusion matrix and the training-loop time. Writes the resumable model "
+                    + "file, metrics as CSV and JSON, loss and accuracy curves as SVG and the "
+                    + "confusion matrix as CSV to the output directory.",
+            ""
+        },
+        footer = {
+            "",
+            "Presets: book = Dive into Deep Learning's settings (10 epochs, batch 256, lr 0.1, "
+                    + "plain SGD; ~0.83 test accuracy); tuned = 40 epochs, batch 128, lr 0.05, momentum "
+                    + "0.9, weight decay 1e-4, cosine schedule (~0.85). Options given explicitly override "
+                    + "the preset.",
+            "Examples: softmax4j train --preset tuned --out runs/tuned",
+            "          softmax4j train --data customers.csv --label churn --scale standard"
+        })
 final class TrainCommand implements Callable<Integer> {
     /** Training options that a resumed run takes from its checkpoint. */
-    private static final List<String> FIXED_BY_CHECKPOINT = List.of("--preset", "--batch-size",
-            "--lr", "--seed", "--momentum", "--weight-decay", "--schedule", "--step-size", "--gamma",
-            "--val-fraction", "--patience", "--no-shuffle", "--scale", "--stratify", "--test-fraction");
+    private static final List<String> FIXED_BY_CHECKPOINT = List.of(
+            "--preset",
+            "--batch-size",
+            "--lr",
+            "--seed",
+            "--momentum",
+            "--weight-decay",
+            "--schedule",
+            "--step-size",
+            "--gamma",
+            "--val-fraction",
+            "--patience",
+            "--no-shuffle",
+            "--scale",
+            "--stratify",
+            "--test-fraction");
 
     @ParentCommand
     Main main;
@@ -57,86 +81,149 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--preset", paramLabel = "book|tuned", defaultValue = "book",
+    @Option(
+            names = "--preset",
+            paramLabel = "book|tuned",
+            defaultValue = "book",
             description = "Starting settings, see below (default: ${DEFAULT-VALUE}).")
     Choices.Preset preset;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (book 10, tuned 40).")
     Integer epochs;
 
-    @Option(names = "--batch-size", paramLabel = "N", description = "Examples per SGD step; the last, smaller batch of an epoch is used (book 256, tuned 128).")
+    @Option(
+            names = "--batch-size",
+            paramLabel = "N",
+            description = "Examples per SGD step; the last, smaller batch of an epoch is used (book 256, tuned 128).")
     Integer batchSize;
 
     @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate (book 0.1, tuned 0.05).")
     Float lr;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Seed of the initial weights, the shuffling and the validation split; the same seed gives the same result on the same machine and thread count (default: 0).")
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            description =
+                    "Seed of the initial weights, the shuffling and the validation split; the same seed gives the same result on the same machine and thread count (default: 0).")
     Long seed;
 
     @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum in [0, 1) (book 0, tuned 0.9).")
     Float momentum;
 
-    @Option(names = "--weight-decay", paramLabel = "L2", description = "L2 penalty on the weights, not the bias (book 0, tuned 1e-4).")
+    @Option(
+            names = "--weight-decay",
+            paramLabel = "L2",
+            description = "L2 penalty on the weights, not the bias (book 0, tuned 1e-4).")
     Float weightDecay;
 
-    @Option(names = "--schedule", paramLabel = "constant|step|cosine",
-            description = "Learning-rate schedule: constant; step (x gamma every step-size epochs); cosine (per step, to 0 at the end) (book constant, tuned cosine).")
+    @Option(
+            names = "--schedule",
+            paramLabel = "constant|step|cosine",
+            description =
+                    "Learning-rate schedule: constant; step (x gamma every step-size epochs); cosine (per step, to 0 at the end) (book constant, tuned cosine).")
     Choices.ScheduleChoice schedule;
 
-    @Option(names = "--step-size", paramLabel = "EPOCHS", description = "Epochs between decays of the step schedule (default: 3).")
+    @Option(
+            names = "--step-size",
+            paramLabel = "EPOCHS",
+            description = "Epochs between decays of the step schedule (default: 3).")
     Integer stepSize;
 
     @Option(names = "--gamma", paramLabel = "G", description = "Decay factor of the step schedule (default: 0.5).")
     Float gamma;
 
-    @Option(names = "--val-fraction", paramLabel = "F", description = "Fraction of the training set held out (seeded) for validation, in [0, 1) (default: 0, or 0.1 with --patience).")
+    @Option(
+            names = "--val-fraction",
+            paramLabel = "F",
+            description =
+                    "Fraction of the training set held out (seeded) for validation, in [0, 1) (default: 0, or 0.1 with --patience).")
     Double valFraction;
 
-    @Option(names = "--patience", paramLabel = "EPOCHS", description = "Early stopping: stop after this many epochs without a lower validation loss and keep the best weights; 0 = off (default: 0).")
+    @Option(
+            names = "--patience",
+            paramLabel = "EPOCHS",
+            description =
+                    "Early stopping: stop after this many epochs without a lower validation loss and keep the best weights; 0 = off (default: 0).")
     Integer patience;
 
-    @Option(names = "--no-shuffle", description = "Keep the stored order of the training set instead of reshuffling every epoch.")
+    @Option(
+            names = "--no-shuffle",
+            description = "Keep the stored order of the training set instead of reshuffling every epoch.")
     boolean noShuffle;
 
-    @Option(names = "--resume", paramLabel = "FILE", description = "Continue the run saved in FILE (a model.s4j or checkpoint.s4j) with its settings; only --epochs may raise the total. Ends bit-identical to an uninterrupted run.")
+    @Option(
+            names = "--resume",
+            paramLabel = "FILE",
+            description =
+                    "Continue the run saved in FILE (a model.s4j or checkpoint.s4j) with its settings; only --epochs may raise the total. Ends bit-identical to an uninterrupted run.")
     Path resume;
 
-    @Option(names = "--stop-after", paramLabel = "EPOCHS", description = "Stop once this many epochs are done and save a resumable model, to continue later with --resume (the schedule still spans --epochs).")
+    @Option(
+            names = "--stop-after",
+            paramLabel = "EPOCHS",
+            description =
+                    "Stop once this many epochs are done and save a resumable model, to continue later with --resume (the schedule still spans --epochs).")
     Integer stopAfter;
 
-    @Option(names = "--checkpoint-every", paramLabel = "EPOCHS", description = "Also save checkpoint.s4j every EPOCHS epochs (default: 0 = only the final model.s4j, which is resumable too).")
+    @Option(
+            names = "--checkpoint-every",
+            paramLabel = "EPOCHS",
+            description =
+                    "Also save checkpoint.s4j every EPOCHS epochs (default: 0 = only the final model.s4j, which is resumable too).")
     int checkpointEvery;
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--test", paramLabel = "FILE", description = "A test file in the format of --data (default: a --test-fraction of --data; Fashion-MNIST has its own test set).")
+    @Option(
+            names = "--test",
+            paramLabel = "FILE",
+            description =
+                    "A test file in the format of --data (default: a --test-fraction of --data; Fashion-MNIST has its own test set).")
     Path testFile;
 
-    @Option(names = "--test-fraction", paramLabel = "F", description = "Fraction of --data held out (seeded) as the test set, in [0, 1) (default: 0.2 without --test).")
+    @Option(
+            names = "--test-fraction",
+            paramLabel = "F",
+            description =
+                    "Fraction of --data held out (seeded) as the test set, in [0, 1) (default: 0.2 without --test).")
     Double testFraction;
 
     @Option(names = "--stratify", description = "Test and validation splits keep each class's share of the examples.")
     boolean stratify;
 
-    @Option(names = "--scale", paramLabel = "KIND", description = "How features become inputs, fitted on the training set and kept in the model: none, standard, minmax or divide:N (default: divide:255 for uint8 images, standard otherwise).")
+    @Option(
+            names = "--scale",
+            paramLabel = "KIND",
+            description =
+                    "How features become inputs, fitted on the training set and kept in the model: none, standard, minmax or divide:N (default: divide:255 for uint8 images, standard otherwise).")
     String scale;
 
     @Mixin
     KernelOptions kernelOptions;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: a new runs/train-yyyyMMdd-HHmmss). One that holds a run already needs --overwrite.")
+    @Mixin
+    PictureOptions pictures;
+
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description =
+                    "Output directory (default: a new runs/train-yyyyMMdd-HHmmss). One that holds a run already needs --overwrite.")
     Path out;
 
     @Option(names = "--overwrite", description = "Replace the outputs of a run already in --out.")
     boolean overwrite;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print only the final summary: no progress bar, no line per epoch.")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Print only the final summary: no progress bar, no line per epoch.")
     boolean quiet;
 
     @Override
     public Integer call() throws IOException {
-        PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
+        PrintWriter stdout = spec.commandLine().getOut(),
+                stderr = spec.commandLine().getErr();
         if (checkpointEvery < 0) throw new CliException("--checkpoint-every must be >= 0: " + checkpointEvery);
         if (stopAfter != null && stopAfter < 1) throw new CliException("--stop-after must be >= 1: " + stopAfter);
         TrainingState resumedState = null;
@@ -156,43 +243,54 @@ final class TrainCommand implements Callable<Integer> {
         Kernels kernels = kernelOptions.kernels();
 
         long t0 = System.nanoTime();
-        DataOptions.Splits splits = data.splits(main.env, main.workDir, testFile, testFraction, config.seed(),
-                config.stratify(), scale, resumedScaler);
+        DataOptions.Splits splits = data.splits(
+                main.env, main.workDir, testFile, testFraction, config.seed(), config.stratify(), scale, resumedScaler);
         Dataset train = splits.train(), testSet = splits.test();
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         List<String> names = train.classNames();
-        if (resumedState != null && (resumedState.model().features() != train.features()
-                || resumedState.model().classes() != train.classes())) {
-            throw new CliException(resume + ": that run's model maps " + resumedState.model().features() + " features to "
-                    + resumedState.model().classes() + " classes; this data has " + train.features() + " and "
-                    + train.classes());
+        if (resumedState != null
+                && (resumedState.model().features() != train.features()
+                        || resumedState.model().classes() != train.classes())) {
+            throw new CliException(
+                    resume + ": that run's model maps " + resumedState.model().features() + " features to "
+                            + resumedState.model().classes() + " classes; this data has " + train.features() + " and "
+                            + train.classes());
         }
 
         Trainer trainer = new Trainer(kernels, config);
         if (!quiet) {
             stdout.println(splits.description());
             stdout.println("settings: " + Reports.describe(config)
-                    + (resumedState != null ? "; resuming after epoch " + resumedState.epochsDone()
-                    + (resumedState.batchesInEpoch() > 0 ? " and " + resumedState.batchesInEpoch()
-                    + " steps of the next" : "") : ""));
+                    + (resumedState != null
+                            ? "; resuming after epoch " + resumedState.epochsDone()
+                                    + (resumedState.batchesInEpoch() > 0
+                                            ? " and " + resumedState.batchesInEpoch() + " steps of the next"
+                                            : "")
+                            : ""));
             stdout.println("kernels: " + kernels.name());
             stdout.flush();
         }
 
-        ProgressBar bar = main.interactive && !quiet ? new ProgressBar(stderr, config.epochs()) : null;
+        if (!quiet) {
+            stdout.println(Reports.epochLegend(config.earlyStopping()));
+            stdout.flush();
+        }
+        ProgressBar bar = main.interactive && !quiet
+                ? new ProgressBar(System.err, "", config.epochs(), Math.min(config.batchSize(), train.size()))
+                : null;
         TrainConfig cfg = config;
         TrainingListener listener = new TrainingListener() {
             @Override
-            public void onBatch(int epoch, int batch, int batches) {
-                if (bar != null) bar.update(epoch, batch, batches);
+            public void onBatch(int epoch, int batch, int batches, double epochLoss) {
+                if (bar != null) bar.update(epoch, batch, batches, epochLoss);
             }
 
             @Override
             public void onEpoch(EpochMetrics m, TrainingState state) {
                 if (bar != null) bar.clear();
                 if (!quiet) {
-                    stdout.println(Reports.epochLine(m, cfg.epochs(),
-                            cfg.earlyStopping() && state.bestEpoch() == m.epoch()));
+                    stdout.println(
+                            Reports.epochLine(m, cfg.epochs(), cfg.earlyStopping() && state.bestEpoch() == m.epoch()));
                     stdout.flush();
                 }
                 if (stopAfter != null && state.epochsDone() >= stopAfter) state.requestStop();
@@ -205,8 +303,8 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
         };
-        TrainingState state = resumedState != null ? resumedState
-                : TrainingState.start(config, train.features(), train.classes());
+        TrainingState state =
+                resumedState != null ? resumedState : TrainingState.start(config, train.features(), train.classes());
         TrainResult result;
         String signal;
         int signalExit = 0;
@@ -219,9 +317,13 @@ final class TrainCommand implements Callable<Integer> {
         if (signal != null) {
             // Stopped by Ctrl-C or SIGTERM: save what is needed to continue, quickly.
             Checkpoint.of(result.state(), config, train).save(dir.resolve(Outputs.MODEL_FILE));
-            writeHistory(dir, result, title(train));
-            stdout.printf(Locale.ROOT, "%s: stopped after %d of %d epochs%s; saved %s; continue with: "
-                            + "softmax4j train --resume %s%n", signal, state.epochsDone(), config.epochs(),
+            writeHistory(dir, result, title(train), config);
+            stdout.printf(
+                    Locale.ROOT,
+                    "%s: stopped after %d of %d epochs%s; saved %s; continue with: " + "softmax4j train --resume %s%n",
+                    signal,
+                    state.epochsDone(),
+                    config.epochs(),
                     state.batchesInEpoch() > 0 ? " and " + state.batchesInEpoch() + " steps" : "",
                     Outputs.show(main.workDir, dir.resolve(Outputs.MODEL_FILE)),
                     Outputs.show(main.workDir, dir.resolve(Outputs.MODEL_FILE)));
@@ -229,47 +331,79 @@ final class TrainCommand implements Callable<Integer> {
             return signalExit;
         }
 
-        Evaluator evaluator = new Evaluator(kernels, result.model().features(), result.model().classes());
+        Evaluator evaluator =
+                new Evaluator(kernels, result.model().features(), result.model().classes());
         Dataset judged = testSet != null ? testSet : train;
         int[] predictions = new int[judged.size()];
         Evaluation test = evaluator.evaluate(result.model(), judged, predictions, null);
         ConfusionMatrix cm = ConfusionMatrix.of(judged, predictions);
 
         Checkpoint.of(result.state(), config, train).save(dir.resolve(Outputs.MODEL_FILE));
-        writeHistory(dir, result, title(train));
-        Files.writeString(dir.resolve("metrics.json"), metricsJson(config, kernels, result, test, cm,
-                loadSeconds), StandardCharsets.UTF_8);
-        writeConfusionCsv(dir.resolve("confusion.csv"), cm, names);
+        writeHistory(dir, result, title(train), config);
+        Files.writeString(
+                dir.resolve("metrics.json"),
+                metricsJson(config, kernels, result, test, cm, loadSeconds),
+                StandardCharsets.UTF_8);
+        Reports.writeConfusion(
+                dir,
+                cm,
+                names,
+                title(train) + ": confusion on " + (testSet != null ? "the test set" : "the training set"),
+                Reports.describe(config),
+                pictures);
 
         if (config.earlyStopping()) {
-            stdout.printf(Locale.ROOT, "early stopping: %s; best validation loss %.4f at epoch %d, "
-                            + "its weights kept%n", state.stoppedEarly()
-                            ? "stopped after epoch " + state.epochsDone() : "ran all epochs",
-                    state.bestValLoss(), state.bestEpoch());
+            stdout.printf(
+                    Locale.ROOT,
+                    "early stopping: %s; best validation loss %.4f at epoch %d, " + "its weights kept%n",
+                    state.stoppedEarly() ? "stopped after epoch " + state.epochsDone() : "ran all epochs",
+                    state.bestValLoss(),
+                    state.bestEpoch());
         }
         boolean unfinished = !state.stoppedEarly() && state.epochsDone() < config.epochs();
         if (unfinished) {
-            stdout.printf(Locale.ROOT, "stopped after epoch %d of %d (--stop-after); continue with: "
-                    + "softmax4j train --resume %s%n", state.epochsDone(), config.epochs(),
+            stdout.printf(
+                    Locale.ROOT,
+                    "stopped after epoch %d of %d (--stop-after); continue with: " + "softmax4j train --resume %s%n",
+                    state.epochsDone(),
+                    config.epochs(),
                     Outputs.show(main.workDir, dir.resolve(Outputs.MODEL_FILE)));
         }
-        stdout.printf(Locale.ROOT, "%s accuracy: %.4f (%d/%d), %s loss %.4f%n", testSet != null ? "test" : "training",
-                test.accuracy(), test.correct(), test.count(), testSet != null ? "test" : "training", test.loss());
+        stdout.printf(
+                Locale.ROOT,
+                "%s accuracy: %.4f (%d/%d), %s loss %.4f%n",
+                testSet != null ? "test" : "training",
+                test.accuracy(),
+                test.correct(),
+                test.count(),
+                testSet != null ? "test" : "training",
+                test.loss());
         stdout.print(Reports.confusionTable(cm, names));
-        stdout.printf(Locale.ROOT, "training loop: %.3f s (%s samples/s)%n", result.loopSeconds(),
+        stdout.printf(
+                Locale.ROOT,
+                "training loop: %.3f s (%s samples/s)%n",
+                result.loopSeconds(),
                 Reports.grouped(result.samplesPerSecond()));
         stdout.printf(Locale.ROOT, "data loading: %.3f s%n", loadSeconds);
         stdout.println("outputs: " + Outputs.show(main.workDir, dir) + "/ (model.s4j, metrics.csv, "
-                + "metrics.json, curves.svg, confusion.csv" + (checkpointEvery > 0 ? ", checkpoint.s4j" : "") + ")");
+                + "metrics.json, " + pictures.file("curves") + ", confusion.csv"
+                + (cm.classes() <= Heatmap.MAX_CLASSES ? ", " + pictures.file("confusion") : "")
+                + (checkpointEvery > 0 ? ", checkpoint.s4j" : "") + ")");
         stdout.flush();
         return 0;
     }
 
-    /** metrics.csv and curves.svg of the epochs done. */
-    private static void writeHistory(Path dir, TrainResult result, String title) throws IOException {
+    /** metrics.csv and the curves (SVG or PNG) of the epochs done. */
+    private void writeHistory(Path dir, TrainResult result, String title, TrainConfig config) throws IOException {
         Reports.writeMetricsCsv(dir.resolve("metrics.csv"), result.history());
-        Files.writeString(dir.resolve("curves.svg"), Reports.curvesSvg(result.history(), title),
-                StandardCharsets.UTF_8);
+        pictures.write(
+                dir,
+                "curves",
+                Reports.curvesSvg(
+                        result.history(),
+                        title,
+                        Reports.describe(config),
+                        config.earlyStopping() ? result.state().bestEpoch() : 0));
     }
 
     /** The plots' title. */
@@ -292,11 +426,12 @@ final class TrainCommand implements Callable<Integer> {
         }
         try {
             if (schedule != null) {
-                b.schedule(switch (schedule) {
-                    case constant -> LrSchedule.constant();
-                    case step -> LrSchedule.step(stepSize == null ? 3 : stepSize, gamma == null ? 0.5f : gamma);
-                    case cosine -> LrSchedule.cosine(0f);
-                });
+                b.schedule(
+                        switch (schedule) {
+                            case constant -> LrSchedule.constant();
+                            case step -> LrSchedule.step(stepSize == null ? 3 : stepSize, gamma == null ? 0.5f : gamma);
+                            case cosine -> LrSchedule.cosine(0f);
+                        });
             }
             if (patience != null) {
                 if (patience > 0 && valFraction != null && valFraction == 0) {
@@ -345,8 +480,13 @@ final class TrainCommand implements Callable<Integer> {
         return c;
     }
 
-    private static String metricsJson(TrainConfig config, Kernels kernels, TrainResult r,
-                                      Evaluation test, ConfusionMatrix cm, double loadSeconds) {
+    private static String metricsJson(
+            TrainConfig config,
+            Kernels kernels,
+            TrainResult r,
+            Evaluation test,
+            ConfusionMatrix cm,
+            double loadSeconds) {
         TrainingState s = r.state();
         return "{\n  \"command\": \"train\",\n  \"kernels\": " + Reports.jsonString(kernels.name())
                 + ",\n  \"config\": " + Reports.configJson(config)
@@ -358,18 +498,5 @@ final class TrainCommand implements Callable<Integer> {
                 + ",\n  \"training_loop_seconds\": " + r.loopSeconds()
                 + ",\n  \"samples_per_second\": " + Reports.jsonNum(r.samplesPerSecond())
                 + ",\n  \"data_loading_seconds\": " + loadSeconds + "\n}\n";
-    }
-
-    private static void writeConfusionCsv(Path file, ConfusionMatrix cm, List<String> names)
-            throws IOException {
-        StringBuilder sb = new StringBuilder("true\\predicted");
-        for (String n : names) sb.append(',').append(n);
-        sb.append('\n');
-        for (int t = 0; t < cm.classes(); t++) {
-            sb.append(names.get(t));
-            for (long v : cm.counts()[t]) sb.append(',').append(v);
-            sb.append('\n');
-        }
-        Files.writeString(file, sb, StandardCharsets.UTF_8);
     }
 }

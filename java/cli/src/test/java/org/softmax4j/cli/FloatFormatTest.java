@@ -12,8 +12,8 @@ import org.softmax4j.HalfFloats;
 
 /** The bounds of exp per format, checked against what the formats actually do. */
 class FloatFormatTest {
-    private static final Map<String, FloatFormat> F = FloatFormat.all().stream()
-            .collect(Collectors.toMap(FloatFormat::name, f -> f));
+    private static final Map<String, FloatFormat> F =
+            FloatFormat.all().stream().collect(Collectors.toMap(FloatFormat::name, f -> f));
 
     @Test
     void fp64BoundsAgreeWithMathExp() {
@@ -70,9 +70,12 @@ class FloatFormatTest {
             assertTrue(expIn(t, zero) > 0, e.getKey());
             assertEquals(0f, expIn(t, zero - qz), e.getKey());
         }
-        assertEquals(new BigDecimal("11.0859375"), F.get("fp16").largestBelow(F.get("fp16").lnOverflow()));
+        assertEquals(
+                new BigDecimal("11.0859375"),
+                F.get("fp16").largestBelow(F.get("fp16").lnOverflow()));
         assertEquals(65504f, F.get("fp16").largestFinite().floatValue());
-        assertEquals(new BigDecimal("88.5"), F.get("bf16").largestBelow(F.get("bf16").lnOverflow()));
+        assertEquals(
+                new BigDecimal("88.5"), F.get("bf16").largestBelow(F.get("bf16").lnOverflow()));
     }
 
     @Test

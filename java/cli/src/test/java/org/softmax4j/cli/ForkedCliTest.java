@@ -46,9 +46,12 @@ class ForkedCliTest {
     private static ProcessBuilder cli(Map<String, String> env, String... args) {
         // env --default-signal: a JVM started from a background job inherits SIGINT ignored, and
         // keeps it so (as it should under nohup); the tests want the terminal's Ctrl-C
-        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT",
+        List<String> cmd = new ArrayList<>(List.of(
+                "env",
+                "--default-signal=INT",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow"));
         String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
         if (cache != null) cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
@@ -64,16 +67,19 @@ class ForkedCliTest {
     @ValueSource(strings = {"INT", "TERM"})
     void aSignalSavesAResumableModel(String signal) throws Exception {
         Path out = work.resolve("signalled-" + signal);
-        ProcessBuilder pb = cli(Map.of(), "train", "--epochs", "100000000", "--batch-size", "16",
-                "--out", out.toString()).redirectErrorStream(true);
+        ProcessBuilder pb = cli(
+                        Map.of(), "train", "--epochs", "100000000", "--batch-size", "16", "--out", out.toString())
+                .redirectErrorStream(true);
         Process p = pb.start();
-        Thread watchdog = Thread.ofVirtual().start(() -> { // a signal that is not handled must not hang the test
-            try {
-                if (!p.waitFor(120, TimeUnit.SECONDS)) p.destroyForcibly();
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-            }
-        });
+        Thread watchdog = Thread.ofVirtual()
+                .start(
+                        () -> { // a signal that is not handled must not hang the test
+                            try {
+                                if (!p.waitFor(120, TimeUnit.SECONDS)) p.destroyForcibly();
+                            } catch (InterruptedException e) {
+                                p.destroyForcibly();
+                            }
+                        });
         StringBuilder output = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -81,7 +87,9 @@ class ForkedCliTest {
             while ((line = r.readLine()) != null) {
                 output.append(line).append('\n');
                 if (!sent && line.matches("epoch +3/.*")) { // mid-run, most likely mid-epoch too
-                    new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+                    new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid()))
+                            .start()
+                            .waitFor();
                     sent = true;
                 }
             }
@@ -101,8 +109,15 @@ class ForkedCliTest {
 
         // continue in the same directory (allowed: it is that run) up to a few more epochs
         int target = saved.state().epochsDone() + 2;
-        CliRunner.Result more = cli.run("train", "--resume", out.resolve("model.s4j").toString(),
-                "--epochs", Integer.toString(target), "--out", out.toString(), "-q");
+        CliRunner.Result more = cli.run(
+                "train",
+                "--resume",
+                out.resolve("model.s4j").toString(),
+                "--epochs",
+                Integer.toString(target),
+                "--out",
+                out.toString(),
+                "-q");
         assertEquals(0, more.code(), more.toString());
         assertEquals(target, Checkpoint.load(out.resolve("model.s4j")).state().epochsDone());
         try (var files = Files.list(out)) {
@@ -112,10 +127,17 @@ class ForkedCliTest {
 
     @Test
     void refusedSettingsAreUsageErrors() throws Exception {
-        for (var c : List.of(List.of("S4J_ISA", "bogus", "S4J_ISA=bogus is not scalar, avx2 or avx512; ignored, so: "),
+        for (var c : List.of(
+                List.of("S4J_ISA", "bogus", "S4J_ISA=bogus is not scalar, avx2 or avx512; ignored, so: "),
                 List.of("S4J_NUM_THREADS", "0", "S4J_NUM_THREADS=0 is not a whole number in [1, 1024]"))) {
-            Process p = cli(Map.of(c.get(0), c.get(1)), "train", "--epochs", "1", "--out",
-                    work.resolve("refused").toString()).start();
+            Process p = cli(
+                            Map.of(c.get(0), c.get(1)),
+                            "train",
+                            "--epochs",
+                            "1",
+                            "--out",
+                            work.resolve("refused").toString())
+                    .start();
             p.getOutputStream().close();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -137,11 +159,17 @@ class ForkedCliTest {
 
     @Test
     void anExistingRunIsNotOverwritten() {
-        assertEquals(0, cli.run("train", "--epochs", "1", "--out", "taken", "-q").code());
+        assertEquals(
+                0, cli.run("train", "--epochs", "1", "--out", "taken", "-q").code());
         CliRunner.Result again = cli.run("train", "--epochs", "1", "--out", "taken", "-q");
         assertEquals(2, again.code(), again.toString());
-        assertEquals("softmax4j train: taken already holds a run (model.s4j); pass --overwrite to replace it, "
-                + "or choose another --out\n", again.err());
-        assertEquals(0, cli.run("train", "--epochs", "1", "--out", "taken", "--overwrite", "-q").code());
+        assertEquals(
+                "softmax4j train: taken already holds a run (model.s4j); pass --overwrite to replace it, "
+                        + "or choose another --out\n",
+                again.err());
+        assertEquals(
+                0,
+                cli.run("train", "--epochs", "1", "--out", "taken", "--overwrite", "-q")
+                        .code());
     }
 }

@@ -122,7 +122,9 @@ class MainTest {
         assertTrue(r.err().contains("https://github.com/zalandoresearch/fashion-mnist"), r.err());
         // The environment variable is the fallback for --data.
         CliRunner viaEnv = new CliRunner(work, Map.of("SOFTMAX4J_DATA", missing.toString()));
-        assertTrue(viaEnv.run("eval", "--data", missing.toString(), "nope.s4j").err().contains("model file not found"));
+        assertTrue(viaEnv.run("eval", "--data", missing.toString(), "nope.s4j")
+                .err()
+                .contains("model file not found"));
         CliRunner.Result e = viaEnv.run("sweep", "--lr", "0.1");
         assertOneLineError(e, 2);
         assertTrue(e.err().contains(missing.toString()) && e.err().contains("apt-get"), e.err());
@@ -130,8 +132,8 @@ class MainTest {
 
     @Test
     void cudaIsReportedCleanly() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(org.softmax4j.cuda.CudaKernels.deviceCount() == 0,
-                "a GPU is present: training on it is not an error");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                org.softmax4j.cuda.CudaKernels.deviceCount() == 0, "a GPU is present: training on it is not an error");
         CliRunner.Result r = cli.run("train", "--device", "cuda", "--out", "x");
         assertOneLineError(r, 2);
         assertTrue(r.err().startsWith("softmax4j train: no usable NVIDIA GPU: "), r.err());
@@ -139,8 +141,8 @@ class MainTest {
 
     @Test
     void verboseShowsTheStackTrace() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(org.softmax4j.cuda.CudaKernels.deviceCount() == 0,
-                "a GPU is present: training on it is not an error");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                org.softmax4j.cuda.CudaKernels.deviceCount() == 0, "a GPU is present: training on it is not an error");
         CliRunner.Result r = cli.run("train", "--device", "cuda", "--verbose", "--out", "x");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("\tat "), r.err());
@@ -174,17 +176,28 @@ class MainTest {
 
     @Test
     void trainThenUseTheModel() throws IOException {
-        CliRunner.Result r = cli.run("train", "--epochs", "3", "--batch-size", "50", "--out", "run1",
-                "--checkpoint-every", "1");
+        CliRunner.Result r =
+                cli.run("train", "--epochs", "3", "--batch-size", "50", "--out", "run1", "--checkpoint-every", "1");
         assertEquals(0, r.code(), r.toString());
-        assertTrue(r.out().contains("epoch 1/3  train loss"), r.out());
+        assertTrue(r.out().contains("per split: loss accuracy"), r.out()); // the legend
+        List<String> epochLines =
+                r.out().lines().filter(l -> l.startsWith("epoch ")).toList();
+        assertEquals(3, epochLines.size(), r.out());
+        assertTrue(epochLines.get(0).startsWith("epoch 1/3  train "), r.out());
+        for (String l : epochLines) assertTrue(l.length() <= 100, l.length() + " characters: " + l);
         assertTrue(r.out().contains("test accuracy: "), r.out());
         assertTrue(r.out().contains("confusion matrix"), r.out());
         assertTrue(r.out().contains("training loop: "), r.out());
         assertTrue(r.out().contains("outputs: run1/"), r.out());
         assertEquals("", r.err());
         Path run = work.resolve("run1");
-        for (String f : List.of("model.s4j", "metrics.csv", "metrics.json", "curves.svg", "confusion.csv",
+        for (String f : List.of(
+                "model.s4j",
+                "metrics.csv",
+                "metrics.json",
+                "curves.svg",
+                "confusion.csv",
+                "confusion.svg",
                 "checkpoint.s4j")) {
             assertTrue(Files.size(run.resolve(f)) > 0, f);
         }
@@ -192,17 +205,24 @@ class MainTest {
         String json = Files.readString(run.resolve("metrics.json"));
         assertTrue(json.contains("\"confusion_matrix\"") && json.contains("\"training_loop_seconds\""), json);
         assertTrue(Files.readString(run.resolve("curves.svg")).contains("<polyline"));
-        double acc = Double.parseDouble(r.out().lines().filter(l -> l.startsWith("test accuracy: "))
-                .findFirst().orElseThrow().split(" ")[2]);
+        double acc = Double.parseDouble(r.out()
+                .lines()
+                .filter(l -> l.startsWith("test accuracy: "))
+                .findFirst()
+                .orElseThrow()
+                .split(" ")[2]);
         assertTrue(acc > 0.9, "accuracy " + acc);
 
         Path model = run.resolve("model.s4j");
-        CliRunner.Result eval = cli.run("eval", model.toString());
+        CliRunner.Result eval = cli.run("eval", model.toString(), "--out", "eval1");
         assertEquals(0, eval.code(), eval.toString());
+        assertTrue(eval.out().contains("outputs: eval1/ (confusion.csv, confusion.svg)"), eval.out());
+        String heatmap = Files.readString(work.resolve("eval1/confusion.svg"));
+        assertTrue(heatmap.contains("<svg") && heatmap.contains("predicted class"), heatmap);
         assertTrue(eval.out().contains(String.format(java.util.Locale.ROOT, "test accuracy: %.4f", acc)), eval.out());
 
-        CliRunner.Result predict = cli.run("predict", model.toString(), "--index", "0,5", "--top-k", "2",
-                "--abstain-below", "0.99");
+        CliRunner.Result predict =
+                cli.run("predict", model.toString(), "--index", "0,5", "--top-k", "2", "--abstain-below", "0.99");
         assertEquals(0, predict.code(), predict.toString());
         assertTrue(predict.out().contains("abstaining when the top probability is below"), predict.out());
         assertTrue(predict.out().contains("<- --abstain-below"), predict.out());
@@ -229,8 +249,19 @@ class MainTest {
 
     @Test
     void resumedRunEqualsUninterruptedRun() {
-        String[] settings = {"--epochs", "4", "--momentum", "0.9", "--schedule", "cosine", "--val-fraction",
-                "0.2", "--patience", "10", "-q"};
+        String[] settings = {
+            "--epochs",
+            "4",
+            "--momentum",
+            "0.9",
+            "--schedule",
+            "cosine",
+            "--val-fraction",
+            "0.2",
+            "--patience",
+            "10",
+            "-q"
+        };
         assertEquals(0, cli.run(concat(settings, "--out", "full")).code());
         CliRunner.Result half = cli.run(concat(settings, "--out", "half", "--stop-after", "2"));
         assertEquals(0, half.code(), half.toString());
@@ -265,8 +296,15 @@ class MainTest {
         assertEquals(0, r.code(), r.toString());
         assertEquals(1 + 1 + 3, r.out().lines().count(), r.out());
         assertFalse(r.out().contains("true"), r.out());
-        CliRunner.Result l = cli.run("predict", "own/model.s4j", "--images", images.toString(), "--labels",
-                labels.toString(), "--index", "2");
+        CliRunner.Result l = cli.run(
+                "predict",
+                "own/model.s4j",
+                "--images",
+                images.toString(),
+                "--labels",
+                labels.toString(),
+                "--index",
+                "2");
         assertEquals(0, l.code(), l.toString());
         assertTrue(l.out().contains("Dress"), l.out()); // the true label of image 2
         CliRunner.Result bad = cli.run("predict", "own/model.s4j", "--images", labels.toString());
@@ -306,7 +344,12 @@ class MainTest {
 
     @Test
     void formats() {
-        CliRunner.Result r = cli.run("formats");
+        CliRunner.Result brief = cli.run("formats");
+        assertEquals(0, brief.code(), brief.toString());
+        assertTrue(brief.out().contains("x < 88.72284"), brief.out()); // fp32's overflow bound, 7 digits
+        assertTrue(brief.out().contains("--precise"), brief.out());
+        assertTrue(brief.out().lines().allMatch(l -> l.length() <= 100), brief.out());
+        CliRunner.Result r = cli.run("formats", "--precise");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("largest fp32: 88.72283172607421875"), r.out());
         assertTrue(r.out().contains("largest fp16: 11.0859375"), r.out());

@@ -31,8 +31,13 @@ class OwnDataCliTest {
     static void data() throws IOException {
         threads = Softmax4j.threads();
         // the cache in the test's folder, not the user's; no Fashion-MNIST needed
-        cli = new CliRunner(work, Map.of("SOFTMAX4J_CACHE", work.resolve("cache").toString(),
-                "SOFTMAX4J_DATA", work.resolve("no-fashion-mnist").toString()));
+        cli = new CliRunner(
+                work,
+                Map.of(
+                        "SOFTMAX4J_CACHE",
+                        work.resolve("cache").toString(),
+                        "SOFTMAX4J_DATA",
+                        work.resolve("no-fashion-mnist").toString()));
         long seed = System.nanoTime();
         System.out.println("OwnDataCliTest seed " + seed);
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -101,7 +106,10 @@ class OwnDataCliTest {
 
         CliRunner.Result e = cli.run("eval", "run/model.s4j", "--data", "test.csv", "--label", "y");
         assertEquals(0, e.code(), e.toString());
-        String line = e.out().lines().filter(l -> l.startsWith("test.csv accuracy: ")).findFirst()
+        String line = e.out()
+                .lines()
+                .filter(l -> l.startsWith("test.csv accuracy: "))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(e.out()));
         double acc = Double.parseDouble(line.split(" ")[2]);
         assertTrue(acc > 0.9, "separable clusters: " + e.out());

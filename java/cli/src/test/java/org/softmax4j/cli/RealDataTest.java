@@ -22,7 +22,8 @@ class RealDataTest {
 
     @Test
     void twoEpochsOfTheBookSettings() {
-        assumeTrue(Files.isDirectory(FashionMnist.DEFAULT_DIR),
+        assumeTrue(
+                Files.isDirectory(FashionMnist.DEFAULT_DIR),
                 FashionMnist.DEFAULT_DIR + " is missing (apt-get install dataset-fashion-mnist)");
         CliRunner cli = new CliRunner(work, Map.of());
         int threads = Softmax4j.threads();
@@ -34,8 +35,12 @@ class RealDataTest {
         }
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("Fashion-MNIST: 60,000 training and 10,000 test images"), r.out());
-        double acc = Double.parseDouble(r.out().lines().filter(l -> l.startsWith("test accuracy: "))
-                .findFirst().orElseThrow().split(" ")[2]);
+        double acc = Double.parseDouble(r.out()
+                .lines()
+                .filter(l -> l.startsWith("test accuracy: "))
+                .findFirst()
+                .orElseThrow()
+                .split(" ")[2]);
         assertTrue(acc > 0.78 && acc < 0.86, "test accuracy " + acc);
         assertTrue(r.out().contains("4 Coat") && r.out().contains("9 Ankle boot"), r.out());
     }
@@ -47,24 +52,40 @@ class RealDataTest {
      */
     @Test
     void fashionMnistAsCsvTrainsAsTheIdxFilesDo() throws IOException {
-        assumeTrue(Files.isDirectory(FashionMnist.DEFAULT_DIR),
+        assumeTrue(
+                Files.isDirectory(FashionMnist.DEFAULT_DIR),
                 FashionMnist.DEFAULT_DIR + " is missing (apt-get install dataset-fashion-mnist)");
         FashionMnist fm = FashionMnist.load(FashionMnist.DEFAULT_DIR);
         csv(fm.train(), work.resolve("train.csv"));
         csv(fm.test(), work.resolve("test.csv"));
-        CliRunner cli = new CliRunner(work, Map.of("SOFTMAX4J_CACHE", work.resolve("cache").toString()));
+        CliRunner cli = new CliRunner(
+                work, Map.of("SOFTMAX4J_CACHE", work.resolve("cache").toString()));
         int threads = Softmax4j.threads();
         CliRunner.Result idx, csv;
         try {
             idx = cli.run("train", "--epochs", "2", "--out", "idx");
-            csv = cli.run("train", "--epochs", "2", "--out", "csv", "--data", "train.csv", "--test", "test.csv",
-                    "--label", "label", "--scale", "divide:255");
+            csv = cli.run(
+                    "train",
+                    "--epochs",
+                    "2",
+                    "--out",
+                    "csv",
+                    "--data",
+                    "train.csv",
+                    "--test",
+                    "test.csv",
+                    "--label",
+                    "label",
+                    "--scale",
+                    "divide:255");
         } finally {
             Softmax4j.setThreads(threads);
         }
         assertEquals(0, idx.code(), idx.toString());
         assertEquals(0, csv.code(), csv.toString());
-        assertEquals(lossesAndAccuracies(work.resolve("idx/metrics.csv")), lossesAndAccuracies(work.resolve("csv/metrics.csv")));
+        assertEquals(
+                lossesAndAccuracies(work.resolve("idx/metrics.csv")),
+                lossesAndAccuracies(work.resolve("csv/metrics.csv")));
     }
 
     private static void csv(Dataset d, Path file) throws IOException {
@@ -74,7 +95,8 @@ class RealDataTest {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < d.size(); i++) {
                 line.setLength(0);
-                for (int j = 0; j < d.features(); j++) line.append(d.pixel(i, j)).append(',');
+                for (int j = 0; j < d.features(); j++)
+                    line.append(d.pixel(i, j)).append(',');
                 w.append(line).append(Integer.toString(d.label(i))).append('\n');
             }
         }

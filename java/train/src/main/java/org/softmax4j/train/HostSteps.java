@@ -11,7 +11,7 @@ final class HostSteps implements TrainingSteps {
     private final Evaluator evaluator;
     private int[] order;
     private double lossSum;
-    private long correct;
+    private long correct, rows;
 
     HostSteps(Kernels kernels, TrainingState state, Dataset train, int batch) {
         this.state = state;
@@ -27,6 +27,7 @@ final class HostSteps implements TrainingSteps {
         this.order = order;
         lossSum = 0;
         correct = 0;
+        this.rows = 0;
     }
 
     @Override
@@ -34,6 +35,7 @@ final class HostSteps implements TrainingSteps {
         source.gather(order, from, rows);
         float loss = step.forwardBackward(rows, source.x(), source.targets(), source.targetsSegment());
         lossSum += (double) loss * rows;
+        this.rows += rows;
         correct += step.correct();
         step.update(lr, momentum, weightDecay);
     }
@@ -41,6 +43,11 @@ final class HostSteps implements TrainingSteps {
     @Override
     public double[] finishEpoch() {
         return new double[] {lossSum, correct};
+    }
+
+    @Override
+    public double runningLoss() {
+        return rows == 0 ? Double.NaN : lossSum / rows;
     }
 
     @Override

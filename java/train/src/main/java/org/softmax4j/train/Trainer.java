@@ -2,8 +2,8 @@ package org.softmax4j.train;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.softmax4j.cuda.CudaKernels;
 import org.softmax4j.Kernels;
+import org.softmax4j.cuda.CudaKernels;
 import org.softmax4j.data.Dataset;
 
 /**
@@ -64,8 +64,11 @@ public final class Trainer {
      * null) after every epoch.
      */
     public TrainResult fit(Dataset trainingSet, Dataset test, TrainingListener listener) {
-        return resume(TrainingState.start(config, trainingSet.features(), trainingSet.classes()),
-                trainingSet, test, listener);
+        return resume(
+                TrainingState.start(config, trainingSet.features(), trainingSet.classes()),
+                trainingSet,
+                test,
+                listener);
     }
 
     /**
@@ -73,8 +76,7 @@ public final class Trainer {
      * epochs, with the same validation split as {@link #fit}. The state is
      * updated in place.
      */
-    public TrainResult resume(TrainingState state, Dataset trainingSet, Dataset test,
-                              TrainingListener listener) {
+    public TrainResult resume(TrainingState state, Dataset trainingSet, Dataset test, TrainingListener listener) {
         Dataset.Split split = split(trainingSet);
         Dataset val = split.validation().size() > 0 ? split.validation() : null;
         return run(state, split.train(), val, test, listener);
@@ -86,8 +88,8 @@ public final class Trainer {
      * and {@code test} (each may be null) after each epoch. Early stopping
      * (when configured and a validation set is given) watches the validation loss.
      */
-    public TrainResult run(TrainingState state, Dataset train, Dataset validation, Dataset test,
-                           TrainingListener listener) {
+    public TrainResult run(
+            TrainingState state, Dataset train, Dataset validation, Dataset test, TrainingListener listener) {
         TrainingListener cb = listener == null ? TrainingListener.NONE : listener;
         int features = state.model.features(), classes = state.model.classes();
         checkShape(train, features, classes);
@@ -111,9 +113,11 @@ public final class Trainer {
         long loopNanos = 0, samples = 0;
 
         try (TrainingSteps steps = kernels instanceof CudaKernels gpu
-                ? new DeviceSteps(gpu, state, train, batch) : new HostSteps(kernels, state, train, batch)) {
-            for (int epoch = state.epochsDone; epoch < config.epochs() && !state.stoppedEarly
-                    && !state.stopRequested(); epoch++) {
+                ? new DeviceSteps(gpu, state, train, batch)
+                : new HostSteps(kernels, state, train, batch)) {
+            for (int epoch = state.epochsDone;
+                    epoch < config.epochs() && !state.stoppedEarly && !state.stopRequested();
+                    epoch++) {
                 long t0 = System.nanoTime();
                 train.copySourceRows(0, n, order, 0);
                 if (config.shuffle()) shuffle(order, epochSeed(config.seed(), epoch), blockRows(train));
@@ -124,7 +128,7 @@ public final class Trainer {
                     lr = schedule.lr(baseLr, epoch, state.step, totalSteps);
                     steps.step(b * batch, Math.min(batch, n - b * batch), lr, momentum, decay);
                     state.step++;
-                    cb.onBatch(epoch, b, batches);
+                    cb.onBatch(epoch, b, batches, steps.runningLoss());
                 }
                 double[] totals = steps.finishEpoch(); // waits for the epoch's last step
                 long dt = System.nanoTime() - t0;
@@ -160,10 +164,17 @@ public final class Trainer {
                 }
                 Evaluation t = test != null ? steps.evaluate(test) : null;
                 double seconds = dt / 1e9;
-                EpochMetrics m = new EpochMetrics(epoch + 1, lr, totals[0] / n, totals[1] / n,
-                        v == null ? Double.NaN : v.loss(), v == null ? Double.NaN : v.accuracy(),
-                        t == null ? Double.NaN : t.loss(), t == null ? Double.NaN : t.accuracy(),
-                        seconds, done / seconds);
+                EpochMetrics m = new EpochMetrics(
+                        epoch + 1,
+                        lr,
+                        totals[0] / n,
+                        totals[1] / n,
+                        v == null ? Double.NaN : v.loss(),
+                        v == null ? Double.NaN : v.accuracy(),
+                        t == null ? Double.NaN : t.loss(),
+                        t == null ? Double.NaN : t.accuracy(),
+                        seconds,
+                        done / seconds);
                 state.history.add(m);
                 cb.onEpoch(m, state);
             }
@@ -239,8 +250,8 @@ public final class Trainer {
 
     private static void checkShape(Dataset d, int features, int classes) {
         if (d.features() != features || d.classes() != classes) {
-            throw new IllegalArgumentException(d + " does not fit a model of " + features
-                    + " features and " + classes + " classes");
+            throw new IllegalArgumentException(
+                    d + " does not fit a model of " + features + " features and " + classes + " classes");
         }
     }
 }

@@ -12,9 +12,11 @@ public interface TrainingListener {
     TrainingListener NONE = new TrainingListener() {};
 
     /**
-     * After step {@code batch} (0-based) of {@code batches} in the 0-based {@code epoch}.
+     * After step {@code batch} (0-based) of {@code batches} in the 0-based {@code epoch};
+     * {@code epochLoss} is the mean training loss of the epoch's steps so far, NaN
+     * where it is not known before the epoch ends (on a GPU, which reads it once per epoch).
      */
-    default void onBatch(int epoch, int batch, int batches) {}
+    default void onBatch(int epoch, int batch, int batches, double epochLoss) {}
 
     /**
      * After an epoch and its evaluation. The state may be saved

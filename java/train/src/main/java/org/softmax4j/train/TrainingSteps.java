@@ -19,6 +19,11 @@ interface TrainingSteps extends AutoCloseable {
     /** Sum of the steps' (mean loss x rows) and of right guesses since {@link #startEpoch}; waits for the steps. */
     double[] finishEpoch();
 
+    /** Mean loss of the steps since {@link #startEpoch}, or NaN where only {@link #finishEpoch} knows it. */
+    default double runningLoss() {
+        return Double.NaN;
+    }
+
     /** Makes the state's model (and velocities) hold the current parameters. */
     void syncModel();
 

@@ -41,9 +41,17 @@ class CheckpointTest {
 
     /** Settings that exercise every piece of state: momentum, a schedule, early stopping, a split. */
     private static TrainConfig config() {
-        return TrainConfig.builder().epochs(6).batchSize(50).lr(0.05f).momentum(0.9f)
-                .weightDecay(1e-3f).schedule(LrSchedule.cosine(0.1f)).seed(42).valFraction(0.2)
-                .patience(100).build();
+        return TrainConfig.builder()
+                .epochs(6)
+                .batchSize(50)
+                .lr(0.05f)
+                .momentum(0.9f)
+                .weightDecay(1e-3f)
+                .schedule(LrSchedule.cosine(0.1f))
+                .seed(42)
+                .valFraction(0.2)
+                .patience(100)
+                .build();
     }
 
     private static TrainResult uninterrupted() {
@@ -80,7 +88,8 @@ class CheckpointTest {
     @Test
     void modelOnlyFile() {
         SoftmaxRegression m = SoftmaxRegression.gaussian(3, 2, 1, 1);
-        Checkpoint c = Checkpoint.fromBytes(Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes(), "x");
+        Checkpoint c = Checkpoint.fromBytes(
+                Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes(), "x");
         assertTrue(c.model().sameParameters(m));
         assertFalse(c.resumable());
         assertNull(c.config());
@@ -114,8 +123,10 @@ class CheckpointTest {
         assertEquals(full.state().step(), resumed.state().step());
         assertEquals(6, resumed.history().size());
         for (int i = 0; i < 6; i++) {
-            assertEquals(full.history().get(i).trainLoss(), resumed.history().get(i).trainLoss());
-            assertEquals(full.history().get(i).valLoss(), resumed.history().get(i).valLoss());
+            assertEquals(
+                    full.history().get(i).trainLoss(), resumed.history().get(i).trainLoss());
+            assertEquals(
+                    full.history().get(i).valLoss(), resumed.history().get(i).valLoss());
         }
     }
 
@@ -124,17 +135,28 @@ class CheckpointTest {
         SoftmaxRegression m = SoftmaxRegression.gaussian(5, 3, 1, 1);
         TrainConfig c = config();
         TrainingState s = TrainingState.start(c, 5, 3);
-        byte[] good = new Checkpoint(s.model().copy(), List.of("x", "y", "z"), List.of("a", "b", "c", "d", "e"),
-                Scaler.none(), c, s.copy()).toBytes();
+        byte[] good = new Checkpoint(
+                        s.model().copy(),
+                        List.of("x", "y", "z"),
+                        List.of("a", "b", "c", "d", "e"),
+                        Scaler.none(),
+                        c,
+                        s.copy())
+                .toBytes();
         Checkpoint.fromBytes(good, "good");
         for (int i = 0; i < good.length; i++) {
             byte[] bad = good.clone();
             bad[i] ^= 0x10;
-            String msg = assertThrows(CheckpointException.class, () -> Checkpoint.fromBytes(bad, "f.s4j"),
-                    "flipped byte " + i).getMessage();
+            String msg = assertThrows(
+                            CheckpointException.class, () -> Checkpoint.fromBytes(bad, "f.s4j"), "flipped byte " + i)
+                    .getMessage();
             assertTrue(msg.startsWith("f.s4j: "), msg);
-            assertTrue(msg.contains("not a softmax4j model file") || msg.contains("checksum mismatch")
-                    || msg.contains("wrong length") || msg.contains("truncated"), msg);
+            assertTrue(
+                    msg.contains("not a softmax4j model file")
+                            || msg.contains("checksum mismatch")
+                            || msg.contains("wrong length")
+                            || msg.contains("truncated"),
+                    msg);
         }
         assertTrue(Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes().length < good.length);
     }
@@ -142,11 +164,13 @@ class CheckpointTest {
     @Test
     void flippedByteInAFile() throws IOException {
         Path file = dir.resolve("model.s4j");
-        Checkpoint.modelOnly(SoftmaxRegression.gaussian(784, 10, 0.01, 1), List.of(), List.of(), Scaler.none()).save(file);
+        Checkpoint.modelOnly(SoftmaxRegression.gaussian(784, 10, 0.01, 1), List.of(), List.of(), Scaler.none())
+                .save(file);
         byte[] bytes = Files.readAllBytes(file);
         bytes[1000] ^= 1;
         Files.write(file, bytes);
-        String msg = assertThrows(CheckpointException.class, () -> Checkpoint.load(file)).getMessage();
+        String msg = assertThrows(CheckpointException.class, () -> Checkpoint.load(file))
+                .getMessage();
         assertEquals(file + ": corrupt model file: checksum mismatch", msg.substring(0, msg.indexOf(" (CRC")));
     }
 
@@ -160,10 +184,11 @@ class CheckpointTest {
 
     @Test
     void wrongVersionIsNamed() {
-        byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of(), List.of(), Scaler.none()).toBytes();
+        byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of(), List.of(), Scaler.none())
+                .toBytes();
         ByteBuffer.wrap(bytes).putInt(8, 4);
-        String msg = assertThrows(CheckpointException.class,
-                () -> Checkpoint.fromBytes(resealed(bytes), "v4.s4j")).getMessage();
+        String msg = assertThrows(CheckpointException.class, () -> Checkpoint.fromBytes(resealed(bytes), "v4.s4j"))
+                .getMessage();
         assertEquals("v4.s4j: model format version 4 is not supported (this softmax4j reads versions 1 to 3)", msg);
     }
 
@@ -212,14 +237,20 @@ class CheckpointTest {
     void nonFiniteParametersAreRefused() {
         SoftmaxRegression m = SoftmaxRegression.gaussian(3, 2, 1, 1);
         m.weights()[4] = Float.NaN;
-        byte[] nan = Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes();
-        assertEquals("nan.s4j: corrupt model file: weights[4] is NaN", assertThrows(CheckpointException.class,
-                () -> Checkpoint.fromBytes(nan, "nan.s4j")).getMessage());
+        byte[] nan =
+                Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes();
+        assertEquals(
+                "nan.s4j: corrupt model file: weights[4] is NaN",
+                assertThrows(CheckpointException.class, () -> Checkpoint.fromBytes(nan, "nan.s4j"))
+                        .getMessage());
         m.weights()[4] = 0;
         m.bias()[1] = Float.NEGATIVE_INFINITY;
-        byte[] inf = Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes();
-        assertEquals("inf.s4j: corrupt model file: bias[1] is -Infinity", assertThrows(CheckpointException.class,
-                () -> Checkpoint.fromBytes(inf, "inf.s4j")).getMessage());
+        byte[] inf =
+                Checkpoint.modelOnly(m, List.of(), List.of(), Scaler.none()).toBytes();
+        assertEquals(
+                "inf.s4j: corrupt model file: bias[1] is -Infinity",
+                assertThrows(CheckpointException.class, () -> Checkpoint.fromBytes(inf, "inf.s4j"))
+                        .getMessage());
     }
 
     /** A stop at any step (Ctrl-C) saves a position mid-epoch; the resumed run ends bit-identical. */
@@ -230,7 +261,7 @@ class CheckpointTest {
         TrainingState state = TrainingState.start(c, DATA.features(), DATA.classes());
         new Trainer(Kernels.cpu(), c).resume(state, DATA, null, new TrainingListener() {
             @Override
-            public void onBatch(int epoch, int batch, int batches) {
+            public void onBatch(int epoch, int batch, int batches, double epochLoss) {
                 if (epoch == 2 && batch == 6) state.requestStop();
             }
         });
@@ -246,8 +277,10 @@ class CheckpointTest {
         assertEquals(full.state().step(), resumed.state().step());
         assertEquals(0, resumed.state().batchesInEpoch());
         for (int i = 0; i < 6; i++) {
-            assertEquals(full.history().get(i).trainLoss(), resumed.history().get(i).trainLoss(), 1e-12);
-            assertEquals(full.history().get(i).valLoss(), resumed.history().get(i).valLoss());
+            assertEquals(
+                    full.history().get(i).trainLoss(), resumed.history().get(i).trainLoss(), 1e-12);
+            assertEquals(
+                    full.history().get(i).valLoss(), resumed.history().get(i).valLoss());
         }
     }
 
@@ -259,7 +292,8 @@ class CheckpointTest {
         Files.writeString(orphan, "half a model");
         Path other = dir.resolve(".other.s4j.999999999.tmp");
         Files.writeString(other, "not ours");
-        Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of(), List.of(), Scaler.none()).save(file);
+        Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of(), List.of(), Scaler.none())
+                .save(file);
         assertFalse(Files.exists(orphan));
         assertTrue(Files.exists(other), "another file's leftovers are its own save's business");
         Path plain = dir.resolve("plain");
@@ -271,17 +305,24 @@ class CheckpointTest {
 
     @Test
     void truncatedAndForeignFiles() throws IOException {
-        byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of(), List.of(), Scaler.none()).toBytes();
-        String msg = assertThrows(CheckpointException.class,
-                () -> Checkpoint.fromBytes(Arrays.copyOf(bytes, bytes.length - 10), "t")).getMessage();
+        byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of(), List.of(), Scaler.none())
+                .toBytes();
+        String msg = assertThrows(
+                        CheckpointException.class,
+                        () -> Checkpoint.fromBytes(Arrays.copyOf(bytes, bytes.length - 10), "t"))
+                .getMessage();
         assertTrue(msg.startsWith("t: truncated model file"), msg);
         Path png = dir.resolve("picture.png");
         Files.write(png, new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3, 4, 5, 6, 7, 8, 9});
-        assertEquals(png + ": not a softmax4j model file (no S4JMODEL magic)",
-                assertThrows(CheckpointException.class, () -> Checkpoint.load(png)).getMessage());
+        assertEquals(
+                png + ": not a softmax4j model file (no S4JMODEL magic)",
+                assertThrows(CheckpointException.class, () -> Checkpoint.load(png))
+                        .getMessage());
         Path missing = dir.resolve("missing.s4j");
-        assertEquals(missing + ": model file not found",
-                assertThrows(CheckpointException.class, () -> Checkpoint.load(missing)).getMessage());
+        assertEquals(
+                missing + ": model file not found",
+                assertThrows(CheckpointException.class, () -> Checkpoint.load(missing))
+                        .getMessage());
     }
 
     @Test

@@ -38,7 +38,10 @@ class TrainerTest {
 
     @Test
     void sameSeedSameWeights() {
-        TrainConfig c = small().momentum(0.9f).weightDecay(1e-3f).schedule(LrSchedule.cosine(0f)).build();
+        TrainConfig c = small().momentum(0.9f)
+                .weightDecay(1e-3f)
+                .schedule(LrSchedule.cosine(0f))
+                .build();
         TrainResult a = new Trainer(Kernels.cpu(), c).fit(TRAIN, null, null);
         TrainResult b = new Trainer(Kernels.cpu(), c).fit(TRAIN, null, null);
         TrainResult other = new Trainer(Kernels.cpu(), c.toBuilder().seed(1).build()).fit(TRAIN, null, null);
@@ -66,8 +69,8 @@ class TrainerTest {
 
     @Test
     void gpuTrainingAgreesWithTheCpu() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(org.softmax4j.cuda.CudaKernels.deviceCount() > 0,
-                "no usable CUDA device here");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                org.softmax4j.cuda.CudaKernels.deviceCount() > 0, "no usable CUDA device here");
         // 3 epochs: the first runs eagerly, the second is recorded as a CUDA graph, the third replays it
         TrainConfig c = small().momentum(0.9f).weightDecay(1e-3f).epochs(3).build();
         for (Binding binding : Binding.values()) {
@@ -105,7 +108,8 @@ class TrainerTest {
     @Test
     void batchLargerThanDataSet() {
         Dataset d = TRAIN.head(10);
-        TrainResult r = new Trainer(Kernels.cpu(), small().epochs(3).batchSize(256).build()).fit(d, null, null);
+        TrainResult r =
+                new Trainer(Kernels.cpu(), small().epochs(3).batchSize(256).build()).fit(d, null, null);
         assertEquals(3, r.state().step());
     }
 
@@ -126,7 +130,8 @@ class TrainerTest {
         TrainingState s = r.state();
         assertTrue(s.stoppedEarly());
         int best = 1;
-        for (EpochMetrics m : r.history()) if (m.valLoss() < r.history().get(best - 1).valLoss()) best = m.epoch();
+        for (EpochMetrics m : r.history())
+            if (m.valLoss() < r.history().get(best - 1).valLoss()) best = m.epoch();
         assertEquals(best, s.bestEpoch());
         assertEquals(s.bestEpoch() + c.patience(), s.epochsDone());
         assertTrue(r.model().sameParameters(afterEpoch.get(best - 1)));
@@ -140,7 +145,7 @@ class TrainerTest {
         TrainConfig c = small().epochs(5).build();
         TrainResult r = new Trainer(Kernels.cpu(), c).fit(TRAIN, null, new TrainingListener() {
             @Override
-            public void onBatch(int epoch, int batch, int total) {
+            public void onBatch(int epoch, int batch, int total, double epochLoss) {
                 batches[0]++;
                 assertEquals(32, total);
             }

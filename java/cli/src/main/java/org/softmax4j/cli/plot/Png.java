@@ -28,8 +28,13 @@ public final class Png {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(SIGNATURE);
         ByteBuffer ihdr = ByteBuffer.allocate(13);
-        ihdr.putInt(width).putInt(height).put((byte) 8).put((byte) 0) // 8 bits, grayscale
-                .put((byte) 0).put((byte) 0).put((byte) 0); // deflate, adaptive filters, no interlace
+        ihdr.putInt(width)
+                .putInt(height)
+                .put((byte) 8)
+                .put((byte) 0) // 8 bits, grayscale
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0); // deflate, adaptive filters, no interlace
         chunk(out, "IHDR", ihdr.array());
         byte[] raw = new byte[(width + 1) * height];
         for (int y = 0; y < height; y++) {

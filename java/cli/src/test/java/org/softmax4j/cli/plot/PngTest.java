@@ -46,7 +46,8 @@ class PngTest {
         assertEquals(raw.length, inf.inflate(raw));
         for (int y = 0; y < 5; y++) {
             assertEquals(0, raw[y * 8]);
-            assertArrayEquals(Arrays.copyOfRange(pixels, y * 7, y * 7 + 7), Arrays.copyOfRange(raw, y * 8 + 1, y * 8 + 8));
+            assertArrayEquals(
+                    Arrays.copyOfRange(pixels, y * 7, y * 7 + 7), Arrays.copyOfRange(raw, y * 8 + 1, y * 8 + 8));
         }
     }
 }
