@@ -66,11 +66,11 @@ final class Reports {
         int w = Integer.toString(epochs).length();
         sb.append(String.format(
                 Locale.ROOT,
-                "epoch %" + w + "d/%d  train %.4f %.4f",
+                "epoch %" + w + "d/%d  train %.4f %s",
                 m.epoch(),
                 epochs,
                 m.trainLoss(),
-                m.trainAccuracy()));
+                Double.isNaN(m.trainAccuracy()) ? "   -  " : String.format(Locale.ROOT, "%.4f", m.trainAccuracy())));
         if (m.hasValidation()) {
             sb.append(String.format(Locale.ROOT, " | val %.4f %.4f%s", m.valLoss(), m.valAccuracy(), best ? "*" : " "));
         }

@@ -267,7 +267,8 @@ final class TrainCommand implements Callable<Integer> {
                                             ? " and " + resumedState.batchesInEpoch() + " steps of the next"
                                             : "")
                             : ""));
-            stdout.println("kernels: " + kernels.name());
+            stdout.println(
+                    "kernels: " + kernels.name() + "; step: " + trainer.stepDescription(train.size(), train.classes()));
             stdout.flush();
         }
 

@@ -9,8 +9,8 @@ import org.softmax4j.data.Dataset;
 
 /**
  * Loss, accuracy, predictions and probabilities of a model on a data set,
- * through {@link Kernels} in large batches (2048 rows by default: the GEMM is
- * efficient and the buffers, allocated once, stay small). Not thread-safe.
+ * through {@link Kernels} in large batches (2048 rows by default, fewer for many
+ * classes: the GEMM is efficient and the buffers, allocated once, stay small). Not thread-safe.
  */
 public final class Evaluator {
     /** Rows per batch unless told otherwise. */
@@ -33,12 +33,19 @@ public final class Evaluator {
         this(kernels, features, classes, DEFAULT_BATCH);
     }
 
-    /** An evaluator with buffers for {@code batch} rows. */
+    /**
+     * An evaluator with buffers for {@code batch} rows, fewer where batch x classes
+     * logits would exceed 64 MiB (many classes).
+     */
     public Evaluator(Kernels kernels, int features, int classes, int batch) {
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1: " + batch);
+        if (features < 1 || classes < 1) {
+            throw new IllegalArgumentException("features " + features + " and classes " + classes + " must be >= 1");
+        }
         this.kernels = kernels;
         this.features = features;
         this.classes = classes;
+        batch = (int) Math.max(1, Math.min(batch, (64L << 20) / Float.BYTES / classes));
         this.batch = batch;
         index = new int[batch];
         targets = new int[batch];

@@ -3,11 +3,11 @@ package org.softmax4j.train;
 import org.softmax4j.Kernels;
 import org.softmax4j.data.Dataset;
 
-/** Training steps on host memory: {@link BatchSource}, {@link MinibatchStep}, {@link Evaluator}. */
+/** Training steps on host memory: {@link BatchSource}, an {@link SgdStep}, {@link Evaluator}. */
 final class HostSteps implements TrainingSteps {
     private final TrainingState state;
     private final BatchSource source;
-    private final MinibatchStep step;
+    private final SgdStep step;
     private final Evaluator evaluator;
     private int[] order;
     private double lossSum;
@@ -17,7 +17,7 @@ final class HostSteps implements TrainingSteps {
         this.state = state;
         int features = state.model.features(), classes = state.model.classes();
         source = new BatchSource(kernels, train, batch);
-        step = new MinibatchStep(kernels, batch, features, classes);
+        step = SgdStep.of(kernels, batch, features, classes);
         step.bind(state.model, state.velocityW, state.velocityB);
         evaluator = new Evaluator(kernels, features, classes);
     }
@@ -51,7 +51,14 @@ final class HostSteps implements TrainingSteps {
     }
 
     @Override
-    public void syncModel() {} // the kernels work on the state's arrays
+    public void syncModel() {
+        step.syncModel();
+    }
+
+    @Override
+    public boolean countsCorrect() {
+        return step.countsCorrect();
+    }
 
     @Override
     public Evaluation evaluate(Dataset data) {

@@ -24,7 +24,7 @@ import org.softmax4j.Kernels;
  * The mean reduction already divides dZ by the rows of the batch. The gather
  * (first line) is done by {@link BatchSource}.
  */
-final class MinibatchStep {
+final class MinibatchStep implements SgdStep {
     private static final CrossEntropy CE = CrossEntropy.defaults();
 
     private final Kernels kernels;
@@ -55,8 +55,8 @@ final class MinibatchStep {
         ceOut = CeOutputs.gradient(zSeg).withRowArgmax(MemorySegment.ofArray(argmax));
     }
 
-    /** Binds the parameters (and momentum buffers, null without momentum) the steps update. */
-    void bind(SoftmaxRegression model, float[] velocityW, float[] velocityB) {
+    @Override
+    public void bind(SoftmaxRegression model, float[] velocityW, float[] velocityB) {
         wSeg = MemorySegment.ofArray(model.weights());
         bSeg = MemorySegment.ofArray(model.bias());
         vwSeg = velocityW == null ? null : MemorySegment.ofArray(velocityW);
@@ -68,7 +68,8 @@ final class MinibatchStep {
      * labels {@code targets}: fills {@link #gradW} and {@link #gradB} and
      * returns the mean loss; {@link #correct()} counts the right guesses.
      */
-    float forwardBackward(int n, MemorySegment x, int[] targets, MemorySegment targetsSeg) {
+    @Override
+    public float forwardBackward(int n, MemorySegment x, int[] targets, MemorySegment targetsSeg) {
         Kernels k = kernels;
         int f = features, c = classes;
         k.sgemm(false, false, n, c, f, 1f, x, f, wSeg, c, 0f, zSeg, c);
@@ -82,13 +83,13 @@ final class MinibatchStep {
         return loss;
     }
 
-    /** Right guesses of the last {@link #forwardBackward}. */
-    int correct() {
+    @Override
+    public int correct() {
         return correct;
     }
 
-    /** Applies the gradients: weight decay on W only (the bias is not shrunk). */
-    void update(float lr, float momentum, float weightDecay) {
+    @Override
+    public void update(float lr, float momentum, float weightDecay) {
         kernels.sgdStep(gradW.length, lr, momentum, weightDecay, wSeg, gradWSeg, vwSeg);
         kernels.sgdStep(gradB.length, lr, momentum, 0f, bSeg, gradBSeg, vbSeg);
     }

@@ -8,7 +8,7 @@ import org.softmax4j.data.Dataset;
 
 /**
  * Minibatch SGD for {@link SoftmaxRegression}, every step through
- * {@link Kernels} (see {@link MinibatchStep}), so the same loop runs on any
+ * {@link Kernels} (see {@link MinibatchStep} and {@link LinearCeStep}), so the same loop runs on any
  * backend. Usable without the CLI:
  *
  * <pre>{@code
@@ -168,7 +168,7 @@ public final class Trainer {
                         epoch + 1,
                         lr,
                         totals[0] / n,
-                        totals[1] / n,
+                        steps.countsCorrect() ? totals[1] / n : Double.NaN,
                         v == null ? Double.NaN : v.loss(),
                         v == null ? Double.NaN : v.accuracy(),
                         t == null ? Double.NaN : t.loss(),
@@ -181,6 +181,22 @@ public final class Trainer {
         }
         SoftmaxRegression result = (earlyStopping && state.best != null ? state.best : state.model).copy();
         return new TrainResult(result, state, List.copyOf(state.history), loopNanos, samples);
+    }
+
+    /**
+     * How each step computes the loss, for a training set of {@code rows} rows: the
+     * fused linear cross-entropy where the batch's logits would exceed
+     * {@link SgdStep#LOGITS_BUDGET_BYTES} (CPU only), else GEMM + fused softmax-CE.
+     */
+    public String stepDescription(int rows, int classes) {
+        int batch = Math.max(1, Math.min(config.batchSize(), rows));
+        long bytes = (long) batch * classes * Float.BYTES;
+        String logits =
+                String.format(java.util.Locale.ROOT, "%,d x %,d logits, %.1f MiB", batch, classes, bytes / 1048576.0);
+        if (!(kernels instanceof CudaKernels) && SgdStep.fused(batch, classes)) {
+            return "fused linear cross-entropy (the step's " + logits + ", are never held)";
+        }
+        return "GEMM + fused softmax cross-entropy (" + logits + " per step)";
     }
 
     /** The seed of epoch e's shuffle: a hash of (seed, e) (SplitMix64's finaliser). */

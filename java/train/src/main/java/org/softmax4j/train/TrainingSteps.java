@@ -24,6 +24,11 @@ interface TrainingSteps extends AutoCloseable {
         return Double.NaN;
     }
 
+    /** Whether {@link #finishEpoch}'s right guesses are counted (else the training accuracy is NaN). */
+    default boolean countsCorrect() {
+        return true;
+    }
+
     /** Makes the state's model (and velocities) hold the current parameters. */
     void syncModel();
 
