@@ -26,6 +26,12 @@ import java.util.Set;
  * file, line and column.
  */
 final class CsvReader {
+    /**
+     * {@code -Dsoftmax4j.csv.streaming=true}: every file through FastCSV, one thread,
+     * instead of {@link CsvBlocks} for files without quotes (the tests compare the two).
+     */
+    static final String STREAMING_PROPERTY = "softmax4j.csv.streaming";
+
     private final Path file;
     private final char delimiter;
     private final boolean header;
@@ -213,6 +219,24 @@ final class CsvReader {
      * values present, for mean imputation.
      */
     double[][] read(FeatureCache.Writer out, LabelCoder coder, LabelCoder.Ints labels) {
+        if (!Boolean.getBoolean(STREAMING_PROPERTY) && CsvBlocks.applies(file, delimiter)) {
+            return new CsvBlocks(
+                            file,
+                            delimiter,
+                            header,
+                            labelColumn,
+                            slot,
+                            featureNames.size(),
+                            missing,
+                            this::where,
+                            labelName())
+                    .read(out, coder, labels);
+        }
+        return readStreaming(out, coder, labels);
+    }
+
+    /** {@link #read} through FastCSV: any file (quoted fields, UTF-16, pipes). */
+    double[][] readStreaming(FeatureCache.Writer out, LabelCoder coder, LabelCoder.Ints labels) {
         Rows rows = new Rows();
         try (var csv = builder(delimiter).build(rows, file, StandardCharsets.UTF_8)) {
             boolean skip = header;
@@ -220,6 +244,7 @@ final class CsvReader {
                 if (r.type != RecordType.DATA) continue;
                 if (skip) {
                     skip = false;
+                    rows.inHeader = false;
                     continue;
                 }
                 r.finishRecord(out, coder, labels);
@@ -268,6 +293,11 @@ final class CsvReader {
         }
     }
 
+    /** A column as error messages name it: 'name' (number), or its 1-based number without a header. */
+    private String where(int column) {
+        return header ? "'" + columnNames.get(column) + "' (" + (column + 1) + ")" : Integer.toString(column + 1);
+    }
+
     /** FastCSV's callback: each record's cells parsed as they come. */
     private final class Rows extends CsvCallbackHandler<Rows> {
         final float[] values = new float[featureNames.size()];
@@ -279,6 +309,8 @@ final class CsvReader {
         String error;
         /** The record's last column as read when it was quoted, else null. */
         String lastQuoted;
+        /** Until the header record has gone by: its cells are names, not values for the means. */
+        boolean inHeader = header;
 
         @Override
         protected RecordType getRecordType() {
@@ -304,6 +336,7 @@ final class CsvReader {
         protected void addField(char[] buf, int offset, int length, boolean quoted) {
             int j = field++;
             if (j == slot.length - 1) lastQuoted = quoted ? new String(buf, offset, length) : null;
+            if (inHeader) return;
             if (error != null || j >= slot.length) return;
             if (j == labelColumn) {
                 label = new String(buf, offset, length).strip();
@@ -367,10 +400,6 @@ final class CsvReader {
                 value = value * 10 + digit;
             }
             return negative ? -(float) value : value; // "-0" is -0.0f, as parseFloat has it
-        }
-
-        private String where(int column) {
-            return header ? "'" + columnNames.get(column) + "' (" + (column + 1) + ")" : Integer.toString(column + 1);
         }
 
         @Override

@@ -199,6 +199,33 @@ public final class FeatureCache {
             rows++;
         }
 
+        /** Appends {@code rows} rows of {@code columns} values each, row-major in {@code values}. */
+        public void addRows(float[] values, int rows) throws IOException {
+            if (type != DType.F32) {
+                float[] row = new float[columns];
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(values, r * columns, row, 0, columns);
+                    add(row);
+                }
+                return;
+            }
+            int perFlush = Math.max(1, buf.capacity() / (columns * Float.BYTES));
+            for (int r = 0; r < rows; ) {
+                int room = buf.remaining() / (columns * Float.BYTES);
+                if (room == 0) {
+                    if (columns * Float.BYTES > buf.capacity())
+                        throw new IOException("a row of " + columns + " values is too long");
+                    flush();
+                    continue;
+                }
+                int n = Math.min(Math.min(room, perFlush), rows - r);
+                MemorySegment.copy(values, r * columns, bufSegment, LE_FLOAT, buf.position(), n * columns);
+                buf.position(buf.position() + n * columns * Float.BYTES);
+                this.rows += n;
+                r += n;
+            }
+        }
+
         /** Rows added so far. */
         public long rows() {
             return rows;

@@ -388,4 +388,14 @@ class CsvReaderTest {
                 .getMessage();
         assertEquals(p + ": 2 feature columns, the model has 3 (missing here: b)", m);
     }
+
+    /** A header of numbers-looking names (5, 100) is not averaged into --missing mean's fill values. */
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "quoted"})
+    void meanImputationIgnoresTheHeader(String kind) throws IOException {
+        String q = kind.equals("quoted") ? "\"" : ""; // a quote sends the file through FastCSV
+        Path p = file(kind + ".csv", "x,1000,label\n1,2," + q + "a" + q + "\n3,NA,b\n5,4,a\n");
+        Dataset d = csv(p).missing(Missing.MEAN).read();
+        assertRows(new float[][] {{1, 2}, {3, 3}, {5, 4}}, d); // mean of 2 and 4, not of 1000, 2 and 4
+    }
 }
