@@ -93,9 +93,13 @@ final class EvalCommand implements Callable<Integer> {
                 test.accuracy(),
                 test.correct(),
                 test.count());
-        ConfusionMatrix cm = ConfusionMatrix.of(testSet, predictions);
-        out.print(Reports.confusionTable(cm, testSet.classNames()));
+        ConfusionMatrix cm = Reports.confusion(testSet, predictions);
+        out.print(Reports.confusionTable(cm, testSet.classNames(), testSet.classes()));
         out.printf(Locale.ROOT, "%s accuracy: %.4f%n", own ? label : "test", test.accuracy());
+        if (cm == null) {
+            out.flush();
+            return 0; // nothing to write: no confusion matrix at this many classes
+        }
         Path dir = Outputs.runDir(main.workDir, this.out, "eval");
         String what = own ? label : "Fashion-MNIST test set";
         Reports.writeConfusion(

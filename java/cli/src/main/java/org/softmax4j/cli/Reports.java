@@ -18,8 +18,30 @@ import org.softmax4j.train.TrainConfig;
 final class Reports {
     private Reports() {}
 
-    /** The confusion matrix as a text table with recall per row and precision per column. */
-    static String confusionTable(ConfusionMatrix cm, List<String> names) {
+    /** Classes up to which a confusion matrix is counted (C x C longs: 8 MB at 1,000) and written. */
+    static final int CONFUSION_MAX_CLASSES = 1000;
+
+    /** Classes up to which the terminal shows the whole table (beyond: the largest confusions). */
+    static final int TABLE_MAX_CLASSES = 30;
+
+    /** The confusion matrix of predictions on data, or null above {@link #CONFUSION_MAX_CLASSES}. */
+    static ConfusionMatrix confusion(org.softmax4j.data.Dataset data, int[] predictions) {
+        return data.classes() <= CONFUSION_MAX_CLASSES ? ConfusionMatrix.of(data, predictions) : null;
+    }
+
+    /**
+     * The confusion matrix as a text table with recall per row and precision per
+     * column; for many classes the five largest confusions; null: not counted.
+     */
+    static String confusionTable(ConfusionMatrix cm, List<String> names, int classes) {
+        if (cm == null) {
+            return String.format(
+                    Locale.ROOT,
+                    "confusion matrix: not counted for %,d classes (at most %,d)%n",
+                    classes,
+                    CONFUSION_MAX_CLASSES);
+        }
+        if (cm.classes() > TABLE_MAX_CLASSES) return largestConfusions(cm, names);
         int c = cm.classes();
         int nameWidth = 4;
         for (int k = 0; k < c; k++)
@@ -43,6 +65,38 @@ final class Reports {
                     String.format(Locale.ROOT, "%" + w + ".3f", cm.precision(p)).replace("0.", " ."));
         }
         sb.append('\n');
+        return sb.toString();
+    }
+
+    /** The five largest off-diagonal counts, for matrices too wide for a terminal. */
+    private static String largestConfusions(ConfusionMatrix cm, List<String> names) {
+        record Cell(int t, int p, long n) {}
+        java.util.PriorityQueue<Cell> top = new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Cell::n));
+        long[][] m = cm.counts();
+        for (int t = 0; t < m.length; t++) {
+            for (int p = 0; p < m.length; p++) {
+                if (t == p || m[t][p] == 0) continue;
+                top.add(new Cell(t, p, m[t][p]));
+                if (top.size() > 5) top.poll();
+            }
+        }
+        List<Cell> cells = new ArrayList<>(top);
+        cells.sort(java.util.Comparator.comparingLong(Cell::n).reversed());
+        StringBuilder sb = new StringBuilder(String.format(
+                Locale.ROOT, "confusion matrix: %,d classes (all of it in confusion.csv); most confused:%n", m.length));
+        for (Cell x : cells) {
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "  %s predicted as %s: %,d of %,d (%.1f%%)%n",
+                    label(names, x.t()),
+                    label(names, x.p()),
+                    x.n(),
+                    java.util.Arrays.stream(m[x.t()]).sum(),
+                    100.0
+                            * x.n()
+                            / Math.max(1, java.util.Arrays.stream(m[x.t()]).sum())));
+        }
+        if (cells.isEmpty()) sb.append("  none\n");
         return sb.toString();
     }
 

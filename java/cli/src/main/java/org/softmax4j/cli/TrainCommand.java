@@ -332,26 +332,29 @@ final class TrainCommand implements Callable<Integer> {
             return signalExit;
         }
 
+        // The model first: nothing after this may lose the training.
+        Checkpoint.of(result.state(), config, train).save(dir.resolve(Outputs.MODEL_FILE));
+        writeHistory(dir, result, title(train), config);
         Evaluator evaluator =
                 new Evaluator(kernels, result.model().features(), result.model().classes());
         Dataset judged = testSet != null ? testSet : train;
         int[] predictions = new int[judged.size()];
         Evaluation test = evaluator.evaluate(result.model(), judged, predictions, null);
-        ConfusionMatrix cm = ConfusionMatrix.of(judged, predictions);
+        ConfusionMatrix cm = Reports.confusion(judged, predictions);
 
-        Checkpoint.of(result.state(), config, train).save(dir.resolve(Outputs.MODEL_FILE));
-        writeHistory(dir, result, title(train), config);
         Files.writeString(
                 dir.resolve("metrics.json"),
                 metricsJson(config, kernels, result, test, cm, loadSeconds),
                 StandardCharsets.UTF_8);
-        Reports.writeConfusion(
-                dir,
-                cm,
-                names,
-                title(train) + ": confusion on " + (testSet != null ? "the test set" : "the training set"),
-                Reports.describe(config),
-                pictures);
+        if (cm != null) {
+            Reports.writeConfusion(
+                    dir,
+                    cm,
+                    names,
+                    title(train) + ": confusion on " + (testSet != null ? "the test set" : "the training set"),
+                    Reports.describe(config),
+                    pictures);
+        }
 
         if (config.earlyStopping()) {
             stdout.printf(
@@ -379,7 +382,7 @@ final class TrainCommand implements Callable<Integer> {
                 test.count(),
                 testSet != null ? "test" : "training",
                 test.loss());
-        stdout.print(Reports.confusionTable(cm, names));
+        stdout.print(Reports.confusionTable(cm, names, judged.classes()));
         stdout.printf(
                 Locale.ROOT,
                 "training loop: %.3f s (%s samples/s)%n",
@@ -387,8 +390,9 @@ final class TrainCommand implements Callable<Integer> {
                 Reports.grouped(result.samplesPerSecond()));
         stdout.printf(Locale.ROOT, "data loading: %.3f s%n", loadSeconds);
         stdout.println("outputs: " + Outputs.show(main.workDir, dir) + "/ (model.s4j, metrics.csv, "
-                + "metrics.json, " + pictures.file("curves") + ", confusion.csv"
-                + (cm.classes() <= Heatmap.MAX_CLASSES ? ", " + pictures.file("confusion") : "")
+                + "metrics.json, " + pictures.file("curves")
+                + (cm != null ? ", confusion.csv" : "")
+                + (cm != null && cm.classes() <= Heatmap.MAX_CLASSES ? ", " + pictures.file("confusion") : "")
                 + (checkpointEvery > 0 ? ", checkpoint.s4j" : "") + ")");
         stdout.flush();
         return 0;
@@ -494,7 +498,7 @@ final class TrainCommand implements Callable<Integer> {
                 + ",\n  \"epochs\": " + Reports.historyJson(r.history(), "  ")
                 + ",\n  \"test\": {\"loss\": " + Reports.jsonNum(test.loss()) + ", \"accuracy\": "
                 + Reports.jsonNum(test.accuracy()) + ", \"correct\": " + test.correct() + ", \"count\": "
-                + test.count() + ", \"confusion_matrix\": " + Reports.matrixJson(cm) + "}"
+                + test.count() + (cm != null ? ", \"confusion_matrix\": " + Reports.matrixJson(cm) : "") + "}"
                 + ",\n  \"stopped_early\": " + s.stoppedEarly() + ",\n  \"best_epoch\": " + s.bestEpoch()
                 + ",\n  \"training_loop_seconds\": " + r.loopSeconds()
                 + ",\n  \"samples_per_second\": " + Reports.jsonNum(r.samplesPerSecond())
