@@ -5,7 +5,8 @@
 
 MODEL: logreg (LogisticRegression, multinomial, lbfgs; the default) or sgd
 (SGDClassifier, log loss). Prints one line: model, test accuracy, seconds.
-Debian's python3-sklearn; NumPy's BLAS uses every core (its best setting here).
+Debian's python3-sklearn. Best configuration measured here (NOTES.md): OpenBLAS on
+both cores (its default) with glibc malloc; jemalloc helps only at 1 thread.
 """
 import gzip
 import sys

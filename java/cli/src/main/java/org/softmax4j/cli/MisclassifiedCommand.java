@@ -139,11 +139,11 @@ final class MisclassifiedCommand implements Callable<Integer> {
         for (Mistake w : shown.subList(0, Math.min(10, shown.size()))) {
             stdout.printf(
                     Locale.ROOT,
-                    "%6d  true %-12s predicted %-12s p=%.3f%n",
+                    "%6d  true %-12s predicted %-12s p=%s%n",
                     w.index(),
                     names.get(w.truth()),
                     names.get(w.predicted()),
-                    w.probability());
+                    Reports.probability(w.probability()));
         }
         if (shown.size() > 10) stdout.println("   ...");
         stdout.println("outputs: " + Outputs.show(main.workDir, file));
@@ -253,14 +253,9 @@ final class MisclassifiedCommand implements Callable<Integer> {
                     x,
                     y + side + 28,
                     SvgPlot.esc(names.get(mk.predicted())),
-                    probability(mk.probability())));
+                    Reports.probability(mk.probability())));
         }
         sb.append("</svg>\n");
         return sb.toString();
-    }
-
-    /** Three decimals, rounded down: 0.9996 is "0.999", never a "1.000" that the softmax cannot reach. */
-    static String probability(double p) {
-        return String.format(Locale.ROOT, "%.3f", Math.floor(p * 1000) / 1000);
     }
 }

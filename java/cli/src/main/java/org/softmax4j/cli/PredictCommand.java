@@ -159,7 +159,7 @@ final class PredictCommand implements Callable<Integer> {
                 classes.append(r == 0 ? "" : "  ")
                         .append(names.get(order[r]))
                         .append(' ')
-                        .append(MisclassifiedCommand.probability(probs[i * m.classes() + order[r]]));
+                        .append(Reports.probability(probs[i * m.classes() + order[r]]));
             }
             float top = probs[i * m.classes() + order[0]];
             String answer;

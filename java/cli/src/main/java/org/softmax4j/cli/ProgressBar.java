@@ -20,7 +20,7 @@ final class ProgressBar implements AutoCloseable {
     private static final int MESSAGE_WIDTH = "loss 0.0000  999k/s  ETA 0:00:00".length();
     private final PrintStream err;
     private final String prefix;
-    private final int epochs, batchSize;
+    private final int epochs, batchSize, width;
     private long runStart, stepsDone, stepsAtEpochStart, epochStart, lastMessage;
     private int epoch = -1;
     private me.tongfei.progressbar.ProgressBar bar;
@@ -32,6 +32,7 @@ final class ProgressBar implements AutoCloseable {
         this.prefix = prefix;
         this.epochs = epochs;
         this.batchSize = batchSize;
+        this.width = width(); // once: asking the terminal may start a process
     }
 
     /** After step {@code batch} (0-based) of {@code batches} in the 0-based epoch; loss NaN when not known. */
@@ -49,7 +50,7 @@ final class ProgressBar implements AutoCloseable {
                     .startsFrom(batch, Duration.ZERO)
                     .setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(100)
-                    .setConsumer(new ConsoleProgressBarConsumer(err, width()))
+                    .setConsumer(new ConsoleProgressBarConsumer(err, width))
                     .clearDisplayOnFinish()
                     .hideEta() // the epoch's own ETA is short; the run's is in the message
                     .build();

@@ -145,6 +145,11 @@ final class Reports {
                 + (earlyStopping ? "; * lowest val loss yet, its weights kept" : "");
     }
 
+    /** Three decimals, rounded down: 0.9996 is "0.999", never a "1.000" that the softmax cannot reach. */
+    static String probability(double p) {
+        return String.format(Locale.ROOT, "%.3f", Math.floor(p * 1000) / 1000);
+    }
+
     /** A learning rate in the terminal: always three significant digits, e.g. 1.00e-01, 7.74e-05. */
     static String lr(double lr) {
         return String.format(Locale.ROOT, "%.2e", lr);

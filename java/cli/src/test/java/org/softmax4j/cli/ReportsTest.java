@@ -25,9 +25,9 @@ class ReportsTest {
 
     @Test
     void probabilitiesRoundDown() {
-        assertEquals("0.999", MisclassifiedCommand.probability(0.99996f));
-        assertEquals("1.000", MisclassifiedCommand.probability(1.0));
-        assertEquals("0.500", MisclassifiedCommand.probability(0.5));
+        assertEquals("0.999", Reports.probability(0.99996f));
+        assertEquals("1.000", Reports.probability(1.0));
+        assertEquals("0.500", Reports.probability(0.5));
     }
 
     @Test

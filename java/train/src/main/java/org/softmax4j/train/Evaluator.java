@@ -45,7 +45,7 @@ public final class Evaluator {
         this.kernels = kernels;
         this.features = features;
         this.classes = classes;
-        batch = (int) Math.max(1, Math.min(batch, (64L << 20) / Float.BYTES / classes));
+        batch = (int) Math.max(1, Math.min(batch, SgdStep.LOGITS_BUDGET_BYTES / Float.BYTES / classes));
         this.batch = batch;
         index = new int[batch];
         targets = new int[batch];
