@@ -3,7 +3,7 @@
  * the library's only global state. The scalar table is the default; the
  * AVX2 or AVX-512 one replaces it after a CPUID check at load time
  * (BLIS-style), and S4J_ISA / S4J_NUM_THREADS in the environment override
- * both choices.
+ * both choices (S4J_GEMM_TILE the AVX-512 GEMM tile, for measuring).
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -57,17 +57,21 @@ static const s4j_kernel_table s4j_kernels_avx2 = {
 
 // AVX-512: the AVX2 table with the GEMM tiles and the cached-row softmax trio
 // overridden (filled by avx512_table at load time, so that it cannot drift
-// from AVX2's).
+// from AVX2's). The blocked GEMM keeps AVX2's 6x16 tile where 512-bit FMAs
+// run as two 256-bit halves (Zen 4): there the 12x32 tile reached 0.75 of
+// the FMA peak and 6x16 0.92 (NOTES.md, SGEMM on Zen 4).
 static s4j_kernel_table s4j_kernels_avx512;
 
-static void avx512_table(void) {
+static void avx512_table(int tile_12x32) {
     s4j_kernel_table t = s4j_kernels_avx2;
     t.row_max_f32 = s4j_row_max_f32_avx512;
     t.row_exp_f32 = s4j_row_exp_f32_avx512;
     t.row_scale_f32 = s4j_row_scale_f32_avx512;
-    t.gemm_mr = 12;
-    t.gemm_nr = 32;
-    t.sgemm_ukr = s4j_sgemm_ukr_avx512_12x32;
+    if (tile_12x32) {
+        t.gemm_mr = 12;
+        t.gemm_nr = 32;
+        t.sgemm_ukr = s4j_sgemm_ukr_avx512_12x32;
+    }
     t.skinny_nt_rows = 4;
     t.sgemm_skinny_nt_tile = s4j_sgemm_skinny_nt_tile_avx512;
     t.skinny_tn_rows = 32;
@@ -105,6 +109,17 @@ static int cpu_has_avx512(void) {
     // The OS must save opmask and both halves of the ZMM registers (XCR0 5-7).
     __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     return (lo & 0xe6u) == 0xe6u;
+}
+
+// AMD family 19h with AVX-512 is Zen 4, whose FPU is 256 bits wide (Zen 3
+// has no AVX-512; Zen 5 is family 1Ah and full width).
+static int cpu_splits_512bit_fma(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
+    const int amd = b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u; // "AuthenticAMD"
+    if (!amd || !__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const unsigned family = ((a >> 8) & 0xfu) + ((a >> 20) & 0xffu);
+    return family == 0x19 && cpu_has_avx512();
 }
 
 static const s4j_kernel_table *table_of(int isa) {
@@ -173,7 +188,7 @@ int s4j_isa_parse(const char *name) {
     return -1;
 }
 
-static char settings_line[320];
+static char settings_line[400];
 static int settings_status = S4J_OK;
 
 const char *s4j_settings(void) { return settings_line; }
@@ -196,12 +211,11 @@ static int parse_threads(const char *s) {
 // process), and s4j_settings / s4j_settings_status say so.
 
 __attribute__((constructor)) static void s4j_init(void) {
-    avx512_table();
     cpu_set_t set;
     int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
     if (cpus < 1) cpus = 1;
     if (cpus > S4J_MAX_THREADS) cpus = S4J_MAX_THREADS;
-    char errors[160] = "";
+    char errors[240] = "";
     const char *threads_why = "one per CPU this process may use",
                *isa_why = "the best this CPU has";
 
@@ -235,8 +249,25 @@ __attribute__((constructor)) static void s4j_init(void) {
         snprintf(errors + used, sizeof errors - used, "%sS4J_ISA=%.24s %s", used ? "; " : "", env,
                  isa_error);
     }
+    // S4J_GEMM_TILE=12x32|6x16: the AVX-512 level's blocked GEMM tile (to
+    // measure one against the other); by default chosen per CPU as above
+    const int split = cpu_splits_512bit_fma();
+    int tile_12x32 = !split;
+    const char *tile_why = split ? "6x16: 512-bit FMAs run on 256-bit units here" : "12x32";
+    env = getenv("S4J_GEMM_TILE");
+    if (env && (strcmp(env, "12x32") == 0 || strcmp(env, "6x16") == 0)) {
+        tile_12x32 = env[0] == '1';
+        tile_why = tile_12x32 ? "12x32 (S4J_GEMM_TILE)" : "6x16 (S4J_GEMM_TILE)";
+    } else if (env) {
+        size_t used = strlen(errors);
+        snprintf(errors + used, sizeof errors - used, "%sS4J_GEMM_TILE=%.24s is not 12x32 or 6x16",
+                 used ? "; " : "", env);
+    }
+    avx512_table(tile_12x32);
     s4j_set_isa(isa);
     settings_status = errors[0] ? S4J_ERR_ARGUMENT : S4J_OK;
-    snprintf(settings_line, sizeof settings_line, "%s%s%s (%s), %d threads (%s)", errors,
-             errors[0] ? "; ignored, so: " : "", isa_names[isa], isa_why, n, threads_why);
+    snprintf(settings_line, sizeof settings_line, "%s%s%s (%s%s%s), %d threads (%s)", errors,
+             errors[0] ? "; ignored, so: " : "", isa_names[isa], isa_why,
+             isa == S4J_ISA_AVX512 ? "; GEMM tile " : "", isa == S4J_ISA_AVX512 ? tile_why : "", n,
+             threads_why);
 }

@@ -19,6 +19,16 @@
  * Work: four GEMMs of N V D against three for the materialised path (the
  * logits are computed twice); traffic: X and W are re-read per tile, the
  * N x V logits never touch memory.
+ *
+ * Row-chunked plan, where a chunk of rows x all V logits fits a small
+ * budget (the automatic choice: min(1/4 of the N x V logits, 64 MiB), at
+ * least MIN_CHUNK_ROWS rows; or forced by block_v = -rows): per chunk, the
+ * logits by one GEMM, the cross-entropy kernel's gradient in place
+ * (softmax_ce.c), dX of the chunk by a second GEMM, dW and db accumulated
+ * by a third -- three GEMMs like the materialised path, with the logits
+ * chunk in cache instead of 8 N V bytes through memory. Not for
+ * soft-capping (its derivative needs the capped logits beside the
+ * gradient).
  */
 #include <math.h>
 
@@ -28,6 +38,12 @@
 #define ROW_BLOCK 256
 #define AUTO_CLASS_BLOCK 1024
 #define ROWS_PER_TASK 8
+// Row chunks: at least 256 rows, within min(64 MiB, 1/4 of the N x V logits).
+// Fewer rows lose to the GEMMs' fixed costs: each chunk packs W twice and
+// reads and writes dW once (2048 x 1024 x 32768 on Zen 4: 40 rows 0.6x the
+// materialised time, 512 rows 1.0-1.1x; NOTES.md).
+#define MIN_CHUNK_ROWS 256
+#define CHUNK_BUDGET_BYTES (64 << 20)
 
 typedef struct {
     int64_t nb, vb, v0; // tile rows and classes, first class of the tile
@@ -44,13 +60,39 @@ static int64_t round_up64(int64_t x) { return (x + 63) / 64 * 64; }
 // V=32768.
 typedef struct {
     int64_t nb, vb;
-    int64_t tile_bytes, row_copy_bytes, rows_bytes, gemm_bytes;
+    int chunked; // row-chunked: nb rows x all v classes per chunk
+    int64_t tile_bytes, row_copy_bytes, rows_bytes, gemm_bytes, ce_bytes;
     int threads;
 } lce_layout;
 
+// Rows per chunk of the row-chunked plan, or 0 for the tiled one.
+static int64_t chunk_rows(int64_t n, int64_t v, int64_t block_v, int capped) {
+    if (capped || block_v > 0) return 0;
+    if (block_v < 0) return -block_v < n ? -block_v : n;
+    int64_t budget = n * v * 4 / 4;
+    if (budget > CHUNK_BUDGET_BYTES) budget = CHUNK_BUDGET_BYTES;
+    const int64_t rows = budget / (v * 4);
+    return rows >= n ? n : rows >= MIN_CHUNK_ROWS ? rows : 0;
+}
+
 static lce_layout layout(int64_t n, int64_t d, int64_t v, int64_t block_v, int capped,
                          int threads) {
-    lce_layout l;
+    lce_layout l = {0};
+    const int64_t rows = chunk_rows(n, v, block_v, capped);
+    if (rows > 0) {
+        l.chunked = 1;
+        l.nb = rows;
+        l.vb = v;
+        l.threads = threads;
+        l.tile_bytes = round_up64(rows * v * 4);
+        l.ce_bytes = round_up64(s4j_softmax_ce_workspace_size(v));
+        int64_t g1 = s4j_sgemm_work_bytes(rows, v, d, threads); // logits
+        int64_t g2 = s4j_sgemm_work_bytes(rows, d, v, threads); // dX = G W
+        int64_t g3 = s4j_sgemm_work_bytes(v, d, rows, threads); // dW += G^T X
+        l.gemm_bytes = g1 > g2 ? g1 : g2;
+        if (g3 > l.gemm_bytes) l.gemm_bytes = g3;
+        return l;
+    }
     l.nb = n < ROW_BLOCK ? n : ROW_BLOCK;
     l.vb = block_v > 0 ? block_v : AUTO_CLASS_BLOCK;
     if (l.vb > v) l.vb = v;
@@ -67,7 +109,8 @@ static lce_layout layout(int64_t n, int64_t d, int64_t v, int64_t block_v, int c
 }
 
 static int64_t total_bytes(const lce_layout *l) {
-    return l->tile_bytes + l->threads * l->row_copy_bytes + l->rows_bytes + l->gemm_bytes;
+    return l->tile_bytes + l->threads * l->row_copy_bytes + l->rows_bytes + l->gemm_bytes +
+           l->ce_bytes;
 }
 
 int64_t s4j_linear_ce_workspace_size(int64_t n, int64_t d, int64_t v, int64_t block_v,
@@ -175,13 +218,60 @@ static int logits_tile(const lce_job *j, int threads, int64_t d, const float *x,
 }
 
 // ---------------------------------------------------------------------------
+// the row-chunked plan
+
+static int linear_ce_chunked(const lce_layout *l, int64_t n, int64_t d, int64_t v, const float *x,
+                             const float *w, const float *bias, const int32_t *targets,
+                             const s4j_ce_options *opt, double divisor, float *loss,
+                             float *row_loss, float *row_lse, float *dx, float *dw, float *db,
+                             char *work) {
+    const s4j_kernel_table *k = s4j_active_kernels();
+    const int threads = l->threads;
+    float *z = (float *)work;
+    void *ce_work = work + l->tile_bytes;
+    void *gemm = (char *)ce_work + l->ce_bytes;
+    // Each chunk sums its rows, scaled for the whole batch: the mean's divisor
+    // is the batch's, not the chunk's. The gradient is formed even for the
+    // loss alone: the kernel's sums then take the same path, the same bits.
+    s4j_ce_options chunk_opt = *opt;
+    chunk_opt.reduction = S4J_REDUCE_SUM;
+    if (opt->reduction == S4J_REDUCE_MEAN)
+        chunk_opt.grad_scale = (float)(opt->grad_scale / divisor);
+    double total = 0.0; // the chunks' sums in double, in chunk order
+    for (int64_t r0 = 0; r0 < n; r0 += l->nb) {
+        const int64_t r = n - r0 < l->nb ? n - r0 : l->nb;
+        const float *xr = x + r0 * d;
+        int rc = s4j_sgemm_on(k, threads, 0, 1, r, v, d, 1.0f, xr, d, w, d, 0.0f, z, v, gemm,
+                              l->gemm_bytes);
+        if (rc == S4J_OK && bias) rc = s4j_add_bias(r, v, bias, z);
+        double chunk_loss;
+        if (rc == S4J_OK)
+            rc = s4j_softmax_ce_on(k, r, v, S4J_F32, z, targets + r0, &chunk_opt, &chunk_loss,
+                                   row_loss ? row_loss + r0 : NULL, row_lse ? row_lse + r0 : NULL,
+                                   NULL, z, NULL, ce_work, l->ce_bytes);
+        if (rc == S4J_OK && dx)
+            rc = s4j_sgemm_on(k, threads, 0, 0, r, d, v, 1.0f, z, v, w, d, 0.0f, dx + r0 * d, d,
+                              gemm, l->gemm_bytes);
+        if (rc == S4J_OK && dw)
+            rc = s4j_sgemm_on(k, threads, 1, 0, v, d, r, 1.0f, z, v, xr, d, r0 == 0 ? 0.0f : 1.0f,
+                              dw, d, gemm, l->gemm_bytes);
+        if (rc == S4J_OK && db) rc = s4j_column_sums(r, v, 1.0f, z, r0 == 0 ? 0.0f : 1.0f, db);
+        if (rc != S4J_OK) return rc;
+        total += chunk_loss;
+    }
+    *loss = (float)(opt->reduction == S4J_REDUCE_MEAN ? total / divisor : total);
+    return S4J_OK;
+}
+
+// ---------------------------------------------------------------------------
 // entry point
 
 int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *w,
                   const float *bias, const int32_t *targets, const s4j_ce_options *opt,
                   int64_t block_v, float *loss, float *row_loss, float *row_lse, float *dx,
                   float *dw, float *db, void *work, int64_t work_bytes, int64_t *err_row) {
-    if (n < 0 || !loss || !s4j_ce_options_valid(opt, 1) || block_v < 0) return S4J_ERR_ARGUMENT;
+    if (n < 0 || !loss || !s4j_ce_options_valid(opt, 1) || (block_v < 0 && opt->softcap > 0.0f))
+        return S4J_ERR_ARGUMENT;
     const float *class_weight = opt->class_weight;
     const int32_t ignore_index = opt->ignore_index, reduction = opt->reduction;
     const float label_smoothing = opt->label_smoothing, z_loss = opt->z_loss;
@@ -199,6 +289,9 @@ int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *
     const int threads = s4j_num_threads();
     const lce_layout l = layout(n, d, v, block_v, softcap > 0.0f, threads);
     if (!work || (uintptr_t)work % 64 != 0 || work_bytes < total_bytes(&l)) return S4J_ERR_ARGUMENT;
+    if (l.chunked)
+        return linear_ce_chunked(&l, n, d, v, x, w, bias, targets, opt, divisor, loss, row_loss,
+                                 row_lse, dx, dw, db, work);
 
     char *p = work;
     float *z = (float *)p;

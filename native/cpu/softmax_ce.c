@@ -285,6 +285,18 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits, cons
                    const s4j_ce_options *opt, float *loss, float *row_loss, float *row_lse,
                    int32_t *row_argmax, void *dlogits, int64_t *err_row, void *work,
                    int64_t work_bytes) {
+    if (!loss) return S4J_ERR_ARGUMENT;
+    double total;
+    int rc = s4j_softmax_ce_on(s4j_active_kernels(), n, c, dtype, logits, targets, opt, &total,
+                               row_loss, row_lse, row_argmax, dlogits, err_row, work, work_bytes);
+    if (rc == S4J_OK) *loss = (float)total;
+    return rc;
+}
+
+int s4j_softmax_ce_on(const s4j_kernel_table *kt, int64_t n, int64_t c, int32_t dtype,
+                      const void *logits, const int32_t *targets, const s4j_ce_options *opt,
+                      double *loss, float *row_loss, float *row_lse, int32_t *row_argmax,
+                      void *dlogits, int64_t *err_row, void *work, int64_t work_bytes) {
     if (n < 0 || !loss || (dtype != S4J_F32 && dtype != S4J_BF16 && dtype != S4J_F16) ||
         !s4j_ce_options_valid(opt, 0))
         return S4J_ERR_ARGUMENT;
@@ -299,12 +311,12 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits, cons
     int rc = s4j_check_targets(n, c, targets, ignore_index, class_weight, &divisor, err_row);
     if (rc != S4J_OK) return rc;
     if (n == 0) {
-        *loss = reduction == S4J_REDUCE_MEAN ? NAN : 0.0f;
+        *loss = reduction == S4J_REDUCE_MEAN ? NAN : 0.0;
         return S4J_OK;
     }
 
     ce_job *j = &(ce_job){0};
-    j->k = s4j_active_kernels();
+    j->k = kt;
     j->n = n;
     j->c = c;
     j->rows_per_chunk = chunk_rows(n, c);
@@ -345,6 +357,6 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits, cons
                      ce_chunk, j);
     double total = 0.0;
     for (int64_t t = 0; t < chunks; t++) total += j->chunk_sum[t];
-    *loss = (float)(reduction == S4J_REDUCE_MEAN ? total / divisor : total);
+    *loss = reduction == S4J_REDUCE_MEAN ? total / divisor : total;
     return S4J_OK;
 }

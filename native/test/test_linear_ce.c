@@ -192,6 +192,9 @@ static void errors(void) {
     CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, -1), 0, &loss, NULL,
                         NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT,
           "softcap < 0");
+    CHECK(s4j_linear_ce(2, 2, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 2), -1, &loss, NULL,
+                        NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT,
+          "row chunks with softcap");
     CHECK(s4j_linear_ce(2, 0, 3, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), 0, &loss, NULL,
                         NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT,
           "d = 0");
@@ -199,6 +202,41 @@ static void errors(void) {
                         NULL, NULL, NULL, NULL, work, wb, NULL) == S4J_ERR_ARGUMENT,
           "NONE without row_loss");
     free(work);
+}
+
+// block_v: automatic (0), tiles of 37 or 74 classes, or row chunks of 1 to 40 rows.
+static int64_t random_plan(void) {
+    switch (rnd() % 4) {
+    case 0:
+        return 0;
+    case 1:
+        return 37;
+    case 2:
+        return 74;
+    default:
+        return -1 - (int64_t)(rnd() % 40);
+    }
+}
+
+// The automatic plan's row chunks: 2% of 2000 x 100 logits is 40 rows.
+static void automatic_chunks(void) {
+    for (int it = 0; it < 4; it++) {
+        lce_case t = {2000,
+                      1 + (int64_t)(rnd() % 16),
+                      100,
+                      0,
+                      it % 3,
+                      it % 2 ? 0.1 : 0.0,
+                      it / 2 ? 1e-3 : 0.0,
+                      0.0,
+                      1.0,
+                      it % 2,
+                      1,
+                      it % 2,
+                      0};
+        if (t.reduction == S4J_REDUCE_MEAN && t.ignore_mode == 2) t.ignore_mode = 1;
+        run(&t, 4.0f);
+    }
 }
 
 // A soft-cap from 1 to FLT_MAX, log-uniform: caps near the logits saturate,
@@ -229,7 +267,7 @@ static void huge_logits(void) {
         lce_case t = {1 + (int64_t)(rnd() % 20),
                       1 + (int64_t)(rnd() % 8),
                       1 + (int64_t)(rnd() % 60),
-                      (int64_t)(rnd() % 3) * 17,
+                      it / 12 % 2 ? (int64_t)(rnd() % 3) * 17 : random_plan(),
                       it % 3,
                       it / 3 % 2 ? 0.1 : 0.0,
                       it / 6 % 2 ? 1e-3 : 0.0,
@@ -254,11 +292,12 @@ int main(void) {
         if (s4j_set_isa(isa) != S4J_OK) continue;
         large_caps();
         huge_logits();
+        automatic_chunks();
         for (int it = 0; it < 40; it++) {
             lce_case t = {1 + (int64_t)(rnd() % 300),
                           1 + (int64_t)(rnd() % 40),
                           1 + (int64_t)(rnd() % 300),
-                          (int64_t)(rnd() % 3) * 37,
+                          random_plan(),
                           (int)(rnd() % 3),
                           rnd() % 2 ? 0.0 : 0.1,
                           rnd() % 2 ? 0.0 : 1e-3,
@@ -269,7 +308,8 @@ int main(void) {
                           (int)(rnd() % 3),
                           0};
             if (t.reduction == S4J_REDUCE_MEAN && t.ignore_mode == 2) t.ignore_mode = 1;
-            run(&t, it % 4 == 0 ? 200.0f : 4.0f); // large logits now and then
+            if (t.cap > 0.0 && t.block_v < 0) t.block_v = 0; // no row chunks with soft-capping
+            run(&t, it % 4 == 0 ? 200.0f : 4.0f);            // large logits now and then
         }
     }
     printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);

@@ -25,6 +25,7 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.util.Statistics;
+import org.softmax4j.Isa;
 import org.softmax4j.Softmax4j;
 import org.softmax4j.cli.plot.SvgPlot;
 
@@ -39,6 +40,14 @@ import org.softmax4j.cli.plot.SvgPlot;
  * </pre>
  */
 public final class BenchMain {
+    /**
+     * One epoch of the book's model: the 47 MB of uint8 training pixels read
+     * once, and two GEMMs of 60000 x 784 x 10 at 2 m n k FLOPs each (forward
+     * and dW; the pixels need no gradient), plus the test set's forward.
+     */
+    private static final double EPOCH_BYTES = 60000.0 * 784,
+            EPOCH_FLOPS = 2 * 2.0 * 60000 * 784 * 10 + 2.0 * 10000 * 784 * 10;
+
     private static final String LCE_SHAPE = "2048x1024x32768";
     private static final String[] CE_SHAPES = {
         "8192x10", "8192x1000", "4096x8192", "4096x32768", "256x131072", "1x131072"
@@ -164,7 +173,7 @@ public final class BenchMain {
                     else System.err.println("torch: " + line);
                 }
             }
-            if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0)
+            if (!p.waitFor(40, TimeUnit.MINUTES) || p.exitValue() != 0)
                 note("PyTorch peer failed (exit " + p.exitValue() + ")");
         } catch (IOException | InterruptedException e) {
             note("PyTorch peer skipped: " + e.getMessage());
@@ -175,7 +184,7 @@ public final class BenchMain {
     /** The flat JSON objects torch_peer.py prints: numbers, strings and one list of numbers. */
     static Map<String, String> parseFlat(String json) {
         Map<String, String> m = new LinkedHashMap<>();
-        Matcher kv = Pattern.compile("\"(\\w+)\":\\s*(\\[[^]]*]|\"[^\"]*\"|[-0-9.eE+]+)")
+        Matcher kv = Pattern.compile("\"(\\w+)\":\\s*(\\[[^]]*]|\"[^\"]*\"|true|false|[-0-9.eE+]+)")
                 .matcher(json);
         while (kv.find()) m.put(kv.group(1), kv.group(2).replace("\"", ""));
         return m;
@@ -200,6 +209,7 @@ public final class BenchMain {
     private void run(Pattern only) throws Exception {
         String started = LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME);
         long t0 = System.nanoTime();
+        Ceilings ceil = Ceilings.measure(quick);
         Map<String, Figure> ce = jmh(SoftmaxCeBench.class, only, "shape", "impl");
         Map<String, Figure> ref = jmh(ReferenceCeBench.class, only, "shape");
         Map<String, Figure> gemm = jmh(GemmBench.class, only, "shape", "impl");
@@ -222,6 +232,7 @@ public final class BenchMain {
                 command,
                 quick ? " (quick mode: one fork, short iterations; indicative only)" : ""));
         md.append(machine()).append("\n");
+        md.append(ceil.describe()).append("\n");
         Summary summary = new Summary(md);
         summary.header();
 
@@ -254,27 +265,30 @@ public final class BenchMain {
                         "reference " + fmt(ref.get(head).median()) + " ms",
                         ref.get(head).median() / ours);
             }
-            for (Map<String, String> t : torch) {
-                if ("ce".equals(t.get("bench")) && head.equals(t.get("shape"))) {
-                    double tm = median(numbers(t.get("ms")));
-                    summary.row(
-                            "  same, vs PyTorch F.cross_entropy",
-                            fmt(ours) + " ms",
-                            "PyTorch " + fmt(tm) + " ms",
-                            tm / ours);
-                }
+            Map<String, String> t = best(torch, "ce", head);
+            if (t != null) {
+                double tm = median(numbers(t.get("ms")));
+                summary.row(
+                        "  same, vs PyTorch F.cross_entropy",
+                        fmt(ours) + " ms",
+                        "PyTorch " + fmt(tm) + " ms (" + t.get("config") + ")",
+                        tm / ours);
             }
         }
         for (String shape : new String[] {"2048x2048x2048", "256x10x784", "784x10x256t"}) {
             if (gemm.containsKey(shape + "/ours_ffm") && gemm.containsKey(shape + "/openblas")) {
                 double g1 = gflops(shape, gemm.get(shape + "/ours_ffm").median());
                 double g2 = gflops(shape, gemm.get(shape + "/openblas").median());
-                summary.row("SGEMM " + shape, fmt(g1) + " GFLOP/s", "OpenBLAS " + fmt(g2) + " GFLOP/s", g1 / g2);
+                summary.row(
+                        "SGEMM " + shape,
+                        fmt(g1) + " GFLOP/s = " + ceil.ofPeak(g1, Softmax4j.isa()),
+                        "OpenBLAS " + fmt(g2) + " GFLOP/s = " + ceil.ofPeak(g2, Isa.best()),
+                        g1 / g2);
                 if (gemm.containsKey(shape + "/ours_avx2")) {
                     double g3 = gflops(shape, gemm.get(shape + "/ours_avx2").median());
                     summary.row(
                             "  same, softmax4j forced to AVX2",
-                            fmt(g3) + " GFLOP/s",
+                            fmt(g3) + " GFLOP/s = " + ceil.ofPeak(g3, Isa.AVX2),
                             "OpenBLAS " + fmt(g2) + " GFLOP/s",
                             g3 / g2);
                 }
@@ -282,16 +296,32 @@ public final class BenchMain {
         }
         if (!epoch.isEmpty()) {
             double ms = epoch.values().iterator().next().median();
-            String peer = "";
-            double ratio = Double.NaN;
-            for (Map<String, String> t : torch) {
-                if ("epoch".equals(t.get("bench"))) {
-                    double tm = median(numbers(t.get("ms")));
-                    peer = "PyTorch " + fmt(tm) + " ms";
-                    ratio = tm / ms;
-                }
+            Map<String, String> t = best(torch, "epoch", null);
+            summary.row(
+                    "training epoch (Fashion-MNIST, batch 256)",
+                    fmt(ms) + " ms",
+                    t == null ? "" : "PyTorch " + fmt(median(numbers(t.get("ms")))) + " ms (" + t.get("config") + ")",
+                    t == null ? Double.NaN : median(numbers(t.get("ms"))) / ms);
+            Map<String, String> book = best(torch, "epoch_dataloader", null);
+            if (book != null) {
+                double tm = median(numbers(book.get("ms")));
+                summary.row(
+                        "  same, vs the book's DataLoader loop (not the headline)",
+                        fmt(ms) + " ms",
+                        "PyTorch " + fmt(tm) + " ms (" + book.get("config") + ", " + book.get("workers") + " workers)",
+                        tm / ms);
             }
-            summary.row("training epoch (Fashion-MNIST, batch 256)", fmt(ms) + " ms", peer, ratio);
+            double roof = ceil.rooflineMs(EPOCH_BYTES, EPOCH_FLOPS, Softmax4j.isa());
+            summary.row(
+                    "  same, vs its roofline",
+                    fmt(ms) + " ms",
+                    String.format(
+                            Locale.ROOT,
+                            "roofline %s ms (%.0f MB of pixels at copy, %.2f GFLOP at peak)",
+                            fmt(roof),
+                            EPOCH_BYTES / 1e6,
+                            EPOCH_FLOPS / 1e9),
+                    roof / ms);
         }
         if (lce.containsKey(LCE_SHAPE + "/fused")) {
             double fused = lce.get(LCE_SHAPE + "/fused").median(),
@@ -312,15 +342,15 @@ public final class BenchMain {
                     fmt(wsMiB) + " MiB",
                     "logits alone " + fmt(logitsMiB) + " MiB",
                     logitsMiB / wsMiB);
-            for (Map<String, String> t : torch) {
-                if ("linear_ce".equals(t.get("bench"))) {
-                    double tm = median(numbers(t.get("ms")));
-                    summary.row(
-                            "  same, vs PyTorch (time; extra memory)",
-                            fmt(fused) + " ms; " + fmt(wsMiB) + " MiB",
-                            "PyTorch " + fmt(tm) + " ms; " + fmt(Double.parseDouble(t.get("extra_mib"))) + " MiB",
-                            tm / fused);
-                }
+            Map<String, String> t = best(torch, "linear_ce", LCE_SHAPE);
+            if (t != null) {
+                double tm = median(numbers(t.get("ms")));
+                summary.row(
+                        "  same, vs PyTorch (time; extra memory)",
+                        fmt(fused) + " ms; " + fmt(wsMiB) + " MiB",
+                        "PyTorch " + fmt(tm) + " ms; " + fmt(Double.parseDouble(t.get("extra_mib"))) + " MiB ("
+                                + t.get("config") + ")",
+                        tm / fused);
             }
         }
         if (overhead.containsKey("ffm/heap/16")) {
@@ -354,8 +384,9 @@ public final class BenchMain {
         section(
                 md,
                 "SGEMM",
-                "GFLOP/s = 2 m n k / time; `t`: A transposed. OpenBLAS is called through FFM without copies; "
-                        + "`java` is a plain triple loop on one thread.",
+                "GFLOP/s = 2 m n k / time; `t`: A transposed. OpenBLAS is called through FFM without copies ("
+                        + openBlasCore() + "); `java` is a plain triple loop on one thread. Measured FMA peak: "
+                        + ceil.describePeaks() + ".",
                 allGemm,
                 "shape/impl",
                 gf);
@@ -385,52 +416,7 @@ public final class BenchMain {
                 lce,
                 "shape/impl",
                 null);
-        if (!torch.isEmpty()) {
-            md.append("\n## PyTorch peer (CPU, same thread count)\n\n| benchmark | median | all |\n|---|---|---|\n");
-            for (Map<String, String> t : torch) {
-                String name = t.get("bench") + (t.containsKey("shape") ? " " + t.get("shape") : "");
-                if (t.containsKey("extra_mib")) {
-                    md.append("| ")
-                            .append(name)
-                            .append(" | ")
-                            .append(fmt(median(numbers(t.get("ms")))))
-                            .append(" ms | extra memory ")
-                            .append(fmt(Double.parseDouble(t.get("extra_mib"))))
-                            .append(" MiB |\n");
-                } else if (t.containsKey("ms")) {
-                    md.append("| ")
-                            .append(name)
-                            .append(" | ")
-                            .append(fmt(median(numbers(t.get("ms")))))
-                            .append(" ms | ")
-                            .append(Arrays.toString(Arrays.stream(numbers(t.get("ms")))
-                                    .map(BenchMain::round3)
-                                    .toArray()))
-                            .append(" |\n");
-                } else if (t.containsKey("s")) {
-                    md.append("| ")
-                            .append(name)
-                            .append(" (10 epochs, the book's loop) | ")
-                            .append(fmt(Double.parseDouble(t.get("s"))))
-                            .append(" s | test accuracy ")
-                            .append(t.get("acc"))
-                            .append(" |\n");
-                } else {
-                    String blas = t.getOrDefault("blas", "");
-                    md.append("| ")
-                            .append(name)
-                            .append(" | PyTorch ")
-                            .append(t.getOrDefault("torch", ""))
-                            .append(" | BLAS ")
-                            .append(blas)
-                            .append(" |\n");
-                    if (blas.contains("/blas/")) {
-                        note("PyTorch's matmuls use Debian's reference BLAS here (" + blas + "); "
-                                + "apt-get install libopenblas0-pthread makes them use OpenBLAS");
-                    }
-                }
-            }
-        }
+        if (!torch.isEmpty()) torchSection(md, torch);
         if (!log.isEmpty()) {
             md.append("\n## Notes\n\n");
             for (String l : log) md.append("- ").append(l).append("\n");
@@ -440,8 +426,80 @@ public final class BenchMain {
         System.out.println("report: " + out.resolve("report.md"));
     }
 
-    private static double round3(double v) {
-        return Math.round(v * 1000) / 1000.0;
+    /** torch_peer.py's line for the configuration to divide by (the fastest of its sweep), or null. */
+    static Map<String, String> best(List<Map<String, String>> torch, String bench, String shape) {
+        for (Map<String, String> t : torch) {
+            if (bench.equals(t.get("bench"))
+                    && t.containsKey("best")
+                    && (shape == null || shape.equals(t.get("shape")))) return t;
+        }
+        return null;
+    }
+
+    /** Every configuration of the PyTorch sweep, the fastest marked; the 10-epoch loop; versions. */
+    private void torchSection(StringBuilder md, List<Map<String, String>> torch) {
+        md.append("\n## PyTorch peer (CPU): every configuration of its sweep\n\n")
+                .append("Each configuration (torch intra-op threads x OpenBLAS threads x allocator) ran in ")
+                .append("a process of its own, in this run; ratios above divide by the fastest (**bold**). ")
+                .append("`epoch`: the book's loop over preloaded tensors; `epoch_dataloader`: the book's own ")
+                .append("DataLoader loop (per-sample Dataset, DataLoader, nn.Linear), for reference only.\n\n")
+                .append("| benchmark | torch threads | OpenBLAS threads | allocator | median | min - max |\n")
+                .append("|---|---|---|---|---|---|\n");
+        for (Map<String, String> t : torch) {
+            if (!t.containsKey("ms") || t.containsKey("best")) continue;
+            double[] ms = numbers(t.get("ms"));
+            Map<String, String> b = best(torch, t.get("bench"), t.get("shape"));
+            boolean fastest = b != null
+                    && b.get("threads").equals(t.get("threads"))
+                    && b.get("blas_threads").equals(t.get("blas_threads"))
+                    && b.get("alloc").equals(t.get("alloc"));
+            String med = fmt(median(ms)) + " ms";
+            md.append("| ")
+                    .append(t.get("bench"))
+                    .append(t.containsKey("shape") ? " " + t.get("shape") : "")
+                    .append(t.containsKey("workers") ? " (" + t.get("workers") + " workers)" : "")
+                    .append(" | ")
+                    .append(t.get("threads"))
+                    .append(" | ")
+                    .append(t.get("blas_threads"))
+                    .append(" | ")
+                    .append(t.get("alloc"))
+                    .append(" | ")
+                    .append(fastest ? "**" + med + "**" : med)
+                    .append(" | ")
+                    .append(fmt(Arrays.stream(ms).min().orElse(Double.NaN)))
+                    .append(" - ")
+                    .append(fmt(Arrays.stream(ms).max().orElse(Double.NaN)))
+                    .append(
+                            t.containsKey("extra_mib")
+                                    ? "; extra memory " + fmt(Double.parseDouble(t.get("extra_mib"))) + " MiB"
+                                    : "")
+                    .append(" |\n");
+        }
+        for (Map<String, String> t : torch) {
+            if ("loop10".equals(t.get("bench"))) {
+                md.append("\nThe book's loop, 10 epochs at the fastest epoch configuration (")
+                        .append(t.get("config"))
+                        .append("): ")
+                        .append(fmt(Double.parseDouble(t.get("s"))))
+                        .append(" s, test accuracy ")
+                        .append(t.get("acc"))
+                        .append(".\n");
+            } else if ("version".equals(t.get("bench"))) {
+                String blas = t.getOrDefault("blas", "");
+                md.append("\nPyTorch ")
+                        .append(t.getOrDefault("torch", ""))
+                        .append(", BLAS ")
+                        .append(blas)
+                        .append(", jemalloc ")
+                        .append(t.getOrDefault("jemalloc", "?"))
+                        .append(".\n");
+                if (blas.contains("/blas/")) {
+                    note("PyTorch's matmuls use Debian's reference BLAS here (" + blas + "); "
+                            + "apt-get install libopenblas0-pthread makes them use OpenBLAS");
+                }
+            }
+        }
     }
 
     private static double bytes(String shape) {
@@ -572,6 +630,29 @@ public final class BenchMain {
                 SvgPlot.render(List.of(new SvgPlot.Panel(
                         "SGEMM n x n x n (GFLOP/s)", "n", "GFLOP/s", true, series, SvgPlot.Legend.BOTTOM_RIGHT))));
         log.add("figure: sgemm.svg (GFLOP/s versus size)");
+    }
+
+    /** The kernel OpenBLAS chose for this CPU at run time (its build may predate the CPU). */
+    private static String openBlasCore() {
+        try {
+            Class<?> full = org.bytedeco.openblas.global.openblas_full.class;
+            org.bytedeco.javacpp.Loader.load(full);
+            return "its core here: "
+                    + org.bytedeco
+                            .openblas
+                            .global
+                            .openblas_full
+                            .openblas_get_corename()
+                            .getString() + ", "
+                    + org.bytedeco
+                            .openblas
+                            .global
+                            .openblas_full
+                            .openblas_get_config()
+                            .getString();
+        } catch (RuntimeException | LinkageError e) {
+            return "OpenBLAS not loadable: " + e.getMessage();
+        }
     }
 
     /** CPU, cores, memory, JDK, ISA and threads. */

@@ -31,10 +31,15 @@ import org.softmax4j.LinearCeOutputs;
  *   <li>{@code materialised}: our SGEMM for the N x V logits, the fused CE in
  *       place, then SGEMMs for dX and dW and column sums for db.
  * </ul>
- * Expected before measuring: the fused kernel does 4 N V D multiply-adds
+ * Expected before measuring: the tiled plan does 4 N V D multiply-adds
  * against 3 (the logits are recomputed), so ~1.3x the materialised time if
- * both run at GEMM speed; its extra memory is its workspace (~2 MB against
- * the materialised path's 256 MiB of logits). One call is ~2 s: single shots.
+ * both run at GEMM speed, in ~2 MB of workspace against 256 MiB of logits;
+ * the row-chunked plans do 3, like materialising, and keep each chunk's
+ * logits in cache (5 MiB at 40 rows) instead of writing and re-reading
+ * 8 N V bytes (~20 ms of 1.3 s at copy bandwidth: at best a few percent
+ * faster), but their GEMMs have only 40 (or 512) rows: W (128 MiB) is
+ * packed and read twice, dW read and written once, per chunk. One call is
+ * ~2 s: single shots.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -49,7 +54,12 @@ public class LinearCeBench {
     @Param({"2048x1024x32768"})
     public String shape;
 
-    @Param({"fused", "materialised"})
+    /**
+     * fused: the automatic plan (row chunks of 40 rows here, 2% of the logits);
+     * fused_tiled: tiles of 1024 classes (the logits computed twice);
+     * fused_chunkR: row chunks of R rows (512: 25% of the logits; any R may be given with -p).
+     */
+    @Param({"fused", "fused_tiled", "fused_chunk512", "materialised"})
     public String impl;
 
     /** Automatic: the JNI binding refuses shared arenas (another thread could close one mid-call). */
@@ -81,9 +91,13 @@ public class LinearCeBench {
 
     @Benchmark
     public float forwardBackward() {
-        if (impl.equals("fused")) {
-            return k.linearCrossEntropy(
-                    ce, LinearCe.defaults(), n, d, v, x, w, b, y, new LinearCeOutputs(dx, dw, db, null, null));
+        if (impl.startsWith("fused")) {
+            LinearCe plan = switch (impl) {
+                case "fused_tiled" -> LinearCe.defaults().withBlockClasses(1024);
+                case "fused" -> LinearCe.defaults();
+                default -> LinearCe.defaults().withChunkRows(Integer.parseInt(impl.substring(11))); // fused_chunkR
+            };
+            return k.linearCrossEntropy(ce, plan, n, d, v, x, w, b, y, new LinearCeOutputs(dx, dw, db, null, null));
         }
         k.sgemm(false, true, n, v, d, 1f, x, d, w, d, 0f, logits, v);
         k.addBias(n, v, b, logits);

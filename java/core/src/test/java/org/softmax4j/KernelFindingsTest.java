@@ -214,7 +214,7 @@ class KernelFindingsTest {
                                     .withZLoss(z)
                                     .withClassWeight(cw);
                             LinearCrossEntropyTest.check(
-                                    k, p, ce, new LinearCe(cap, i % 2 == 0 ? 0 : 16), impl + " huge biases");
+                                    k, p, ce, new LinearCe(cap, i % 2 == 0 ? 0 : 16, 0), impl + " huge biases");
                             i++;
                         }
     }
@@ -235,7 +235,7 @@ class KernelFindingsTest {
                 float[] dx = {Float.NaN}, dw = {Float.NaN}, db = {Float.NaN}, rowLoss = {Float.NaN};
                 k.linearCrossEntropy(
                         CrossEntropy.defaults().withReduction(Reduction.NONE).withLabelSmoothing(eps),
-                        new LinearCe(0f, 0),
+                        new LinearCe(0f, 0, 0),
                         1,
                         1,
                         1,

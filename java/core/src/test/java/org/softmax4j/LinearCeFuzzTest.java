@@ -13,7 +13,7 @@ import org.softmax4j.LinearCrossEntropyTest.Problem;
  * {@link Kernels#linearCrossEntropy} of the native kernels against the reference
  * (FUZZING.md): n up to 64, d up to 64, v up to 300, with and without bias (holding
  * special values, +-Float.MAX_VALUE among them, where the fuzzer says: logits there),
- * soft-caps 0 and 1 to Float.MAX_VALUE, block sizes, every cross-entropy option; invalid
+ * soft-caps 0 and 1 to Float.MAX_VALUE, block sizes and row chunks, every cross-entropy option; invalid
  * targets and class weights rejected alike, writing nothing. Valid calls are
  * compared by {@link LinearCrossEntropyTest#check}.
  */
@@ -41,6 +41,7 @@ class LinearCeFuzzTest {
             default -> (float) Math.pow(10, data.consumeProbabilityDouble() * Math.log10(Float.MAX_VALUE));
         };
         int block = data.consumeBoolean() ? 0 : data.consumeInt(1, 400);
+        int chunk = block > 0 || softcap > 0f || data.consumeBoolean() ? 0 : data.consumeInt(1, 64);
         double spread = data.pickValue(new double[] {0.1, 1, 3, 20, 60});
         SplittableRandom rnd = new SplittableRandom(data.consumeLong());
         int badTargets = n == 0 || data.consumeInt(0, 7) != 0 ? 0 : data.consumeInt(1, 2);
@@ -78,7 +79,7 @@ class LinearCeFuzzTest {
         // that depends on the order of operations: such cases fuzz the sum instead.
         if (red == Reduction.MEAN && divisor == 0) red = Reduction.SUM;
         CrossEntropy ce = new CrossEntropy(ignoreIndex, red, eps, z, weights, gradScale);
-        LinearCe lin = new LinearCe(softcap, block);
+        LinearCe lin = new LinearCe(softcap, block, chunk);
         Supplier<String> ctx = () -> ce + " " + lin + " n=" + n + " d=" + d + " v=" + v + " bias=" + biased
                 + " ignore=" + ignoreMode + " weights=" + weightMode + " spread=" + spread + " ["
                 + FuzzSupport.describe(k) + "]";

@@ -119,7 +119,12 @@ class LinearCrossEntropyTest {
                                             .withZLoss(z)
                                             .withClassWeight(cw)
                                             .withGradScale(i % 3 == 0 ? 0.5f : 1f);
-                                    LinearCe lin = new LinearCe(cap, i % 2 == 0 ? 0 : 37); // 37: v not a multiple
+                                    // automatic, tiles of 37 classes (v not a multiple), chunks of 7 rows
+                                    LinearCe lin = switch (i % 3) {
+                                        case 0 -> LinearCe.defaults().withSoftcap(cap);
+                                        case 1 -> new LinearCe(cap, 37, 0);
+                                        default -> cap > 0 ? new LinearCe(cap, 0, 0) : new LinearCe(0f, 0, 7);
+                                    };
                                     check(
                                             k,
                                             Problem.random(rnd, n, d, v, biased, ignore, -100, i % 5 == 0 ? 60 : 3),
@@ -205,14 +210,24 @@ class LinearCrossEntropyTest {
         }
     }
 
-    /** Extra memory at the benchmark shape (N=2048, D=1024, V=32768): at most 1% of the logits. */
+    /**
+     * Extra memory at the benchmark shape (N=2048, D=1024, V=32768): the tiled
+     * plan at most 1% of the logits, the automatic one (512-row chunks) its
+     * 64 MiB chunk and the GEMMs' packing, under a third of them.
+     */
     @Test
-    void workspaceIsUnderOnePercentOfTheLogits() {
+    void workspaceIsBoundedByThePlan() {
         Impl.restoreBestIsa();
         long logits = 2048L * 32768 * 4;
         for (Binding b : Impl.bindings()) {
-            long ws = Kernels.cpu(b).linearCrossEntropyWorkspaceBytes(2048, 1024, 32768, LinearCe.defaults());
-            assertTrue(ws > 0 && ws <= logits / 100, "workspace " + ws + " of logits " + logits);
+            Kernels k = Kernels.cpu(b);
+            long tiled = k.linearCrossEntropyWorkspaceBytes(
+                    2048, 1024, 32768, LinearCe.defaults().withBlockClasses(1024));
+            assertTrue(tiled > 0 && tiled <= logits / 100, "tiled workspace " + tiled + " of logits " + logits);
+            long auto = k.linearCrossEntropyWorkspaceBytes(2048, 1024, 32768, LinearCe.defaults());
+            assertTrue(
+                    auto >= 64L << 20 && auto <= (72L << 20) && auto < logits / 3,
+                    "automatic workspace " + auto + " of logits " + logits);
         }
     }
 
@@ -250,7 +265,11 @@ class LinearCrossEntropyTest {
                         new int[] {0, 1},
                         LinearCeOutputs.gradients(new float[5], null, null)));
         assertTrue(e.getMessage().contains("dx holds 5 elements, needs 6"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new LinearCe(-1f, 0));
+        e = assertThrows(IllegalArgumentException.class, () -> new LinearCe(-1f, 0, 0));
         assertTrue(e.getMessage().contains("softcap"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new LinearCe(1f, 0, 8));
+        assertTrue(e.getMessage().contains("chunkRows does not combine with softcap"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new LinearCe(0f, 64, 8));
+        assertTrue(e.getMessage().contains("set one"), e.getMessage());
     }
 }

@@ -73,7 +73,7 @@ final class CpuKernels extends AbstractKernels {
 
     @Override
     public long linearCrossEntropyWorkspaceBytes(int n, int d, int v, LinearCe lin) {
-        return abi.linearCeWorkspaceSize(n, d, v, lin.blockClasses(), lin.softcap());
+        return abi.linearCeWorkspaceSize(n, d, v, plan(lin), lin.softcap());
     }
 
     @Override
@@ -100,7 +100,7 @@ final class CpuKernels extends AbstractKernels {
                 bias,
                 targets,
                 options(ce, lin.softcap()),
-                lin.blockClasses(),
+                plan(lin),
                 MemorySegment.ofArray(loss),
                 out.rowLoss(),
                 out.rowLse(),
@@ -231,5 +231,10 @@ final class CpuKernels extends AbstractKernels {
         if (status != NativeAbi.OK) {
             throw new IllegalArgumentException("native kernel rejected its arguments (status " + status + ")");
         }
+    }
+
+    /** The ABI's block_v: the tiles' classes, minus the chunks' rows, or 0 (automatic). */
+    private static long plan(LinearCe lin) {
+        return lin.chunkRows() > 0 ? -lin.chunkRows() : lin.blockClasses();
     }
 }
