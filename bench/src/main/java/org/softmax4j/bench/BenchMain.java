@@ -387,6 +387,7 @@ public final class BenchMain {
                 ce,
                 "shape/impl",
                 ceGbs);
+        copyFractions(md, ceGbs);
         ceFigure(ceGbs);
         section(md, "Java reference (double) on 4096x32768", "", ref, "shape", null);
         Map<String, Double> gf = new LinkedHashMap<>();
@@ -594,6 +595,25 @@ public final class BenchMain {
                     .append(fmt(f.max()))
                     .append(rate != null ? " | " + fmt(rate.getOrDefault(e.getKey(), Double.NaN)) : "")
                     .append(" |\n");
+        }
+    }
+
+    /** Each cross-entropy variant as a fraction of the copy measured at the same shape. */
+    private static void copyFractions(StringBuilder md, Map<String, Double> gbs) {
+        List<String> shapes = Arrays.stream(CE_SHAPES)
+                .filter(sh -> gbs.containsKey(sh + "/copy"))
+                .toList();
+        if (shapes.isEmpty()) return;
+        md.append("\nFraction of copy (same shape, same run):\n\n| impl | ")
+                .append(String.join(" | ", shapes))
+                .append(" |\n|---|")
+                .append("---|".repeat(shapes.size()))
+                .append("\n");
+        for (String impl : new String[] {"fused_ffm", "fused_jni", "naive"}) {
+            md.append("| ").append(impl);
+            for (String sh : shapes)
+                md.append(" | ").append(fmt(gbs.getOrDefault(sh + "/" + impl, Double.NaN) / gbs.get(sh + "/copy")));
+            md.append(" |\n");
         }
     }
 
