@@ -211,11 +211,14 @@ typedef struct {
 #define S4J_SKINNY_N 16
 
 // s4j_softmax_ce on a given kernel table (a caller's, fixed at its start),
-// the reduced loss in double (a caller summing chunks keeps the precision).
+// the reduced loss in double (a caller summing chunks keeps the precision);
+// batch_divisor, when not NULL, replaces the rows' own divisor of the mean
+// (a chunk of a batch reduces to its share of the batch's mean).
 int s4j_softmax_ce_on(const s4j_kernel_table *kt, int64_t n, int64_t c, int32_t dtype,
                       const void *logits, const int32_t *targets, const s4j_ce_options *opt,
-                      double *loss, float *row_loss, float *row_lse, int32_t *row_argmax,
-                      void *dlogits, int64_t *err_row, void *work, int64_t work_bytes);
+                      const double *batch_divisor, double *loss, float *row_loss, float *row_lse,
+                      int32_t *row_argmax, void *dlogits, int64_t *err_row, void *work,
+                      int64_t work_bytes);
 
 // s4j_sgemm with the kernel table and thread count of a caller that has
 // chosen them already (so one public call runs on one ISA throughout).

@@ -2,7 +2,8 @@
  * linear_ce.c — fused linear + softmax cross-entropy for large vocabularies:
  * loss(softmax(cap(X W^T + b)), targets) and its gradients dX, dW, db,
  * without the N x V logits. Memory beyond the inputs and outputs is a few
- * tiles of rows x classes and per-row statistics, independent of N x V.
+ * tiles of rows x classes and per-row statistics, independent of N x V, or
+ * (row-chunked) one chunk of rows x V, at most 64 MiB by default.
  *
  * Two passes over the vocabulary, tile by tile (row block x class block):
  *  1. logits tile = X_r W_b^T + b_b (our SGEMM), soft-capped; each row's
@@ -68,29 +69,41 @@ typedef struct {
 // Rows per chunk of the row-chunked plan, or 0 for the tiled one.
 static int64_t chunk_rows(int64_t n, int64_t v, int64_t block_v, int capped) {
     if (capped || block_v > 0) return 0;
-    if (block_v < 0) return -block_v < n ? -block_v : n;
-    int64_t budget = n * v * 4 / 4;
-    if (budget > CHUNK_BUDGET_BYTES) budget = CHUNK_BUDGET_BYTES;
-    const int64_t rows = budget / (v * 4);
-    return rows >= n ? n : rows >= MIN_CHUNK_ROWS ? rows : 0;
+    if (block_v < 0) return block_v <= -n ? n : -block_v;
+    int64_t rows = CHUNK_BUDGET_BYTES / (v * 4); // within 64 MiB
+    if (rows > n / 4) rows = n / 4;              // and 1/4 of the logits
+    return rows >= MIN_CHUNK_ROWS ? rows : 0;
+}
+
+// The GEMMs' packing area for tiles of up to nb rows x vb classes: the
+// largest of the three products over full and partial (last) tiles, since
+// few rows take the skinny path, whose area grows with k instead.
+static int64_t gemm_area(int64_t n, int64_t nb, int64_t d, int64_t v, int64_t vb, int threads) {
+    const int64_t rows[2] = {nb, n - (n - 1) / nb * nb}, classes[2] = {vb, v - (v - 1) / vb * vb};
+    int64_t most = 0;
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 2; k++) {
+            const int64_t r = rows[i], c = classes[k];
+            const int64_t g[3] = {s4j_sgemm_work_bytes(r, c, d, threads),  // logits
+                                  s4j_sgemm_work_bytes(r, d, c, threads),  // dX += G W
+                                  s4j_sgemm_work_bytes(c, d, r, threads)}; // dW += G^T X
+            for (int q = 0; q < 3; q++) most = g[q] > most ? g[q] : most;
+        }
+    return most;
 }
 
 static lce_layout layout(int64_t n, int64_t d, int64_t v, int64_t block_v, int capped,
                          int threads) {
     lce_layout l = {0};
+    l.threads = threads;
     const int64_t rows = chunk_rows(n, v, block_v, capped);
     if (rows > 0) {
         l.chunked = 1;
         l.nb = rows;
         l.vb = v;
-        l.threads = threads;
         l.tile_bytes = round_up64(rows * v * 4);
         l.ce_bytes = round_up64(s4j_softmax_ce_workspace_size(v));
-        int64_t g1 = s4j_sgemm_work_bytes(rows, v, d, threads); // logits
-        int64_t g2 = s4j_sgemm_work_bytes(rows, d, v, threads); // dX = G W
-        int64_t g3 = s4j_sgemm_work_bytes(v, d, rows, threads); // dW += G^T X
-        l.gemm_bytes = g1 > g2 ? g1 : g2;
-        if (g3 > l.gemm_bytes) l.gemm_bytes = g3;
+        l.gemm_bytes = gemm_area(n, rows, d, v, v, threads);
         return l;
     }
     l.nb = n < ROW_BLOCK ? n : ROW_BLOCK;
@@ -98,13 +111,8 @@ static lce_layout layout(int64_t n, int64_t d, int64_t v, int64_t block_v, int c
     if (l.vb > v) l.vb = v;
     l.tile_bytes = round_up64(l.nb * l.vb * 4);
     l.row_copy_bytes = capped ? round_up64(l.vb * 4) : 0;
-    l.threads = threads;
     l.rows_bytes = round_up64(n * (int64_t)(8 + 8 + 4 + 4 + 4)); // s, smooth, m, z_y, log_sum
-    int64_t g1 = s4j_sgemm_work_bytes(l.nb, l.vb, d, threads);   // logits
-    int64_t g2 = s4j_sgemm_work_bytes(l.nb, d, l.vb, threads);   // dX += G W
-    int64_t g3 = s4j_sgemm_work_bytes(l.vb, d, l.nb, threads);   // dW += G^T X
-    l.gemm_bytes = g1 > g2 ? g1 : g2;
-    if (g3 > l.gemm_bytes) l.gemm_bytes = g3;
+    l.gemm_bytes = gemm_area(n, l.nb, d, v, l.vb, threads);
     return l;
 }
 
@@ -230,14 +238,11 @@ static int linear_ce_chunked(const lce_layout *l, int64_t n, int64_t d, int64_t 
     float *z = (float *)work;
     void *ce_work = work + l->tile_bytes;
     void *gemm = (char *)ce_work + l->ce_bytes;
-    // Each chunk sums its rows, scaled for the whole batch: the mean's divisor
-    // is the batch's, not the chunk's. The gradient is formed even for the
-    // loss alone: the kernel's sums then take the same path, the same bits.
-    s4j_ce_options chunk_opt = *opt;
-    chunk_opt.reduction = S4J_REDUCE_SUM;
-    if (opt->reduction == S4J_REDUCE_MEAN)
-        chunk_opt.grad_scale = (float)(opt->grad_scale / divisor);
-    double total = 0.0; // the chunks' sums in double, in chunk order
+    // Each chunk is reduced with the whole batch's divisor (the mean's), so
+    // that its loss and gradient are its share of the batch's. The gradient
+    // is formed even for the loss alone: the kernel's sums then take the same
+    // path, the same bits.
+    double total = 0.0; // the chunks' shares in double, in chunk order
     for (int64_t r0 = 0; r0 < n; r0 += l->nb) {
         const int64_t r = n - r0 < l->nb ? n - r0 : l->nb;
         const float *xr = x + r0 * d;
@@ -246,7 +251,7 @@ static int linear_ce_chunked(const lce_layout *l, int64_t n, int64_t d, int64_t 
         if (rc == S4J_OK && bias) rc = s4j_add_bias(r, v, bias, z);
         double chunk_loss;
         if (rc == S4J_OK)
-            rc = s4j_softmax_ce_on(k, r, v, S4J_F32, z, targets + r0, &chunk_opt, &chunk_loss,
+            rc = s4j_softmax_ce_on(k, r, v, S4J_F32, z, targets + r0, opt, &divisor, &chunk_loss,
                                    row_loss ? row_loss + r0 : NULL, row_lse ? row_lse + r0 : NULL,
                                    NULL, z, NULL, ce_work, l->ce_bytes);
         if (rc == S4J_OK && dx)
@@ -259,7 +264,7 @@ static int linear_ce_chunked(const lce_layout *l, int64_t n, int64_t d, int64_t 
         if (rc != S4J_OK) return rc;
         total += chunk_loss;
     }
-    *loss = (float)(opt->reduction == S4J_REDUCE_MEAN ? total / divisor : total);
+    *loss = (float)total;
     return S4J_OK;
 }
 

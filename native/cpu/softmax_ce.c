@@ -287,16 +287,18 @@ int s4j_softmax_ce(int64_t n, int64_t c, int32_t dtype, const void *logits, cons
                    int64_t work_bytes) {
     if (!loss) return S4J_ERR_ARGUMENT;
     double total;
-    int rc = s4j_softmax_ce_on(s4j_active_kernels(), n, c, dtype, logits, targets, opt, &total,
-                               row_loss, row_lse, row_argmax, dlogits, err_row, work, work_bytes);
+    int rc =
+        s4j_softmax_ce_on(s4j_active_kernels(), n, c, dtype, logits, targets, opt, NULL, &total,
+                          row_loss, row_lse, row_argmax, dlogits, err_row, work, work_bytes);
     if (rc == S4J_OK) *loss = (float)total;
     return rc;
 }
 
 int s4j_softmax_ce_on(const s4j_kernel_table *kt, int64_t n, int64_t c, int32_t dtype,
                       const void *logits, const int32_t *targets, const s4j_ce_options *opt,
-                      double *loss, float *row_loss, float *row_lse, int32_t *row_argmax,
-                      void *dlogits, int64_t *err_row, void *work, int64_t work_bytes) {
+                      const double *batch_divisor, double *loss, float *row_loss, float *row_lse,
+                      int32_t *row_argmax, void *dlogits, int64_t *err_row, void *work,
+                      int64_t work_bytes) {
     if (n < 0 || !loss || (dtype != S4J_F32 && dtype != S4J_BF16 && dtype != S4J_F16) ||
         !s4j_ce_options_valid(opt, 0))
         return S4J_ERR_ARGUMENT;
@@ -310,6 +312,7 @@ int s4j_softmax_ce_on(const s4j_kernel_table *kt, int64_t n, int64_t c, int32_t 
     double divisor;
     int rc = s4j_check_targets(n, c, targets, ignore_index, class_weight, &divisor, err_row);
     if (rc != S4J_OK) return rc;
+    if (batch_divisor) divisor = *batch_divisor;
     if (n == 0) {
         *loss = reduction == S4J_REDUCE_MEAN ? NAN : 0.0;
         return S4J_OK;

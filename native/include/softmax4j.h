@@ -229,8 +229,8 @@ S4J_API int64_t s4j_softmax_ce_workspace_size(int64_t c);
  *             vocabulary, the logits computed twice); < 0, row-chunked with
  *             -block_v rows per chunk (each chunk's rows x v logits held at
  *             once: three GEMMs like materialising; not with softcap); 0,
- *             automatic: row-chunked when a chunk of at least 32 rows fits
- *             min(2% of the n x v logits, 64 MiB), else tiles of 1024
+ *             automatic: row-chunked when a chunk of at least 256 rows fits
+ *             min(1/4 of the n x v logits, 64 MiB), else tiles of 1024
  * loss        out, required; row_loss (required for NONE), row_lse: NULL or n
  * dx, dw, db  out, NULL or n x d, v x d, v; each written in full when given
  *             (accumulated in float32 over tiles). None given: forward only.
@@ -238,7 +238,7 @@ S4J_API int64_t s4j_softmax_ce_workspace_size(int64_t c);
  *             64-byte aligned: one tile (256 rows x block_v) or one chunk
  *             (rows x v), per-row statistics and the GEMMs' packing area
  *             (tiled: ~2.3 MiB at n=2048, d=1024: 0.9% of the logits at
- *             v=32768; row-chunked: at most 2% of them by default).
+ *             v=32768; row-chunked: the chunk, at most 64 MiB by default).
  * Errors: as s4j_softmax_ce, plus S4J_ERR_ARGUMENT for a missing or small
  * workspace or block_v < 0 with softcap > 0. */
 S4J_API int s4j_linear_ce(int64_t n, int64_t d, int64_t v, const float *x, const float *w,

@@ -218,7 +218,9 @@ static int64_t random_plan(void) {
     }
 }
 
-// The automatic plan's row chunks: 2% of 2000 x 100 logits is 40 rows.
+// The automatic plan's row chunks: 1/4 of 2000 x 100 logits is 500 rows;
+// and forced chunks whose last one has few rows (the GEMMs' skinny path,
+// whose packing area grows with d: the workspace must cover it).
 static void automatic_chunks(void) {
     for (int it = 0; it < 4; it++) {
         lce_case t = {2000,
@@ -236,6 +238,36 @@ static void automatic_chunks(void) {
                       0};
         if (t.reduction == S4J_REDUCE_MEAN && t.ignore_mode == 2) t.ignore_mode = 1;
         run(&t, 4.0f);
+    }
+    lce_case last = {45, 6000, 50, -20, S4J_REDUCE_MEAN, 0.0, 0.0, 0.0, 1.0, 0, 1, 0, 0};
+    run(&last, 4.0f);
+}
+
+// A mean over a batch whose every row is ignored: NaN loss, zero
+// gradients, on both plans (the row chunks' scale is 1/0).
+static void all_ignored_mean(void) {
+    const int64_t n = 300, d = 3, v = 20;
+    float x[300 * 3], w[20 * 3], dx[300 * 3], dw[20 * 3], db[20], loss = 0.0f;
+    int32_t y[300];
+    for (int64_t i = 0; i < n * d; i++) x[i] = (float)rnd_unit();
+    for (int64_t i = 0; i < v * d; i++) w[i] = (float)rnd_unit();
+    for (int64_t i = 0; i < n; i++) y[i] = -100;
+    const int64_t plans[2] = {0, -64};
+    for (int p = 0; p < 2; p++) {
+        int64_t wb = s4j_linear_ce_workspace_size(n, d, v, plans[p], 0.0f);
+        void *work = aligned_alloc(64, (size_t)(wb + 63) / 64 * 64);
+        memset(dx, 0x7f, sizeof dx); // poisoned
+        memset(dw, 0x7f, sizeof dw);
+        memset(db, 0x7f, sizeof db);
+        int rc = s4j_linear_ce(n, d, v, x, w, NULL, y, CE_OPTS(NULL, -100, 2, 0, 0, 1, 0), plans[p],
+                               &loss, NULL, NULL, dx, dw, db, work, wb, NULL);
+        int zeros = 1;
+        for (int64_t i = 0; i < n * d; i++) zeros &= dx[i] == 0.0f;
+        for (int64_t i = 0; i < v * d; i++) zeros &= dw[i] == 0.0f;
+        for (int64_t i = 0; i < v; i++) zeros &= db[i] == 0.0f;
+        CHECK(rc == S4J_OK && isnan(loss) && zeros, "all ignored, mean, plan %ld: rc %d loss %g",
+              (long)plans[p], rc, loss);
+        free(work);
     }
 }
 
@@ -293,6 +325,7 @@ int main(void) {
         large_caps();
         huge_logits();
         automatic_chunks();
+        all_ignored_mean();
         for (int it = 0; it < 40; it++) {
             lce_case t = {1 + (int64_t)(rnd() % 300),
                           1 + (int64_t)(rnd() % 40),

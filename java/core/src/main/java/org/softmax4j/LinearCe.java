@@ -4,8 +4,8 @@ package org.softmax4j;
  * Options of {@link Kernels#linearCrossEntropy} beyond the cross-entropy's own.
  *
  * <p>The plan: by default (both sizes 0) the CPU kernel holds a chunk of rows
- * x all classes of logits at once when at least 32 rows fit min(2% of the N
- * x V logits, 64 MiB) -- three GEMMs, like materialising the logits -- and
+ * x all classes of logits at once when at least 256 rows fit min(1/4 of the
+ * N x V logits, 64 MiB) -- three GEMMs, like materialising the logits -- and
  * otherwise goes over tiles of rows x 1024 classes twice (the logits computed
  * twice, in a few MiB). {@code blockClasses} forces the tiles, {@code
  * chunkRows} the row chunks.

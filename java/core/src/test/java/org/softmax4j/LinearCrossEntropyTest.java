@@ -231,6 +231,38 @@ class LinearCrossEntropyTest {
         }
     }
 
+    /**
+     * A mean over a batch whose every row is ignored is NaN with zero gradients on
+     * every plan; 1024 rows make the automatic plan row chunks (1/4 of them each),
+     * whose scale is then 1/0.
+     */
+    @ParameterizedTest
+    @MethodSource("impls")
+    void everyRowIgnoredGivesNaNAndZeroGradientsOnEveryPlan(Impl impl) {
+        Kernels k = impl.activate();
+        int n = 1024, d = 3, v = 20;
+        SplittableRandom rnd = new SplittableRandom();
+        float[] x = new float[n * d], w = new float[v * d];
+        for (int i = 0; i < x.length; i++) x[i] = rnd.nextFloat() - 0.5f;
+        for (int i = 0; i < w.length; i++) w[i] = rnd.nextFloat() - 0.5f;
+        int[] y = new int[n];
+        Arrays.fill(y, CrossEntropy.DEFAULT_IGNORE_INDEX);
+        for (LinearCe lin : new LinearCe[] {
+            LinearCe.defaults(),
+            LinearCe.defaults().withBlockClasses(7),
+            LinearCe.defaults().withChunkRows(100)
+        }) {
+            float[] dx = new float[n * d], dw = new float[v * d], db = new float[v];
+            Arrays.fill(dx, Float.NaN); // poisoned
+            Arrays.fill(dw, Float.NaN);
+            Arrays.fill(db, Float.NaN);
+            float loss = k.linearCrossEntropy(
+                    CrossEntropy.defaults(), lin, n, d, v, x, w, null, y, LinearCeOutputs.gradients(dx, dw, db));
+            assertTrue(Float.isNaN(loss), lin + ": loss " + loss);
+            for (float[] g : new float[][] {dx, dw, db}) for (float e : g) assertEquals(0f, e, lin + ": gradient");
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("impls")
     void badInput(Impl impl) {
