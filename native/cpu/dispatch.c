@@ -58,8 +58,8 @@ static const s4j_kernel_table s4j_kernels_avx2 = {
 // AVX-512: the AVX2 table with the GEMM tiles and the cached-row softmax trio
 // overridden (filled by avx512_table at load time, so that it cannot drift
 // from AVX2's). The blocked GEMM keeps AVX2's 6x16 tile where 512-bit FMAs
-// run as two 256-bit halves (Zen 4): there the 12x32 tile reached 0.75 of
-// the FMA peak and 6x16 0.92 (NOTES.md, SGEMM on Zen 4).
+// run as two 256-bit halves (Zen 4): there the 12x32 tile reached 0.68 of
+// the FMA peak and 6x16 0.89 at 2048^3 (NOTES.md, SGEMM on Zen 4).
 static s4j_kernel_table s4j_kernels_avx512;
 
 static void avx512_table(int tile_12x32) {

@@ -265,15 +265,7 @@ public final class BenchMain {
                         "reference " + fmt(ref.get(head).median()) + " ms",
                         ref.get(head).median() / ours);
             }
-            Map<String, String> t = best(torch, "ce", head);
-            if (t != null) {
-                double tm = median(numbers(t.get("ms")));
-                summary.row(
-                        "  same, vs PyTorch F.cross_entropy",
-                        fmt(ours) + " ms",
-                        "PyTorch " + fmt(tm) + " ms (" + t.get("config") + ")",
-                        tm / ours);
-            }
+            summary.vsTorch("  same, vs PyTorch F.cross_entropy", fmt(ours) + " ms", ours, best(torch, "ce", head), "");
         }
         for (String shape : new String[] {"2048x2048x2048", "256x10x784", "784x10x256t"}) {
             if (gemm.containsKey(shape + "/ours_ffm") && gemm.containsKey(shape + "/openblas")) {
@@ -297,20 +289,14 @@ public final class BenchMain {
         if (!epoch.isEmpty()) {
             double ms = epoch.values().iterator().next().median();
             Map<String, String> t = best(torch, "epoch", null);
-            summary.row(
-                    "training epoch (Fashion-MNIST, batch 256)",
+            if (t == null) summary.row("training epoch (Fashion-MNIST, batch 256)", fmt(ms) + " ms", "", Double.NaN);
+            summary.vsTorch("training epoch (Fashion-MNIST, batch 256)", fmt(ms) + " ms", ms, t, "");
+            summary.vsTorch(
+                    "  same, vs the book's DataLoader loop (not the headline)",
                     fmt(ms) + " ms",
-                    t == null ? "" : "PyTorch " + fmt(median(numbers(t.get("ms")))) + " ms (" + t.get("config") + ")",
-                    t == null ? Double.NaN : median(numbers(t.get("ms"))) / ms);
-            Map<String, String> book = best(torch, "epoch_dataloader", null);
-            if (book != null) {
-                double tm = median(numbers(book.get("ms")));
-                summary.row(
-                        "  same, vs the book's DataLoader loop (not the headline)",
-                        fmt(ms) + " ms",
-                        "PyTorch " + fmt(tm) + " ms (" + book.get("config") + ")",
-                        tm / ms);
-            }
+                    ms,
+                    best(torch, "epoch_dataloader", null),
+                    "");
             double roof = ceil.rooflineMs(EPOCH_BYTES, EPOCH_FLOPS, Softmax4j.isa());
             summary.row(
                     "  same, vs its roofline",
@@ -359,13 +345,12 @@ public final class BenchMain {
             }
             Map<String, String> t = best(torch, "linear_ce", LCE_SHAPE);
             if (t != null) {
-                double tm = median(numbers(t.get("ms")));
-                summary.row(
+                summary.vsTorch(
                         "  same, vs PyTorch (time; extra memory)",
                         fmt(fused) + " ms; " + fmt(wsMiB) + " MiB",
-                        "PyTorch " + fmt(tm) + " ms; " + fmt(Double.parseDouble(t.get("extra_mib"))) + " MiB ("
-                                + t.get("config") + ")",
-                        tm / fused);
+                        fused,
+                        t,
+                        "; " + fmt(Double.parseDouble(t.get("extra_mib"))) + " MiB");
             }
         }
         if (overhead.containsKey("ffm/heap/16")) {
@@ -549,6 +534,16 @@ public final class BenchMain {
 
         void header() {
             md.append("## Summary\n\n| what | softmax4j | ceiling or peer | ratio |\n|---|---|---|---|\n");
+        }
+
+        /**
+         * A row against PyTorch's fastest configuration {@code t} (torch_peer.py's "best"
+         * line; none: no row), its median in ms, {@code extra} after it, and its name.
+         */
+        void vsTorch(String what, String ours, double oursMs, Map<String, String> t, String extra) {
+            if (t == null) return;
+            double tm = median(numbers(t.get("ms")));
+            row(what, ours, "PyTorch " + fmt(tm) + " ms" + extra + " (" + t.get("config") + ")", tm / oursMs);
         }
 
         void row(String what, String ours, String other, double ratio) {
