@@ -32,6 +32,7 @@ static const s4j_kernel_table s4j_kernels_scalar = {
     .skinny_tn_rows = 8,
     .skinny_tn_cols = S4J_SKINNY_N,
     .sgemm_skinny_tn_tile = s4j_sgemm_skinny_tn_tile_scalar,
+    .csr_row = s4j_csr_row_scalar,
 };
 
 static const s4j_kernel_table s4j_kernels_avx2 = {
@@ -53,6 +54,7 @@ static const s4j_kernel_table s4j_kernels_avx2 = {
     .skinny_tn_rows = 16,
     .skinny_tn_cols = 6,
     .sgemm_skinny_tn_tile = s4j_sgemm_skinny_tn_tile_avx2,
+    .csr_row = s4j_csr_row_avx2,
 };
 
 // AVX-512: the AVX2 table with the GEMM tiles and the cached-row softmax trio
@@ -77,6 +79,7 @@ static void avx512_table(int tile_12x32) {
     t.skinny_tn_rows = 32;
     t.skinny_tn_cols = 10; // one pass over A for 10 classes
     t.sgemm_skinny_tn_tile = s4j_sgemm_skinny_tn_tile_avx512;
+    t.csr_row = s4j_csr_row_avx512;
     s4j_kernels_avx512 = t;
 }
 

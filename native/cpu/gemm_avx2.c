@@ -183,3 +183,71 @@ void s4j_sgemm_skinny_tn_tile_avx2(int64_t rows, int cols, int64_t k, float alph
     switch (cols) { TN_CASE(1) TN_CASE(2) TN_CASE(3) TN_CASE(4) TN_CASE(5) TN_CASE(6) }
 #undef TN_CASE
 }
+
+// ---------------------------------------------------------------------------
+// sparse row (contract in internal.h): blocks of up to 4 vectors (32
+// columns) of C in registers, two entries of the row per step into two sets
+// of accumulators (a load and an FMA per vector: the loads, not the FMAs,
+// are the limit). Masked loads and stores cover the last partial block.
+
+static const int32_t lane_mask_avx2[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+
+ALWAYS_INLINE void csr_block_avx2(int nv, int64_t w, int64_t nnz, const int32_t *col,
+                                  const float *val, const float *b, int64_t ldb, float alpha,
+                                  float beta, const float *bias, float *c) {
+    __m256i m[4];
+#pragma GCC unroll 4
+    for (int q = 0; q < nv; q++) {
+        int64_t r = w - 8 * q;
+        m[q] = _mm256_loadu_si256((const __m256i *)(lane_mask_avx2 + 8 - (r >= 8 ? 8 : r)));
+    }
+    __m256 a0[4], a1[4];
+#pragma GCC unroll 4
+    for (int q = 0; q < nv; q++) a0[q] = a1[q] = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 1 < nnz; p += 2) {
+        const float *b0 = b + (int64_t)col[p] * ldb, *b1 = b + (int64_t)col[p + 1] * ldb;
+        const __m256 v0 = _mm256_set1_ps(val[p]), v1 = _mm256_set1_ps(val[p + 1]);
+#pragma GCC unroll 4
+        for (int q = 0; q < nv; q++) {
+            a0[q] = _mm256_fmadd_ps(v0, _mm256_maskload_ps(b0 + 8 * q, m[q]), a0[q]);
+            a1[q] = _mm256_fmadd_ps(v1, _mm256_maskload_ps(b1 + 8 * q, m[q]), a1[q]);
+        }
+    }
+    if (p < nnz) {
+        const float *b0 = b + (int64_t)col[p] * ldb;
+        const __m256 v0 = _mm256_set1_ps(val[p]);
+#pragma GCC unroll 4
+        for (int q = 0; q < nv; q++)
+            a0[q] = _mm256_fmadd_ps(v0, _mm256_maskload_ps(b0 + 8 * q, m[q]), a0[q]);
+    }
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 4
+    for (int q = 0; q < nv; q++) {
+        __m256 out = _mm256_mul_ps(va, _mm256_add_ps(a0[q], a1[q]));
+        if (beta != 0.0f) out = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + 8 * q, m[q]), out);
+        if (bias) out = _mm256_add_ps(out, _mm256_maskload_ps(bias + 8 * q, m[q]));
+        _mm256_maskstore_ps(c + 8 * q, m[q], out);
+    }
+}
+
+void s4j_csr_row_avx2(int64_t n, int64_t nnz, const int32_t *col, const float *val, const float *b,
+                      int64_t ldb, float alpha, float beta, const float *bias, float *c) {
+    for (int64_t j0 = 0; j0 < n; j0 += 32) {
+        const int64_t w = n - j0 < 32 ? n - j0 : 32;
+        const float *bj = b + j0, *biasj = bias ? bias + j0 : NULL;
+        switch ((w + 7) / 8) {
+        case 1:
+            csr_block_avx2(1, w, nnz, col, val, bj, ldb, alpha, beta, biasj, c + j0);
+            break;
+        case 2:
+            csr_block_avx2(2, w, nnz, col, val, bj, ldb, alpha, beta, biasj, c + j0);
+            break;
+        case 3:
+            csr_block_avx2(3, w, nnz, col, val, bj, ldb, alpha, beta, biasj, c + j0);
+            break;
+        default:
+            csr_block_avx2(4, w, nnz, col, val, bj, ldb, alpha, beta, biasj, c + j0);
+        }
+    }
+}

@@ -156,3 +156,68 @@ void s4j_sgemm_skinny_tn_tile_avx512(int64_t rows, int cols, int64_t k, float al
     // clang-format on
 #undef TN_CASE
 }
+
+// ---------------------------------------------------------------------------
+// sparse row (contract in internal.h): as AVX2's, blocks of up to 4 vectors
+// (64 columns), the partial block under lane masks.
+
+ALWAYS_INLINE void csr_block_avx512(int nv, int64_t w, int64_t nnz, const int32_t *col,
+                                    const float *val, const float *b, int64_t ldb, float alpha,
+                                    float beta, const float *bias, float *c) {
+    __mmask16 m[4];
+#pragma GCC unroll 4
+    for (int q = 0; q < nv; q++) {
+        int64_t r = w - 16 * q;
+        m[q] = r >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << r) - 1u);
+    }
+    __m512 a0[4], a1[4];
+#pragma GCC unroll 4
+    for (int q = 0; q < nv; q++) a0[q] = a1[q] = _mm512_setzero_ps();
+    int64_t p = 0;
+    for (; p + 1 < nnz; p += 2) {
+        const float *b0 = b + (int64_t)col[p] * ldb, *b1 = b + (int64_t)col[p + 1] * ldb;
+        const __m512 v0 = _mm512_set1_ps(val[p]), v1 = _mm512_set1_ps(val[p + 1]);
+#pragma GCC unroll 4
+        for (int q = 0; q < nv; q++) {
+            a0[q] = _mm512_fmadd_ps(v0, _mm512_maskz_loadu_ps(m[q], b0 + 16 * q), a0[q]);
+            a1[q] = _mm512_fmadd_ps(v1, _mm512_maskz_loadu_ps(m[q], b1 + 16 * q), a1[q]);
+        }
+    }
+    if (p < nnz) {
+        const float *b0 = b + (int64_t)col[p] * ldb;
+        const __m512 v0 = _mm512_set1_ps(val[p]);
+#pragma GCC unroll 4
+        for (int q = 0; q < nv; q++)
+            a0[q] = _mm512_fmadd_ps(v0, _mm512_maskz_loadu_ps(m[q], b0 + 16 * q), a0[q]);
+    }
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 4
+    for (int q = 0; q < nv; q++) {
+        __m512 out = _mm512_mul_ps(va, _mm512_add_ps(a0[q], a1[q]));
+        if (beta != 0.0f) out = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m[q], c + 16 * q), out);
+        if (bias) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(m[q], bias + 16 * q));
+        _mm512_mask_storeu_ps(c + 16 * q, m[q], out);
+    }
+}
+
+void s4j_csr_row_avx512(int64_t n, int64_t nnz, const int32_t *col, const float *val,
+                        const float *b, int64_t ldb, float alpha, float beta, const float *bias,
+                        float *c) {
+    for (int64_t j0 = 0; j0 < n; j0 += 64) {
+        const int64_t w = n - j0 < 64 ? n - j0 : 64;
+        const float *bj = b + j0, *biasj = bias ? bias + j0 : NULL;
+        switch ((w + 15) / 16) {
+        case 1:
+            csr_block_avx512(1, w, nnz, col, val, bj, ldb, alpha, beta, biasj, c + j0);
+            break;
+        case 2:
+            csr_block_avx512(2, w, nnz, col, val, bj, ldb, alpha, beta, biasj, c + j0);
+            break;
+        case 3:
+            csr_block_avx512(3, w, nnz, col, val, bj, ldb, alpha, beta, biasj, c + j0);
+            break;
+        default:
+            csr_block_avx512(4, w, nnz, col, val, bj, ldb, alpha, beta, biasj, c + j0);
+        }
+    }
+}

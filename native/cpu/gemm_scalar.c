@@ -44,3 +44,27 @@ void s4j_sgemm_skinny_tn_tile_scalar(int64_t rows, int cols, int64_t k, float al
     }
     s4j_tile_update(rows, cols, acc, cols, alpha, beta, c, rsc, csc);
 }
+
+// ---------------------------------------------------------------------------
+// sparse row (contract in internal.h): 8 columns at a time, held in registers
+// while the row's entries stream by.
+
+void s4j_csr_row_scalar(int64_t n, int64_t nnz, const int32_t *col, const float *val,
+                        const float *b, int64_t ldb, float alpha, float beta, const float *bias,
+                        float *c) {
+    enum { W = 8 };
+    for (int64_t j0 = 0; j0 < n; j0 += W) {
+        const int64_t w = n - j0 < W ? n - j0 : W;
+        float acc[W] = {0};
+        for (int64_t p = 0; p < nnz; p++) {
+            const float v = val[p], *row = b + (int64_t)col[p] * ldb + j0;
+            for (int64_t j = 0; j < w; j++) acc[j] += v * row[j];
+        }
+        for (int64_t j = 0; j < w; j++) {
+            float out = alpha * acc[j];
+            if (beta != 0.0f) out += beta * c[j0 + j];
+            if (bias) out += bias[j0 + j];
+            c[j0 + j] = out;
+        }
+    }
+}

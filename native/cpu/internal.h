@@ -206,6 +206,12 @@ typedef struct {
     void (*sgemm_skinny_tn_tile)(int64_t rows, int cols, int64_t k, float alpha, const float *a,
                                  int64_t lda, const float *bp, int64_t ldbp, float beta, float *c,
                                  int64_t rsc, int64_t csc);
+
+    // ---- sparse rows (contract in sparse.c) ----
+    // c[j] = alpha sum_p val[p] b[col[p] * ldb + j] + (beta == 0 ? 0 : beta c[j])
+    //        + (bias ? bias[j] : 0) for j < n; summed in float in p order.
+    void (*csr_row)(int64_t n, int64_t nnz, const int32_t *col, const float *val, const float *b,
+                    int64_t ldb, float alpha, float beta, const float *bias, float *c);
 } s4j_kernel_table;
 
 #define S4J_SKINNY_N 16
@@ -258,6 +264,13 @@ static inline void s4j_tile_update(int64_t mr, int64_t nr, const float *t, int64
         const float *bp, int64_t ldbp, float beta, float *c, int64_t rsc, int64_t csc);
 S4J_DECLARE_KERNELS(scalar)
 S4J_DECLARE_KERNELS(avx2)
+#define S4J_DECLARE_CSR_ROW(isa)                                                         \
+    void s4j_csr_row_##isa(int64_t n, int64_t nnz, const int32_t *col, const float *val, \
+                           const float *b, int64_t ldb, float alpha, float beta,         \
+                           const float *bias, float *c);
+S4J_DECLARE_CSR_ROW(scalar)
+S4J_DECLARE_CSR_ROW(avx2)
+S4J_DECLARE_CSR_ROW(avx512)
 void s4j_sgemm_skinny_nt_tile_avx512(int64_t rows, int cols, int64_t k, float alpha, const float *a,
                                      int64_t lda, const float *bt, float beta, float *c,
                                      int64_t rsc, int64_t csc);

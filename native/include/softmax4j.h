@@ -303,6 +303,28 @@ S4J_API int s4j_gather_rows(int64_t rows, int64_t cols, int32_t src_dtype, const
 S4J_API int s4j_sgd_step(int64_t count, float lr, float momentum, float weight_decay, float *w,
                          const float *g, float *v);
 
+/* ---- sparse rows ----------------------------------------------------------- */
+
+/* Sparse times dense, the product of a training step on sparse features:
+ *   C[r(i), :] = alpha sum_p values[p] B[col_idx[p], :] + beta C[r(i), :] (+ bias)
+ * for each row i of the m x k CSR matrix A, p in [row_ptr[i], row_ptr[i+1]),
+ * over n columns; r(i) = i, or c_rows[i] when c_rows is not NULL: a scatter
+ * into rows of a larger C (c_row_count rows), e.g. the rows of W that a
+ * batch touches, so that dW = X^T G updates only those (with A = X^T of the
+ * batch, compacted to its used features, and alpha = -lr: the SGD step).
+ *  - row_ptr: m + 1 int64 offsets, row_ptr[0] == 0, non-decreasing;
+ *    col_idx: int32, strictly increasing within a row, each in [0, k);
+ *    c_rows: strictly increasing, each in [0, c_row_count).
+ *  - B is k x n (row stride ldb >= n); C's row stride ldc >= n.
+ *  - beta == 0: C is not read. bias: NULL or n floats added to every row.
+ * Each row is summed in float, in the order of its entries. An A breaking
+ * these rules gives S4J_ERR_ARGUMENT with *err_row = the first bad row
+ * (row_ptr, col_idx or c_rows), nothing written. */
+S4J_API int s4j_csr_matmul(int64_t m, int64_t n, int64_t k, const int64_t *row_ptr,
+                           const int32_t *col_idx, const float *values, float alpha, const float *b,
+                           int64_t ldb, const float *bias, float beta, float *c, int64_t ldc,
+                           const int32_t *c_rows, int64_t c_row_count, int64_t *err_row);
+
 /* ---- CUDA (libsoftmax4j_cuda.so) ----------------------------------------- */
 /* A separate library, built where nvcc is found, with the CUDA runtime
  * linked in statically: it needs only the NVIDIA driver, and loads (then

@@ -77,6 +77,19 @@ static inline int s4j_jni_sgd_step(int64_t count, float lr, float momentum, floa
                         (const float *)S4J_P(g), (float *)S4J_P(v));
 }
 
+static inline int s4j_jni_csr_matmul(int64_t m, int64_t n, int64_t k, void *row_ptr,
+                                     int64_t row_ptr_off, void *col_idx, int64_t col_idx_off,
+                                     void *values, int64_t values_off, float alpha, void *b,
+                                     int64_t b_off, int64_t ldb, void *bias, int64_t bias_off,
+                                     float beta, void *c, int64_t c_off, int64_t ldc, void *c_rows,
+                                     int64_t c_rows_off, int64_t c_row_count, void *err_row,
+                                     int64_t err_row_off) {
+    return s4j_csr_matmul(m, n, k, (const int64_t *)S4J_P(row_ptr), (const int32_t *)S4J_P(col_idx),
+                          (const float *)S4J_P(values), alpha, (const float *)S4J_P(b), ldb,
+                          (const float *)S4J_P(bias), beta, (float *)S4J_P(c), ldc,
+                          (const int32_t *)S4J_P(c_rows), c_row_count, (int64_t *)S4J_P(err_row));
+}
+
 static inline int s4j_jni_linear_ce(int64_t n, int64_t d, int64_t v, void *x, int64_t x_off,
                                     void *w, int64_t w_off, void *bias, int64_t bias_off,
                                     void *targets, int64_t targets_off, void *opt, int64_t opt_off,

@@ -276,4 +276,77 @@ public interface Kernels {
     default void sgdStep(long count, float lr, float momentum, float weightDecay, float[] w, float[] g, float[] v) {
         sgdStep(count, lr, momentum, weightDecay, Segments.of(w), Segments.of(g), Segments.of(v));
     }
+
+    // ---- sparse rows ------------------------------------------------------
+
+    /**
+     * Sparse rows times a dense matrix, the two products of a training step on
+     * sparse features: for each row i of the {@code m x k} CSR matrix A,
+     * {@code C[r(i), :] = alpha * sum_p values[p] * B[colIdx[p], :] + beta * C[r(i), :] (+ bias)}
+     * over n columns, p in {@code [rowPtr[i], rowPtr[i + 1])}. {@code r(i) = i},
+     * or {@code cRows[i]} when cRows is not null: a scatter into the rows of a
+     * larger C ({@code cRowCount} rows), e.g. the rows of the weights that a batch
+     * touches, so that {@code W -= lr * X^T G} costs O(nnz * n) whatever the
+     * feature count (A = the batch transposed, alpha = -lr, beta = 1).
+     *
+     * @param rowPtr {@code m + 1} int64 offsets: {@code rowPtr[0] == 0}, non-decreasing
+     * @param colIdx {@code rowPtr[m]} int32 columns, strictly increasing within a row, each in [0, k)
+     * @param values {@code rowPtr[m]} floats
+     * @param b      {@code k x n} floats, row stride {@code ldb >= n}
+     * @param bias   null or n floats added to every row
+     * @param beta   0: C is not read
+     * @param c      row stride {@code ldc >= n}; m rows, or cRowCount with cRows
+     * @param cRows  null or m strictly increasing rows of C, each in [0, cRowCount)
+     * @throws IllegalArgumentException naming the first row that breaks these rules, nothing written
+     */
+    void csrMatmul(
+            int m,
+            int n,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            float alpha,
+            MemorySegment b,
+            int ldb,
+            MemorySegment bias,
+            float beta,
+            MemorySegment c,
+            int ldc,
+            MemorySegment cRows,
+            int cRowCount);
+
+    default void csrMatmul(
+            int m,
+            int n,
+            int k,
+            long[] rowPtr,
+            int[] colIdx,
+            float[] values,
+            float alpha,
+            float[] b,
+            int ldb,
+            float[] bias,
+            float beta,
+            float[] c,
+            int ldc,
+            int[] cRows,
+            int cRowCount) {
+        csrMatmul(
+                m,
+                n,
+                k,
+                Segments.of(rowPtr),
+                Segments.of(colIdx),
+                Segments.of(values),
+                alpha,
+                Segments.of(b),
+                ldb,
+                Segments.of(bias),
+                beta,
+                Segments.of(c),
+                ldc,
+                Segments.of(cRows),
+                cRowCount);
+    }
 }

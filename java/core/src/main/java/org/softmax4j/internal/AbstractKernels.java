@@ -1,6 +1,7 @@
 package org.softmax4j.internal;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
 import org.softmax4j.CeOutputs;
@@ -74,6 +75,24 @@ abstract class AbstractKernels implements Kernels {
 
     protected abstract void sgdStepImpl(
             long count, float lr, float momentum, float weightDecay, MemorySegment w, MemorySegment g, MemorySegment v);
+
+    /** Arguments checked but for the CSR rules of each row ({@link #checkCsr} / {@link #badCsr}). */
+    protected abstract void csrMatmulImpl(
+            int m,
+            int n,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            float alpha,
+            MemorySegment b,
+            int ldb,
+            MemorySegment bias,
+            float beta,
+            MemorySegment c,
+            int ldc,
+            MemorySegment cRows,
+            int cRowCount);
 
     @Override
     public final void softmax(int n, int c, MemorySegment x, MemorySegment y) {
@@ -210,6 +229,85 @@ abstract class AbstractKernels implements Kernels {
         disjoint(w, v);
         disjoint(g, v);
         if (count > 0) sgdStepImpl(count, lr, momentum, weightDecay, w, g, momentum != 0 ? v : null);
+    }
+
+    @Override
+    public final void csrMatmul(
+            int m,
+            int n,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            float alpha,
+            MemorySegment b,
+            int ldb,
+            MemorySegment bias,
+            float beta,
+            MemorySegment c,
+            int ldc,
+            MemorySegment cRows,
+            int cRowCount) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("csrMatmul sizes must be >= 0: m=" + m + " n=" + n + " k=" + k);
+        }
+        if (cRows != null && cRowCount < 0) throw new IllegalArgumentException("cRowCount = " + cRowCount + " < 0");
+        input("rowPtr", rowPtr, (long) m + 1, 8);
+        long nnz = m == 0 ? 0 : rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, m);
+        if (nnz < 0)
+            throw new IllegalArgumentException("rowPtr[" + m + "] = " + nnz + " (the entry count) is negative");
+        input("colIdx", colIdx, nnz, 4);
+        input("values", values, nnz, 4);
+        matrix("B", b, k, n, ldb, false);
+        if (bias != null) input("bias", bias, n, 4);
+        if (cRows != null) input("cRows", cRows, m, 4);
+        matrix("C", c, cRows != null ? cRowCount : m, n, ldc, true);
+        for (MemorySegment in : new MemorySegment[] {rowPtr, colIdx, values, b, bias, cRows}) disjoint(in, c);
+        if (m == 0 || n == 0) return;
+        csrMatmulImpl(m, n, k, rowPtr, colIdx, values, alpha, b, ldb, bias, beta, c, ldc, cRows, cRowCount);
+    }
+
+    /** Throws {@link #badCsr} for the first row that breaks the rules of {@link #csrMatmul}. */
+    protected static void checkCsr(
+            int m, int k, MemorySegment rowPtr, MemorySegment colIdx, MemorySegment cRows, int cRowCount) {
+        for (long i = 0; i < m; i++) {
+            if (csrRowProblem(i, k, rowPtr, colIdx, cRows, cRowCount) != null) {
+                throw badCsr(i, k, rowPtr, colIdx, cRows, cRowCount);
+            }
+        }
+    }
+
+    /** What is wrong with row i of a CSR matrix, in words. */
+    protected static IllegalArgumentException badCsr(
+            long row, int k, MemorySegment rowPtr, MemorySegment colIdx, MemorySegment cRows, int cRowCount) {
+        String problem = csrRowProblem(row, k, rowPtr, colIdx, cRows, cRowCount);
+        return new IllegalArgumentException("sparse row " + row + ": " + (problem != null ? problem : "invalid"));
+    }
+
+    private static String csrRowProblem(
+            long i, int k, MemorySegment rowPtr, MemorySegment colIdx, MemorySegment cRows, int cRowCount) {
+        long p0 = rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, i), p1 = rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, i + 1);
+        if (i == 0 && p0 != 0) return "rowPtr[0] = " + p0 + ", must be 0";
+        if (p1 < p0) return "rowPtr[" + (i + 1) + "] = " + p1 + " is less than rowPtr[" + i + "] = " + p0;
+        long prev = -1;
+        for (long p = p0; p < p1; p++) {
+            int j = colIdx.getAtIndex(JAVA_INT_UNALIGNED, p);
+            if (j < 0 || j >= k) return "column index " + j + " (entry " + p + ") is outside [0, " + k + ")";
+            if (j <= prev) {
+                return "column indices must be strictly increasing within a row: " + j + " (entry " + p + ") follows "
+                        + prev;
+            }
+            prev = j;
+        }
+        if (cRows != null) {
+            int r = cRows.getAtIndex(JAVA_INT_UNALIGNED, i);
+            if (r < 0 || r >= cRowCount) return "cRows[" + i + "] = " + r + " is outside [0, " + cRowCount + ")";
+            if (i > 0 && r <= cRows.getAtIndex(JAVA_INT_UNALIGNED, i - 1)) {
+                return "cRows must be strictly increasing: cRows[" + i + "] = " + r + " follows "
+                        + cRows.getAtIndex(JAVA_INT_UNALIGNED, i - 1);
+            }
+        }
+        return null;
     }
 
     @Override

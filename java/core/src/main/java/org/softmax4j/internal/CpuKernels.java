@@ -194,6 +194,47 @@ final class CpuKernels extends AbstractKernels {
         check(abi.sgdStep(count, lr, momentum, weightDecay, w, g, v));
     }
 
+    @Override
+    protected void csrMatmulImpl(
+            int m,
+            int n,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            float alpha,
+            MemorySegment b,
+            int ldb,
+            MemorySegment bias,
+            float beta,
+            MemorySegment c,
+            int ldc,
+            MemorySegment cRows,
+            int cRowCount) {
+        long[] errRow = {-1};
+        int status = abi.csrMatmul(
+                m,
+                n,
+                k,
+                rowPtr,
+                colIdx,
+                values,
+                alpha,
+                b,
+                ldb,
+                bias,
+                beta,
+                c,
+                ldc,
+                cRows,
+                cRowCount,
+                MemorySegment.ofArray(errRow));
+        if (status == NativeAbi.ERR_ARGUMENT && errRow[0] >= 0) {
+            throw badCsr(errRow[0], k, rowPtr, colIdx, cRows, cRowCount);
+        }
+        check(status);
+    }
+
     private MemorySegment workspace(long bytes) {
         return grown(workspace, bytes);
     }

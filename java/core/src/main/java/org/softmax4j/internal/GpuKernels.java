@@ -417,6 +417,26 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     }
 
     @Override
+    protected synchronized void csrMatmulImpl(
+            int m,
+            int n,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            float alpha,
+            MemorySegment b,
+            int ldb,
+            MemorySegment bias,
+            float beta,
+            MemorySegment c,
+            int ldc,
+            MemorySegment cRows,
+            int cRowCount) {
+        throw new UnsupportedOperationException("csrMatmul on CUDA: not built yet");
+    }
+
+    @Override
     protected synchronized void sgdStepImpl(
             long count,
             float lr,

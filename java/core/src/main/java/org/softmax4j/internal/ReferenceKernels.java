@@ -3,6 +3,7 @@ package org.softmax4j.internal;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
@@ -319,6 +320,39 @@ public final class ReferenceKernels extends AbstractKernels {
                 set(v, i, d);
             }
             set(w, i, get(w, i) - lr * d);
+        }
+    }
+
+    @Override
+    protected void csrMatmulImpl(
+            int m,
+            int n,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            float alpha,
+            MemorySegment b,
+            int ldb,
+            MemorySegment bias,
+            float beta,
+            MemorySegment c,
+            int ldc,
+            MemorySegment cRows,
+            int cRowCount) {
+        checkCsr(m, k, rowPtr, colIdx, cRows, cRowCount);
+        for (long i = 0; i < m; i++) {
+            long r = cRows == null ? i : cRows.getAtIndex(JAVA_INT_UNALIGNED, i);
+            long p0 = rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, i), p1 = rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, i + 1);
+            for (long j = 0; j < n; j++) {
+                double acc = 0;
+                for (long p = p0; p < p1; p++) {
+                    acc += (double) get(values, p) * get(b, colIdx.getAtIndex(JAVA_INT_UNALIGNED, p) * (long) ldb + j);
+                }
+                double out = alpha * acc + (beta == 0 ? 0 : beta * (double) get(c, r * ldc + j));
+                if (bias != null) out += get(bias, j);
+                set(c, r * ldc + j, (float) out);
+            }
         }
     }
 }

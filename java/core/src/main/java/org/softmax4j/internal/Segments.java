@@ -18,6 +18,10 @@ public final class Segments {
         return a == null ? null : MemorySegment.ofArray(a);
     }
 
+    public static MemorySegment of(long[] a) {
+        return a == null ? null : MemorySegment.ofArray(a);
+    }
+
     public static MemorySegment of(byte[] a) {
         return a == null ? null : MemorySegment.ofArray(a);
     }

@@ -112,6 +112,24 @@ public interface NativeAbi {
     int sgdStep(
             long count, float lr, float momentum, float weightDecay, MemorySegment w, MemorySegment g, MemorySegment v);
 
+    int csrMatmul(
+            long m,
+            long n,
+            long k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            float alpha,
+            MemorySegment b,
+            long ldb,
+            MemorySegment bias,
+            float beta,
+            MemorySegment c,
+            long ldc,
+            MemorySegment cRows,
+            long cRowCount,
+            MemorySegment errRow);
+
     /**
      * Calls a cblas_sgemm (row-major) at address {@code fn}: OpenBLAS's, found by
      * {@code OpenBlas}. Not part of softmax4j.h: the same call through either binding.

@@ -25,7 +25,7 @@ public final class FfmAbi implements NativeAbi {
     private final MethodHandle maxThreads, isaParse, settings, settingsStatus;
     private final MethodHandle softmax, softmaxCe, softmaxCeWorkspaceSize, sgemm, sgemmWorkspaceSize, addBias;
     private final MethodHandle columnSums, gatherRows, sgdStep, cblasSgemm, linearCe;
-    private final MethodHandle linearCeWorkspaceSize;
+    private final MethodHandle linearCeWorkspaceSize, csrMatmul;
 
     private FfmAbi(SymbolLookup lib) {
         Linker linker = Linker.nativeLinker();
@@ -127,6 +127,27 @@ public final class FfmAbi implements NativeAbi {
         linearCeWorkspaceSize = h.of(
                 "s4j_linear_ce_workspace_size",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT));
+        csrMatmul = h.of(
+                "s4j_csr_matmul",
+                FunctionDescriptor.of(
+                        JAVA_INT,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        ADDRESS,
+                        ADDRESS,
+                        ADDRESS,
+                        JAVA_FLOAT,
+                        ADDRESS,
+                        JAVA_LONG,
+                        ADDRESS,
+                        JAVA_FLOAT,
+                        ADDRESS,
+                        JAVA_LONG,
+                        ADDRESS,
+                        JAVA_LONG,
+                        ADDRESS),
+                critical);
         sgdStep = h.of(
                 "s4j_sgd_step",
                 FunctionDescriptor.of(
@@ -391,6 +412,47 @@ public final class FfmAbi implements NativeAbi {
             MemorySegment v) {
         try {
             return (int) sgdStep.invokeExact(count, lr, momentum, weightDecay, ptr(w), ptr(g), ptr(v));
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public int csrMatmul(
+            long m,
+            long n,
+            long k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            float alpha,
+            MemorySegment b,
+            long ldb,
+            MemorySegment bias,
+            float beta,
+            MemorySegment c,
+            long ldc,
+            MemorySegment cRows,
+            long cRowCount,
+            MemorySegment errRow) {
+        try {
+            return (int) csrMatmul.invokeExact(
+                    m,
+                    n,
+                    k,
+                    ptr(rowPtr),
+                    ptr(colIdx),
+                    ptr(values),
+                    alpha,
+                    ptr(b),
+                    ldb,
+                    ptr(bias),
+                    beta,
+                    ptr(c),
+                    ldc,
+                    ptr(cRows),
+                    cRowCount,
+                    ptr(errRow));
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

@@ -336,6 +336,55 @@ public final class JniAbi implements NativeAbi {
     }
 
     @Override
+    public int csrMatmul(
+            long m,
+            long n,
+            long k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            float alpha,
+            MemorySegment b,
+            long ldb,
+            MemorySegment bias,
+            float beta,
+            MemorySegment c,
+            long ldc,
+            MemorySegment cRows,
+            long cRowCount,
+            MemorySegment errRow) {
+        try {
+            return JniNatives.csrMatmul(
+                    m,
+                    n,
+                    k,
+                    array(rowPtr, long[].class, "rowPtr"),
+                    offset(rowPtr),
+                    array(colIdx, int[].class, "colIdx"),
+                    offset(colIdx),
+                    array(values, float[].class, "values"),
+                    offset(values),
+                    alpha,
+                    array(b, float[].class, "b"),
+                    offset(b),
+                    ldb,
+                    array(bias, float[].class, "bias"),
+                    offset(bias),
+                    beta,
+                    array(c, float[].class, "c"),
+                    offset(c),
+                    ldc,
+                    array(cRows, int[].class, "cRows"),
+                    offset(cRows),
+                    cRowCount,
+                    array(errRow, long[].class, "error row"),
+                    offset(errRow));
+        } finally {
+            JniSegments.keep(rowPtr, colIdx, values, b, bias, c, cRows, errRow);
+        }
+    }
+
+    @Override
     public int sgdStep(
             long count,
             float lr,

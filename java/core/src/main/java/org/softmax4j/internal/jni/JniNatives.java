@@ -184,6 +184,34 @@ public final class JniNatives {
             long errRowOff);
 
     @CriticalRegion
+    @Name("s4j_jni_csr_matmul")
+    public static native int csrMatmul(
+            long m,
+            long n,
+            long k,
+            long[] rowPtr,
+            long rowPtrOff,
+            int[] colIdx,
+            long colIdxOff,
+            float[] values,
+            long valuesOff,
+            float alpha,
+            float[] b,
+            long bOff,
+            long ldb,
+            float[] bias,
+            long biasOff,
+            float beta,
+            float[] c,
+            long cOff,
+            long ldc,
+            int[] cRows,
+            long cRowsOff,
+            long cRowCount,
+            long[] errRow,
+            long errRowOff);
+
+    @CriticalRegion
     @Name("s4j_jni_sgd_step")
     public static native int sgdStep(
             long count,

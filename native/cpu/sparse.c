@@ -1,0 +1,107 @@
+/*
+ * sparse.c — s4j_csr_matmul: CSR rows times a dense matrix, the forward
+ * product (X W) and, on the transposed batch, the sparse update (X^T G) of
+ * training on sparse features. W is D x C row-major so that each stored
+ * entry of X reads one contiguous row of C floats: the per-ISA row kernel
+ * (csr_row) keeps a block of C's row in registers while the entries stream
+ * by, and both passes are the same kernel.
+ */
+#include "internal.h"
+
+// The checks of the contract in softmax4j.h, before anything is written: the
+// first bad row, or -1.
+static int64_t first_bad_row(int64_t m, int64_t k, const int64_t *row_ptr, const int32_t *col_idx,
+                             const int32_t *c_rows, int64_t c_row_count) {
+    if (row_ptr[0] != 0) return 0;
+    for (int64_t i = 0; i < m; i++) {
+        const int64_t p0 = row_ptr[i], p1 = row_ptr[i + 1];
+        if (p1 < p0) return i;
+        int64_t prev = -1;
+        for (int64_t p = p0; p < p1; p++) {
+            if (col_idx[p] <= prev || col_idx[p] >= k) return i;
+            prev = col_idx[p];
+        }
+        if (c_rows &&
+            (c_rows[i] < 0 || c_rows[i] >= c_row_count || (i > 0 && c_rows[i] <= c_rows[i - 1])))
+            return i;
+    }
+    return -1;
+}
+
+typedef struct {
+    const s4j_kernel_table *kt;
+    int64_t m, n, ldb, ldc, ntasks;
+    const int64_t *row_ptr;
+    const int32_t *col_idx, *c_rows;
+    const float *values, *b, *bias;
+    float alpha, beta;
+    float *c;
+} csr_job;
+
+// First row of task t: tasks split the rows' work (entries plus one per row
+// for its store) evenly, so a few dense rows (a frequent word's column of
+// X^T) do not leave one thread all the work.
+static int64_t task_start(const csr_job *j, int64_t t) {
+    const int64_t total = j->row_ptr[j->m] + j->m;
+    const int64_t goal = (int64_t)((double)total * (double)t / (double)j->ntasks);
+    int64_t lo = 0, hi = j->m; // smallest row r with row_ptr[r] + r >= goal
+    while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (j->row_ptr[mid] + mid >= goal)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static void csr_task(void *arg, int64_t t, int slot) {
+    const csr_job *j = arg;
+    const int64_t r0 = task_start(j, t), r1 = t + 1 == j->ntasks ? j->m : task_start(j, t + 1);
+    for (int64_t i = r0; i < r1; i++) {
+        const int64_t p0 = j->row_ptr[i];
+        float *ci = j->c + (j->c_rows ? (int64_t)j->c_rows[i] : i) * j->ldc;
+        j->kt->csr_row(j->n, j->row_ptr[i + 1] - p0, j->col_idx + p0, j->values + p0, j->b, j->ldb,
+                       j->alpha, j->beta, j->bias, ci);
+    }
+}
+
+int s4j_csr_matmul(int64_t m, int64_t n, int64_t k, const int64_t *row_ptr, const int32_t *col_idx,
+                   const float *values, float alpha, const float *b, int64_t ldb, const float *bias,
+                   float beta, float *c, int64_t ldc, const int32_t *c_rows, int64_t c_row_count,
+                   int64_t *err_row) {
+    if (m < 0 || n < 0 || k < 0 || !row_ptr || ldc < n || (k > 0 && ldb < n) ||
+        (c_rows && c_row_count < 0))
+        return S4J_ERR_ARGUMENT;
+    if (m == 0 || n == 0) return S4J_OK;
+    const int64_t nnz = row_ptr[m];
+    if (!c || (nnz > 0 && (!col_idx || !values || !b))) return S4J_ERR_ARGUMENT;
+    const int64_t bad = first_bad_row(m, k, row_ptr, col_idx, c_rows, c_row_count);
+    if (bad >= 0) {
+        if (err_row) *err_row = bad;
+        return S4J_ERR_ARGUMENT;
+    }
+    csr_job j = {s4j_active_kernels(),
+                 m,
+                 n,
+                 ldb,
+                 ldc,
+                 1,
+                 row_ptr,
+                 col_idx,
+                 c_rows,
+                 values,
+                 b,
+                 bias,
+                 alpha,
+                 beta,
+                 c};
+    // Tasks of >= ~64K multiply-adds, a few per thread so that uneven rows
+    // even out; below that one thread (waking the other costs more).
+    const double work = ((double)nnz + (double)m) * (double)n;
+    const int64_t tasks = (int64_t)(work / 65536.0);
+    j.ntasks = tasks < 1 ? 1 : tasks > 4 * s4j_num_threads() ? 4 * s4j_num_threads() : tasks;
+    if (j.ntasks > m) j.ntasks = m;
+    s4j_parallel_for(j.ntasks, INT32_MAX, csr_task, &j);
+    return S4J_OK;
+}
