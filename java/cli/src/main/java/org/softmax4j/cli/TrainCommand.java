@@ -175,6 +175,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    TextOptions text;
+
     @Option(
             names = "--test",
             paramLabel = "FILE",
@@ -225,6 +228,10 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut(),
                 stderr = spec.commandLine().getErr();
         if (checkpointEvery < 0) throw new CliException("--checkpoint-every must be >= 0: " + checkpointEvery);
+        if (data.ownData(main.env, main.workDir) && text.requested(main.workDir.resolve(data.path))) {
+            boolean presetGiven = spec.commandLine().getParseResult().hasMatchedOption("--preset");
+            return TextTraining.run(this, config(presetGiven ? null : TrainConfig.text()), stdout, stderr);
+        }
         if (stopAfter != null && stopAfter < 1) throw new CliException("--stop-after must be >= 1: " + stopAfter);
         TrainingState resumedState = null;
         TrainConfig config;
@@ -419,7 +426,15 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The preset with the options given on the command line applied. */
     TrainConfig config() {
-        TrainConfig.Builder b = (preset == Choices.Preset.tuned ? TrainConfig.tuned() : TrainConfig.book()).toBuilder();
+        return config(null);
+    }
+
+    /** {@code base} (null: the --preset) with the options given on the command line applied. */
+    TrainConfig config(TrainConfig base) {
+        TrainConfig.Builder b = (base != null
+                        ? base
+                        : preset == Choices.Preset.tuned ? TrainConfig.tuned() : TrainConfig.book())
+                .toBuilder();
         if (epochs != null) b.epochs(epochs);
         if (batchSize != null) b.batchSize(batchSize);
         if (lr != null) b.lr(lr);

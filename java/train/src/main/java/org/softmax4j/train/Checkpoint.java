@@ -22,23 +22,25 @@ import java.util.List;
 import java.util.zip.CRC32C;
 import org.softmax4j.data.Dataset;
 import org.softmax4j.data.Scaler;
+import org.softmax4j.data.TextFeatures;
 
 /**
  * A saved model, optionally with everything needed to resume its training
  * bit-identically: the softmax4j model file ({@code .s4j}).
  *
- * <h2>File format, version 3</h2>
+ * <h2>File format, version 4</h2>
  * All numbers big-endian; floats IEEE 754. The header and trailer keep this
  * layout in every version, so any version's checksum can be verified:
  * <pre>
  * offset    size  field
  * 0         8     magic "S4JMODEL" (ASCII)
- * 8         4     format version, u32 (3; 1 and 2 are read too)
+ * 8         4     format version, u32 (4; 1 to 3 are read too)
  * 12        8     payload length L, u64
  * 20        L     payload (below)
  * 20+L      4     CRC-32C of bytes [0, 20+L)
  * </pre>
- * Payload of version 3 (versions 1 and 2, written for Fashion-MNIST only,
+ * Payload of version 4 (version 3 lacks the fields marked v4 and reads as no
+ * text features, dense weights; versions 1 and 2, written for Fashion-MNIST only,
  * lack the fields marked v3 and read as feature names none, scaler
  * divide:255, stratify off; version 1 also lacks those marked v2):
  * <pre>
@@ -47,7 +49,11 @@ import org.softmax4j.data.Scaler;
  * v3: u32 feature-name count (0 or F), then each name as the class names
  * v3: the scaler: u8 kind (0 none, 1 divide, 2 standard, 3 minmax), f32 scale,
  *     u8 has shift; when 1: f32[F] shift; u8 has column scale; when 1: f32[F]
- * f32[F*C] W (row-major F x C), f32[C] b   -- the model to predict with
+ * v4: u8 has text features; when 1: {@link TextFeatures#write}: u8 hash scheme, u8 hash bits,
+ *     u8 n-grams, u8 flags (1 idf, 2 L2-normalised); with idf: f32[F] weights
+ * v4: u8 weight encoding: 0 dense, 1 non-zero rows (u32 R, i32[R] increasing rows of W,
+ *     f32[R*C] their values; every other row is 0), chosen when smaller
+ * f32[F*C] W (row-major F x C) (dense encoding), f32[C] b   -- the model to predict with
  * u8 has-training-state (0 or 1); when 1:
  *   config: u32 epochs, u32 batch size, f32 lr, f32 momentum, f32 weight decay,
  *           u8 schedule (0 constant, 1 step, 2 cosine), u32 step epochs, f32 gamma (step)
@@ -90,9 +96,10 @@ public record Checkpoint(
         List<String> featureNames,
         Scaler scaler,
         TrainConfig config,
-        TrainingState state) {
+        TrainingState state,
+        TextFeatures text) {
     /** The format version this code writes and reads. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** The oldest format version this code reads. */
     private static final int OLDEST = 1;
 
@@ -115,12 +122,32 @@ public record Checkpoint(
                     featureNames.size() + " feature names for " + model.features() + " features");
         }
         if (scaler == null) throw new IllegalArgumentException("scaler is null");
+        if (text != null && text.dimension() != model.features()) {
+            throw new IllegalArgumentException(
+                    "text features of " + text.dimension() + " buckets for " + model.features() + " features");
+        }
         for (float[] a : new float[][] {scaler.shift(), scaler.colScale()}) {
             if (a != null && a.length != model.features()) {
                 throw new IllegalArgumentException(
                         "a scaler of " + a.length + " columns for " + model.features() + " features");
             }
         }
+    }
+
+    /** A checkpoint without text features. */
+    public Checkpoint(
+            SoftmaxRegression model,
+            List<String> classNames,
+            List<String> featureNames,
+            Scaler scaler,
+            TrainConfig config,
+            TrainingState state) {
+        this(model, classNames, featureNames, scaler, config, state, null);
+    }
+
+    /** A text model without training state: raw text in, through {@code text}'s features. */
+    public static Checkpoint textModel(SoftmaxRegression model, List<String> classNames, TextFeatures text) {
+        return new Checkpoint(model, classNames, List.of(), Scaler.none(), null, null, text);
     }
 
     /**
@@ -227,7 +254,9 @@ public record Checkpoint(
             out.writeByte(a == null ? 0 : 1);
             if (a != null) writeFloats(out, a);
         }
-        writeFloats(out, model.weights());
+        out.writeByte(text == null ? 0 : 1);
+        if (text != null) text.write(out);
+        writeWeights(out, model);
         writeFloats(out, model.bias());
         out.writeByte(state == null ? 0 : 1);
         if (state == null) return;
@@ -300,6 +329,31 @@ public record Checkpoint(
                 out.writeDouble(d);
             }
         }
+    }
+
+    /** W dense, or only its non-zero rows when that is smaller (a sparse model: most hashed rows unused). */
+    private static void writeWeights(DataOutputStream out, SoftmaxRegression m) throws IOException {
+        int f = m.features(), c = m.classes();
+        float[] w = m.weights();
+        int nonZero = 0;
+        for (int i = 0; i < f; i++) if (!zeroRow(w, i, c)) nonZero++;
+        if ((long) nonZero * (4L * c + 4) + 4 >= 4L * f * c) {
+            out.writeByte(0);
+            writeFloats(out, w);
+            return;
+        }
+        out.writeByte(1);
+        out.writeInt(nonZero);
+        for (int i = 0; i < f; i++) if (!zeroRow(w, i, c)) out.writeInt(i);
+        ByteBuffer buf = ByteBuffer.allocate(nonZero * c * Float.BYTES);
+        var fb = buf.asFloatBuffer();
+        for (int i = 0; i < f; i++) if (!zeroRow(w, i, c)) fb.put(w, i * c, c);
+        out.write(buf.array());
+    }
+
+    private static boolean zeroRow(float[] w, int row, int c) {
+        for (int j = row * c, end = j + c; j < end; j++) if (w[j] != 0f) return false;
+        return true;
     }
 
     private static void writeFloats(DataOutputStream out, float[] a) throws IOException {
@@ -377,7 +431,9 @@ public record Checkpoint(
 
     private static Checkpoint readPayload(DataInputStream in, int length, int version) throws IOException {
         int features = in.readInt(), classes = in.readInt();
-        if (features < 1 || classes < 1 || (long) features * classes > length / Float.BYTES) { // no overflow
+        // dense weights must fit in the payload; rows-encoded ones (v4) in an array
+        long limit = version >= 4 ? Integer.MAX_VALUE - 8 : length / Float.BYTES;
+        if (features < 1 || classes < 1 || (long) features * classes > limit) { // no overflow
             throw new IOException("invalid shape " + features + " x " + classes);
         }
         int names = in.readInt();
@@ -401,10 +457,24 @@ public record Checkpoint(
                 throw new IOException("invalid scaler: " + e.getMessage());
             }
         }
-        SoftmaxRegression model = new SoftmaxRegression(
-                features, classes, readFloats(in, features * classes, "weights"), readFloats(in, classes, "bias"));
+        TextFeatures text = null;
+        float[] weights;
+        if (version >= 4) {
+            if (readFlag(in)) {
+                text = TextFeatures.read(in);
+                if (text.dimension() != features) {
+                    throw new IOException(
+                            "text features of " + text.dimension() + " buckets for " + features + " features");
+                }
+            }
+            weights = readWeights(in, features, classes, length);
+        } else {
+            weights = readFloats(in, features * classes, "weights");
+        }
+        SoftmaxRegression model = new SoftmaxRegression(features, classes, weights, readFloats(in, classes, "bias"));
         int hasState = in.readUnsignedByte();
-        if (hasState == 0) return modelOnly(model, classNames, featureNames, scaler);
+        if (hasState == 0) return new Checkpoint(model, classNames, featureNames, scaler, null, null, text);
+        if (text != null) throw new IOException("a text model with training state (not written by softmax4j)");
         if (hasState != 1) throw new IOException("invalid training-state flag " + hasState);
 
         int epochs = in.readInt(), batchSize = in.readInt();
@@ -489,6 +559,30 @@ public record Checkpoint(
             s.history.add(new EpochMetrics(epoch, elr, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]));
         }
         return new Checkpoint(model, classNames, featureNames, scaler, config, s);
+    }
+
+    /** What {@link #writeWeights} wrote. */
+    private static float[] readWeights(DataInputStream in, int f, int c, int length) throws IOException {
+        int encoding = in.readUnsignedByte();
+        if (encoding == 0) {
+            if ((long) f * c > length / Float.BYTES) throw new IOException("invalid shape " + f + " x " + c);
+            return readFloats(in, f * c, "weights");
+        }
+        if (encoding != 1) throw new IOException("unknown weight encoding " + encoding);
+        int rows = in.readInt();
+        if (rows < 0 || rows > f || (long) rows * c > length / Float.BYTES) {
+            throw new IOException(rows + " non-zero weight rows of " + f);
+        }
+        int[] index = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            index[r] = in.readInt();
+            if (index[r] < 0 || index[r] >= f || (r > 0 && index[r] <= index[r - 1])) {
+                throw new IOException("weight row " + index[r] + " (entry " + r + ") is out of order or range");
+            }
+        }
+        float[] values = readFloats(in, rows * c, "weights"), w = new float[f * c];
+        for (int r = 0; r < rows; r++) System.arraycopy(values, r * c, w, index[r] * c, c);
+        return w;
     }
 
     /** A name that can be written back: readUTF takes a NUL as one byte, writeUTF writes two. */

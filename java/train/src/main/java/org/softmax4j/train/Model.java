@@ -9,6 +9,8 @@ import org.softmax4j.DType;
 import org.softmax4j.Kernels;
 import org.softmax4j.data.Dataset;
 import org.softmax4j.data.Scaler;
+import org.softmax4j.data.SparseRows;
+import org.softmax4j.data.TextFeatures;
 
 /**
  * A trained softmax classifier with everything prediction needs: the
@@ -27,6 +29,8 @@ public final class Model {
     private final List<String> classNames, featureNames;
     private final Scaler scaler;
     private final Kernels kernels;
+    /** How raw text becomes features, or null for a model of numeric features. */
+    private final TextFeatures text;
 
     /** A model of these parameters (not copied), names and scaler, computing on {@code kernels}. */
     public Model(
@@ -35,8 +39,25 @@ public final class Model {
             List<String> featureNames,
             Scaler scaler,
             Kernels kernels) {
+        this(weights, classNames, featureNames, scaler, kernels, null);
+    }
+
+    /** A text model: raw text in, through {@code text}'s features (see {@link #predictText}). */
+    public static Model ofText(SoftmaxRegression weights, List<String> classNames, TextFeatures text, Kernels kernels) {
+        if (text == null) throw new IllegalArgumentException("text features are null");
+        return new Model(weights, classNames, List.of(), Scaler.none(), kernels, text);
+    }
+
+    private Model(
+            SoftmaxRegression weights,
+            List<String> classNames,
+            List<String> featureNames,
+            Scaler scaler,
+            Kernels kernels,
+            TextFeatures text) {
         if (scaler.needsFit()) throw new IllegalArgumentException("the scaler " + scaler + " was not fitted");
-        Checkpoint.modelOnly(weights, classNames, featureNames, scaler); // the same checks
+        new Checkpoint(weights, classNames, featureNames, scaler, null, null, text); // the same checks
+        this.text = text;
         this.weights = weights;
         this.classNames = classNames.isEmpty() ? Dataset.numbered(weights.classes()) : List.copyOf(classNames);
         this.featureNames = List.copyOf(featureNames);
@@ -51,12 +72,12 @@ public final class Model {
 
     /** The model of a checkpoint. */
     public static Model of(Checkpoint c, Kernels kernels) {
-        return new Model(c.model(), c.classNames(), c.featureNames(), c.scaler(), kernels);
+        return new Model(c.model(), c.classNames(), c.featureNames(), c.scaler(), kernels, c.text());
     }
 
     /** Writes the model (without training state) atomically; see {@link Checkpoint}. */
     public void save(Path file) throws IOException {
-        Checkpoint.modelOnly(weights, classNames, featureNames, scaler).save(file);
+        new Checkpoint(weights, classNames, featureNames, scaler, null, null, text).save(file);
     }
 
     public int features() {
@@ -75,6 +96,46 @@ public final class Model {
     /** The training file's feature names, or empty. */
     public List<String> featureNames() {
         return featureNames;
+    }
+
+    /** How this model turns raw text into features, or null for a model of numeric features. */
+    public TextFeatures text() {
+        return text;
+    }
+
+    /**
+     * The class probabilities of each raw text (a text model only), through the
+     * stored tokenizer and hashing, a sparse product and softmax.
+     */
+    public float[][] predictText(List<String> texts) {
+        if (text == null) throw new IllegalArgumentException("this model takes numeric features, not text");
+        int n = texts.size(), c = classes(), f = features();
+        SparseRows rows = new SparseRows(f);
+        TextFeatures.Row row = new TextFeatures.Row();
+        for (String t : texts) {
+            text.featurize(t == null ? "" : t, row, false);
+            rows.add(row.columns(), row.values(), row.size());
+        }
+        float[][] out = new float[n][];
+        int[] all = new int[n];
+        Arrays.setAll(all, i -> i);
+        SparseRows.Batch x = new SparseRows.Batch();
+        int step = 1024;
+        float[] p = new float[Math.min(n, step) * c];
+        for (int from = 0; from < n; from += step) {
+            int m = Math.min(step, n - from);
+            rows.gather(all, from, m, x);
+            kernels.csrMatmul(
+                    m, c, f, x.rowPtr, x.col, x.val, 1f, weights.weights(), c, weights.bias(), 0f, p, c, null, 0);
+            kernels.softmax(m, c, p, p);
+            for (int i = 0; i < m; i++) out[from + i] = Arrays.copyOfRange(p, i * c, (i + 1) * c);
+        }
+        return out;
+    }
+
+    /** The class probabilities of one raw text (a text model only). */
+    public float[] predictText(String document) {
+        return predictText(List.of(document))[0];
     }
 
     public Scaler scaler() {

@@ -1,0 +1,161 @@
+package org.softmax4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.softmax4j.Kernels;
+import org.softmax4j.cuda.CudaKernels;
+import org.softmax4j.data.DataException;
+import org.softmax4j.data.TextCorpus;
+import org.softmax4j.data.TextFeatures;
+import org.softmax4j.train.Checkpoint;
+import org.softmax4j.train.EpochMetrics;
+import org.softmax4j.train.Evaluation;
+import org.softmax4j.train.SparseTrainer;
+import org.softmax4j.train.TrainConfig;
+import org.softmax4j.train.TrainingListener;
+
+/**
+ * {@code softmax4j train} on text: documents to hashed word n-gram rows
+ * ({@link TextFeatures}), sparse SGD ({@link SparseTrainer}), a model that
+ * predicts from raw text. The numeric path's outputs, less what needs the
+ * dense trainer (resume, early stopping, pictures of the confusion).
+ */
+final class TextTraining {
+    private TextTraining() {}
+
+    static int run(TrainCommand cmd, TrainConfig config, PrintWriter stdout, PrintWriter stderr) throws IOException {
+        Main main = cmd.main;
+        if (cmd.resume != null || cmd.stopAfter != null || cmd.checkpointEvery > 0) {
+            throw new CliException("--resume, --stop-after and --checkpoint-every are not offered for text yet: "
+                    + "a text model trains in seconds");
+        }
+        if (cmd.scale != null)
+            throw new CliException("--scale is for numeric features; text rows are --tfidf / --no-normalize");
+        Path dir = Outputs.runDir(main.workDir, cmd.out, "train");
+        Outputs.claim(main.workDir, dir, cmd.overwrite, null);
+        Kernels kernels = cmd.kernelOptions.kernels();
+        if (kernels instanceof CudaKernels)
+            throw new CliException("text training runs on the CPU (--device cpu) for now");
+        SparseTrainer trainer;
+        try {
+            trainer = new SparseTrainer(kernels, config);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), e);
+        }
+
+        long t0 = System.nanoTime();
+        Path file = main.workDir.resolve(cmd.data.path);
+        TextCorpus.Fitted fitted;
+        TextCorpus test = null;
+        SparseTrainer.Data train, testData = null;
+        try {
+            fitted = TextCorpus.fit(file, cmd.text.layout(file, cmd.data), cmd.text.features(), cmd.text.tfidf);
+            TextCorpus all = fitted.corpus();
+            if (cmd.testFile != null) {
+                if (cmd.testFraction != null) throw new CliException("--test and --test-fraction exclude each other");
+                Path tf = main.workDir.resolve(cmd.testFile);
+                test = TextCorpus.read(tf, cmd.text.layout(tf, cmd.data), fitted.features(), all.classNames(), true);
+                train = new SparseTrainer.Data(all.rows(), all.labels(), null);
+                testData = new SparseTrainer.Data(test.rows(), test.labels(), null);
+            } else {
+                double f = cmd.testFraction != null ? cmd.testFraction : 0.2;
+                if (!(f >= 0 && f < 1)) throw new CliException("--test-fraction must be in [0, 1): " + f);
+                int[][] split = all.split(f, config.seed() ^ 0x7e57L);
+                train = new SparseTrainer.Data(all.rows(), all.labels(), split[0]);
+                testData = f == 0 ? null : new SparseTrainer.Data(all.rows(), all.labels(), split[1]);
+            }
+        } catch (DataException e) {
+            throw new CliException(e.getMessage(), e);
+        }
+        TextCorpus all = fitted.corpus();
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        List<String> names = all.classNames();
+        if (!cmd.quiet) {
+            stdout.printf(
+                    Locale.ROOT,
+                    "%s: %s documents, %d classes (%s), %s stored features (%.1f per document); %s training, %s%n",
+                    cmd.data.path,
+                    Reports.grouped(all.size()),
+                    all.classes(),
+                    DataOptions.classList(names),
+                    Reports.grouped(all.rows().entries()),
+                    (double) all.rows().entries() / all.size(),
+                    Reports.grouped(train.size()),
+                    testData == null
+                            ? "no test set"
+                            : Reports.grouped(testData.size()) + " test"
+                                    + (cmd.testFile != null ? " from " + cmd.testFile : ""));
+            stdout.println("text features: " + fitted.features());
+            stdout.println("settings: " + Reports.describe(config));
+            stdout.println("kernels: " + kernels.name() + "; step: sparse rows x weights (csrMatmul), fused softmax "
+                    + "cross-entropy, update of the weight rows the batch uses only");
+            stdout.println(Reports.epochLegend(false));
+            stdout.flush();
+        }
+        int batch = Math.min(config.batchSize(), train.size());
+        ProgressBar bar =
+                main.interactive && !cmd.quiet ? new ProgressBar(System.err, "", config.epochs(), batch) : null;
+        TrainingListener batches = new TrainingListener() {
+            @Override
+            public void onBatch(int epoch, int b, int steps, double epochLoss) {
+                if (bar != null) bar.update(epoch, b, steps, epochLoss);
+            }
+        };
+        SparseTrainer.Result result = trainer.fit(train, testData, all.classes(), batches, (EpochMetrics m) -> {
+            if (bar != null) bar.clear();
+            if (!cmd.quiet) {
+                stdout.println(Reports.epochLine(m, config.epochs(), false));
+                stdout.flush();
+            }
+        });
+        if (bar != null) bar.clear();
+        // The model first: nothing after this may lose the training.
+        Path model = dir.resolve(Outputs.MODEL_FILE);
+        Checkpoint.textModel(result.model(), names, fitted.features()).save(model);
+        Reports.writeMetricsCsv(dir.resolve("metrics.csv"), result.history());
+        SparseTrainer.Data judged = testData != null ? testData : train;
+        Evaluation e = trainer.evaluate(result.model(), judged);
+        double loop = result.loopNanos() / 1e9;
+        long samples = (long) train.size() * result.history().size();
+        Files.writeString(
+                dir.resolve("metrics.json"),
+                "{\n  \"command\": \"train\",\n  \"kernels\": " + Reports.jsonString(kernels.name())
+                        + ",\n  \"text_features\": "
+                        + Reports.jsonString(fitted.features().toString())
+                        + ",\n  \"config\": " + Reports.configJson(config)
+                        + ",\n  \"epochs\": " + Reports.historyJson(result.history(), "  ")
+                        + ",\n  \"test\": {\"loss\": " + Reports.jsonNum(e.loss()) + ", \"accuracy\": "
+                        + Reports.jsonNum(e.accuracy()) + ", \"correct\": " + e.correct() + ", \"count\": " + e.count()
+                        + "},\n  \"training_loop_seconds\": " + loop + ",\n  \"samples_per_second\": "
+                        + Reports.jsonNum(samples / loop) + ",\n  \"data_loading_seconds\": " + loadSeconds + "\n}\n",
+                StandardCharsets.UTF_8);
+        stdout.printf(
+                Locale.ROOT,
+                "%s accuracy: %.4f (%d/%d), %s loss %.4f%n",
+                testData != null ? "test" : "training",
+                e.accuracy(),
+                e.correct(),
+                e.count(),
+                testData != null ? "test" : "training",
+                e.loss());
+        stdout.printf(Locale.ROOT, "training loop: %.3f s (%s samples/s)%n", loop, Reports.grouped(samples / loop));
+        stdout.printf(Locale.ROOT, "data loading and features: %.3f s%n", loadSeconds);
+        stdout.printf(
+                Locale.ROOT,
+                "outputs: %s/ (model.s4j %s, metrics.csv, metrics.json); predict with: softmax4j predict %s --text \"...\"%n",
+                Outputs.show(main.workDir, dir),
+                sizeOf(model),
+                Outputs.show(main.workDir, model));
+        stdout.flush();
+        return 0;
+    }
+
+    private static String sizeOf(Path file) throws IOException {
+        return String.format(Locale.ROOT, "%.1f MiB", Files.size(file) / 1048576.0);
+    }
+}
