@@ -230,7 +230,10 @@ final class DataOptions {
             try {
                 all = table(path, env, workDir).read();
             } catch (DataException e) {
-                throw new CliException(e.getMessage(), e);
+                String hint = e.getMessage().endsWith("is not a number")
+                        ? " (a column of raw text? train on it with --text-column N)"
+                        : "";
+                throw new CliException(e.getMessage() + hint, e);
             }
             if (testFile != null) {
                 if (testFraction != null) throw new CliException("--test and --test-fraction exclude each other");

@@ -18,6 +18,7 @@ import org.softmax4j.data.Dataset;
 import org.softmax4j.data.Features;
 import org.softmax4j.data.IdxFile;
 import org.softmax4j.data.IdxReader;
+import org.softmax4j.data.TextCorpus;
 import org.softmax4j.train.Checkpoint;
 import org.softmax4j.train.Evaluator;
 import org.softmax4j.train.Model;
@@ -106,8 +107,22 @@ final class PredictCommand implements Callable<Integer> {
                     + "coverage and accuracy of abstaining at several thresholds on the test set.")
     Double abstainBelow;
 
+    @Option(
+            names = "--text",
+            paramLabel = "TEXT",
+            description = "A text model: classify this raw text (repeatable) instead of --data.")
+    List<String> texts;
+
     @Mixin
     DataOptions data;
+
+    @Option(
+            names = "--text-column",
+            paramLabel = "COLUMN",
+            description =
+                    "A text model and a TSV --data file: the 0-based column of the text (the label: --label, "
+                            + "default 0, or 1 when the text is column 0). Without it: fastText's format, else one document per line.")
+    Integer textColumn;
 
     @Mixin
     KernelOptions kernelOptions;
@@ -127,6 +142,8 @@ final class PredictCommand implements Callable<Integer> {
         topK = topKOption != null ? topKOption : Math.min(3, m.classes());
         if (topK < 1 || topK > m.classes())
             throw new CliException("--top-k must be in [1, " + m.classes() + "]: " + topK);
+        if (loaded.checkpoint().text() != null) return predictText(out, loaded, kernels);
+        if (texts != null) throw new CliException("--text needs a text model; " + loaded.describe(main.workDir));
         Dataset set;
         if (images != null) {
             if (data.ownData(main.env, main.workDir)) throw new CliException("--images and --data exclude each other");
@@ -177,6 +194,113 @@ final class PredictCommand implements Callable<Integer> {
         }
         if (abstainBelow != null && labelled) tradeOff(out, evaluator, m, set);
         if (output != null) writeAll(out, evaluator, m, set);
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * A text model: the documents of --text, or of --data (fastText's format,
+     * --text-column/--label columns, else one document per line, unlabelled).
+     */
+    private int predictText(PrintWriter out, ModelLoader.Loaded loaded, Kernels kernels) throws IOException {
+        Checkpoint ckpt = loaded.checkpoint();
+        org.softmax4j.train.Model model = org.softmax4j.train.Model.of(ckpt, kernels);
+        List<String> names = model.classNames();
+        List<String> docs;
+        int[] labels = null;
+        if (texts != null) {
+            if (data.path != null) throw new CliException("--text and --data exclude each other");
+            docs = texts;
+        } else if (data.path != null) {
+            Path file = main.workDir.resolve(data.path);
+            TextCorpus.Layout layout = textColumn != null
+                    ? TextOptions.layout(file, data, textColumn)
+                    : TextCorpus.detect(file, new TextCorpus.Layout.Columns(-1, 0, '\t', false));
+            TextCorpus.Lines lines;
+            try {
+                lines = TextCorpus.lines(file, layout, names);
+            } catch (DataException e) {
+                throw new CliException(e.getMessage(), e);
+            }
+            docs = lines.texts();
+            labels = lines.labelled() ? lines.labels() : null;
+        } else {
+            throw new CliException("a text model classifies --text \"...\" or the documents of --data FILE");
+        }
+        float[][] probs = model.predictText(docs);
+        out.println(loaded.describe(main.workDir));
+        int nameWidth = names.stream().mapToInt(String::length).max().orElse(8);
+        int[] chosen = chosen(docs.size());
+        out.printf(
+                Locale.ROOT,
+                "%6s  %s%s%n",
+                "row",
+                labels != null ? String.format("%-" + nameWidth + "s  ", "true") : "",
+                "prediction (top " + topK + ")");
+        for (int i : chosen) {
+            int[] order = Model.top(probs[i], topK);
+            StringBuilder classes = new StringBuilder();
+            for (int r = 0; r < topK; r++) {
+                classes.append(r == 0 ? "" : "  ")
+                        .append(names.get(order[r]))
+                        .append(' ')
+                        .append(Reports.probability(probs[i][order[r]]));
+            }
+            String answer = abstainBelow != null && probs[i][order[0]] < abstainBelow
+                    ? String.format(
+                            Locale.ROOT, "abstain (top %.3f < %s): %s", probs[i][order[0]], abstainBelow, classes)
+                    : classes + (labels != null && order[0] != labels[i] ? "   <- wrong" : "");
+            out.printf(
+                    Locale.ROOT,
+                    "%6d  %s%s%n",
+                    i,
+                    labels != null ? String.format("%-" + nameWidth + "s  ", names.get(labels[i])) : "",
+                    answer);
+        }
+        if (labels != null) {
+            long right = 0;
+            for (int i = 0; i < docs.size(); i++) if (Model.top(probs[i], 1)[0] == labels[i]) right++;
+            out.printf(
+                    Locale.ROOT,
+                    "accuracy on %s: %.4f (%d/%d)%n",
+                    data.path,
+                    (double) right / docs.size(),
+                    right,
+                    docs.size());
+        }
+        if (output != null) {
+            Path file = main.workDir.resolve(output);
+            StringBuilder sb = new StringBuilder("row,predicted,probability");
+            for (int r = 1; r <= topK; r++)
+                sb.append(",class_").append(r).append(",p_").append(r);
+            sb.append(labels != null ? ",true,correct\n" : "\n");
+            for (int i = 0; i < docs.size(); i++) {
+                int[] order = Model.top(probs[i], topK);
+                sb.append(i)
+                        .append(',')
+                        .append(Reports.csvCell(names.get(order[0])))
+                        .append(',')
+                        .append(probs[i][order[0]]);
+                for (int j : order)
+                    sb.append(',')
+                            .append(Reports.csvCell(names.get(j)))
+                            .append(',')
+                            .append(probs[i][j]);
+                if (labels != null) {
+                    sb.append(',')
+                            .append(Reports.csvCell(names.get(labels[i])))
+                            .append(',')
+                            .append(order[0] == labels[i]);
+                }
+                sb.append('\n');
+            }
+            Path tmp = file.resolveSibling(
+                    "." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            out.println("predictions: " + Outputs.show(main.workDir, file) + " (" + Reports.grouped(docs.size())
+                    + " rows)");
+        }
         out.flush();
         return 0;
     }

@@ -59,17 +59,20 @@ final class TextOptions {
 
     /** Where label and text are in {@code file}'s lines. */
     TextCorpus.Layout layout(Path file, DataOptions data) {
+        if (textColumn != null) return layout(file, data, textColumn);
         TextCorpus.Layout detected;
         try {
             detected = TextCorpus.detect(file, null);
         } catch (DataException e) {
             throw new CliException(e.getMessage(), e);
         }
-        if (textColumn == null) {
-            if (detected != null) return detected;
-            throw new CliException(file + ": name the column of raw text with --text-column (or use fastText's "
-                    + "__label__ format)");
-        }
+        if (detected != null) return detected;
+        throw new CliException(
+                file + ": name the column of raw text with --text-column (or use fastText's __label__ format)");
+    }
+
+    /** Text in column {@code textColumn}, the label in --label's (default 0, or 1 when the text is column 0). */
+    static TextCorpus.Layout layout(Path file, DataOptions data, int textColumn) {
         int label;
         if (data.label == null) {
             label = textColumn == 0 ? 1 : 0;

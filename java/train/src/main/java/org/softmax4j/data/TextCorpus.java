@@ -1,9 +1,10 @@
 package org.softmax4j.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ public record TextCorpus(String name, SparseRows rows, int[] labels, List<String
 
     /** fastText's format when the first non-empty line starts with {@code __label__}, else {@code fallback}. */
     public static Layout detect(Path file, Layout fallback) {
-        try (BufferedReader in = reader(file)) {
+        try (Utf8Lines in = new Utf8Lines(file)) {
             for (String line; (line = in.readLine()) != null; ) {
                 if (!line.isBlank()) return line.startsWith(FASTTEXT_LABEL) ? new Layout.FastText() : fallback;
             }
@@ -79,9 +80,32 @@ public record TextCorpus(String name, SparseRows rows, int[] labels, List<String
         SparseRows rows = new SparseRows(features.dimension());
         TextFeatures.Row row = new TextFeatures.Row();
         boolean raw = features.idf() != null; // idf weighting happens after the counts (fitted or given)
-        boolean anyLabel = false;
+        boolean[] any = {false};
+        forEachDocument(file, layout, coder, labelsRequired, (label, text) -> {
+            labels.add(Math.max(label, 0));
+            if (label >= 0) any[0] = true;
+            features.featurize(text, row, raw);
+            rows.add(row.columns(), row.values(), row.size());
+        });
+        if (rows.rows() == 0) throw new DataException(file + ": no documents in the file");
+        if (raw) rows.reweight(features.idf(), features.normalize());
+        int[] y = labels.toArray();
+        coder.remap(y);
+        List<String> names = coder.classes();
+        if (names.isEmpty()) names = classes != null ? classes : List.of("0");
+        return new TextCorpus(file.getFileName().toString(), rows, y, names, any[0]);
+    }
+
+    /** What {@link #forEachDocument} hands over: the label's provisional id (-1: none) and the text. */
+    private interface DocumentSink {
+        void accept(int label, String text);
+    }
+
+    /** Parses the lines of a file; every problem is a DataException naming file and line. */
+    private static void forEachDocument(
+            Path file, Layout layout, LabelCoder coder, boolean labelsRequired, DocumentSink sink) {
         long line = 0;
-        try (BufferedReader in = reader(file)) {
+        try (Utf8Lines in = new Utf8Lines(file)) {
             String s;
             boolean header = layout instanceof Layout.Columns c && c.header();
             while (true) {
@@ -123,7 +147,7 @@ public record TextCorpus(String name, SparseRows rows, int[] labels, List<String
                         text = t;
                     }
                 }
-                int id = 0;
+                int id = -1;
                 if (label != null && !label.isEmpty()) {
                     Integer k = coder.id(label);
                     if (k == null) {
@@ -131,26 +155,16 @@ public record TextCorpus(String name, SparseRows rows, int[] labels, List<String
                                 + coder.size() + " classes");
                     }
                     id = k;
-                    anyLabel = true;
                 } else if (labelsRequired) {
                     throw new DataException(file + ":" + line + ": no label");
                 }
-                labels.add(id);
-                features.featurize(text, row, raw);
-                rows.add(row.columns(), row.values(), row.size());
+                sink.accept(id, text);
             }
         } catch (NoSuchFileException e) {
             throw new DataException(file + ": file not found");
         } catch (IOException e) {
             throw new DataException(file + ": cannot read (" + e + ")");
         }
-        if (rows.rows() == 0) throw new DataException(file + ": no documents in the file");
-        if (raw) rows.reweight(features.idf(), features.normalize());
-        int[] y = labels.toArray();
-        coder.remap(y);
-        List<String> names = coder.classes();
-        if (names.isEmpty()) names = classes != null ? classes : List.of("0");
-        return new TextCorpus(file.getFileName().toString(), rows, y, names, anyLabel);
     }
 
     /**
@@ -166,6 +180,30 @@ public record TextCorpus(String name, SparseRows rows, int[] labels, List<String
         TextFeatures fitted = base.withIdf(c.rows());
         c.rows().reweight(fitted.idf(), fitted.normalize());
         return new Fitted(c, fitted);
+    }
+
+    /** The raw documents of a file and their labels (for prediction: the model featurizes them). */
+    public record Lines(List<String> texts, int[] labels, boolean labelled) {}
+
+    /** The documents and labels of a file, not featurized; {@code classes}: the model's. */
+    public static Lines lines(Path file, Layout layout, List<String> classes) {
+        List<String> texts = new ArrayList<>();
+        LabelCoder coder = new LabelCoder(classes);
+        LabelCoder.Ints labels = new LabelCoder.Ints();
+        boolean[] any = {false};
+        forEachDocument(file, layout, coder, false, (label, text) -> {
+            texts.add(text);
+            labels.add(label);
+            if (label >= 0) any[0] = true;
+        });
+        if (texts.isEmpty()) throw new DataException(file + ": no documents in the file");
+        int[] y = labels.toArray();
+        if (any[0]) {
+            for (int i = 0; i < y.length; i++) {
+                if (y[i] < 0) throw new DataException(file + ": document " + i + " has no label, others have");
+            }
+        }
+        return new Lines(List.copyOf(texts), y, any[0]);
     }
 
     /** A training corpus and the text features fitted on it. */
@@ -199,12 +237,53 @@ public record TextCorpus(String name, SparseRows rows, int[] labels, List<String
         return new int[][] {tr, te};
     }
 
-    private static BufferedReader reader(Path file) throws IOException {
-        var decoder = StandardCharsets.UTF_8
+    /**
+     * Lines of a UTF-8 file, each decoded on its own, so that bytes that are not
+     * UTF-8 are reported at their line (a Reader decodes ahead, by buffers).
+     * Ends of line: LF or CRLF.
+     */
+    private static final class Utf8Lines implements AutoCloseable {
+        private final InputStream in;
+        private final CharsetDecoder decoder = StandardCharsets.UTF_8
                 .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        return new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16);
+        private final byte[] buf = new byte[1 << 16];
+        private int pos, limit;
+        private byte[] line = new byte[256];
+
+        Utf8Lines(Path file) throws IOException {
+            in = Files.newInputStream(file);
+        }
+
+        /** The next line without its end, or null at the end of the file. */
+        String readLine() throws IOException {
+            int len = 0;
+            boolean any = false;
+            while (true) {
+                if (pos == limit) {
+                    limit = in.read(buf, 0, buf.length);
+                    pos = 0;
+                    if (limit <= 0) {
+                        limit = 0;
+                        if (!any) return null;
+                        break;
+                    }
+                }
+                any = true;
+                byte b = buf[pos++];
+                if (b == '\n') break;
+                if (len == line.length) line = Arrays.copyOf(line, len * 2);
+                line[len++] = b;
+            }
+            if (len > 0 && line[len - 1] == '\r') len--;
+            return decoder.decode(ByteBuffer.wrap(line, 0, len)).toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     /** Fields of a line; the last wanted column takes the rest of the line when it is the text. */

@@ -186,10 +186,10 @@ class CheckpointTest {
     void wrongVersionIsNamed() {
         byte[] bytes = Checkpoint.modelOnly(SoftmaxRegression.gaussian(4, 2, 1, 1), List.of(), List.of(), Scaler.none())
                 .toBytes();
-        ByteBuffer.wrap(bytes).putInt(8, 4);
-        String msg = assertThrows(CheckpointException.class, () -> Checkpoint.fromBytes(resealed(bytes), "v4.s4j"))
+        ByteBuffer.wrap(bytes).putInt(8, 5);
+        String msg = assertThrows(CheckpointException.class, () -> Checkpoint.fromBytes(resealed(bytes), "v5.s4j"))
                 .getMessage();
-        assertEquals("v4.s4j: model format version 4 is not supported (this softmax4j reads versions 1 to 3)", msg);
+        assertEquals("v5.s4j: model format version 5 is not supported (this softmax4j reads versions 1 to 4)", msg);
     }
 
     /**
@@ -197,38 +197,41 @@ class CheckpointTest {
      * model (no names, scaler divide:255) with the newer fields cut out.
      */
     private static byte[] legacy(TrainResult r, int version) {
-        byte[] v3 = Checkpoint.of(r.state(), config(), DATA).toBytes();
+        byte[] v4 = Checkpoint.of(r.state(), config(), DATA).toBytes();
         int f = DATA.features(), c = DATA.classes();
         int names = 20 + 8 + 4 + 3 * c; // header, shape, class names "0".."3"
         List<int[]> cut = new java.util.ArrayList<>();
-        cut.add(new int[] {names, 4 + 7}); // v3: feature names (none), scaler divide (no arrays)
-        int config = names + 11 + 4 * f * c + 4 * c + 1;
-        cut.add(new int[] {config + 58, 1}); // v3: stratify
+        if (version < 3) cut.add(new int[] {names, 4 + 7}); // v3: feature names (none), scaler divide (no arrays)
+        cut.add(new int[] {names + 11, 2}); // v4: text flag (none), weight encoding (dense)
+        int config = names + 13 + 4 * f * c + 4 * c + 1;
+        if (version < 3) cut.add(new int[] {config + 58, 1}); // v3: stratify
         if (version == 1) cut.add(new int[] {config + 59 + 4 + 8 + 1, 20}); // v2: mid-epoch position
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         int from = 0;
         for (int[] k : cut) {
-            out.write(v3, from, k[0] - from);
+            out.write(v4, from, k[0] - from);
             from = k[0] + k[1];
         }
-        out.write(v3, from, v3.length - from);
+        out.write(v4, from, v4.length - from);
         byte[] old = out.toByteArray();
         ByteBuffer.wrap(old).putInt(8, version).putLong(12, old.length - 24);
         return resealed(old);
     }
 
-    /** Files of versions 1 and 2 (Fashion-MNIST models of earlier releases) still load and resume. */
+    /** Files of versions 1 to 3 (models of earlier releases) still load and resume. */
     @Test
     void olderVersionsStillLoad() {
         TrainResult r = uninterrupted();
-        for (int version : new int[] {1, 2}) {
+        for (int version : new int[] {1, 2, 3}) {
             Checkpoint old = Checkpoint.fromBytes(legacy(r, version), "v" + version + ".s4j");
             assertTrue(old.state().model().sameParameters(r.state().model()), "version " + version);
             assertEquals(r.state().history(), old.state().history());
             assertEquals(0, old.state().batchesInEpoch());
-            assertEquals(Scaler.divide(255), old.scaler());
-            assertEquals(List.of(), old.featureNames());
-            assertEquals(config(), old.config());
+            if (version < 3) {
+                assertEquals(Scaler.divide(255), old.scaler());
+                assertEquals(List.of(), old.featureNames());
+                assertEquals(config(), old.config());
+            }
         }
     }
 

@@ -1,0 +1,143 @@
+package org.softmax4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.softmax4j.Binding;
+import org.softmax4j.Kernels;
+import org.softmax4j.data.SparseRows;
+
+/**
+ * {@link SparseTrainer} against a dense double-precision SGD of the same
+ * model (softmax regression, mean cross-entropy, L2 decay on the weights as
+ * {@code W -= lr (g + wd W)}, the same batches): the lazy decay and the update of
+ * only the used rows must give the dense answer. Fresh random data each run.
+ */
+class SparseTrainerTest {
+
+    private static SparseRows randomRows(SplittableRandom rnd, int n, int d, int[] labels, int c) {
+        SparseRows rows = new SparseRows(d);
+        int[] cols = new int[d];
+        float[] vals = new float[d];
+        for (int i = 0; i < n; i++) {
+            int count = 0;
+            for (int j = 0; j < d; j++) {
+                if (rnd.nextInt(6) == 0) {
+                    cols[count] = j;
+                    vals[count++] = (float) (2 * rnd.nextDouble() - 1);
+                }
+            }
+            labels[i] = rnd.nextInt(c);
+            rows.add(cols, vals, count);
+        }
+        return rows;
+    }
+
+    /** The same run in double, dense: W (d x c) and b after all epochs. */
+    private static double[][] dense(SparseRows x, int[] labels, int c, TrainConfig cfg) {
+        int n = (int) x.rows(), d = x.columns(), batch = Math.min(cfg.batchSize(), n);
+        int steps = (n + batch - 1) / batch;
+        double[] w = new double[d * c], b = new double[c];
+        long step = 0, total = (long) steps * cfg.epochs();
+        for (int e = 0; e < cfg.epochs(); e++) {
+            for (int s = 0; s < steps; s++, step++) {
+                double lr = cfg.schedule().lr(cfg.lr(), e, step, total);
+                int from = s * batch, m = Math.min(batch, n - from);
+                double[] gw = new double[d * c], gb = new double[c];
+                for (int i = from; i < from + m; i++) {
+                    double[] z = b.clone();
+                    for (long p = x.start(i); p < x.end(i); p++) {
+                        for (int k = 0; k < c; k++) z[k] += x.value(p) * w[x.column(p) * c + k];
+                    }
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (double v : z) max = Math.max(max, v);
+                    for (double v : z) sum += Math.exp(v - max);
+                    for (int k = 0; k < c; k++) {
+                        double g = (Math.exp(z[k] - max) / sum - (k == labels[i] ? 1 : 0)) / m;
+                        gb[k] += g;
+                        for (long p = x.start(i); p < x.end(i); p++) gw[x.column(p) * c + k] += x.value(p) * g;
+                    }
+                }
+                for (int k = 0; k < c; k++) b[k] -= lr * gb[k];
+                for (int q = 0; q < w.length; q++) w[q] -= lr * (gw[q] + cfg.weightDecay() * w[q]);
+            }
+        }
+        return new double[][] {w, b};
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"reference", "ffm", "jni"})
+    void matchesDenseSgdWithWeightDecay(String kernels) {
+        long seed = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = 150, d = 40, c = 5;
+        int[] labels = new int[n];
+        SparseRows x = randomRows(rnd, n, d, labels, c);
+        TrainConfig cfg = TrainConfig.builder()
+                .epochs(3)
+                .batchSize(16)
+                .lr(0.5f)
+                .weightDecay(0.01f)
+                .schedule(LrSchedule.cosine(0f))
+                .shuffle(false)
+                .build();
+        Kernels k = switch (kernels) {
+            case "reference" -> Kernels.reference();
+            case "ffm" -> Kernels.cpu(Binding.FFM);
+            default -> Kernels.cpu(Binding.JNI);
+        };
+        SoftmaxRegression got = new SparseTrainer(k, cfg)
+                .fit(new SparseTrainer.Data(x, labels, null), null, c, null, null)
+                .model();
+        double[][] want = dense(x, labels, c, cfg);
+        for (int q = 0; q < want[0].length; q++) {
+            assertEquals(want[0][q], got.weights()[q], 2e-5 + 2e-4 * Math.abs(want[0][q]), "W[" + q + "] seed " + seed);
+        }
+        for (int q = 0; q < c; q++) assertEquals(want[1][q], got.bias()[q], 2e-5, "b[" + q + "] seed " + seed);
+    }
+
+    @Test
+    void unusedFeaturesStayZeroAndTheTestSetIsEvaluated() {
+        SplittableRandom rnd = new SplittableRandom(System.nanoTime());
+        int n = 60, d = 30, c = 3;
+        int[] labels = new int[n];
+        SparseRows x = randomRows(rnd, n, 20, labels, c); // columns 20..29 never occur
+        SparseRows wide = new SparseRows(d);
+        for (int i = 0; i < n; i++) {
+            int len = (int) (x.end(i) - x.start(i));
+            int[] cols = new int[len];
+            float[] vals = new float[len];
+            for (int p = 0; p < len; p++) {
+                cols[p] = x.column(x.start(i) + p);
+                vals[p] = x.value(x.start(i) + p);
+            }
+            wide.add(cols, vals, len);
+        }
+        var data = new SparseTrainer.Data(wide, labels, null);
+        var result = new SparseTrainer(
+                        Kernels.cpu(), TrainConfig.text().toBuilder().epochs(2).build())
+                .fit(data, data, c, null, null);
+        for (int q = 20 * c; q < d * c; q++) assertEquals(0f, result.model().weights()[q], "unused row written");
+        assertEquals(2, result.history().size());
+        assertTrue(result.history().get(1).hasTest());
+    }
+
+    @Test
+    void momentumAndValidationSplitsAreRefusedWithTheReason() {
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new SparseTrainer(
+                        Kernels.cpu(), TrainConfig.builder().momentum(0.9f).build()));
+        assertTrue(e.getMessage().contains("momentum"), e.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new SparseTrainer(
+                        Kernels.cpu(),
+                        TrainConfig.builder().valFraction(0.1).patience(2).build()));
+    }
+}
