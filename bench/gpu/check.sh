@@ -6,7 +6,8 @@
 #   OUT=DIR bash bench/gpu/check.sh [STEP...]      (OUT defaults to ./gpu-out)
 #
 # Steps, in this order (default: all); a failed step does not stop the rest:
-#   a native  the C CUDA tests (test_cuda, test_cuda_gemm, test_cuda_linear_ce)
+#   a native  the C CUDA tests (test_cuda, test_cuda_gemm, test_cuda_linear_ce,
+#             test_cuda_sparse)
 #             built with the repo's CMake, run, then run (shapes shrunk:
 #             S4J_TEST_SMALL=1) under compute-sanitizer memcheck and racecheck
 #             (any reported error fails the step; racecheck's
@@ -158,11 +159,12 @@ step_native() {
   : >"$log"
   command -v ninja >/dev/null 2>&1 && [ ! -f "$build/CMakeCache.txt" ] && gen=(-G Ninja)
   if ! run 300 "$log" cmake -S native -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DS4J_CUDA=ON \
-     || ! run 400 "$log" cmake --build "$build" --parallel --target test_cuda test_cuda_gemm test_cuda_linear_ce; then
+     || ! run 400 "$log" cmake --build "$build" --parallel --target test_cuda test_cuda_gemm test_cuda_linear_ce \
+                                   test_cuda_sparse; then
     record "a native" FAIL "CMake configure/build failed: $(why "$log")"
     return
   fi
-  for t in test_cuda test_cuda_gemm test_cuda_linear_ce; do
+  for t in test_cuda test_cuda_gemm test_cuda_linear_ce test_cuda_sparse; do
     tlog=$OUT/logs/a-$t.log
     : >"$tlog"
     run 180 "$tlog" "$build/test/$t"
@@ -188,7 +190,7 @@ step_native() {
   fi
   local tool slog summary
   for tool in memcheck racecheck; do
-    for t in test_cuda test_cuda_gemm test_cuda_linear_ce; do
+    for t in test_cuda test_cuda_gemm test_cuda_linear_ce test_cuda_sparse; do
       slog=$OUT/logs/a-$tool-$t.log
       : >"$slog"
       run "${S4J_SANITIZER_LIMIT:-180}" "$slog" env S4J_TEST_SMALL=1 \
@@ -223,7 +225,7 @@ step_junit() {
     --class-path "$cp" \
     --select-class org.softmax4j.CudaTest --select-class org.softmax4j.SoftmaxCrossEntropyTest \
     --select-class org.softmax4j.GemmTest --select-class org.softmax4j.BadInputTest \
-    --select-class org.softmax4j.train.TrainerTest
+    --select-class org.softmax4j.SparseTest --select-class org.softmax4j.train.TrainerTest
   rc=$?
   found=$(tests_count found "$log") ok=$(tests_count successful "$log") fail=$(tests_count failed "$log")
   aborted=$(tests_count aborted "$log") skipped=$(tests_count skipped "$log")

@@ -75,3 +75,7 @@ int s4j_cuda_sgemm(int32_t ta, int32_t tb, int64_t m, int64_t n, int64_t k, floa
     (void)n, (void)v, (void)bv, (void)dt;
     return 0;
 }
+int s4j_cuda_csr_matmul(int64_t m, int64_t n, int64_t k, const int64_t *rp, const int32_t *ci,
+                        const float *va, float al, const float *b, int64_t ldb, const float *bi,
+                        float be, float *c, int64_t ldc, const int32_t *cr, int64_t crc, void *st)
+    UNAVAILABLE()

@@ -445,6 +445,21 @@ S4J_API int s4j_cuda_gather_rows(int64_t rows, int64_t cols, int32_t src_dtype, 
                                  const float *shift, const float *col_scale, float *out,
                                  void *stream);
 
+/* s4j_csr_matmul on the GPU: the same product, scatter and beta/bias rules,
+ * every array in device memory (C must not overlap the others). Each element
+ * of C is one thread's float sum over its row's entries in order
+ * (deterministic). The CSR matrix itself (row_ptr, col_idx, c_rows) is not
+ * checked here (that needs a host round-trip; the Java layer checks it
+ * first): a matrix breaking the rules of s4j_csr_matmul is undefined
+ * behaviour, out-of-bounds accesses included. Sizes and pointers are checked
+ * as there (S4J_ERR_ARGUMENT), except that the entry count row_ptr[m] is not
+ * read: col_idx, values and b are required whenever m, n, k > 0. */
+S4J_API int s4j_cuda_csr_matmul(int64_t m, int64_t n, int64_t k, const int64_t *row_ptr,
+                                const int32_t *col_idx, const float *values, float alpha,
+                                const float *b, int64_t ldb, const float *bias, float beta,
+                                float *c, int64_t ldc, const int32_t *c_rows, int64_t c_row_count,
+                                void *stream);
+
 /* Running statistics of training steps, kept on the device so that they are
  * read once per epoch: *loss_sum += (double)*loss * weight and
  * *correct += #{i < n : row_argmax[i] == targets[i]}. */

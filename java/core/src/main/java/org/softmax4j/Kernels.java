@@ -287,7 +287,9 @@ public interface Kernels {
      * or {@code cRows[i]} when cRows is not null: a scatter into the rows of a
      * larger C ({@code cRowCount} rows), e.g. the rows of the weights that a batch
      * touches, so that {@code W -= lr * X^T G} costs O(nnz * n) whatever the
-     * feature count (A = the batch transposed, alpha = -lr, beta = 1).
+     * feature count (A = the batch transposed, alpha = -lr, beta = 1). The CUDA
+     * kernels check rowPtr, colIdx and cRows on the host as well: held on the GPU,
+     * they are copied back for it, so the call waits for the GPU.
      *
      * @param rowPtr {@code m + 1} int64 offsets: {@code rowPtr[0] == 0}, non-decreasing
      * @param colIdx {@code rowPtr[m]} int32 columns, strictly increasing within a row, each in [0, k)

@@ -8,19 +8,23 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.softmax4j.cuda.CudaKernels;
+import org.softmax4j.cuda.DeviceBuffer;
 
 /**
  * {@link Kernels#csrMatmul} of every implementation (binding x ISA, CUDA
  * where present) against a double-precision sum, on fresh random CSR
  * matrices each run: empty, sparse and dense rows, widths around the vector
  * blocks, alpha/beta/bias, scatter into rows of a larger C, outputs poisoned
- * with NaN; then every broken rule of the CSR contract, with C untouched.
+ * with NaN, arrays on the Java heap, in native memory or (CUDA) on the GPU;
+ * then every broken rule of the CSR contract, with C untouched.
  *
  * <p>Bound: a row is a float sum of its e entries, so |C - C_exact| <=
  * (e + 2) u sum|v b| + 2u |beta C| (Higham 3.5): never the typical error, so
@@ -32,6 +36,17 @@ class SparseTest {
 
     static List<Impl> impls() {
         return Impl.all();
+    }
+
+    /** Where a call's arrays are: GPU memory is for the CUDA kernels only. */
+    enum Memory {
+        HEAP,
+        NATIVE,
+        DEVICE;
+
+        static Memory pick(Kernels kern, SplittableRandom rnd) {
+            return values()[rnd.nextInt(kern instanceof CudaKernels ? 3 : 2)];
+        }
     }
 
     @AfterAll
@@ -82,12 +97,13 @@ class SparseTest {
                     beta,
                     rnd.nextBoolean(),
                     rnd.nextBoolean(),
-                    rnd.nextBoolean(),
+                    Memory.pick(kern, rnd),
                     impl + " seed " + seed);
         }
         // several tasks' worth of work: the threads split the rows
-        one(kern, rnd, 700, 58, 3000, 1f, 0f, true, false, true, impl + " seed " + seed);
-        one(kern, rnd, 900, 129, 500, -0.1f, 1f, false, true, false, impl + " seed " + seed);
+        Memory big = kern instanceof CudaKernels ? Memory.DEVICE : Memory.NATIVE;
+        one(kern, rnd, 700, 58, 3000, 1f, 0f, true, false, big, impl + " seed " + seed);
+        one(kern, rnd, 900, 129, 500, -0.1f, 1f, false, true, Memory.HEAP, impl + " seed " + seed);
     }
 
     private static void one(
@@ -100,7 +116,7 @@ class SparseTest {
             float beta,
             boolean withBias,
             boolean scatter,
-            boolean nativeMemory,
+            Memory memory,
             String ctx) {
         Csr a = Csr.random(rnd, m, k);
         int ldb = n + rnd.nextInt(3), ldc = n + rnd.nextInt(3);
@@ -118,7 +134,38 @@ class SparseTest {
         float[] c0 = GemmTest.random(rnd, cRowCount * ldc);
         if (beta == 0) Arrays.fill(c0, Float.NaN); // must not be read
         float[] c = c0.clone();
-        if (nativeMemory) {
+        if (memory == Memory.DEVICE) {
+            List<DeviceBuffer> held = new ArrayList<>();
+            try {
+                var gpu = new Object() {
+                    MemorySegment of(MemorySegment host) {
+                        DeviceBuffer d = ((CudaKernels) kern).allocate(Math.max(8, host.byteSize()));
+                        held.add(d);
+                        return d.copyFrom(host).segment();
+                    }
+                };
+                MemorySegment cs = gpu.of(MemorySegment.ofArray(c));
+                kern.csrMatmul(
+                        m,
+                        n,
+                        k,
+                        gpu.of(MemorySegment.ofArray(a.rowPtr())),
+                        gpu.of(MemorySegment.ofArray(a.col())),
+                        gpu.of(MemorySegment.ofArray(a.val())),
+                        alpha,
+                        gpu.of(MemorySegment.ofArray(b)),
+                        ldb,
+                        bias == null ? null : gpu.of(MemorySegment.ofArray(bias)),
+                        beta,
+                        cs,
+                        ldc,
+                        cRows == null ? null : gpu.of(MemorySegment.ofArray(cRows)),
+                        cRowCount);
+                held.getFirst().copyTo(MemorySegment.ofArray(c));
+            } finally {
+                held.forEach(DeviceBuffer::close);
+            }
+        } else if (memory == Memory.NATIVE) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment cs = copy(arena, c);
                 kern.csrMatmul(
@@ -163,7 +210,7 @@ class SparseTest {
                 if (!(Math.abs(got - want) <= bound)) {
                     fail("C[" + r + "," + j + "] = " + got + ", want " + want + " (bound " + bound + ") m=" + m + " n="
                             + n + " k=" + k + " alpha=" + alpha + " beta=" + beta + " bias=" + withBias
-                            + " scatter=" + scatter + " native=" + nativeMemory + " " + ctx);
+                            + " scatter=" + scatter + " memory=" + memory + " " + ctx);
                 }
             }
         }
@@ -252,6 +299,41 @@ class SparseTest {
                     cs.expect());
             assertEquals(cs.expect(), e.getMessage(), impl.toString());
             for (float x : c) assertEquals(42f, x, "C written on a rejected call: " + cs.expect());
+        }
+        if (kern instanceof CudaKernels gpu) {
+            // the CSR matrix and C in GPU memory: checked on host copies, the same messages
+            for (Case cs : cases) {
+                float[] c = new float[4 * 2];
+                Arrays.fill(c, 42f);
+                int[] rows = cs.cRows() == null ? new int[3] : cs.cRows();
+                try (DeviceBuffer dp = gpu.allocate(8L * cs.ptr().length).copyFrom(MemorySegment.ofArray(cs.ptr()));
+                        DeviceBuffer dcol = gpu.allocate(4L * cs.col().length).copyFrom(cs.col());
+                        DeviceBuffer drows = gpu.allocate(4L * rows.length).copyFrom(rows);
+                        DeviceBuffer dc = gpu.allocate(4L * c.length).copyFrom(c)) {
+                    var e = assertThrows(
+                            IllegalArgumentException.class,
+                            () -> kern.csrMatmul(
+                                    3,
+                                    2,
+                                    5,
+                                    dp.segment(),
+                                    dcol.segment(),
+                                    MemorySegment.ofArray(val),
+                                    1f,
+                                    MemorySegment.ofArray(b),
+                                    2,
+                                    null,
+                                    0f,
+                                    dc.segment(),
+                                    2,
+                                    cs.cRows() == null ? null : drows.segment(),
+                                    cs.cRowCount()),
+                            cs.expect());
+                    assertEquals(cs.expect(), e.getMessage(), impl + ", GPU memory");
+                    dc.copyTo(c);
+                    for (float x : c) assertEquals(42f, x, "C written on a rejected call (GPU): " + cs.expect());
+                }
+            }
         }
         // shapes and buffers
         long[] ptr = {0, 2, 3, 5};

@@ -253,7 +253,7 @@ abstract class AbstractKernels implements Kernels {
         }
         if (cRows != null && cRowCount < 0) throw new IllegalArgumentException("cRowCount = " + cRowCount + " < 0");
         input("rowPtr", rowPtr, (long) m + 1, 8);
-        long nnz = m == 0 ? 0 : rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, m);
+        long nnz = m == 0 ? 0 : csrEntryCount(rowPtr, m);
         if (nnz < 0)
             throw new IllegalArgumentException("rowPtr[" + m + "] = " + nnz + " (the entry count) is negative");
         input("colIdx", colIdx, nnz, 4);
@@ -265,6 +265,11 @@ abstract class AbstractKernels implements Kernels {
         for (MemorySegment in : new MemorySegment[] {rowPtr, colIdx, values, b, bias, cRows}) disjoint(in, c);
         if (m == 0 || n == 0) return;
         csrMatmulImpl(m, n, k, rowPtr, colIdx, values, alpha, b, ldb, bias, beta, c, ldc, cRows, cRowCount);
+    }
+
+    /** {@code rowPtr[m]}, the entry count of a CSR matrix: read from the GPU where rowPtr lies there. */
+    protected long csrEntryCount(MemorySegment rowPtr, int m) {
+        return rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, m);
     }
 
     /** Throws {@link #badCsr} for the first row that breaks the rules of {@link #csrMatmul}. */

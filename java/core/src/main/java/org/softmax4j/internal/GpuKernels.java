@@ -1,5 +1,7 @@
 package org.softmax4j.internal;
 
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -134,13 +136,21 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
 
     /** A host copy of {@code s} (n ints), for checks of labels and indexes held on the GPU. */
     private MemorySegment hostInts(MemorySegment s, long n) {
-        if (!DeviceMemory.isDevice(s)) return s;
-        int[] copy = new int[Math.toIntExact(n)];
+        return DeviceMemory.isDevice(s) ? toHost(s, MemorySegment.ofArray(new int[Math.toIntExact(n)])) : s;
+    }
+
+    /** The same with n longs. */
+    private MemorySegment hostLongs(MemorySegment s, long n) {
+        return DeviceMemory.isDevice(s) ? toHost(s, MemorySegment.ofArray(new long[Math.toIntExact(n)])) : s;
+    }
+
+    /** {@code copy} filled from the start of the device segment {@code s}. */
+    private MemorySegment toHost(MemorySegment s, MemorySegment copy) {
         Cuda.check(
                 abi,
-                abi.memcpyHost(s.address(), MemorySegment.ofArray(copy), 4 * n, CudaAbi.DEVICE_TO_HOST, 0),
-                "copying labels to the host");
-        return MemorySegment.ofArray(copy);
+                abi.memcpyHost(s.address(), copy, copy.byteSize(), CudaAbi.DEVICE_TO_HOST, 0),
+                "copying labels or indexes to the host for their checks");
+        return copy;
     }
 
     /** The options struct, filled; {@code classWeights}: a device address or 0. */
@@ -433,7 +443,29 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
             int ldc,
             MemorySegment cRows,
             int cRowCount) {
-        throw new UnsupportedOperationException("csrMatmul on CUDA: not built yet");
+        // the kernel trusts its CSR matrix: checked here first, on a host copy where it lies on the GPU
+        MemorySegment ptr = hostLongs(rowPtr, m + 1L);
+        long nnz = ptr.getAtIndex(JAVA_LONG_UNALIGNED, m);
+        checkCsr(m, k, ptr, hostInts(colIdx, nnz), cRows == null ? null : hostInts(cRows, m), cRowCount);
+        long dp = in(0, rowPtr, 8L * (m + 1));
+        long dcol = in(1, colIdx, 4 * nnz), dval = in(2, values, 4 * nnz);
+        long db = k == 0 ? 0 : in(3, b, 4L * ((long) (k - 1) * ldb + n));
+        long dbias = in(4, bias, 4L * n), drows = in(5, cRows, 4L * m);
+        // a staged C goes back whole: read it in when beta uses it, or to keep the
+        // rows not scattered to and the row padding
+        long cBytes = 4L * ((long) ((cRows != null ? cRowCount : m) - 1) * ldc + n);
+        long dc = out(6, c, cBytes, beta != 0f || cRows != null || ldc > n);
+        finish(
+                abi.csrMatmul(
+                        m, n, k, dp, dcol, dval, alpha, db, ldb, dbias, beta, dc, ldc, drows, cRowCount, stream()),
+                "csrMatmul");
+    }
+
+    @Override
+    protected long csrEntryCount(MemorySegment rowPtr, int m) {
+        if (!DeviceMemory.isDevice(rowPtr)) return super.csrEntryCount(rowPtr, m);
+        return toHost(rowPtr.asSlice(8L * m, 8), MemorySegment.ofArray(new long[1]))
+                .getAtIndex(JAVA_LONG_UNALIGNED, 0);
     }
 
     @Override

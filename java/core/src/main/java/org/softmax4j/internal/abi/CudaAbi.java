@@ -163,4 +163,23 @@ public interface CudaAbi {
 
     int stepStats(
             long n, long loss, float weight, long rowArgmax, long targets, long lossSum, long correct, long stream);
+
+    /** The CSR matrix unchecked: callers check it on the host first. */
+    int csrMatmul(
+            long m,
+            long n,
+            long k,
+            long rowPtr,
+            long colIdx,
+            long values,
+            float alpha,
+            long b,
+            long ldb,
+            long bias,
+            float beta,
+            long c,
+            long ldc,
+            long cRows,
+            long cRowCount,
+            long stream);
 }

@@ -27,7 +27,7 @@ public final class FfmCudaAbi implements CudaAbi {
     private final MethodHandle streamCreate, streamDestroy, streamSynchronize, softmax, softmaxCe;
     private final MethodHandle softmaxCeWorkspaceSize, sgemm, gemmBf16, addBias, columnSums;
     private final MethodHandle sgdStep, gatherRows, stepStats, linearCe, linearCeWorkspaceSize;
-    private final MethodHandle graphBegin, graphEnd, graphLaunch, graphDestroy;
+    private final MethodHandle graphBegin, graphEnd, graphLaunch, graphDestroy, csrMatmul;
 
     private FfmCudaAbi(SymbolLookup lib) {
         var h = new Object() {
@@ -128,6 +128,26 @@ public final class FfmCudaAbi implements CudaAbi {
                         JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, P, JAVA_LONG, P, JAVA_FLOAT, P, P, P, P));
         stepStats =
                 h.of("s4j_cuda_step_stats", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, P, JAVA_FLOAT, P, P, P, P, P));
+        csrMatmul = h.of(
+                "s4j_cuda_csr_matmul",
+                FunctionDescriptor.of(
+                        JAVA_INT,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        P,
+                        P,
+                        P,
+                        JAVA_FLOAT,
+                        P,
+                        JAVA_LONG,
+                        P,
+                        JAVA_FLOAT,
+                        P,
+                        JAVA_LONG,
+                        P,
+                        JAVA_LONG,
+                        P));
     }
 
     /**
@@ -461,6 +481,32 @@ public final class FfmCudaAbi implements CudaAbi {
             long n, long loss, float weight, long rowArgmax, long targets, long lossSum, long correct, long stream) {
         try {
             return (int) stepStats.invokeExact(n, loss, weight, rowArgmax, targets, lossSum, correct, stream);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public int csrMatmul(
+            long m,
+            long n,
+            long k,
+            long rowPtr,
+            long colIdx,
+            long values,
+            float alpha,
+            long b,
+            long ldb,
+            long bias,
+            float beta,
+            long c,
+            long ldc,
+            long cRows,
+            long cRowCount,
+            long stream) {
+        try {
+            return (int) csrMatmul.invokeExact(
+                    m, n, k, rowPtr, colIdx, values, alpha, b, ldb, bias, beta, c, ldc, cRows, cRowCount, stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

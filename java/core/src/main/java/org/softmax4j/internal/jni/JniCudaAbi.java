@@ -299,4 +299,26 @@ public final class JniCudaAbi implements CudaAbi {
             long n, long loss, float weight, long rowArgmax, long targets, long lossSum, long correct, long stream) {
         return JniCudaNatives.s4j_cuda_step_stats(n, loss, weight, rowArgmax, targets, lossSum, correct, stream);
     }
+
+    @Override
+    public int csrMatmul(
+            long m,
+            long n,
+            long k,
+            long rowPtr,
+            long colIdx,
+            long values,
+            float alpha,
+            long b,
+            long ldb,
+            long bias,
+            float beta,
+            long c,
+            long ldc,
+            long cRows,
+            long cRowCount,
+            long stream) {
+        return JniCudaNatives.s4j_cuda_csr_matmul(
+                m, n, k, rowPtr, colIdx, values, alpha, b, ldb, bias, beta, c, ldc, cRows, cRowCount, stream);
+    }
 }

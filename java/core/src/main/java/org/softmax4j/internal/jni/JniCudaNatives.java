@@ -197,4 +197,22 @@ public final class JniCudaNatives {
             @Cast("double*") long lossSum,
             @Cast("int64_t*") long correct,
             @Cast("void*") long stream);
+
+    public static native int s4j_cuda_csr_matmul(
+            long m,
+            long n,
+            long k,
+            @Cast("const int64_t*") long rowPtr,
+            @Cast("const int32_t*") long colIdx,
+            @Cast("const float*") long values,
+            float alpha,
+            @Cast("const float*") long b,
+            long ldb,
+            @Cast("const float*") long bias,
+            float beta,
+            @Cast("float*") long c,
+            long ldc,
+            @Cast("const int32_t*") long cRows,
+            long cRowCount,
+            @Cast("void*") long stream);
 }
