@@ -40,6 +40,16 @@ best_of() { # marks the line with the lowest wall time in stdin
               END {print "  best: " b}'
 }
 echo "task $task: $(wc -l < "$dir/$task.train.tsv") train, $(wc -l < "$dir/$task.test.tsv") test rows"
+# softmax4j: the whole `train` command (JVM start, reading, featurizing, 10 epochs,
+# the test set after each, saving the model), its text preset; built once first
+"$root/softmax4j" --version > /dev/null
+for threads in 1 2; do
+  t=$(timed env S4J_NUM_THREADS="$threads" "$root/softmax4j" train --data "$dir/$task.train.tsv" --text-column 1 \
+        --test "$dir/$task.test.tsv" --out "$dir/s4j" --overwrite -q)
+  acc=$(awk '/^test accuracy/{print $3}' "$dir/out.txt")
+  loop=$(awk '/^training loop/{print $3 " s loop, " $4 " " $5}' "$dir/out.txt" | tr -d '(')
+  echo "softmax4j train, text preset (bigrams 2^20, 10 epochs), $threads threads; $t; accuracy $acc, model $(du -m "$dir/s4j/model.s4j" | cut -f1) MiB, $loop"
+done | best_of
 for loss in softmax hs; do
   for threads in 1 2; do
     for alloc in "${allocs[@]}"; do

@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Train softmax regression (features -> classes, weights ~ N(0, 0.01^2), zero "
                     + "bias) with minibatch SGD on --data FILE (a CSV/TSV with --label, LIBSVM, X.npy with "
-                    + "--labels y.npy, or IDX) or, by default, Fashion-MNIST (784 pixels -> 10 classes). Prints one line per epoch (train loss and "
+                    + "--labels y.npy, IDX, or raw text: a TSV with --text-column or fastText's __label__ format) or, "
+                    + "by default, Fashion-MNIST (784 pixels -> 10 classes). Prints one line per epoch (train loss and "
                     + "accuracy, test loss and accuracy, samples/s), then the test accuracy, the "
                     + "confusion matrix and the training-loop time. Writes the resumable model "
                     + "file, metrics as CSV and JSON, loss and accuracy curves as SVG and the "
@@ -54,7 +55,8 @@ import picocli.CommandLine.Spec;
                     + "0.9, weight decay 1e-4, cosine schedule (~0.85). Options given explicitly override "
                     + "the preset.",
             "Examples: softmax4j train --preset tuned --out runs/tuned",
-            "          softmax4j train --data customers.csv --label churn --scale standard"
+            "          softmax4j train --data customers.csv --label churn --scale standard",
+            "          softmax4j train --data docs.tsv --text-column 1 --label 0 --tfidf"
         })
 final class TrainCommand implements Callable<Integer> {
     /** Training options that a resumed run takes from its checkpoint. */
