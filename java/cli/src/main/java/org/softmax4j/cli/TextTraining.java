@@ -10,6 +10,7 @@ import java.util.Locale;
 import org.softmax4j.Kernels;
 import org.softmax4j.cuda.CudaKernels;
 import org.softmax4j.data.DataException;
+import org.softmax4j.data.SparseDataset;
 import org.softmax4j.data.TextCorpus;
 import org.softmax4j.data.TextFeatures;
 import org.softmax4j.train.Checkpoint;
@@ -51,11 +52,11 @@ final class TextTraining {
         long t0 = System.nanoTime();
         Path file = main.workDir.resolve(cmd.data.path);
         TextCorpus.Fitted fitted;
-        TextCorpus test = null;
+        SparseDataset test = null;
         SparseTrainer.Data train, testData = null;
         try {
             fitted = TextCorpus.fit(file, cmd.text.layout(file, cmd.data), cmd.text.features(), cmd.text.tfidf);
-            TextCorpus all = fitted.corpus();
+            SparseDataset all = fitted.data();
             if (cmd.testFile != null) {
                 if (cmd.testFraction != null) throw new CliException("--test and --test-fraction exclude each other");
                 Path tf = main.workDir.resolve(cmd.testFile);
@@ -72,7 +73,7 @@ final class TextTraining {
         } catch (DataException e) {
             throw new CliException(e.getMessage(), e);
         }
-        TextCorpus all = fitted.corpus();
+        SparseDataset all = fitted.data();
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         List<String> names = all.classNames();
         if (!cmd.quiet) {

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * LIBSVM / SVMlight: one example per line, {@code label index:value ...}
@@ -70,6 +71,34 @@ final class LibsvmReader {
             rows[0]++;
         });
         if (rows[0] == 0) throw new DataException(file + ": no examples");
+    }
+
+    /** The file as sparse rows (0-based columns), without densifying; {@code classes}: a model's, or null. */
+    SparseDataset readSparse(List<String> classes) {
+        LabelCoder coder = new LabelCoder(classes);
+        LabelCoder.Ints labels = new LabelCoder.Ints();
+        SparseRows rows = new SparseRows(features);
+        int[] cols = new int[64];
+        forEachLine((line, text, label, values) -> {
+            Integer id = coder.id(label);
+            if (id == null) {
+                throw new DataException(file + ":" + line + ": label '" + label + "' is not one of the model's "
+                        + coder.size() + " classes");
+            }
+            int[] c = cols.length >= values.count ? cols : new int[values.count];
+            for (int k = 0; k < values.count; k++) {
+                if (values.index[k] > features) {
+                    throw new DataException(file + ":" + line + ": feature index " + values.index[k] + " is beyond the "
+                            + features + " features expected");
+                }
+                c[k] = values.index[k] - 1;
+            }
+            labels.add(id);
+            rows.add(c, values.value, values.count);
+        });
+        int[] y = labels.toArray();
+        coder.remap(y);
+        return new SparseDataset(file.getFileName().toString(), rows, y, coder.classes(), true);
     }
 
     /** One line's features: the first count entries. */

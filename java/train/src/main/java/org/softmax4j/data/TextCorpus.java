@@ -13,24 +13,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
- * Labelled documents as sparse feature rows: a file of one document per line,
- * either delimited (TSV by default: a label column and a text column, no
- * quoting; the text column may hold the delimiter only when it is the last)
- * or fastText's supervised format ({@code __label__NAME words...}; the first
- * label of a line counts, further ones are an error). UTF-8; bytes that are
- * not UTF-8 are an error naming the line, nothing is guessed. Empty lines are
- * skipped; an empty text is a row with no features (the bias alone).
- *
- * @param name       what the data is, for messages ("train", a file name)
- * @param rows       one feature row per document, as {@link TextFeatures} makes them
- * @param labels     one class per row, or all 0 when the file has none
- * @param classNames the classes, sorted (or a model's, as given)
- * @param labelled   whether labels were read
+ * Labelled documents as sparse feature rows ({@link SparseDataset}): a file
+ * of one document per line, either delimited (TSV by default: a label column
+ * and a text column, no quoting; the text column may hold the delimiter only
+ * when it is the last) or fastText's supervised format ({@code __label__NAME
+ * words...}; the first label of a line counts, further ones are an error).
+ * UTF-8; bytes that are not UTF-8 are an error naming the line, nothing is
+ * guessed. Empty lines are skipped; an empty text is a row with no features
+ * (the bias alone).
  */
-public record TextCorpus(String name, SparseRows rows, int[] labels, List<String> classNames, boolean labelled) {
+public final class TextCorpus {
+    private TextCorpus() {}
+
     /** The label prefix of fastText's format. */
     public static final String FASTTEXT_LABEL = "__label__";
 
@@ -73,7 +69,7 @@ public record TextCorpus(String name, SparseRows rows, int[] labels, List<String
      * @param labelsRequired whether a line without a label is an error
      * @throws DataException naming the file and line of any problem
      */
-    public static TextCorpus read(
+    public static SparseDataset read(
             Path file, Layout layout, TextFeatures features, List<String> classes, boolean labelsRequired) {
         LabelCoder coder = new LabelCoder(classes);
         LabelCoder.Ints labels = new LabelCoder.Ints();
@@ -93,7 +89,7 @@ public record TextCorpus(String name, SparseRows rows, int[] labels, List<String
         coder.remap(y);
         List<String> names = coder.classes();
         if (names.isEmpty()) names = classes != null ? classes : List.of("0");
-        return new TextCorpus(file.getFileName().toString(), rows, y, names, any[0]);
+        return new SparseDataset(file.getFileName().toString(), rows, y, names, any[0]);
     }
 
     /** What {@link #forEachDocument} hands over: the label's provisional id (-1: none) and the text. */
@@ -176,7 +172,7 @@ public record TextCorpus(String name, SparseRows rows, int[] labels, List<String
         TextFeatures base = new TextFeatures(features.hashBits(), features.ngrams(), null, features.normalize());
         if (!tfidf) return new Fitted(read(file, layout, base, null, true), base);
         // counts first (no weighting), idf from them, then the same rows reweighted
-        TextCorpus c = read(file, layout, new TextFeatures(base.hashBits(), base.ngrams(), null, false), null, true);
+        SparseDataset c = read(file, layout, new TextFeatures(base.hashBits(), base.ngrams(), null, false), null, true);
         TextFeatures fitted = base.withIdf(c.rows());
         c.rows().reweight(fitted.idf(), fitted.normalize());
         return new Fitted(c, fitted);
@@ -207,35 +203,7 @@ public record TextCorpus(String name, SparseRows rows, int[] labels, List<String
     }
 
     /** A training corpus and the text features fitted on it. */
-    public record Fitted(TextCorpus corpus, TextFeatures features) {}
-
-    /** The number of documents. */
-    public int size() {
-        return labels.length;
-    }
-
-    /** The number of classes. */
-    public int classes() {
-        return classNames.size();
-    }
-
-    /** The rows in a seeded random order, cut at {@code testFraction}: (train, test) row numbers. */
-    public int[][] split(double testFraction, long seed) {
-        int n = size();
-        int[] order = new int[n];
-        Arrays.setAll(order, i -> i);
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1), t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        int test = (int) Math.round(n * testFraction);
-        int[] te = Arrays.copyOfRange(order, 0, test), tr = Arrays.copyOfRange(order, test, n);
-        Arrays.sort(te);
-        Arrays.sort(tr);
-        return new int[][] {tr, te};
-    }
+    public record Fitted(SparseDataset data, TextFeatures features) {}
 
     /**
      * Lines of a UTF-8 file, each decoded on its own, so that bytes that are not

@@ -1,13 +1,17 @@
 package org.softmax4j.train;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -174,9 +178,12 @@ public record Checkpoint(
 
     // ---- writing ------------------------------------------------------------
 
-    /** Writes this checkpoint to {@code path} atomically (temporary file, fsync, rename). */
+    /**
+     * Writes this checkpoint to {@code path} atomically (temporary file, fsync,
+     * rename), streamed: a model of any size (4 GB of weights: 10^6 hashed
+     * features x 1000 classes) needs no second copy in memory.
+     */
     public void save(Path path) throws IOException {
-        byte[] bytes = toBytes();
         Path abs = path.toAbsolutePath();
         Path dir = abs.getParent();
         Files.createDirectories(dir);
@@ -184,9 +191,21 @@ public record Checkpoint(
         Path tmp = dir.resolve(prefix + ProcessHandle.current().pid() + ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(
-                    tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) ch.write(buf);
+                    tmp,
+                    StandardOpenOption.READ,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                DataOutputStream out =
+                        new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20));
+                out.write(MAGIC);
+                out.writeInt(VERSION);
+                out.writeLong(0); // the payload's length, known once it is written
+                writePayload(out);
+                out.flush();
+                long length = ch.size() - HEADER;
+                writeFully(ch, ByteBuffer.allocate(8).putLong(0, length), 12);
+                writeFully(ch, ByteBuffer.allocate(4).putInt(0, crc(ch, HEADER + length)), HEADER + length);
                 ch.force(true);
             }
             try {
@@ -198,6 +217,25 @@ public record Checkpoint(
             Files.deleteIfExists(tmp);
         }
         removeOrphans(dir, prefix);
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        while (b.hasRemaining()) at += ch.write(b, at);
+    }
+
+    /** CRC-32C of the channel's first {@code bytes} bytes. */
+    private static int crc(FileChannel ch, long bytes) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+        for (long at = 0; at < bytes; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), bytes - at));
+            int n = ch.read(buf, at);
+            if (n < 0) throw new EOFException("the file ends at " + at + " of " + bytes + " bytes");
+            buf.flip();
+            crc.update(buf);
+            at += n;
+        }
+        return (int) crc.getValue();
     }
 
     /** Deletes {@code .NAME.PID.tmp} files of processes that no longer run (killed mid-save). */
@@ -345,10 +383,7 @@ public record Checkpoint(
         out.writeByte(1);
         out.writeInt(nonZero);
         for (int i = 0; i < f; i++) if (!zeroRow(w, i, c)) out.writeInt(i);
-        ByteBuffer buf = ByteBuffer.allocate(nonZero * c * Float.BYTES);
-        var fb = buf.asFloatBuffer();
-        for (int i = 0; i < f; i++) if (!zeroRow(w, i, c)) fb.put(w, i * c, c);
-        out.write(buf.array());
+        for (int i = 0; i < f; i++) if (!zeroRow(w, i, c)) writeFloats(out, w, i * c, c);
     }
 
     private static boolean zeroRow(float[] w, int row, int c) {
@@ -357,10 +392,22 @@ public record Checkpoint(
     }
 
     private static void writeFloats(DataOutputStream out, float[] a) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(a.length * Float.BYTES); // big-endian
-        buf.asFloatBuffer().put(a);
-        out.write(buf.array());
+        writeFloats(out, a, 0, a.length);
     }
+
+    /** a[from, from + count) big-endian, through a bounded buffer (arrays of 4 GB). */
+    private static void writeFloats(DataOutputStream out, float[] a, int from, int count) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(Math.min(count, FLOAT_CHUNK) * Float.BYTES); // big-endian
+        for (int at = from, end = from + count; at < end; ) {
+            int n = Math.min(FLOAT_CHUNK, end - at);
+            buf.clear();
+            buf.asFloatBuffer().put(a, at, n);
+            out.write(buf.array(), 0, n * Float.BYTES);
+            at += n;
+        }
+    }
+
+    private static final int FLOAT_CHUNK = 1 << 18;
 
     // ---- reading ------------------------------------------------------------
 
@@ -371,41 +418,113 @@ public record Checkpoint(
      *     corrupt (checksum mismatch), of another format version, or inconsistent
      */
     public static Checkpoint load(Path path) {
-        byte[] bytes;
         try {
-            bytes = Files.readAllBytes(path);
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+                return parse(new FileSource(ch), path.toString());
+            }
         } catch (NoSuchFileException e) {
             throw new CheckpointException(path + ": model file not found");
         } catch (IOException e) {
             throw new CheckpointException(path + ": cannot read the model file (" + e + ")", e);
         }
-        return fromBytes(bytes, path.toString());
+    }
+
+    /** Where a model file's bytes come from: an array, or a file read in pieces (above 2 GB too). */
+    private interface Source {
+        long size() throws IOException;
+
+        /** n bytes at {@code at}. */
+        ByteBuffer read(long at, int n) throws IOException;
+
+        /** The bytes [at, at + n) as a stream. */
+        InputStream stream(long at, long n) throws IOException;
+    }
+
+    private record ArraySource(byte[] bytes) implements Source {
+        public long size() {
+            return bytes.length;
+        }
+
+        public ByteBuffer read(long at, int n) {
+            return ByteBuffer.wrap(Arrays.copyOfRange(bytes, (int) at, (int) at + n));
+        }
+
+        public InputStream stream(long at, long n) {
+            return new ByteArrayInputStream(bytes, (int) at, (int) n);
+        }
+    }
+
+    private record FileSource(FileChannel ch) implements Source {
+        public long size() throws IOException {
+            return ch.size();
+        }
+
+        public ByteBuffer read(long at, int n) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(n);
+            while (b.hasRemaining()) {
+                if (ch.read(b, at + b.position()) < 0) throw new EOFException();
+            }
+            return b.flip();
+        }
+
+        public InputStream stream(long at, long n) {
+            return new BufferedInputStream(
+                    new InputStream() {
+                        long pos = at, end = at + n;
+
+                        @Override
+                        public int read() throws IOException {
+                            byte[] one = new byte[1];
+                            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                        }
+
+                        @Override
+                        public int read(byte[] b, int off, int len) throws IOException {
+                            if (pos >= end) return -1;
+                            int r = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - pos)), pos);
+                            if (r > 0) pos += r;
+                            return r;
+                        }
+                    },
+                    1 << 20);
+        }
     }
 
     /** Parses a model file's bytes; {@code name} names it in messages. */
     public static Checkpoint fromBytes(byte[] bytes, String name) {
-        if (bytes.length < MAGIC.length || !Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+        try {
+            return parse(new ArraySource(bytes), name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // arrays do not fail
+        }
+    }
+
+    /** The checks in order (magic, length, checksum, version), then the payload. */
+    private static Checkpoint parse(Source src, String name) throws IOException {
+        long size = src.size();
+        if (size < MAGIC.length || !Arrays.equals(src.read(0, MAGIC.length).array(), MAGIC)) {
             throw new CheckpointException(name + ": not a softmax4j model file (no S4JMODEL magic)");
         }
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        if (bytes.length < HEADER + TRAILER) {
-            throw new CheckpointException(name + ": truncated model file (" + bytes.length + " bytes)");
+        if (size < HEADER + TRAILER) {
+            throw new CheckpointException(name + ": truncated model file (" + size + " bytes)");
         }
+        ByteBuffer buf = src.read(0, HEADER);
         int version = buf.getInt(8);
         long length = buf.getLong(12);
         long expected = HEADER + length + TRAILER;
-        if (length < 0 || expected != bytes.length) {
+        if (length < 0 || expected != size) {
             throw new CheckpointException(name + ": "
-                    + (length >= 0 && bytes.length < expected
-                            ? "truncated model file"
-                            : "corrupt model file (wrong length)")
+                    + (length >= 0 && size < expected ? "truncated model file" : "corrupt model file (wrong length)")
                     + ": the header "
                     + "announces " + (length >= 0 ? expected : "an invalid number of") + " bytes, the file has "
-                    + bytes.length);
+                    + size);
         }
         CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, HEADER + (int) length);
-        int stored = buf.getInt(HEADER + (int) length);
+        try (InputStream all = src.stream(0, HEADER + length)) {
+            byte[] chunk = new byte[1 << 16];
+            for (int n; (n = all.read(chunk)) > 0; ) crc.update(chunk, 0, n);
+        }
+        int stored = src.read(HEADER + length, TRAILER).getInt(0);
         if ((int) crc.getValue() != stored) {
             throw new CheckpointException(name + ": corrupt model file: checksum mismatch (CRC-32C "
                     + String.format("%08x, stored %08x", (int) crc.getValue(), stored) + ")");
@@ -414,12 +533,15 @@ public record Checkpoint(
             throw new CheckpointException(name + ": model format version " + version
                     + " is not supported (this softmax4j reads versions " + OLDEST + " to " + VERSION + ")");
         }
-        try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, HEADER, (int) length));
-            Checkpoint c = readPayload(in, (int) length, version);
-            if (in.available() != 0) {
-                throw new CheckpointException(name + ": corrupt model file: " + in.available()
-                        + " unexpected bytes at the end of the payload");
+        try (InputStream payload = src.stream(HEADER, length)) {
+            DataInputStream in = new DataInputStream(payload);
+            Checkpoint c = readPayload(in, length, version);
+            long left = 0;
+            byte[] rest = new byte[4096];
+            for (int n; (n = in.read(rest)) > 0; ) left += n;
+            if (left != 0) {
+                throw new CheckpointException(
+                        name + ": corrupt model file: " + left + " unexpected bytes at the end of the payload");
             }
             return c;
         } catch (EOFException e) {
@@ -429,7 +551,7 @@ public record Checkpoint(
         }
     }
 
-    private static Checkpoint readPayload(DataInputStream in, int length, int version) throws IOException {
+    private static Checkpoint readPayload(DataInputStream in, long length, int version) throws IOException {
         int features = in.readInt(), classes = in.readInt();
         // dense weights must fit in the payload; rows-encoded ones (v4) in an array
         long limit = version >= 4 ? Integer.MAX_VALUE - 8 : length / Float.BYTES;
@@ -562,7 +684,7 @@ public record Checkpoint(
     }
 
     /** What {@link #writeWeights} wrote. */
-    private static float[] readWeights(DataInputStream in, int f, int c, int length) throws IOException {
+    private static float[] readWeights(DataInputStream in, int f, int c, long length) throws IOException {
         int encoding = in.readUnsignedByte();
         if (encoding == 0) {
             if ((long) f * c > length / Float.BYTES) throw new IOException("invalid shape " + f + " x " + c);
@@ -580,8 +702,8 @@ public record Checkpoint(
                 throw new IOException("weight row " + index[r] + " (entry " + r + ") is out of order or range");
             }
         }
-        float[] values = readFloats(in, rows * c, "weights"), w = new float[f * c];
-        for (int r = 0; r < rows; r++) System.arraycopy(values, r * c, w, index[r] * c, c);
+        float[] w = new float[f * c];
+        for (int r = 0; r < rows; r++) readFloats(in, w, index[r] * c, c, "weights of row " + index[r]);
         return w;
     }
 
@@ -610,13 +732,22 @@ public record Checkpoint(
 
     /** count floats, all finite: {@code what} names the field in the error. */
     private static float[] readFloats(DataInputStream in, int count, String what) throws IOException {
-        byte[] raw = new byte[count * Float.BYTES];
-        in.readFully(raw);
         float[] a = new float[count];
-        ByteBuffer.wrap(raw).asFloatBuffer().get(a);
-        for (int i = 0; i < count; i++) {
-            if (!Float.isFinite(a[i])) throw new IOException(what + "[" + i + "] is " + a[i]);
-        }
+        readFloats(in, a, 0, count, what);
         return a;
+    }
+
+    /** count floats into a[from, from + count), through a bounded buffer (arrays of 4 GB). */
+    private static void readFloats(DataInputStream in, float[] a, int from, int count, String what) throws IOException {
+        byte[] raw = new byte[Math.min(count, FLOAT_CHUNK) * Float.BYTES];
+        for (int at = from, end = from + count; at < end; ) {
+            int n = Math.min(FLOAT_CHUNK, end - at);
+            in.readFully(raw, 0, n * Float.BYTES);
+            ByteBuffer.wrap(raw, 0, n * Float.BYTES).asFloatBuffer().get(a, at, n);
+            at += n;
+        }
+        for (int i = from; i < from + count; i++) {
+            if (!Float.isFinite(a[i])) throw new IOException(what + "[" + (i - from) + "] is " + a[i]);
+        }
     }
 }

@@ -85,8 +85,8 @@ class TextCorpusTest {
                 rare = row(WORDS, "rare").columns()[0];
         assertEquals(Math.log(4.0 / 4.0) + 1, t.idf()[common], 1e-6);
         assertEquals(Math.log(4.0 / 2.0) + 1, t.idf()[rare], 1e-6);
-        assertEquals(List.of("a", "b"), fit.corpus().classNames());
-        assertArrayEquals(new int[] {0, 1, 1}, fit.corpus().labels());
+        assertEquals(List.of("a", "b"), fit.data().classNames());
+        assertArrayEquals(new int[] {0, 1, 1}, fit.data().labels());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         t.write(new DataOutputStream(bytes));
         assertEquals(t, TextFeatures.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray()))));
@@ -102,7 +102,7 @@ class TextCorpusTest {
         Path f = dir.resolve("t.ft");
         Files.writeString(f, "__label__games a strategy game\n\n__label__net  a web server\n__label__games\n");
         assertTrue(TextCorpus.detect(f, null) instanceof TextCorpus.Layout.FastText);
-        TextCorpus c = TextCorpus.read(f, new TextCorpus.Layout.FastText(), WORDS, null, true);
+        SparseDataset c = TextCorpus.read(f, new TextCorpus.Layout.FastText(), WORDS, null, true);
         assertEquals(3, c.size(), "blank lines skipped; an empty text is a row");
         assertEquals(List.of("games", "net"), c.classNames());
         assertEquals(0, c.rows().end(2) - c.rows().start(2));
@@ -156,6 +156,25 @@ class TextCorpusTest {
         TextCorpus.Lines bare = TextCorpus.lines(f, new TextCorpus.Layout.Columns(-1, 0, '\t', false), List.of("x"));
         assertFalse(bare.labelled());
         assertEquals(2, bare.texts().size());
+    }
+
+    @Test
+    void libsvmStaysSparse() throws IOException {
+        Path f = dir.resolve("big.svm");
+        Files.writeString(f, "b 3:1.5 1000000:2\na 7:-1\nb\n");
+        SparseDataset d = SparseDataset.libsvm(f, 0, null);
+        assertEquals(1_000_000, d.rows().columns());
+        assertEquals(3, d.size());
+        assertEquals(List.of("a", "b"), d.classNames());
+        assertArrayEquals(new int[] {1, 0, 1}, d.labels());
+        assertEquals(2, d.rows().column(0));
+        assertEquals(999_999, d.rows().column(1));
+        assertEquals(2f, d.rows().value(1));
+        assertEquals(0, d.rows().end(2) - d.rows().start(2), "a line without features is an empty row");
+        var e = assertThrows(DataException.class, () -> SparseDataset.libsvm(f, 100, null));
+        assertEquals(f + ": feature index 1000000 is beyond the 100 features expected", e.getMessage());
+        e = assertThrows(DataException.class, () -> SparseDataset.libsvm(f, 0, List.of("a")));
+        assertEquals(f + ":1: label 'b' is not one of the model's 1 classes", e.getMessage());
     }
 
     @Test

@@ -63,6 +63,8 @@ class CheckpointTest {
         TrainResult r = uninterrupted();
         Path file = dir.resolve("m.s4j");
         Checkpoint.of(r.state(), config(), NAMED).save(file);
+        // the streamed file and the in-memory bytes are one format, byte for byte
+        assertArrayEquals(Checkpoint.of(r.state(), config(), NAMED).toBytes(), Files.readAllBytes(file));
         Checkpoint c = Checkpoint.load(file);
         assertEquals(config(), c.config());
         assertEquals(NAMES, c.classNames());

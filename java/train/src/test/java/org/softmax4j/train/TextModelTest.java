@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softmax4j.Kernels;
+import org.softmax4j.data.SparseDataset;
 import org.softmax4j.data.TextCorpus;
 import org.softmax4j.data.TextFeatures;
 
@@ -37,7 +38,7 @@ class TextModelTest {
         Files.writeString(file, tsv);
         var fitted = TextCorpus.fit(
                 file, new TextCorpus.Layout.Columns(0, 1, '\t', false), TextFeatures.hashed(16, 2), true);
-        TextCorpus c = fitted.corpus();
+        SparseDataset c = fitted.data();
         var result = new SparseTrainer(Kernels.cpu(), TrainConfig.text())
                 .fit(new SparseTrainer.Data(c.rows(), c.labels(), null), null, c.classes(), null, null);
         Model model = Model.ofText(result.model(), c.classNames(), fitted.features(), Kernels.cpu());
