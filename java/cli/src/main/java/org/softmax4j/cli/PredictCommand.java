@@ -18,6 +18,7 @@ import org.softmax4j.data.Dataset;
 import org.softmax4j.data.Features;
 import org.softmax4j.data.IdxFile;
 import org.softmax4j.data.IdxReader;
+import org.softmax4j.data.SparseDataset;
 import org.softmax4j.data.TextCorpus;
 import org.softmax4j.train.Checkpoint;
 import org.softmax4j.train.Evaluator;
@@ -142,7 +143,11 @@ final class PredictCommand implements Callable<Integer> {
         topK = topKOption != null ? topKOption : Math.min(3, m.classes());
         if (topK < 1 || topK > m.classes())
             throw new CliException("--top-k must be in [1, " + m.classes() + "]: " + topK);
-        if (loaded.checkpoint().text() != null) return predictText(out, loaded, kernels);
+        if (loaded.checkpoint().text() != null
+                || (data.path != null && SparseTraining.sparseLibsvm(main.workDir.resolve(data.path)))
+                || (data.path != null && m.features() > SparseTraining.SPARSE_FEATURES)) {
+            return predictSparse(out, loaded, kernels);
+        }
         if (texts != null) throw new CliException("--text needs a text model; " + loaded.describe(main.workDir));
         Dataset set;
         if (images != null) {
@@ -202,13 +207,25 @@ final class PredictCommand implements Callable<Integer> {
      * A text model: the documents of --text, or of --data (fastText's format,
      * --text-column/--label columns, else one document per line, unlabelled).
      */
-    private int predictText(PrintWriter out, ModelLoader.Loaded loaded, Kernels kernels) throws IOException {
+    private int predictSparse(PrintWriter out, ModelLoader.Loaded loaded, Kernels kernels) throws IOException {
         Checkpoint ckpt = loaded.checkpoint();
         org.softmax4j.train.Model model = org.softmax4j.train.Model.of(ckpt, kernels);
         List<String> names = model.classNames();
         List<String> docs;
         int[] labels = null;
-        if (texts != null) {
+        float[][] probs = null;
+        if (ckpt.text() == null) { // a wide numeric model: a LIBSVM file, kept sparse
+            if (texts != null) throw new CliException("--text needs a text model; " + loaded.describe(main.workDir));
+            SparseDataset d;
+            try {
+                d = SparseDataset.libsvm(main.workDir.resolve(data.path), model.features(), names);
+            } catch (DataException e) {
+                throw new CliException(e.getMessage(), e);
+            }
+            probs = model.predictSparse(d.rows());
+            docs = java.util.Collections.nCopies(d.size(), "");
+            labels = d.labels();
+        } else if (texts != null) {
             if (data.path != null) throw new CliException("--text and --data exclude each other");
             docs = texts;
         } else if (data.path != null) {
@@ -227,7 +244,7 @@ final class PredictCommand implements Callable<Integer> {
         } else {
             throw new CliException("a text model classifies --text \"...\" or the documents of --data FILE");
         }
-        float[][] probs = model.predictText(docs);
+        if (probs == null) probs = model.predictText(docs);
         out.println(loaded.describe(main.workDir));
         int nameWidth = names.stream().mapToInt(String::length).max().orElse(8);
         int[] chosen = chosen(docs.size());

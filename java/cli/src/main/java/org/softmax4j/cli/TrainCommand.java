@@ -230,9 +230,12 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut(),
                 stderr = spec.commandLine().getErr();
         if (checkpointEvery < 0) throw new CliException("--checkpoint-every must be >= 0: " + checkpointEvery);
-        if (data.ownData(main.env, main.workDir) && text.requested(main.workDir.resolve(data.path))) {
-            boolean presetGiven = spec.commandLine().getParseResult().hasMatchedOption("--preset");
-            return TextTraining.run(this, config(presetGiven ? null : TrainConfig.text()), stdout, stderr);
+        if (data.ownData(main.env, main.workDir)) {
+            Path file = main.workDir.resolve(data.path);
+            if (text.requested(file) || SparseTraining.sparseLibsvm(file)) {
+                boolean presetGiven = spec.commandLine().getParseResult().hasMatchedOption("--preset");
+                return SparseTraining.run(this, config(presetGiven ? null : TrainConfig.text()), stdout, stderr);
+            }
         }
         if (stopAfter != null && stopAfter < 1) throw new CliException("--stop-after must be >= 1: " + stopAfter);
         TrainingState resumedState = null;

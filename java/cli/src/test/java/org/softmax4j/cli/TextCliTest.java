@@ -100,6 +100,30 @@ class TextCliTest {
         assertTrue(r.out().contains("test accuracy: "), r.out());
     }
 
+    /** A LIBSVM file of more than 65,536 features trains and predicts sparse (never densified). */
+    @Test
+    void wideLibsvmStaysSparse() throws IOException {
+        SplittableRandom rnd = new SplittableRandom(System.nanoTime());
+        StringBuilder svm = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            int k = rnd.nextInt(3);
+            svm.append(TOPICS[k][0]);
+            // each class owns a block of 1,000 of the 500,000 features
+            java.util.TreeSet<Integer> idx = new java.util.TreeSet<>();
+            while (idx.size() < 5) idx.add(1 + k * 100_000 + rnd.nextInt(1000));
+            for (int j : idx) svm.append(' ').append(j).append(":1");
+            svm.append(" 500000:0.5\n");
+        }
+        Files.writeString(work.resolve("wide.svm"), svm);
+        var r = cli.run("train", "--data", "wide.svm", "--out", "wide-run", "--epochs", "4");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("of 500,000; "), r.out());
+        assertTrue(r.out().contains("sparse rows: more than 65,536 features are not densified"), r.out());
+        var p = cli.run("predict", "wide-run/model.s4j", "--data", "wide.svm", "--count", "3");
+        assertEquals(0, p.code(), p.toString());
+        assertTrue(p.out().contains("accuracy on wide.svm: "), p.out());
+    }
+
     @Test
     void badTextInputIsAClearError() throws IOException {
         Files.write(

@@ -69,6 +69,11 @@ public final class Table {
         return new Table(Format.LIBSVM, file);
     }
 
+    /** The feature count of a LIBSVM file (its largest index), every line's syntax checked. */
+    public static int libsvmFeatures(Path file) {
+        return new LibsvmReader(file, 0).features();
+    }
+
     /** A .npy of features (N x D) and a .npy of labels (N). */
     public static Table npy(Path features, Path labels) {
         Table t = new Table(Format.NPY, features);

@@ -109,12 +109,24 @@ public final class Model {
      */
     public float[][] predictText(List<String> texts) {
         if (text == null) throw new IllegalArgumentException("this model takes numeric features, not text");
-        int n = texts.size(), c = classes(), f = features();
-        SparseRows rows = new SparseRows(f);
+        SparseRows rows = new SparseRows(features());
         TextFeatures.Row row = new TextFeatures.Row();
         for (String t : texts) {
             text.featurize(t == null ? "" : t, row, false);
             rows.add(row.columns(), row.values(), row.size());
+        }
+        return predictSparse(rows);
+    }
+
+    /**
+     * The class probabilities of each sparse row (as stored: no scaler), by a
+     * sparse product and softmax; rows of as many columns as the model has features.
+     */
+    public float[][] predictSparse(SparseRows rows) {
+        int n = Math.toIntExact(rows.rows()), c = classes(), f = features();
+        if (rows.columns() != f) {
+            throw new IllegalArgumentException(
+                    "sparse rows of " + rows.columns() + " columns for a model of " + f + " features");
         }
         float[][] out = new float[n][];
         int[] all = new int[n];

@@ -10,6 +10,7 @@ import java.util.Locale;
 import org.softmax4j.Kernels;
 import org.softmax4j.cuda.CudaKernels;
 import org.softmax4j.data.DataException;
+import org.softmax4j.data.Scaler;
 import org.softmax4j.data.SparseDataset;
 import org.softmax4j.data.TextCorpus;
 import org.softmax4j.data.TextFeatures;
@@ -21,19 +22,37 @@ import org.softmax4j.train.TrainConfig;
 import org.softmax4j.train.TrainingListener;
 
 /**
- * {@code softmax4j train} on text: documents to hashed word n-gram rows
- * ({@link TextFeatures}), sparse SGD ({@link SparseTrainer}), a model that
- * predicts from raw text. The numeric path's outputs, less what needs the
- * dense trainer (resume, early stopping, pictures of the confusion).
+ * {@code softmax4j train} on sparse rows: raw text (documents to hashed word
+ * n-gram rows, {@link TextFeatures}, kept in the model so that it predicts
+ * from raw text) or a LIBSVM file of more than {@link #SPARSE_FEATURES}
+ * features, kept sparse; sparse SGD ({@link SparseTrainer}). The numeric
+ * path's outputs, less what needs the dense trainer (resume, early stopping,
+ * pictures of the confusion).
  */
-final class TextTraining {
-    private TextTraining() {}
+final class SparseTraining {
+    /** LIBSVM files with more features than this train (and predict) sparse. */
+    static final int SPARSE_FEATURES = 65_536;
+
+    private SparseTraining() {}
+
+    /** Whether {@code file} (LIBSVM, by its name) has more features than a dense batch should hold. */
+    static boolean sparseLibsvm(Path file) {
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!(n.endsWith(".svm") || n.endsWith(".libsvm") || n.endsWith(".svmlight")) || !Files.isRegularFile(file)) {
+            return false;
+        }
+        try {
+            return org.softmax4j.data.Table.libsvmFeatures(file) > SPARSE_FEATURES;
+        } catch (DataException e) {
+            throw new CliException(e.getMessage(), e);
+        }
+    }
 
     static int run(TrainCommand cmd, TrainConfig config, PrintWriter stdout, PrintWriter stderr) throws IOException {
         Main main = cmd.main;
         if (cmd.resume != null || cmd.stopAfter != null || cmd.checkpointEvery > 0) {
-            throw new CliException("--resume, --stop-after and --checkpoint-every are not offered for text yet: "
-                    + "a text model trains in seconds");
+            throw new CliException("--resume, --stop-after and --checkpoint-every are not offered for sparse rows "
+                    + "(text, wide LIBSVM) yet");
         }
         if (cmd.scale != null)
             throw new CliException("--scale is for numeric features; text rows are --tfidf / --no-normalize");
@@ -51,16 +70,25 @@ final class TextTraining {
 
         long t0 = System.nanoTime();
         Path file = main.workDir.resolve(cmd.data.path);
-        TextCorpus.Fitted fitted;
-        SparseDataset test = null;
+        boolean text = cmd.text.requested(file);
+        TextFeatures features = null;
+        SparseDataset all, test;
         SparseTrainer.Data train, testData = null;
         try {
-            fitted = TextCorpus.fit(file, cmd.text.layout(file, cmd.data), cmd.text.features(), cmd.text.tfidf);
-            SparseDataset all = fitted.data();
+            if (text) {
+                TextCorpus.Fitted fitted =
+                        TextCorpus.fit(file, cmd.text.layout(file, cmd.data), cmd.text.features(), cmd.text.tfidf);
+                all = fitted.data();
+                features = fitted.features();
+            } else {
+                all = SparseDataset.libsvm(file, 0, null);
+            }
             if (cmd.testFile != null) {
                 if (cmd.testFraction != null) throw new CliException("--test and --test-fraction exclude each other");
                 Path tf = main.workDir.resolve(cmd.testFile);
-                test = TextCorpus.read(tf, cmd.text.layout(tf, cmd.data), fitted.features(), all.classNames(), true);
+                test = text
+                        ? TextCorpus.read(tf, cmd.text.layout(tf, cmd.data), features, all.classNames(), true)
+                        : SparseDataset.libsvm(tf, all.rows().columns(), all.classNames());
                 train = new SparseTrainer.Data(all.rows(), all.labels(), null);
                 testData = new SparseTrainer.Data(test.rows(), test.labels(), null);
             } else {
@@ -73,25 +101,30 @@ final class TextTraining {
         } catch (DataException e) {
             throw new CliException(e.getMessage(), e);
         }
-        SparseDataset all = fitted.data();
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         List<String> names = all.classNames();
         if (!cmd.quiet) {
             stdout.printf(
                     Locale.ROOT,
-                    "%s: %s documents, %d classes (%s), %s stored features (%.1f per document); %s training, %s%n",
+                    "%s: %s " + (text ? "documents" : "rows")
+                            + ", %d classes (%s), %s stored features (%.1f per row) of %s; %s training, %s%n",
                     cmd.data.path,
                     Reports.grouped(all.size()),
                     all.classes(),
                     DataOptions.classList(names),
                     Reports.grouped(all.rows().entries()),
                     (double) all.rows().entries() / all.size(),
+                    Reports.grouped(all.rows().columns()),
                     Reports.grouped(train.size()),
                     testData == null
                             ? "no test set"
                             : Reports.grouped(testData.size()) + " test"
                                     + (cmd.testFile != null ? " from " + cmd.testFile : ""));
-            stdout.println("text features: " + fitted.features());
+            stdout.println(
+                    text
+                            ? "text features: " + features
+                            : "sparse rows: more than " + Reports.grouped(SPARSE_FEATURES)
+                                    + " features are not densified");
             stdout.println("settings: " + Reports.describe(config));
             stdout.println("kernels: " + kernels.name() + "; step: sparse rows x weights (csrMatmul), fused softmax "
                     + "cross-entropy, update of the weight rows the batch uses only");
@@ -117,7 +150,10 @@ final class TextTraining {
         if (bar != null) bar.clear();
         // The model first: nothing after this may lose the training.
         Path model = dir.resolve(Outputs.MODEL_FILE);
-        Checkpoint.textModel(result.model(), names, fitted.features()).save(model);
+        (text
+                        ? Checkpoint.textModel(result.model(), names, features)
+                        : Checkpoint.modelOnly(result.model(), names, List.of(), Scaler.none()))
+                .save(model);
         Reports.writeMetricsCsv(dir.resolve("metrics.csv"), result.history());
         SparseTrainer.Data judged = testData != null ? testData : train;
         Evaluation e = trainer.evaluate(result.model(), judged);
@@ -126,8 +162,7 @@ final class TextTraining {
         Files.writeString(
                 dir.resolve("metrics.json"),
                 "{\n  \"command\": \"train\",\n  \"kernels\": " + Reports.jsonString(kernels.name())
-                        + ",\n  \"text_features\": "
-                        + Reports.jsonString(fitted.features().toString())
+                        + (text ? ",\n  \"text_features\": " + Reports.jsonString(features.toString()) : "")
                         + ",\n  \"config\": " + Reports.configJson(config)
                         + ",\n  \"epochs\": " + Reports.historyJson(result.history(), "  ")
                         + ",\n  \"test\": {\"loss\": " + Reports.jsonNum(e.loss()) + ", \"accuracy\": "
@@ -148,10 +183,11 @@ final class TextTraining {
         stdout.printf(Locale.ROOT, "data loading and features: %.3f s%n", loadSeconds);
         stdout.printf(
                 Locale.ROOT,
-                "outputs: %s/ (model.s4j %s, metrics.csv, metrics.json); predict with: softmax4j predict %s --text \"...\"%n",
+                "outputs: %s/ (model.s4j %s, metrics.csv, metrics.json); predict with: softmax4j predict %s %s%n",
                 Outputs.show(main.workDir, dir),
                 sizeOf(model),
-                Outputs.show(main.workDir, model));
+                Outputs.show(main.workDir, model),
+                text ? "--text \"...\"" : "--data FILE.svm");
         stdout.flush();
         return 0;
     }
