@@ -132,7 +132,7 @@ public final class Model {
         int[] all = new int[n];
         Arrays.setAll(all, i -> i);
         SparseRows.Batch x = new SparseRows.Batch();
-        int step = 1024;
+        int step = (int) Math.max(1, Math.min(1024, SgdStep.LOGITS_BUDGET_BYTES / (4L * c)));
         float[] p = new float[Math.min(n, step) * c];
         for (int from = 0; from < n; from += step) {
             int m = Math.min(step, n - from);

@@ -101,6 +101,45 @@ class SparseTrainerTest {
         for (int q = 0; q < c; q++) assertEquals(want[1][q], got.bias()[q], 2e-5, "b[" + q + "] seed " + seed);
     }
 
+    /**
+     * Tiles of classes (the path of 10^5-10^6 classes, here forced by a small logits budget)
+     * take the same steps as the whole-row path: 700 classes in tiles of 64 (the last of 60).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"reference", "ffm"})
+    void tilesOfClassesTakeTheSameSteps(String kernels) {
+        long seed = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = 120, d = 50, c = 700;
+        int[] labels = new int[n];
+        SparseRows x = randomRows(rnd, n, d, labels, c);
+        TrainConfig cfg = TrainConfig.builder()
+                .epochs(2)
+                .batchSize(16)
+                .lr(2f)
+                .weightDecay(0.01f)
+                .schedule(LrSchedule.cosine(0f))
+                .build();
+        Kernels k = kernels.equals("reference") ? Kernels.reference() : Kernels.cpu(Binding.FFM);
+        var data = new SparseTrainer.Data(x, labels, null);
+        var whole = new SparseTrainer(k, cfg).fit(data, data, c, null, null);
+        assertEquals(64, SparseTrainer.tileClasses(16, c, 16L * 4 * 64));
+        var tiled = new SparseTrainer(k, cfg, 16L * 4 * 64).fit(data, data, c, null, null);
+        for (int q = 0; q < whole.model().weights().length; q++) {
+            float want = whole.model().weights()[q];
+            assertEquals(want, tiled.model().weights()[q], 1e-5 + 1e-4 * Math.abs(want), "W[" + q + "] seed " + seed);
+        }
+        for (int q = 0; q < c; q++) {
+            assertEquals(whole.model().bias()[q], tiled.model().bias()[q], 1e-5, "b[" + q + "] seed " + seed);
+        }
+        for (int e = 0; e < 2; e++) {
+            EpochMetrics a = whole.history().get(e), b = tiled.history().get(e);
+            assertEquals(a.trainLoss(), b.trainLoss(), 1e-4 * a.trainLoss(), "train loss, epoch " + e);
+            assertEquals(a.trainAccuracy(), b.trainAccuracy(), 1.5 / n, "train accuracy, epoch " + e);
+            assertEquals(a.testLoss(), b.testLoss(), 1e-4 * a.testLoss(), "test loss, epoch " + e);
+        }
+    }
+
     @Test
     void unusedFeaturesStayZeroAndTheTestSetIsEvaluated() {
         SplittableRandom rnd = new SplittableRandom(System.nanoTime());
