@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark report: builds softmax4j and its benchmarks, runs them (JMH)
 # beside their ceilings and peers, and writes bench/results/<date>/report.md
-# with SVG plots. About 21 minutes on 2 cores (a third of it the PyTorch sweep); --quick for a smoke run.
+# with SVG plots. About 26 minutes on 2 cores (a third of it the PyTorch sweep, 5 the text peers); --quick for a smoke run.
 #   bench/run.sh [--quick] [--only REGEX] [--out DIR]
 # PyTorch (Debian's python3-torch) is used as a peer when installed; this
 # script installs nothing.

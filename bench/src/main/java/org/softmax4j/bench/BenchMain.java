@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -181,6 +182,62 @@ public final class BenchMain {
         return lines;
     }
 
+    /**
+     * bench/text/peers.sh on the Debian package index (softmax4j's whole `train` beside
+     * fastText, liblinear and scikit-learn, each in every configuration): its lines, or
+     * none (with a note) when a peer is not installed.
+     */
+    private List<String> textPeers() {
+        List<String> lines = new ArrayList<>();
+        for (String tool : List.of("fasttext", "liblinear-train")) {
+            if (Stream.of(System.getenv("PATH").split(":")).noneMatch(d -> Files.isExecutable(Path.of(d, tool)))) {
+                note("text peers skipped: " + tool
+                        + " missing (apt-get install fasttext liblinear-tools python3-sklearn)");
+                return lines;
+            }
+        }
+        try {
+            Process p = new ProcessBuilder("bash", "bench/text/peers.sh", "section").start();
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    System.err.println("text: " + line);
+                    lines.add(line);
+                }
+            }
+            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                note("text peers failed (exit " + p.exitValue() + ")");
+            }
+        } catch (IOException | InterruptedException e) {
+            note("text peers skipped: " + e.getMessage());
+        }
+        return lines;
+    }
+
+    /** peers.sh's lines as a table: each configuration, the fastest of each peer in bold. */
+    private static void textSection(StringBuilder md, List<String> lines) {
+        md.append("\n## Text classification (Debian package index, task section)\n\n")
+                .append("`bench/text/peers.sh section`, same data and split for all; whole commands (softmax4j: ")
+                .append("JVM start, reading, featurizing, training, evaluating and saving the model). ")
+                .append(lines.isEmpty() ? "" : lines.get(0))
+                .append(
+                        ".\n\n| peer and configuration | whole command, peak RSS | test accuracy, model |\n|---|---|---|\n");
+        java.util.Set<String> best = new java.util.HashSet<>();
+        for (String l : lines) if (l.startsWith("  best: ")) best.add(l.substring(8));
+        for (String l : lines) {
+            String[] f = l.split("; ");
+            if (l.startsWith("  best: ") || f.length < 3) continue;
+            boolean b = best.contains(l);
+            md.append("| ")
+                    .append(b ? "**" + f[0] + "**" : f[0])
+                    .append(" | ")
+                    .append(f[1])
+                    .append(" | ")
+                    .append(String.join("; ", Arrays.copyOfRange(f, 2, f.length)))
+                    .append(" |\n");
+        }
+    }
+
     /** The flat JSON objects torch_peer.py prints: numbers, strings and one list of numbers. */
     static Map<String, String> parseFlat(String json) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -220,6 +277,7 @@ public final class BenchMain {
         Map<String, Figure> lce = jmh(LinearCeBench.class, only, "shape", "impl");
         List<Map<String, String>> torch =
                 only.matcher("Torch").find() || only.pattern().equals(".*") ? torch() : List.of();
+        List<String> text = only.matcher("Text").find() || only.pattern().equals(".*") ? textPeers() : List.of();
         double minutes = (System.nanoTime() - t0) / 60e9;
 
         StringBuilder md = new StringBuilder();
@@ -418,6 +476,7 @@ public final class BenchMain {
                 "shape/impl",
                 null);
         if (!torch.isEmpty()) torchSection(md, torch);
+        if (!text.isEmpty()) textSection(md, text);
         if (!log.isEmpty()) {
             md.append("\n## Notes\n\n");
             for (String l : log) md.append("- ").append(l).append("\n");

@@ -143,6 +143,9 @@ final class PredictCommand implements Callable<Integer> {
         topK = topKOption != null ? topKOption : Math.min(3, m.classes());
         if (topK < 1 || topK > m.classes())
             throw new CliException("--top-k must be in [1, " + m.classes() + "]: " + topK);
+        if (loaded.checkpoint().text() != null && images != null) {
+            throw new CliException("--images needs an image model; " + loaded.describe(main.workDir));
+        }
         if (loaded.checkpoint().text() != null
                 || (data.path != null && SparseTraining.sparseLibsvm(main.workDir.resolve(data.path)))
                 || (data.path != null && m.features() > SparseTraining.SPARSE_FEATURES)) {

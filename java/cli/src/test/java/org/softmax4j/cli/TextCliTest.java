@@ -91,6 +91,14 @@ class TextCliTest {
         assertEquals(0, d.code(), d.toString());
         assertTrue(d.out().contains("accuracy on test.tsv: "), d.out());
         assertEquals(61, Files.readAllLines(work.resolve("pred.csv")).size());
+
+        var e = cli.run("eval", "tsv-run/model.s4j", "--data", "test.tsv", "--out", "tsv-eval");
+        assertEquals(0, e.code(), e.toString());
+        assertTrue(e.out().contains("test.tsv accuracy: "), e.out());
+        assertTrue(Files.isRegularFile(work.resolve("tsv-eval/confusion.csv")));
+        var noData = cli.run("eval", "tsv-run/model.s4j");
+        assertEquals(2, noData.code(), noData.toString());
+        assertTrue(noData.err().contains("is judged on --data FILE"), noData.err());
     }
 
     @Test
