@@ -47,7 +47,7 @@ for threads in 1 2; do
   t=$(timed env S4J_NUM_THREADS="$threads" "$root/softmax4j" train --data "$dir/$task.train.tsv" --text-column 1 \
         --test "$dir/$task.test.tsv" --out "$dir/s4j" --overwrite -q)
   acc=$(awk '/^test accuracy/{print $3}' "$dir/out.txt")
-  loop=$(awk '/^training loop/{print $3 " s loop, " $4 " " $5}' "$dir/out.txt" | tr -d '(')
+  loop=$(awk '/^training loop/{gsub(/\(/, "", $5); print $3 " s loop, " $5 " samples/s"}' "$dir/out.txt")
   echo "softmax4j train, text preset (bigrams 2^20, 10 epochs), $threads threads; $t; accuracy $acc, model $(du -m "$dir/s4j/model.s4j" | cut -f1) MiB, $loop"
 done | best_of
 for loss in softmax hs; do
