@@ -13,9 +13,12 @@
 static int64_t first_bad_row(int64_t m, int64_t k, const int64_t *row_ptr, const int32_t *col_idx,
                              const int32_t *c_rows, int64_t c_row_count) {
     if (row_ptr[0] != 0) return 0;
+    const int64_t nnz = row_ptr[m];
     for (int64_t i = 0; i < m; i++) {
         const int64_t p0 = row_ptr[i], p1 = row_ptr[i + 1];
-        if (p1 < p0) return i;
+        // p1 <= nnz before the row's columns are read: a later, decreasing
+        // offset would be caught only after reading beyond col_idx
+        if (p1 < p0 || p1 > nnz) return i;
         int64_t prev = -1;
         for (int64_t p = p0; p < p1; p++) {
             if (col_idx[p] <= prev || col_idx[p] >= k) return i;

@@ -167,6 +167,9 @@ static void errors(void) {
     ptr[2] = 1;
     EXPECT_BAD(1, 3, 2, 5, ptr, col, val, 1, b, 2, NULL, 0, c, 2, NULL, 0, &err);
     ptr[2] = 3;
+    ptr[1] = 7; // beyond the entries, decreasing only at the next row: caught before reading
+    EXPECT_BAD(0, 3, 2, 5, ptr, col, val, 1, b, 2, NULL, 0, c, 2, NULL, 0, &err);
+    ptr[1] = 2;
     ptr[0] = 1; // does not start at 0
     EXPECT_BAD(0, 3, 2, 5, ptr, col, val, 1, b, 2, NULL, 0, c, 2, NULL, 0, &err);
     ptr[0] = 0;

@@ -86,7 +86,7 @@ final class FuzzSupport {
     static MemorySegment place(Arena arena, Placement p, MemorySegment heap) {
         if (heap == null) return null;
         Object base = heap.heapBase().orElseThrow();
-        int unit = base instanceof short[] ? 2 : base instanceof byte[] ? 1 : 4;
+        int unit = base instanceof short[] ? 2 : base instanceof byte[] ? 1 : base instanceof long[] ? 8 : 4;
         long bytes = heap.byteSize();
         MemorySegment dst = switch (p) {
             case NATIVE -> arena.allocate(bytes, unit);
@@ -99,7 +99,9 @@ final class FuzzSupport {
                                 ? MemorySegment.ofArray(new short[elems])
                                 : base instanceof int[]
                                         ? MemorySegment.ofArray(new int[elems])
-                                        : MemorySegment.ofArray(new byte[elems]);
+                                        : base instanceof long[]
+                                                ? MemorySegment.ofArray(new long[elems])
+                                                : MemorySegment.ofArray(new byte[elems]);
                 yield whole.asSlice((long) pad * unit, bytes);
             }
         };

@@ -271,6 +271,14 @@ class SparseTest {
                         new int[] {0, 3, 1, 2, 4},
                         null,
                         0),
+                // found by SparseFuzzTest: an offset beyond the entries, decreasing only later,
+                // made the checks read past colIdx (native: out of bounds) before the rule broke
+                new Case(
+                        "sparse row 0: rowPtr[1] = 7 is beyond the entry count rowPtr[3] = 5",
+                        new long[] {0, 7, 3, 5},
+                        new int[] {0, 3, 1, 2, 4},
+                        null,
+                        0),
                 new Case(
                         "sparse row 0: rowPtr[0] = 1, must be 0",
                         new long[] {1, 2, 3, 5},

@@ -276,24 +276,28 @@ abstract class AbstractKernels implements Kernels {
     protected static void checkCsr(
             int m, int k, MemorySegment rowPtr, MemorySegment colIdx, MemorySegment cRows, int cRowCount) {
         for (long i = 0; i < m; i++) {
-            if (csrRowProblem(i, k, rowPtr, colIdx, cRows, cRowCount) != null) {
-                throw badCsr(i, k, rowPtr, colIdx, cRows, cRowCount);
+            if (csrRowProblem(i, m, k, rowPtr, colIdx, cRows, cRowCount) != null) {
+                throw badCsr(i, m, k, rowPtr, colIdx, cRows, cRowCount);
             }
         }
     }
 
     /** What is wrong with row i of a CSR matrix, in words. */
     protected static IllegalArgumentException badCsr(
-            long row, int k, MemorySegment rowPtr, MemorySegment colIdx, MemorySegment cRows, int cRowCount) {
-        String problem = csrRowProblem(row, k, rowPtr, colIdx, cRows, cRowCount);
+            long row, int m, int k, MemorySegment rowPtr, MemorySegment colIdx, MemorySegment cRows, int cRowCount) {
+        String problem = csrRowProblem(row, m, k, rowPtr, colIdx, cRows, cRowCount);
         return new IllegalArgumentException("sparse row " + row + ": " + (problem != null ? problem : "invalid"));
     }
 
     private static String csrRowProblem(
-            long i, int k, MemorySegment rowPtr, MemorySegment colIdx, MemorySegment cRows, int cRowCount) {
+            long i, int m, int k, MemorySegment rowPtr, MemorySegment colIdx, MemorySegment cRows, int cRowCount) {
         long p0 = rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, i), p1 = rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, i + 1);
         if (i == 0 && p0 != 0) return "rowPtr[0] = " + p0 + ", must be 0";
         if (p1 < p0) return "rowPtr[" + (i + 1) + "] = " + p1 + " is less than rowPtr[" + i + "] = " + p0;
+        long nnz = rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, m);
+        if (p1 > nnz) {
+            return "rowPtr[" + (i + 1) + "] = " + p1 + " is beyond the entry count rowPtr[" + m + "] = " + nnz;
+        }
         long prev = -1;
         for (long p = p0; p < p1; p++) {
             int j = colIdx.getAtIndex(JAVA_INT_UNALIGNED, p);

@@ -230,7 +230,7 @@ final class CpuKernels extends AbstractKernels {
                 cRowCount,
                 MemorySegment.ofArray(errRow));
         if (status == NativeAbi.ERR_ARGUMENT && errRow[0] >= 0) {
-            throw badCsr(errRow[0], k, rowPtr, colIdx, cRows, cRowCount);
+            throw badCsr(errRow[0], m, k, rowPtr, colIdx, cRows, cRowCount);
         }
         check(status);
     }
