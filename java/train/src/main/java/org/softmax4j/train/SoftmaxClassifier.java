@@ -1,10 +1,14 @@
 package org.softmax4j.train;
 
+import java.nio.file.Path;
 import org.softmax4j.DType;
 import org.softmax4j.Kernels;
 import org.softmax4j.data.Dataset;
 import org.softmax4j.data.Scaler;
+import org.softmax4j.data.SparseDataset;
 import org.softmax4j.data.Table;
+import org.softmax4j.data.TextCorpus;
+import org.softmax4j.data.TextFeatures;
 
 /**
  * Multinomial logistic regression (softmax regression) trained with
@@ -36,7 +40,12 @@ public final class SoftmaxClassifier {
     }
 
     public static Builder builder() {
-        return new Builder();
+        return new Builder(TrainConfig.book());
+    }
+
+    /** A builder starting from the text preset ({@link TrainConfig#text()}), for {@link #fitText}. */
+    public static Builder textBuilder() {
+        return new Builder(TrainConfig.text());
     }
 
     /** Reads the table and trains on all of it. */
@@ -49,6 +58,19 @@ public final class SoftmaxClassifier {
         Dataset scaled = prepare(data);
         last = new Trainer(kernels, config).fit(scaled, null, listener);
         return new Model(last.model(), scaled.classNames(), scaled.featureNames(), scaled.scaler(), kernels);
+    }
+
+    /**
+     * Trains on a file of raw text (see {@link TextCorpus}: delimited columns or fastText's
+     * format), the documents turned into {@code features} (idf fitted here when {@code tfidf});
+     * the model predicts from raw text ({@link Model#predictText}). Sparse SGD: momentum must be 0.
+     */
+    public Model fitText(Path file, TextCorpus.Layout layout, TextFeatures features, boolean tfidf) {
+        TextCorpus.Fitted fitted = TextCorpus.fit(file, layout, features, tfidf);
+        SparseDataset d = fitted.data();
+        SparseTrainer.Result r = new SparseTrainer(kernels, config)
+                .fit(new SparseTrainer.Data(d.rows(), d.labels(), null), null, d.classes(), listener, null);
+        return Model.ofText(r.model(), d.classNames(), fitted.features(), kernels);
     }
 
     /** {@code data} with this classifier's scaler fitted on it (what {@link #fit} trains on). */
@@ -68,10 +90,14 @@ public final class SoftmaxClassifier {
 
     /** Settings of a {@link SoftmaxClassifier}: the book's (see {@link TrainConfig#book()}) unless set. */
     public static final class Builder {
-        private final TrainConfig.Builder config = TrainConfig.builder();
+        private final TrainConfig.Builder config;
         private Scaler scale;
         private Kernels kernels;
         private TrainingListener listener = TrainingListener.NONE;
+
+        private Builder(TrainConfig start) {
+            config = start.toBuilder();
+        }
 
         public Builder epochs(int v) {
             config.epochs(v);
