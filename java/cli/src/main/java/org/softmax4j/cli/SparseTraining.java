@@ -140,13 +140,27 @@ final class SparseTraining {
                 if (bar != null) bar.update(epoch, b, steps, epochLoss);
             }
         };
-        SparseTrainer.Result result = trainer.fit(train, testData, all.classes(), batches, (EpochMetrics m) -> {
-            if (bar != null) bar.clear();
-            if (!cmd.quiet) {
-                stdout.println(Reports.epochLine(m, config.epochs(), false));
-                stdout.flush();
-            }
-        });
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        SparseTrainer.Result result;
+        String signal;
+        int signalExit = 0;
+        try (StopOnSignal signals = new StopOnSignal(() -> stop.set(true), "the model trained so far", stderr)) {
+            result = trainer.fit(
+                    train,
+                    testData,
+                    all.classes(),
+                    batches,
+                    (EpochMetrics m) -> {
+                        if (bar != null) bar.clear();
+                        if (!cmd.quiet) {
+                            stdout.println(Reports.epochLine(m, config.epochs(), false));
+                            stdout.flush();
+                        }
+                    },
+                    stop::get);
+            signal = signals.received();
+            if (signal != null) signalExit = signals.exitCode();
+        }
         if (bar != null) bar.clear();
         // The model first: nothing after this may lose the training.
         Path model = dir.resolve(Outputs.MODEL_FILE);
@@ -155,6 +169,19 @@ final class SparseTraining {
                         : Checkpoint.modelOnly(result.model(), names, List.of(), Scaler.none()))
                 .save(model);
         Reports.writeMetricsCsv(dir.resolve("metrics.csv"), result.history());
+        if (result.stopped()) {
+            stdout.printf(
+                    Locale.ROOT,
+                    "%s: stopped after %d of %d epochs and step %d; saved the model trained so far, %s (sparse "
+                            + "runs do not resume)%n",
+                    signal,
+                    result.history().size(),
+                    config.epochs(),
+                    result.stoppedAtStep(),
+                    Outputs.show(main.workDir, model));
+            stdout.flush();
+            return signalExit;
+        }
         SparseTrainer.Data judged = testData != null ? testData : train;
         Evaluation e = trainer.evaluate(result.model(), judged);
         double loop = result.loopNanos() / 1e9;

@@ -16,14 +16,21 @@ import sun.misc.SignalHandler;
  * which one came; shutdown hooks cannot wait for a save reliably.
  */
 final class StopOnSignal implements AutoCloseable {
-    private final TrainingState state;
+    private final Runnable requestStop;
+    private final String saves;
     private final PrintWriter err;
     private final List<Signal> signals = new ArrayList<>();
     private final List<SignalHandler> previous = new ArrayList<>();
     private volatile Signal received;
 
     StopOnSignal(TrainingState state, PrintWriter err) {
-        this.state = state;
+        this(state::requestStop, "a resumable model", err);
+    }
+
+    /** {@code requestStop} asks the run to stop; {@code saves}: what the command then saves, for the message. */
+    StopOnSignal(Runnable requestStop, String saves, PrintWriter err) {
+        this.requestStop = requestStop;
+        this.saves = saves;
         this.err = err;
         for (String name : new String[] {"INT", "TERM"}) {
             try {
@@ -43,9 +50,9 @@ final class StopOnSignal implements AutoCloseable {
             Runtime.getRuntime().halt(128 + s.getNumber());
         }
         received = s;
-        state.requestStop();
-        err.println("softmax4j train: SIG" + s.getName() + ": stopping after this step to save a "
-                + "resumable model (again to quit without saving)");
+        requestStop.run();
+        err.println("softmax4j train: SIG" + s.getName() + ": stopping after this step to save " + saves
+                + " (again to quit without saving)");
         err.flush();
     }
 

@@ -88,14 +88,35 @@ public final class SparseTrainer {
         }
     }
 
-    /** What a run ends with: the model, one line of metrics per epoch, the time of the epochs alone. */
-    public record Result(SoftmaxRegression model, List<EpochMetrics> history, long loopNanos) {}
+    /**
+     * What a run ends with: the model, one line of metrics per completed epoch, the time of the
+     * epochs alone, and the steps done when it was asked to stop (-1: it ran to the end).
+     */
+    public record Result(SoftmaxRegression model, List<EpochMetrics> history, long loopNanos, long stoppedAtStep) {
+        public boolean stopped() {
+            return stoppedAtStep >= 0;
+        }
+    }
 
     /**
      * Trains zero-initialised weights (features = the matrix's columns) on
      * {@code train}, evaluating {@code test} (may be null) after each epoch.
      */
     public Result fit(Data train, Data test, int classes, TrainingListener batches, Consumer<EpochMetrics> epochs) {
+        return fit(train, test, classes, batches, epochs, () -> false);
+    }
+
+    /**
+     * {@link #fit}, checking {@code stop} after every step: when it says so, the run ends
+     * there (the weights of the steps done, the completed epochs' metrics).
+     */
+    public Result fit(
+            Data train,
+            Data test,
+            int classes,
+            TrainingListener batches,
+            Consumer<EpochMetrics> epochs,
+            java.util.function.BooleanSupplier stop) {
         int d = train.matrix().columns(), c = classes, n = train.size();
         if (n == 0) throw new IllegalArgumentException("the training set is empty");
         for (int y : train.labels()) {
@@ -121,8 +142,8 @@ public final class SparseTrainer {
         List<EpochMetrics> history = new ArrayList<>();
         int[] order = train.rows().clone();
         float s = 1f; // W = s V
-        long loopNanos = 0;
-        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+        long loopNanos = 0, stoppedAt = -1;
+        for (int epoch = 0; epoch < config.epochs() && stoppedAt < 0; epoch++) {
             long t0 = System.nanoTime();
             System.arraycopy(train.rows(), 0, order, 0, n);
             if (config.shuffle()) shuffle(order, Trainer.epochSeed(config.seed(), epoch));
@@ -170,10 +191,15 @@ public final class SparseTrainer {
                     if (!(s > FOLD_BELOW)) s = fold(v, s);
                 }
                 cb.onBatch(epoch, b, steps, lossSum / Math.min((long) (b + 1) * batch, n));
+                if (stop.getAsBoolean()) {
+                    stoppedAt = step + 1;
+                    break;
+                }
             }
             long dt = System.nanoTime() - t0;
             loopNanos += dt;
             s = fold(v, s);
+            if (stoppedAt >= 0) break; // an unfinished epoch has no metrics
             Evaluation e = test != null && test.size() > 0 ? evaluate(model, test) : null;
             EpochMetrics metrics = new EpochMetrics(
                     epoch + 1,
@@ -189,7 +215,7 @@ public final class SparseTrainer {
             history.add(metrics);
             if (epochs != null) epochs.accept(metrics);
         }
-        return new Result(model, List.copyOf(history), loopNanos);
+        return new Result(model, List.copyOf(history), loopNanos, stoppedAt);
     }
 
     /** The classes of a tile: all of them while the batch's logits fit the budget. */

@@ -166,6 +166,32 @@ class SparseTrainerTest {
         assertTrue(result.history().get(1).hasTest());
     }
 
+    /** Asked to stop (Ctrl-C in the CLI), a run ends after the current step with the weights so far. */
+    @Test
+    void aStopEndsTheRunAfterTheCurrentStep() {
+        SplittableRandom rnd = new SplittableRandom(System.nanoTime());
+        int n = 100, d = 20, c = 3;
+        int[] labels = new int[n];
+        SparseRows x = randomRows(rnd, n, d, labels, c);
+        int[] steps = {0};
+        var listener = new TrainingListener() {
+            @Override
+            public void onBatch(int epoch, int batch, int batches, double loss) {
+                steps[0]++;
+            }
+        };
+        var r = new SparseTrainer(
+                        Kernels.cpu(),
+                        TrainConfig.text().toBuilder().batchSize(10).build())
+                .fit(new SparseTrainer.Data(x, labels, null), null, c, listener, null, () -> steps[0] >= 13);
+        assertTrue(r.stopped());
+        assertEquals(13, r.stoppedAtStep());
+        assertEquals(1, r.history().size(), "the first epoch (10 steps) completed, the second did not");
+        boolean trained = false;
+        for (float w : r.model().weights()) trained |= w != 0;
+        assertTrue(trained);
+    }
+
     @Test
     void momentumAndValidationSplitsAreRefusedWithTheReason() {
         var e = assertThrows(
