@@ -143,8 +143,19 @@ class TextCliTest {
 
         r = cli.run("train", "--data", "train.tsv", "--out", "bad2");
         assertTrue(r.err().contains("train on it with --text-column N"), r.err());
-        r = cli.run("train", "--data", "train.tsv", "--text-column", "1", "--momentum", "0.9", "--out", "bad3");
-        assertTrue(r.err().contains("sparse training is plain SGD"), r.err());
+        r = cli.run(
+                "train",
+                "--data",
+                "train.tsv",
+                "--text-column",
+                "1",
+                "--momentum",
+                "0.9",
+                "--weight-decay",
+                "1e-4",
+                "--out",
+                "bad3");
+        assertTrue(r.err().contains("take one or the other"), r.err());
         r = cli.run("train", "--data", "train.tsv", "--text-column", "1", "--hash-bits", "40", "--out", "bad4");
         assertTrue(r.err().contains("hash bits 40 is outside [10, 26]"), r.err());
         r = cli.run("train", "--data", "train.tsv", "--text-column", "5", "--out", "bad5");

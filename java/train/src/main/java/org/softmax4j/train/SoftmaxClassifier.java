@@ -63,7 +63,8 @@ public final class SoftmaxClassifier {
     /**
      * Trains on a file of raw text (see {@link TextCorpus}: delimited columns or fastText's
      * format), the documents turned into {@code features} (idf fitted here when {@code tfidf});
-     * the model predicts from raw text ({@link Model#predictText}). Sparse SGD: momentum must be 0.
+     * the model predicts from raw text ({@link Model#predictText}). Sparse SGD ({@link SparseTrainer}):
+     * momentum or weight decay, not both.
      */
     public Model fitText(Path file, TextCorpus.Layout layout, TextFeatures features, boolean tfidf) {
         TextCorpus.Fitted fitted = TextCorpus.fit(file, layout, features, tfidf);

@@ -36,8 +36,13 @@ import org.softmax4j.data.SparseRows;
  * <p>Weight decay (L2, weights only) is exact and lazy: W is held as {@code s V}
  * with a scalar s, so the decay of every weight, {@code W *= 1 - lr wd}, is
  * {@code s *= 1 - lr wd} (O(1)), and the update of V is divided by s; V is
- * folded back when s gets small, and at the end. Momentum is not offered
- * here: a lazy momentum would be exact only for a constant rate.
+ * folded back when s gets small, and at the end. Weight decay and momentum
+ * together are refused: then unused rows change every step through both.
+ *
+ * <p>Momentum (PyTorch's SGD, no dampening) is exact and lazy too ({@link LazyMomentum}): a row
+ * the batches do not use keeps moving by its decaying velocity, {@code v *= mu; w -= lr_t v},
+ * and is brought up to date, in O(classes), only when a batch uses it again (and every row at
+ * the end of each epoch), from prefix sums of {@code lr_t mu^t} kept per block of 32 steps.
  *
  * <p>Deterministic: the same data, settings, seed and thread count give the
  * same weights. Epoch e's order is a Fisher-Yates shuffle seeded from (seed, e).
@@ -57,10 +62,10 @@ public final class SparseTrainer {
     /** With another bound on a step's logits (tests: tiles of classes on small problems). */
     SparseTrainer(Kernels kernels, TrainConfig config, long logitsBudgetBytes) {
         if (kernels == null || config == null) throw new IllegalArgumentException("kernels and config are required");
-        if (config.momentum() != 0) {
-            throw new IllegalArgumentException(
-                    "momentum " + config.momentum()
-                            + ": sparse training is plain SGD (a lazy momentum is exact only at a constant rate); use --momentum 0");
+        if (config.momentum() != 0 && config.weightDecay() != 0) {
+            throw new IllegalArgumentException("momentum " + config.momentum() + " with weight decay "
+                    + config.weightDecay() + ": sparse rows take one or the other (with both, the rows a batch "
+                    + "does not use change every step, and no lazy update is exact)");
         }
         if (config.patience() > 0 || config.valFraction() > 0) {
             throw new IllegalArgumentException(
@@ -130,6 +135,8 @@ public final class SparseTrainer {
         int tile = tileClasses(batch, c, logitsBudget);
         float[] z = new float[batch * tile], db = new float[tile];
         Tiles tiles = tile < c ? new Tiles(batch, (c + tile - 1) / tile) : null;
+        LazyMomentum mom = config.momentum() != 0 ? new LazyMomentum(config.momentum(), d, c) : null;
+        float[] velB = mom != null ? new float[c] : null;
         int[] targets = new int[batch], argmax = new int[batch], marker = new int[d];
         Arrays.fill(marker, -1);
         MemorySegment zs = MemorySegment.ofArray(z),
@@ -156,7 +163,18 @@ public final class SparseTrainer {
                 train.matrix().gather(order, from, m, x);
                 for (int i = 0; i < m; i++) targets[i] = train.labels()[order[from + i]];
                 x.transposeInto(xt, marker, used);
-                if (tiles == null) {
+                if (mom != null) {
+                    for (int u = 0; u < used.count; u++) mom.catchUp(v, used.columns[u]);
+                }
+                if (tiles == null && mom != null) {
+                    kernels.csrMatmul(m, c, d, x.rowPtr, x.col, x.val, 1f, v, c, bias, 0f, z, c, null, 0);
+                    float loss = kernels.crossEntropy(CE, m, c, DType.F32, zs, ts, out);
+                    lossSum += (double) loss * m;
+                    for (int i = 0; i < m; i++) if (argmax[i] == targets[i]) correct++;
+                    kernels.columnSums(m, c, 1f, zs, 0f, dbs);
+                    kernels.sgdStep(c, lr, config.momentum(), 0f, bias, db, velB);
+                    mom.step(kernels, lr, m, xt, used, z, c, 0, c, v);
+                } else if (tiles == null) {
                     kernels.csrMatmul(m, c, d, x.rowPtr, x.col, x.val, s, v, c, bias, 0f, z, c, null, 0);
                     float loss = kernels.crossEntropy(CE, m, c, DType.F32, zs, ts, out);
                     lossSum += (double) loss * m;
@@ -186,10 +204,12 @@ public final class SparseTrainer {
                     lossSum += tiles.lossSum(m);
                     correct += tiles.correct(m, targets);
                     float decayed = s * (1f - lr * config.weightDecay());
-                    tiles.backward(m, d, c, tile, x, xt, used, s, -lr / decayed, lr, vs, bs, z, db, targets);
+                    tiles.backward(
+                            m, d, c, tile, x, xt, used, s, -lr / decayed, lr, vs, bs, z, db, targets, mom, velB, v);
                     s = decayed;
                     if (!(s > FOLD_BELOW)) s = fold(v, s);
                 }
+                if (mom != null) mom.finishStep(lr, used);
                 cb.onBatch(epoch, b, steps, lossSum / Math.min((long) (b + 1) * batch, n));
                 if (stop.getAsBoolean()) {
                     stoppedAt = step + 1;
@@ -199,6 +219,7 @@ public final class SparseTrainer {
             long dt = System.nanoTime() - t0;
             loopNanos += dt;
             s = fold(v, s);
+            if (mom != null) mom.catchUpAll(v);
             if (stoppedAt >= 0) break; // an unfinished epoch has no metrics
             Evaluation e = test != null && test.size() > 0 ? evaluate(model, test) : null;
             EpochMetrics metrics = new EpochMetrics(
@@ -318,7 +339,10 @@ public final class SparseTrainer {
                 MemorySegment b,
                 float[] z,
                 float[] db,
-                int[] targets) {
+                int[] targets,
+                LazyMomentum mom,
+                float[] velB,
+                float[] weights) {
             MemorySegment zs = MemorySegment.ofArray(z), dbs = MemorySegment.ofArray(db);
             for (int v0 = 0; v0 < c; v0 += tile) {
                 int t = Math.min(tile, c - v0);
@@ -333,6 +357,18 @@ public final class SparseTrainer {
                     if (y >= 0 && y < t) z[i * t + y] -= 1f / m;
                 }
                 kernels.columnSums(m, t, 1f, zs, 0f, dbs);
+                if (mom != null) {
+                    kernels.sgdStep(
+                            t,
+                            lr,
+                            mom.mu,
+                            0f,
+                            b.asSlice(4L * v0, 4L * t),
+                            dbs.asSlice(0, 4L * t),
+                            MemorySegment.ofArray(velB).asSlice(4L * v0, 4L * t));
+                    mom.step(kernels, lr, m, xt, used, z, t, v0, c, weights);
+                    continue;
+                }
                 kernels.sgdStep(t, lr, 0f, 0f, b.asSlice(4L * v0, 4L * t), dbs.asSlice(0, 4L * t), null);
                 kernels.csrMatmul(
                         used.count,
@@ -381,6 +417,110 @@ public final class SparseTrainer {
                     t,
                     null,
                     0);
+        }
+    }
+
+    /**
+     * Momentum for sparse rows, exact and lazy. {@code last[j]}: the steps row j of the
+     * weights and velocities is up to date with. Between uses a row moves by its velocity
+     * alone: after steps a+1 .. b, {@code w -= v A(a, b)} and {@code v *= mu^(b - a)} with
+     * {@code A(a, b) = sum_{t=a+1..b} lr_t mu^(t - a)}, summed from per-block prefix sums
+     * {@code P[t] = sum_{u=base..t} lr_u mu^(u - base)} (blocks of 32 steps keep every term
+     * within 31 powers of mu of its block's first, so their differences keep their
+     * precision), until the terms fall below 1e-20 of the first (a table of powers of mu).
+     */
+    static final class LazyMomentum {
+        private static final int BLOCK = 32;
+        final float mu;
+        private final int c;
+        private final float[] vel;
+        private final int[] last;
+        private double[] prefix = new double[1024];
+        private int steps;
+        private float[] grad = new float[0];
+        /** mu^k for k up to where it falls below 1e-20: beyond, a velocity is below a float's last bit. */
+        private final double[] powers;
+        /** Rows with a velocity (used at least once); the others need no catching up. */
+        private final boolean[] moving;
+
+        LazyMomentum(float mu, int d, int c) {
+            this.mu = mu;
+            this.c = c;
+            vel = new float[Math.multiplyExact(d, c)];
+            last = new int[d];
+            moving = new boolean[d];
+            int limit = (int) Math.ceil(Math.log(1e-20) / Math.log(mu)) + 2 * BLOCK;
+            powers = new double[limit + 1];
+            powers[0] = 1;
+            for (int k = 1; k <= limit; k++) powers[k] = powers[k - 1] * mu;
+        }
+
+        /** Row j of w brought up to date with every step so far. */
+        void catchUp(float[] w, int j) {
+            int a = last[j], b = steps;
+            if (a == b) return;
+            last[j] = b;
+            if (!moving[j]) return;
+            double sum = 0;
+            for (int t = a + 1; t <= b; ) {
+                int base = t / BLOCK * BLOCK, end = Math.min(b, base + BLOCK - 1);
+                // mu^(base - a): base - a >= -(BLOCK - 1); beyond the table the rest is below a float's last bit
+                int k = base - a;
+                if (k >= powers.length) break;
+                double lead = k >= 0 ? powers[k] : 1 / powers[-k];
+                sum += lead * (prefix[end] - (t > base ? prefix[t - 1] : 0));
+                t = end + 1;
+            }
+            float amount = (float) sum, decay = b - a < powers.length ? (float) powers[b - a] : 0f;
+            for (int k = j * c, e = k + c; k < e; k++) {
+                w[k] -= amount * vel[k];
+                vel[k] *= decay;
+            }
+        }
+
+        void catchUpAll(float[] w) {
+            for (int j = 0; j < last.length; j++) catchUp(w, j);
+        }
+
+        /**
+         * The step of the used rows (up to date with the steps before): their gradient
+         * {@code X^T G} for classes [v0, v0 + t) of c, then {@code v = mu v + g; w -= lr v}.
+         */
+        void step(
+                Kernels kernels,
+                float lr,
+                int m,
+                SparseRows.Batch xt,
+                SparseRows.Used used,
+                float[] g,
+                int t,
+                int v0,
+                int c,
+                float[] w) {
+            int u = used.count;
+            if (grad.length < u * t) grad = new float[u * t];
+            if (u == 0) return;
+            kernels.csrMatmul(u, t, m, xt.rowPtr, xt.col, xt.val, 1f, g, t, null, 0f, grad, t, null, 0);
+            for (int r = 0; r < u; r++) {
+                int at = used.columns[r] * c + v0, q = r * t;
+                for (int k = 0; k < t; k++) {
+                    float vk = mu * vel[at + k] + grad[q + k];
+                    vel[at + k] = vk;
+                    w[at + k] -= lr * vk;
+                }
+            }
+        }
+
+        /** Records the step's rate; the used rows are now up to date with it. */
+        void finishStep(float lr, SparseRows.Used used) {
+            steps++;
+            if (steps == prefix.length) prefix = Arrays.copyOf(prefix, prefix.length * 2);
+            int base = steps / BLOCK * BLOCK;
+            prefix[steps] = (steps > base ? prefix[steps - 1] : 0) + lr * powers[steps - base];
+            for (int r = 0; r < used.count; r++) {
+                last[used.columns[r]] = steps;
+                moving[used.columns[r]] = true;
+            }
         }
     }
 

@@ -21,13 +21,18 @@ import org.softmax4j.data.SparseRows;
 class SparseTrainerTest {
 
     private static SparseRows randomRows(SplittableRandom rnd, int n, int d, int[] labels, int c) {
+        return randomRows(rnd, n, d, labels, c, d);
+    }
+
+    /** Columns from {@code rareFrom} on are rare (1 row in 100): long gaps between their uses. */
+    private static SparseRows randomRows(SplittableRandom rnd, int n, int d, int[] labels, int c, int rareFrom) {
         SparseRows rows = new SparseRows(d);
         int[] cols = new int[d];
         float[] vals = new float[d];
         for (int i = 0; i < n; i++) {
             int count = 0;
             for (int j = 0; j < d; j++) {
-                if (rnd.nextInt(6) == 0) {
+                if (j < rareFrom ? rnd.nextInt(6) == 0 : rnd.nextInt(100) == 0) {
                     cols[count] = j;
                     vals[count++] = (float) (2 * rnd.nextDouble() - 1);
                 }
@@ -42,7 +47,8 @@ class SparseTrainerTest {
     private static double[][] dense(SparseRows x, int[] labels, int c, TrainConfig cfg) {
         int n = (int) x.rows(), d = x.columns(), batch = Math.min(cfg.batchSize(), n);
         int steps = (n + batch - 1) / batch;
-        double[] w = new double[d * c], b = new double[c];
+        double[] w = new double[d * c], b = new double[c], vw = new double[d * c], vb = new double[c];
+        double mu = cfg.momentum();
         long step = 0, total = (long) steps * cfg.epochs();
         for (int e = 0; e < cfg.epochs(); e++) {
             for (int s = 0; s < steps; s++, step++) {
@@ -63,8 +69,14 @@ class SparseTrainerTest {
                         for (long p = x.start(i); p < x.end(i); p++) gw[x.column(p) * c + k] += x.value(p) * g;
                     }
                 }
-                for (int k = 0; k < c; k++) b[k] -= lr * gb[k];
-                for (int q = 0; q < w.length; q++) w[q] -= lr * (gw[q] + cfg.weightDecay() * w[q]);
+                for (int k = 0; k < c; k++) {
+                    vb[k] = mu * vb[k] + gb[k];
+                    b[k] -= lr * vb[k];
+                }
+                for (int q = 0; q < w.length; q++) {
+                    vw[q] = mu * vw[q] + gw[q] + cfg.weightDecay() * w[q];
+                    w[q] -= lr * vw[q];
+                }
             }
         }
         return new double[][] {w, b};
@@ -140,6 +152,38 @@ class SparseTrainerTest {
         }
     }
 
+    /**
+     * Lazy momentum against the dense SGD with momentum (every row's velocity decaying every
+     * step): 300 steps, so that rarely used rows catch up across many of the 32-step blocks;
+     * a cosine rate; whole rows and tiles of classes.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"whole", "tiles"})
+    void lazyMomentumMatchesDenseMomentum(String path) {
+        long seed = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = 600, d = 60, c = path.equals("whole") ? 5 : 150;
+        int[] labels = new int[n];
+        SparseRows x = randomRows(rnd, n, d, labels, c, 40);
+        TrainConfig cfg = TrainConfig.builder()
+                .epochs(2)
+                .batchSize(4)
+                .lr(0.05f)
+                .momentum(0.9f)
+                .schedule(LrSchedule.cosine(0f))
+                .shuffle(false)
+                .build();
+        long budget = path.equals("whole") ? SgdStep.LOGITS_BUDGET_BYTES : 4L * 4 * 64;
+        SoftmaxRegression got = new SparseTrainer(Kernels.cpu(), cfg, budget)
+                .fit(new SparseTrainer.Data(x, labels, null), null, c, null, null)
+                .model();
+        double[][] want = dense(x, labels, c, cfg);
+        for (int q = 0; q < want[0].length; q++) {
+            assertEquals(want[0][q], got.weights()[q], 1e-5 + 1e-3 * Math.abs(want[0][q]), "W[" + q + "] seed " + seed);
+        }
+        for (int q = 0; q < c; q++) assertEquals(want[1][q], got.bias()[q], 1e-5, "b[" + q + "] seed " + seed);
+    }
+
     @Test
     void unusedFeaturesStayZeroAndTheTestSetIsEvaluated() {
         SplittableRandom rnd = new SplittableRandom(System.nanoTime());
@@ -193,12 +237,13 @@ class SparseTrainerTest {
     }
 
     @Test
-    void momentumAndValidationSplitsAreRefusedWithTheReason() {
+    void momentumWithDecayAndValidationSplitsAreRefusedWithTheReason() {
         var e = assertThrows(
                 IllegalArgumentException.class,
                 () -> new SparseTrainer(
-                        Kernels.cpu(), TrainConfig.builder().momentum(0.9f).build()));
-        assertTrue(e.getMessage().contains("momentum"), e.getMessage());
+                        Kernels.cpu(),
+                        TrainConfig.builder().momentum(0.9f).weightDecay(1e-4f).build()));
+        assertTrue(e.getMessage().contains("take one or the other"), e.getMessage());
         assertThrows(
                 IllegalArgumentException.class,
                 () -> new SparseTrainer(
