@@ -20,14 +20,17 @@ import java.util.List;
  * <p>Stops at the first of: {@code maxIter} iterations; the objective
  * improved by at most {@code tol |f(x0)|} over the last 20 iterations; the
  * gradient's (pseudo-gradient's) norm is at most {@code max(tol f, 1e-8)};
- * the line search finds no sufficient decrease (the float32 objective's
- * noise floor, near the optimum). The objective history starts with
- * {@code f(x0)}, as MLlib's.
+ * the line search ends without a point that meets its conditions (then the
+ * best point with sufficient decrease, if any, is kept: near the optimum
+ * this is the float32 objective's noise floor). The objective history
+ * starts with {@code f(x0)}, as MLlib's.
  */
 final class Lbfgs {
     private static final int WINDOW = 20;
     private static final double C1 = 1e-4, C2 = 0.9;
-    private static final int LINE_SEARCH_STEPS = 10, ZOOM_STEPS = 10, BACKTRACK_STEPS = 20;
+    // Breeze's budgets, but for the zoom: each evaluation is a pass over the data, and a zoom that
+    // does not end within a few steps is resolving float32 noise
+    private static final int LINE_SEARCH_STEPS = 10, ZOOM_STEPS = 6, BACKTRACK_STEPS = 20;
 
     /** Called after each iteration with its number (from 1) and the objective. */
     interface Listener {
@@ -107,6 +110,10 @@ final class Lbfgs {
             iter++;
             history.add(cur.value);
             if (listener != null) listener.iteration(iter, cur.value);
+            if (!next.accepted) { // as Breeze, which stops when its zoom fails; the point is kept
+                reason = "line search failed (the float32 noise floor)";
+                break;
+            }
             window.addLast(cur.value);
             if (window.size() > WINDOW) window.removeFirst();
             if (window.size() >= 2 && Math.abs(cur.value - Collections.max(window)) <= tol * Math.abs(f0)) {
@@ -162,7 +169,7 @@ final class Lbfgs {
      * (their Algorithms 3.5 and 3.6, cubic interpolation in the zoom); the
      * first step is {@code 1/|d|}, later ones 1. When the conditions are not
      * met within the budget, the best point with sufficient decrease is
-     * taken, and null returned when there is none.
+     * returned, marked, and null when there is none.
      */
     private Point strongWolfe(Objective f, Point cur, double[] d, int iter) {
         double slope0 = dot(cur.g, d);
@@ -179,7 +186,7 @@ final class Lbfgs {
                 return zoom(f, cur, d, slope0, prev, p, best);
             }
             best = better(best, p);
-            if (Math.abs(p.slope) <= -C2 * slope0) return p;
+            if (Math.abs(p.slope) <= -C2 * slope0) return p.accepted();
             if (p.slope >= 0) return zoom(f, cur, d, slope0, p, prev, best);
             prev = p;
             a *= 2;
@@ -195,7 +202,7 @@ final class Lbfgs {
                 hi = p;
             } else {
                 best = better(best, p);
-                if (Math.abs(p.slope) <= -C2 * slope0) return p;
+                if (Math.abs(p.slope) <= -C2 * slope0) return p.accepted();
                 if (p.slope * (hi.step - lo.step) >= 0) hi = lo;
                 lo = p;
             }
@@ -243,7 +250,7 @@ final class Lbfgs {
                 decrease += pg[i] * (v - cur.x[i]);
             }
             p.value = f.evaluate(p.x, p.g) + l1Norm(p.x);
-            if (Double.isFinite(p.value) && p.value <= cur.value + C1 * decrease) return p;
+            if (Double.isFinite(p.value) && p.value <= cur.value + C1 * decrease) return p.accepted();
             a *= shrink;
         }
         return null;
@@ -259,14 +266,23 @@ final class Lbfgs {
         return Math.sqrt(dot(a, a));
     }
 
-    /** An evaluated point (and, inside a line search, its step and directional derivative). */
+    /**
+     * An evaluated point (and, inside a line search, its step, directional
+     * derivative, and whether it met the search's conditions).
+     */
     private static final class Point {
         final double[] x, g;
         double value, step, slope;
+        boolean accepted;
 
         Point(double[] x, double[] g) {
             this.x = x;
             this.g = g;
+        }
+
+        Point accepted() {
+            accepted = true;
+            return this;
         }
     }
 
