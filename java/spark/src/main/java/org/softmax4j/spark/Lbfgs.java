@@ -32,7 +32,7 @@ final class Lbfgs {
     // does not end within a few steps is resolving float32 noise
     private static final int LINE_SEARCH_STEPS = 10, ZOOM_STEPS = 6, BACKTRACK_STEPS = 20;
 
-    /** Called after each iteration with its number (from 1) and the objective. */
+    /** Called with the objective at x0 (iteration 0), then after each iteration. */
     interface Listener {
         void iteration(int iteration, double objective);
     }
@@ -76,6 +76,7 @@ final class Lbfgs {
         double f0 = cur.value;
         List<Double> history = new ArrayList<>();
         history.add(f0);
+        if (listener != null) listener.iteration(0, f0);
         ArrayDeque<Double> window = new ArrayDeque<>();
         window.add(Double.POSITIVE_INFINITY);
         double[] pg = new double[n], d = new double[n];

@@ -11,8 +11,6 @@ final class LocalObjective implements Objective {
     private final List<Block> blocks;
     private final ScaledProblem problem;
     private final double totalWeight;
-    /** The sums of the last evaluation. */
-    LossSum last;
 
     LocalObjective(List<Block> blocks, ScaledProblem problem, double totalWeight) {
         this.blocks = blocks;
@@ -22,8 +20,7 @@ final class LocalObjective implements Objective {
 
     @Override
     public double evaluate(double[] x, double[] gradient) {
-        last = sums(blocks, problem.coefficients(x));
-        return problem.objective(last, totalWeight, x, gradient);
+        return problem.objective(sums(blocks, problem.coefficients(x)), totalWeight, x, gradient);
     }
 
     static LossSum sums(List<Block> blocks, Coefficients c) {

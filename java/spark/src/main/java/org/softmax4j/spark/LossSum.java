@@ -17,7 +17,7 @@ import org.softmax4j.Reduction;
  * Z  = X W + b                      sgemm + addBias (dense) or csrMatmul (CSR)
  * loss, G (in place of Z)           crossEntropy, SUM reduction, class weights
  * G[i,:] *= w_i                     instance weights (when there are any)
- * dW += X^T G                       sgemm (transA), or csrMatmul of the stored transpose
+ * dW += (G^T X)^T                   sgemm (transA), or csrMatmul of the stored transpose
  *                                   scattered into the rows of dW the block uses
  * db += column sums of G            columnSums
  * </pre>
@@ -126,7 +126,8 @@ final class LossSum implements Serializable {
             }
         }
         if (b.isDense()) {
-            kern.sgemm(true, false, d, k, n, 1f, MemorySegment.ofArray(b.x), d, s.zSeg, k, 0f, s.gwSeg, k);
+            // G^T X (classes x features) rather than X^T G: 10-30% faster for 10 classes (2 cores)
+            kern.sgemm(true, false, k, d, n, 1f, s.zSeg, k, MemorySegment.ofArray(b.x), d, 0f, s.gwSeg, d);
         } else {
             kern.csrMatmul(
                     b.tUsedCount,
@@ -152,7 +153,9 @@ final class LossSum implements Serializable {
         double[] g = grad;
         float[] gw = s.gw;
         if (b.isDense()) {
-            for (int i = 0; i < d * k; i++) g[i] += gw[i];
+            for (int q = 0; q < k; q++) {
+                for (int j = 0, at = q * d; j < d; j++) g[j * k + q] += gw[at + j];
+            }
         } else {
             for (int u = 0; u < b.tUsedCount; u++) {
                 for (int j = b.tUsed[u] * k, end = j + k; j < end; j++) g[j] += gw[j];

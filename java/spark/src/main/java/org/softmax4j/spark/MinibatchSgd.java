@@ -37,7 +37,8 @@ final class MinibatchSgd {
             double[] x0,
             long rows,
             Settings set,
-            List<Softmax4jTrainingSummary.Pass> passes) {
+            List<Softmax4jTrainingSummary.Pass> passes,
+            Lbfgs.Listener listener) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(blocks.context());
         long steps = Math.max(1, (rows + set.batchSize() - 1) / set.batchSize());
         int n = x0.length;
@@ -68,6 +69,7 @@ final class MinibatchSgd {
                 weightSum += s.weight;
             }
             history[epoch] = objectiveSum / weightSum;
+            listener.iteration(epoch + 1, history[epoch]);
         }
         return new Lbfgs.Result(x, history, set.epochs(), "maxIter reached");
     }

@@ -143,14 +143,6 @@ final class ScaledProblem {
         return value + 0.5 * penalty;
     }
 
-    /** The L1 penalty at x (0 without one). */
-    double l1Penalty(double[] x) {
-        if (l1 == null) return 0;
-        double s = 0;
-        for (int i = 0; i < l1.length; i++) s += l1[i] * Math.abs(x[i]);
-        return s;
-    }
-
     /**
      * MLlib's start: zero weights and, with an intercept, the bias that gives
      * each class its share of the (class-weighted) rows,

@@ -12,6 +12,8 @@ import java.util.List;
  * @param objectiveHistory L-BFGS: the objective (mean weighted loss plus
  *                         penalties) at the start and after each iteration;
  *                         SGD: each epoch's mean objective over its minibatches
+ * @param elapsedNanos     when each entry of the history was reached, from the start
+ *                         of the fit (the packing pass included)
  * @param iterations       iterations (L-BFGS) or epochs (SGD) run
  * @param stopReason       why it stopped, e.g. {@code "objective converged"}
  * @param packNanos        wall time of the first pass, which packs the rows into
@@ -20,7 +22,13 @@ import java.util.List;
  *                         objective evaluation (L-BFGS) or step (SGD)
  */
 public record Softmax4jTrainingSummary(
-        String solver, double[] objectiveHistory, int iterations, String stopReason, long packNanos, List<Pass> passes)
+        String solver,
+        double[] objectiveHistory,
+        long[] elapsedNanos,
+        int iterations,
+        String stopReason,
+        long packNanos,
+        List<Pass> passes)
         implements Serializable {
 
     /**
@@ -44,7 +52,12 @@ public record Softmax4jTrainingSummary(
     }
 
     public Softmax4jTrainingSummary {
+        if (elapsedNanos.length != objectiveHistory.length) {
+            throw new IllegalArgumentException(
+                    elapsedNanos.length + " times for " + objectiveHistory.length + " objective values");
+        }
         objectiveHistory = objectiveHistory.clone();
+        elapsedNanos = elapsedNanos.clone();
         passes = List.copyOf(passes);
     }
 
@@ -52,5 +65,22 @@ public record Softmax4jTrainingSummary(
     @Override
     public double[] objectiveHistory() {
         return objectiveHistory.clone();
+    }
+
+    /** A copy of the times of the history's entries. */
+    @Override
+    public long[] elapsedNanos() {
+        return elapsedNanos.clone();
+    }
+
+    /**
+     * The time from the start of the fit until the objective first was at most
+     * {@code target}, or -1 when it never was.
+     */
+    public long nanosToObjective(double target) {
+        for (int i = 0; i < objectiveHistory.length; i++) {
+            if (objectiveHistory[i] <= target) return elapsedNanos[i];
+        }
+        return -1;
     }
 }

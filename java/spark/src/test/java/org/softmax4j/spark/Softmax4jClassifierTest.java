@@ -86,6 +86,14 @@ class Softmax4jClassifierTest {
         assertEquals(summary.iterations() + 1, h.length);
         assertTrue(h[h.length - 1] < h[0], "the objective went down: " + h[0] + " -> " + h[h.length - 1]);
         assertTrue(summary.passes().size() >= summary.iterations());
+        long[] t = summary.elapsedNanos();
+        assertEquals(h.length, t.length);
+        assertTrue(t[0] >= summary.packNanos(), "the first objective comes after the packing pass");
+        for (int i = 1; i < t.length; i++) assertTrue(t[i] > t[i - 1], "times increase");
+        assertEquals(t[0], summary.nanosToObjective(h[0]));
+        long toLast = summary.nanosToObjective(h[h.length - 1]);
+        assertTrue(toLast > t[0] && toLast <= t[t.length - 1], "reached the last objective at " + toLast);
+        assertEquals(-1, summary.nanosToObjective(h[h.length - 1] - 1));
     }
 
     @Test

@@ -50,22 +50,23 @@ class SolversAndWeightsTest {
                 new Softmax4jClassifier().setTol(1e-9).fit(frame);
         Softmax4jClassifier sgd = new Softmax4jClassifier()
                 .setSolver("sgd")
-                .setMaxIter(12)
-                .setBatchSize(300)
+                .setMaxIter(8)
+                .setBatchSize(500)
                 .setStepSize(0.2)
                 .setMomentum(0.9)
                 .setSeed(11);
         Softmax4jClassificationModel m = sgd.fit(frame);
         double optimum = meanLoss(best), reached = meanLoss(m);
-        assertTrue(reached < optimum * 1.01, "SGD's loss " + reached + " vs the optimum " + optimum);
+        assertTrue(reached < optimum * 1.02, "SGD's loss " + reached + " vs the optimum " + optimum);
         Softmax4jTrainingSummary s = m.summary();
         assertEquals("sgd", s.solver());
-        assertEquals(12, s.iterations());
-        assertEquals(12, s.objectiveHistory().length);
-        assertEquals(12 * 10, s.passes().size(), "10 steps of 300 rows per epoch of 3000");
-        for (Softmax4jTrainingSummary.Pass p : s.passes()) assertEquals(300, p.rows(), 1);
+        assertEquals(8, s.iterations());
+        assertEquals(8, s.objectiveHistory().length);
+        assertEquals(8, s.elapsedNanos().length);
+        assertEquals(8 * 6, s.passes().size(), "6 steps of 500 rows per epoch of 3000");
+        for (Softmax4jTrainingSummary.Pass p : s.passes()) assertEquals(500, p.rows(), 1);
         double[] h = s.objectiveHistory();
-        assertTrue(h[11] < h[0], Arrays.toString(h));
+        assertTrue(h[7] < h[0], Arrays.toString(h));
 
         // the same steps; only the order in which Spark merges the partitions' double sums may vary
         Softmax4jClassificationModel again = sgd.fit(frame);
