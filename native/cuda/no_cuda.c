@@ -75,7 +75,12 @@ int s4j_cuda_sgemm(int32_t ta, int32_t tb, int64_t m, int64_t n, int64_t k, floa
     (void)n, (void)v, (void)bv, (void)dt;
     return 0;
 }
-int s4j_cuda_csr_matmul(int64_t m, int64_t n, int64_t k, const int64_t *rp, const int32_t *ci,
-                        const float *va, float al, const float *b, int64_t ldb, const float *bi,
-                        float be, float *c, int64_t ldc, const int32_t *cr, int64_t crc, void *st)
-    UNAVAILABLE()
+int s4j_cuda_csr_sgd_step(int64_t m, int64_t c, int64_t k, const int64_t *rp, const int32_t *ci,
+                          const float *va, const int32_t *t, const s4j_ce_options *o, float sc,
+                          float al, float bl, float *v, int64_t ldv, float *b, float *z, float *l,
+                          int32_t *am, void *wk, int64_t wb, void *st)
+    UNAVAILABLE() int s4j_cuda_csr_matmul(int64_t m, int64_t n, int64_t k, const int64_t *rp,
+                                          const int32_t *ci, const float *va, float al,
+                                          const float *b, int64_t ldb, const float *bi, float be,
+                                          float *c, int64_t ldc, const int32_t *cr, int64_t crc,
+                                          void *st) UNAVAILABLE()

@@ -5,7 +5,8 @@
  * does once instead. One block per row of A, its threads across the n
  * columns: each output element is one thread's float sum over the row's
  * entries in order, so the result does not depend on scheduling, and rows
- * of C are distinct, so nothing needs atomics.
+ * of C are distinct, so nothing needs atomics. s4j_cuda_csr_sgd_step chains
+ * the step's kernels; its update of the weights adds with atomics.
  */
 #include <cuda_runtime.h>
 
@@ -59,4 +60,46 @@ int s4j_cuda_csr_matmul(int64_t m, int64_t n, int64_t k, const int64_t *row_ptr,
     csr_matmul_kernel<<<blocks, threads, 0, (cudaStream_t)stream>>>(
         m, n, row_ptr, col_idx, values, alpha, b, ldb, bias, beta, c, ldc, c_rows);
     return s4j_cuda_check(cudaGetLastError(), "csr_matmul launch");
+}
+
+// V[col_idx[p], :] += alpha values[p] G[i, :]: one block per row of the batch,
+// its threads across the classes; rows sharing a column add atomically.
+__global__ void csr_scatter_add_kernel(int64_t m, int64_t c, const int64_t *__restrict__ row_ptr,
+                                       const int32_t *__restrict__ col_idx,
+                                       const float *__restrict__ values,
+                                       const float *__restrict__ g, float alpha, float *v,
+                                       int64_t ldv) {
+    for (int64_t i = blockIdx.x; i < m; i += gridDim.x) {
+        const float *gi = g + i * c;
+        for (int64_t p = row_ptr[i]; p < row_ptr[i + 1]; p++) {
+            const float a = alpha * values[p];
+            float *vr = v + (int64_t)col_idx[p] * ldv;
+            for (int64_t j = threadIdx.x; j < c; j += blockDim.x) atomicAdd(vr + j, a * gi[j]);
+        }
+    }
+}
+
+int s4j_cuda_csr_sgd_step(int64_t m, int64_t c, int64_t k, const int64_t *row_ptr,
+                          const int32_t *col_idx, const float *values, const int32_t *targets,
+                          const s4j_ce_options *opt, float scale, float alpha, float bias_lr,
+                          float *v, int64_t ldv, float *bias, float *logits, float *loss,
+                          int32_t *row_argmax, void *work, int64_t work_bytes, void *stream) {
+    if (m < 0 || c < 1 || k < 0 || !row_ptr || !loss || !opt || opt->reduction == S4J_REDUCE_NONE ||
+        ldv < c || (m > 0 && (!targets || !logits)) ||
+        (m > 0 && k > 0 && (!col_idx || !values || !v)))
+        return S4J_ERR_ARGUMENT;
+    int rc = s4j_cuda_csr_matmul(m, c, k, row_ptr, col_idx, values, scale, v, ldv, bias, 0.0f,
+                                 logits, c, NULL, 0, stream);
+    if (rc != S4J_OK) return rc;
+    rc = s4j_cuda_softmax_ce(m, c, S4J_F32, logits, targets, opt, loss, NULL, NULL, row_argmax,
+                             logits, work, work_bytes, stream);
+    if (rc != S4J_OK || m == 0) return rc;
+    if (bias && (rc = s4j_cuda_column_sums(m, c, -bias_lr, logits, 1.0f, bias, stream)) != S4J_OK)
+        return rc;
+    if (k == 0) return S4J_OK;
+    const int threads = c < THREADS ? (int)(c + 31) / 32 * 32 : THREADS;
+    const unsigned blocks = (unsigned)(m < S4J_CSR_MAX_BLOCKS ? m : S4J_CSR_MAX_BLOCKS);
+    csr_scatter_add_kernel<<<blocks, threads, 0, (cudaStream_t)stream>>>(
+        m, c, row_ptr, col_idx, values, logits, alpha, v, ldv);
+    return s4j_cuda_check(cudaGetLastError(), "csr_sgd_step scatter launch");
 }

@@ -325,6 +325,29 @@ S4J_API int s4j_csr_matmul(int64_t m, int64_t n, int64_t k, const int64_t *row_p
                            int64_t ldb, const float *bias, float beta, float *c, int64_t ldc,
                            const int32_t *c_rows, int64_t c_row_count, int64_t *err_row);
 
+/* One SGD step of softmax regression on a batch of m CSR rows (the sparse
+ * training step), fused into one call, without the batch transposed:
+ *   Z = scale X V + bias                      (m x c, into logits)
+ *   loss, row_argmax, G = d loss / dZ         s4j_softmax_ce with *opt, G in place of Z
+ *   bias -= bias_lr * column sums of G        (bias NULL: none)
+ *   V[col_idx[p], :] += alpha values[p] G[i, :]   for every entry p of row i
+ * so a step reads and writes only the rows of V the batch uses: O(nnz c)
+ * whatever k. X (row_ptr, col_idx, values) follows s4j_csr_matmul's rules
+ * with k columns; V is k x c (row stride ldv >= c). With W = scale V (a
+ * lazily decayed weight, scale the decay so far), W -= lr X^T G is alpha =
+ * -lr / scale', scale' the scale after this step; bias_lr = lr.
+ * The update of a column used by several rows is applied row by row (in
+ * float, in row order); it is split over threads by slices of c.
+ * opt->reduction must be MEAN or SUM; targets as s4j_softmax_ce.
+ * Errors: S4J_ERR_ARGUMENT as s4j_csr_matmul (*err_row = the row), or for
+ * missing pointers or reduction NONE; S4J_ERR_TARGET (*err_row = the row).
+ * On error V and bias are unchanged (logits may have been written). */
+S4J_API int s4j_csr_sgd_step(int64_t m, int64_t c, int64_t k, const int64_t *row_ptr,
+                             const int32_t *col_idx, const float *values, const int32_t *targets,
+                             const s4j_ce_options *opt, float scale, float alpha, float bias_lr,
+                             float *v, int64_t ldv, float *bias, float *logits, float *loss,
+                             int32_t *row_argmax, int64_t *err_row);
+
 /* ---- CUDA (libsoftmax4j_cuda.so) ----------------------------------------- */
 /* A separate library, built where nvcc is found, with the CUDA runtime
  * linked in statically: it needs only the NVIDIA driver, and loads (then
@@ -459,6 +482,20 @@ S4J_API int s4j_cuda_csr_matmul(int64_t m, int64_t n, int64_t k, const int64_t *
                                 const float *b, int64_t ldb, const float *bias, float beta,
                                 float *c, int64_t ldc, const int32_t *c_rows, int64_t c_row_count,
                                 void *stream);
+
+/* s4j_csr_sgd_step on the GPU, every array in device memory (loss included;
+ * *opt is host memory, read before the launch): the same step from the same
+ * kernels (s4j_cuda_csr_matmul, s4j_cuda_softmax_ce, s4j_cuda_column_sums),
+ * the update of V by atomic adds, so a column used by several rows sums their
+ * updates in no fixed order (last-bit differences from run to run). Neither
+ * the CSR matrix nor the targets are checked here (s4j_cuda_csr_matmul,
+ * s4j_cuda_softmax_ce); work: s4j_cuda_softmax_ce_workspace_size(m) bytes. */
+S4J_API int s4j_cuda_csr_sgd_step(int64_t m, int64_t c, int64_t k, const int64_t *row_ptr,
+                                  const int32_t *col_idx, const float *values,
+                                  const int32_t *targets, const s4j_ce_options *opt, float scale,
+                                  float alpha, float bias_lr, float *v, int64_t ldv, float *bias,
+                                  float *logits, float *loss, int32_t *row_argmax, void *work,
+                                  int64_t work_bytes, void *stream);
 
 /* Running statistics of training steps, kept on the device so that they are
  * read once per epoch: *loss_sum += (double)*loss * weight and

@@ -90,6 +90,23 @@ static inline int s4j_jni_csr_matmul(int64_t m, int64_t n, int64_t k, void *row_
                           (const int32_t *)S4J_P(c_rows), c_row_count, (int64_t *)S4J_P(err_row));
 }
 
+static inline int s4j_jni_csr_sgd_step(int64_t m, int64_t c, int64_t k, void *row_ptr,
+                                       int64_t row_ptr_off, void *col_idx, int64_t col_idx_off,
+                                       void *values, int64_t values_off, void *targets,
+                                       int64_t targets_off, void *opt, int64_t opt_off, float scale,
+                                       float alpha, float bias_lr, void *v, int64_t v_off,
+                                       int64_t ldv, void *bias, int64_t bias_off, void *logits,
+                                       int64_t logits_off, void *loss, int64_t loss_off,
+                                       void *row_argmax, int64_t row_argmax_off, void *err_row,
+                                       int64_t err_row_off) {
+    return s4j_csr_sgd_step(m, c, k, (const int64_t *)S4J_P(row_ptr),
+                            (const int32_t *)S4J_P(col_idx), (const float *)S4J_P(values),
+                            (const int32_t *)S4J_P(targets), (const s4j_ce_options *)S4J_P(opt),
+                            scale, alpha, bias_lr, (float *)S4J_P(v), ldv, (float *)S4J_P(bias),
+                            (float *)S4J_P(logits), (float *)S4J_P(loss),
+                            (int32_t *)S4J_P(row_argmax), (int64_t *)S4J_P(err_row));
+}
+
 static inline int s4j_jni_linear_ce(int64_t n, int64_t d, int64_t v, void *x, int64_t x_off,
                                     void *w, int64_t w_off, void *bias, int64_t bias_off,
                                     void *targets, int64_t targets_off, void *opt, int64_t opt_off,

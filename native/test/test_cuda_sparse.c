@@ -8,8 +8,10 @@
  * guard after C) must keep its sentinel, and a launch repeated gives the
  * same bits. The size and pointer errors come first: they are caught before
  * any CUDA call, so they need no device. Without a GPU the rest is skipped
- * (exit 77). S4J_TEST_SEED=<n> reproduces a run; S4J_TEST_SMALL=1 keeps
- * every path with smaller shapes.
+ * (exit 77). Then s4j_cuda_csr_sgd_step against the CPU's s4j_csr_sgd_step
+ * (which test_sparse.c checks against a double step): loss, argmax, bias and
+ * weights, untouched weight rows bit for bit. S4J_TEST_SEED=<n> reproduces a
+ * run; S4J_TEST_SMALL=1 keeps every path with smaller shapes.
  */
 #include <math.h>
 #include <stdio.h>
@@ -177,6 +179,107 @@ static void shapes(int small) {
     if (!small) one(1100000, 3, 50, 1.0f, 0.5f, 1, 1, 1);
 }
 
+// One training step on the GPU against the same step on the CPU.
+static void one_step(int64_t m, int64_t c, int64_t k, int reduction, int with_bias) {
+    csr a = random_csr(m, k, 0);
+    const int64_t ldv = c + (int64_t)(rnd() % 3);
+    const float scale = 0.5f + (float)rnd_unit(), lr = 0.1f + (float)rnd_unit();
+    float *v = malloc(sizeof(float) * (size_t)(k * ldv + 1)),
+          *v_cpu = malloc(sizeof(float) * (size_t)(k * ldv + 1)),
+          *v_gpu = malloc(sizeof(float) * (size_t)(k * ldv + 1));
+    float bias[512], bias_cpu[512], bias_gpu[512], loss_cpu = NAN, loss_gpu = NAN;
+    int32_t *y = malloc(sizeof(int32_t) * (size_t)(m + 1)),
+            *am_cpu = malloc(sizeof(int32_t) * (size_t)(m + 1)),
+            *am_gpu = malloc(sizeof(int32_t) * (size_t)(m + 1));
+    float *z = malloc(sizeof(float) * (size_t)(m * c + 1));
+    for (int64_t i = 0; i < k * ldv; i++) v[i] = v_cpu[i] = 2 * rnd_sym();
+    for (int64_t j = 0; j < c; j++) bias[j] = bias_cpu[j] = rnd_sym();
+    for (int64_t i = 0; i < m; i++) y[i] = rnd() % 9 == 0 ? -100 : (int32_t)(rnd() % (uint64_t)c);
+    const s4j_ce_options *opt = CE_OPTS(NULL, -100, reduction, 0, 0, 1, 0);
+    int rc = s4j_csr_sgd_step(m, c, k, a.row_ptr, a.col, a.val, y, opt, scale, -lr / scale, lr,
+                              v_cpu, ldv, with_bias ? bias_cpu : NULL, z, &loss_cpu, am_cpu, NULL);
+    CHECK(rc == S4J_OK, "CPU step: status %d", rc);
+
+    int64_t *dptr = dev(a.row_ptr, 8 * (m + 1));
+    int32_t *dcol = dev(a.col, 4 * (a.nnz + 1)), *dy = dev(y, 4 * (m + 1)), *dam = dev(NULL, 4 * m);
+    float *dval = dev(a.val, 4 * (a.nnz + 1)), *dv = dev(v, 4 * k * ldv), *dbias = dev(bias, 4 * c);
+    float *dz = dev(NULL, 4 * m * c), *dloss = dev(NULL, 4);
+    const int64_t work_bytes = s4j_cuda_softmax_ce_workspace_size(m);
+    void *work = dev(NULL, work_bytes > 0 ? work_bytes : 1);
+    rc = s4j_cuda_csr_sgd_step(m, c, k, dptr, dcol, dval, dy, opt, scale, -lr / scale, lr, dv, ldv,
+                               with_bias ? dbias : NULL, dz, dloss, dam, work, work_bytes, stream);
+    if (rc == S4J_OK) rc = s4j_cuda_stream_synchronize(stream);
+    CHECK(rc == S4J_OK, "m=%ld c=%ld k=%ld: step status %d (%s)", (long)m, (long)c, (long)k, rc,
+          s4j_cuda_last_error());
+    s4j_cuda_memcpy(v_gpu, dv, 4 * k * ldv, 1, NULL);
+    s4j_cuda_memcpy(bias_gpu, dbias, 4 * c, 1, NULL);
+    s4j_cuda_memcpy(&loss_gpu, dloss, 4, 1, NULL);
+    s4j_cuda_memcpy(am_gpu, dam, 4 * m, 1, NULL);
+
+    int bad = 0;
+    CHECK(fabs(loss_gpu - loss_cpu) <= 1e-5 * (1 + fabs(loss_cpu)),
+          "seed %llu m=%ld c=%ld: loss %.8g, CPU %.8g", (unsigned long long)seed, (long)m, (long)c,
+          loss_gpu, loss_cpu);
+    for (int64_t i = 0; i < m && bad < 3; i++) {
+        // the argmax of the logits in double (ties within float rounding either way)
+        double best = -INFINITY, at_gpu = 0;
+        for (int64_t j = 0; j < c; j++) {
+            double acc = 0;
+            for (int64_t p = a.row_ptr[i]; p < a.row_ptr[i + 1]; p++)
+                acc += (double)a.val[p] * v[(int64_t)a.col[p] * ldv + j];
+            const double zj = scale * acc + (with_bias ? bias[j] : 0.0);
+            if (zj > best) best = zj;
+            if (j == am_gpu[i]) at_gpu = zj;
+        }
+        if (!(am_gpu[i] >= 0 && am_gpu[i] < c && at_gpu >= best - 1e-5 * (1 + fabs(best))) &&
+            bad++ < 3)
+            CHECK(0, "seed %llu m=%ld c=%ld: argmax of row %ld is %d", (unsigned long long)seed,
+                  (long)m, (long)c, (long)i, am_gpu[i]);
+    }
+    for (int64_t j = 0; j < c && with_bias && bad < 3; j++)
+        if (!(fabs(bias_gpu[j] - bias_cpu[j]) <= 1e-5 * (1 + fabs(bias[j]))) && bad++ < 3)
+            CHECK(0, "seed %llu m=%ld c=%ld: bias[%ld] %.8g, CPU %.8g", (unsigned long long)seed,
+                  (long)m, (long)c, (long)j, bias_gpu[j], bias_cpu[j]);
+    for (int64_t i = 0; i < k * ldv && bad < 3; i++) {
+        // rows the batch does not use (and the row padding) keep their bits
+        const int ok = v_cpu[i] == v[i] ? v_gpu[i] == v[i]
+                                        : fabs(v_gpu[i] - v_cpu[i]) <= 2e-5 * (1 + fabs(v[i]));
+        if (!ok && bad++ < 3)
+            CHECK(0, "seed %llu m=%ld c=%ld k=%ld: V[%ld] %.8g, CPU %.8g (was %.8g)",
+                  (unsigned long long)seed, (long)m, (long)c, (long)k, (long)i, v_gpu[i], v_cpu[i],
+                  v[i]);
+    }
+    s4j_cuda_free(dptr);
+    s4j_cuda_free(dcol);
+    s4j_cuda_free(dy);
+    s4j_cuda_free(dam);
+    s4j_cuda_free(dval);
+    s4j_cuda_free(dv);
+    s4j_cuda_free(dbias);
+    s4j_cuda_free(dz);
+    s4j_cuda_free(dloss);
+    s4j_cuda_free(work);
+    free(a.row_ptr);
+    free(a.col);
+    free(a.val);
+    free(v);
+    free(v_cpu);
+    free(v_gpu);
+    free(y);
+    free(am_cpu);
+    free(am_gpu);
+    free(z);
+}
+
+static void steps(int small) {
+    static const int64_t widths[] = {1, 2, 17, 32, 58, 100, 129, 300};
+    for (int t = 0; t < (small ? 30 : 150); t++) {
+        const int64_t m = 1 + (int64_t)(rnd() % 40), k = 1 + (int64_t)(rnd() % 60);
+        const int64_t c = widths[rnd() % (sizeof widths / sizeof *widths)];
+        one_step(m, c, k, rnd() % 3 ? S4J_REDUCE_MEAN : S4J_REDUCE_SUM, (int)(rnd() % 4 != 0));
+    }
+}
+
 // Caught before any CUDA call (the pointers are host memory, never used).
 static void errors(void) {
     int64_t ptr[4] = {0, 2, 3, 5};
@@ -200,6 +303,19 @@ static void errors(void) {
     CHECK(CSR(3, 0, 5, ptr, NULL, NULL, NULL, 0, NULL, 0, NULL, 0) == S4J_OK,
           "n = 0 needs no arrays");
 #undef CSR
+    int32_t y[3] = {0, 1, 0};
+    float loss;
+    const s4j_ce_options *none = CE_OPTS(NULL, -100, S4J_REDUCE_NONE, 0, 0, 1, 0);
+    const s4j_ce_options *mean = CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, 0);
+    CHECK(s4j_cuda_csr_sgd_step(3, 2, 5, ptr, col, val, y, none, 1, -1, 1, b, 2, NULL, c, &loss,
+                                NULL, NULL, 0, NULL) == S4J_ERR_ARGUMENT,
+          "step: reduction NONE");
+    CHECK(s4j_cuda_csr_sgd_step(3, 2, 5, ptr, col, val, y, mean, 1, -1, 1, b, 1, NULL, c, &loss,
+                                NULL, NULL, 0, NULL) == S4J_ERR_ARGUMENT,
+          "step: ldv < c");
+    CHECK(s4j_cuda_csr_sgd_step(3, 2, 5, ptr, col, val, y, mean, 1, -1, 1, NULL, 2, NULL, c, &loss,
+                                NULL, NULL, 0, NULL) == S4J_ERR_ARGUMENT,
+          "step: v NULL");
 }
 
 int main(void) {
@@ -210,6 +326,7 @@ int main(void) {
     shapes(small);
     // k = 0: no entries, B unused: C = beta C + bias
     one(5, 9, 0, 1.0f, 0.5f, 1, 1, 0);
+    steps(small);
     CHECK(s4j_cuda_stream_destroy(stream) == S4J_OK, "stream destroy: %s", s4j_cuda_last_error());
     return cuda_test_end();
 }

@@ -3,7 +3,10 @@
  * CSR shapes (empty rows, dense rows, widths around the vector blocks),
  * alpha/beta/bias, a scatter into rows of a larger C, NaN in C with
  * beta = 0, every ISA and several thread counts; then each broken rule of
- * the contract, with nothing written. S4J_TEST_SEED=<n> reproduces a run.
+ * the contract, with nothing written. The same for s4j_csr_sgd_step, the
+ * fused training step, against a double-precision step (forward, softmax
+ * cross-entropy, bias and weight-row updates). S4J_TEST_SEED=<n> reproduces
+ * a run.
  */
 #include <math.h>
 #include <stdio.h>
@@ -197,6 +200,183 @@ static void errors(void) {
 #undef EXPECT_BAD
 }
 
+// One fused step against the same step in double: k x c weights V (row
+// stride ldv), m rows of targets (some ignored), MEAN or SUM.
+static void one_step(int64_t m, int64_t c, int64_t k, int reduction, int with_bias) {
+    csr a = random_csr(m, k);
+    const int64_t ldv = c + (int64_t)(rnd() % 3);
+    const float scale = rnd() % 2 ? 1.0f : 0.5f + (float)rnd_unit(), lr = 0.1f + (float)rnd_unit();
+    const float alpha = -lr / scale, bias_lr = with_bias ? lr : 0.0f;
+    float *v = malloc(sizeof(float) * (size_t)(k * ldv + 1)),
+          *v0 = malloc(sizeof(float) * (size_t)(k * ldv + 1));
+    float *bias = malloc(sizeof(float) * (size_t)(c + 1)),
+          *bias0 = malloc(sizeof(float) * (size_t)(c + 1));
+    float *z = malloc(sizeof(float) * (size_t)(m * c + 1));
+    int32_t *y = malloc(sizeof(int32_t) * (size_t)(m + 1)),
+            *argmax = malloc(sizeof(int32_t) * (size_t)(m + 1));
+    for (int64_t i = 0; i < k * ldv; i++) v0[i] = v[i] = 2 * rnd_sym();
+    for (int64_t j = 0; j < c; j++) bias0[j] = bias[j] = rnd_sym();
+    for (int64_t i = 0; i < m; i++) y[i] = rnd() % 9 == 0 ? -100 : (int32_t)(rnd() % (uint64_t)c);
+    for (int64_t i = 0; i < m * c; i++) z[i] = NAN; // scratch: fully written
+    float loss = NAN;
+    int64_t err = -7;
+    int rc = s4j_csr_sgd_step(m, c, k, a.row_ptr, a.col, a.val, y,
+                              CE_OPTS(NULL, -100, reduction, 0, 0, 1, 0), scale, alpha, bias_lr, v,
+                              ldv, with_bias ? bias : NULL, z, &loss, argmax, &err);
+    CHECK(rc == S4J_OK && err == -7, "step: status %d err_row %ld", rc, (long)err);
+    // the step in double, with bounds that a correct float step cannot break
+    // (as SparseStepTest's): |dz| <= zb = (e + 3) u (|scale| sum|x v| + |b|), a
+    // probability errs by <= 2 zb p, a gradient element by 2 zb p / d + 16 ulp
+    const double u = 0x1p-24;
+    double *g = calloc((size_t)(m * c + 1), sizeof(double)),
+           *gb = calloc((size_t)(m * c + 1), sizeof(double)), total = 0, divisor = 0, lb = 0;
+    for (int64_t i = 0; i < m; i++) divisor += y[i] != -100;
+    const double d = reduction == S4J_REDUCE_MEAN ? (divisor > 0 ? divisor : 1) : 1.0;
+    int bad = 0;
+    for (int64_t i = 0; i < m; i++) {
+        double *gi = g + i * c, max = -INFINITY, sum = 0, zb = 0;
+        const double e = (double)(a.row_ptr[i + 1] - a.row_ptr[i]);
+        for (int64_t j = 0; j < c; j++) {
+            double acc = 0, mg = 0;
+            for (int64_t p = a.row_ptr[i]; p < a.row_ptr[i + 1]; p++) {
+                acc += (double)a.val[p] * v0[(int64_t)a.col[p] * ldv + j];
+                mg += fabs((double)a.val[p] * v0[(int64_t)a.col[p] * ldv + j]);
+            }
+            const double b = with_bias ? bias0[j] : 0.0;
+            gi[j] = scale * acc + b;
+            if ((e + 3) * u * (fabs(scale) * mg + fabs(b)) > zb)
+                zb = (e + 3) * u * (fabs(scale) * mg + fabs(b));
+            if (gi[j] > max) max = gi[j];
+        }
+        if (gi[argmax[i]] < max - 2 * zb - 1e-30 && bad++ < 3)
+            CHECK(0, "isa=%d m=%ld c=%ld: argmax of row %ld is %d", s4j_isa(), (long)m, (long)c,
+                  (long)i, argmax[i]);
+        for (int64_t j = 0; j < c; j++) sum += exp(gi[j] - max);
+        const double lse = max + log(sum);
+        if (y[i] == -100) {
+            for (int64_t j = 0; j < c; j++) gi[j] = 0;
+            continue;
+        }
+        total += lse - gi[y[i]];
+        lb += 2 * zb + 16 * u * (fabs(lse) + fabs(gi[y[i]]));
+        for (int64_t j = 0; j < c; j++) {
+            const double pj = exp(gi[j] - lse);
+            gi[j] = (pj - (j == y[i])) / d;
+            gb[i * c + j] = (2 * zb * pj + 16 * u * (pj + (j == y[i]))) / d;
+        }
+    }
+    if (reduction == S4J_REDUCE_MEAN) total /= divisor, lb /= d;
+    CHECK(isnan(total) ? isnan(loss) : fabs(loss - total) <= lb + (m + 2) * u * fabs(total) + 1e-30,
+          "isa=%d m=%ld c=%ld: loss %.8g want %.8g", s4j_isa(), (long)m, (long)c, loss, total);
+    for (int64_t j = 0; j < c && with_bias && bad < 3; j++) {
+        double sum = 0, mg = 0, err = 0;
+        for (int64_t i = 0; i < m; i++)
+            sum += g[i * c + j], mg += fabs(g[i * c + j]), err += gb[i * c + j];
+        const double want = bias0[j] - (double)bias_lr * sum;
+        const double tol = bias_lr * err + (m + 3) * u * (fabs(bias0[j]) + bias_lr * mg) + 1e-30;
+        if (!(fabs(bias[j] - want) <= tol) && bad++ < 3)
+            CHECK(0, "isa=%d m=%ld c=%ld: bias[%ld]=%.8g want %.8g", s4j_isa(), (long)m, (long)c,
+                  (long)j, bias[j], want);
+    }
+    // V: the rows the batch uses get alpha X^T G; every other value is untouched
+    double *dv = calloc((size_t)(k * ldv + 1), sizeof(double)),
+           *mag = calloc((size_t)(k * ldv + 1), sizeof(double)),
+           *bound = calloc((size_t)(k * ldv + 1), sizeof(double));
+    int *count = calloc((size_t)(k * ldv + 1), sizeof(int));
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t p = a.row_ptr[i]; p < a.row_ptr[i + 1]; p++)
+            for (int64_t j = 0; j < c; j++) {
+                const int64_t q = (int64_t)a.col[p] * ldv + j;
+                const double w = (double)alpha * a.val[p];
+                dv[q] += w * g[i * c + j];
+                mag[q] += fabs(w * g[i * c + j]);
+                bound[q] += fabs(w) * gb[i * c + j];
+                count[q]++;
+            }
+    for (int64_t r = 0; r < k && bad < 3; r++)
+        for (int64_t j = 0; j < ldv && bad < 3; j++) {
+            const int64_t q = r * ldv + j;
+            const double want = v0[q] + dv[q];
+            const int ok = count[q] == 0
+                               ? v[q] == v0[q]
+                               : fabs(v[q] - want) <=
+                                     bound[q] + (count[q] + 3) * u * (fabs(v0[q]) + mag[q]) + 1e-30;
+            if (!ok && bad++ < 3)
+                CHECK(0, "isa=%d m=%ld c=%ld k=%ld: V[%ld,%ld]=%.8g want %.8g", s4j_isa(), (long)m,
+                      (long)c, (long)k, (long)r, (long)j, v[q], want);
+        }
+    free(bound);
+    free(count);
+    free(gb);
+    free(dv);
+    free(mag);
+    free(g);
+    free(v);
+    free(v0);
+    free(bias);
+    free(bias0);
+    free(z);
+    free(y);
+    free(argmax);
+    free_csr(&a);
+}
+
+static void random_steps(int count) {
+    static const int64_t widths[] = {1, 2, 3, 10, 16, 17, 58, 64, 65, 100, 129, 200};
+    for (int t = 0; t < count; t++) {
+        const int64_t m = 1 + (int64_t)(rnd() % 40), k = 1 + (int64_t)(rnd() % 60);
+        const int64_t c = widths[rnd() % (sizeof widths / sizeof *widths)];
+        one_step(m, c, k, rnd() % 3 ? S4J_REDUCE_MEAN : S4J_REDUCE_SUM, (int)(rnd() % 4 != 0));
+    }
+    // enough work to split the update over threads by slices of classes
+    one_step(64, 300, 400, S4J_REDUCE_MEAN, 1);
+}
+
+// The step's rules: the row of a bad batch or target named; V, bias and the
+// logits unchanged.
+static void step_errors(void) {
+    int64_t ptr[3] = {0, 2, 3};
+    int32_t col[3] = {0, 2, 1}, y[2] = {1, 0};
+    float val[3] = {1, 2, 3}, v[3 * 2], bias[2], z[2 * 2], loss;
+    int64_t err;
+    const s4j_ce_options *mean = CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, 0);
+#define EXPECT_STEP(code, row, opts, ...)                                                        \
+    do {                                                                                         \
+        for (int q = 0; q < 6; q++) v[q] = 42.0f;                                                \
+        for (int q = 0; q < 4; q++) z[q] = 42.0f;                                                \
+        bias[0] = bias[1] = 42.0f;                                                               \
+        err = -1;                                                                                \
+        int rc_ = s4j_csr_sgd_step(2, 2, 3, __VA_ARGS__, y, opts, 1, -0.1f, 0.1f, v, 2, bias, z, \
+                                   &loss, NULL, &err);                                           \
+        int same_ = bias[0] == 42.0f && bias[1] == 42.0f;                                        \
+        for (int q = 0; q < 6; q++) same_ &= v[q] == 42.0f;                                      \
+        for (int q = 0; q < 4; q++) same_ &= z[q] == 42.0f;                                      \
+        CHECK(rc_ == (code) && (row < 0 || err == (row)) && same_,                               \
+              "line %d: status %d err_row %ld, outputs %s", __LINE__, rc_, (long)err,            \
+              same_ ? "untouched" : "written");                                                  \
+    } while (0)
+    CHECK(s4j_csr_sgd_step(2, 2, 3, ptr, col, val, y, mean, 1, -0.1f, 0.1f, v, 2, bias, z, &loss,
+                           NULL, &err) == S4J_OK,
+          "valid step");
+    col[2] = 3; // beyond k
+    EXPECT_STEP(S4J_ERR_ARGUMENT, 1, mean, ptr, col, val);
+    col[2] = 1;
+    col[1] = 0; // repeated in row 0
+    EXPECT_STEP(S4J_ERR_ARGUMENT, 0, mean, ptr, col, val);
+    col[1] = 2;
+    y[1] = 2; // a target beyond the classes
+    EXPECT_STEP(S4J_ERR_TARGET, 1, mean, ptr, col, val);
+    y[1] = 0;
+    EXPECT_STEP(S4J_ERR_ARGUMENT, -1, CE_OPTS(NULL, -100, S4J_REDUCE_NONE, 0, 0, 1, 0), ptr, col,
+                val);
+    EXPECT_STEP(S4J_ERR_ARGUMENT, -1, CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, 2), ptr, col,
+                val);
+    CHECK(s4j_csr_sgd_step(2, 2, 3, ptr, col, val, y, mean, 1, -0.1f, 0.1f, v, 1, bias, z, &loss,
+                           NULL, &err) == S4J_ERR_ARGUMENT,
+          "ldv < c");
+#undef EXPECT_STEP
+}
+
 int main(void) {
     const char *env = getenv("S4J_TEST_SEED");
     uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL) ^ (uint64_t)clock();
@@ -204,6 +384,7 @@ int main(void) {
            (unsigned long long)seed);
     rng = seed * 0x9E3779B97F4A7C15ULL + 1;
     errors();
+    step_errors();
     for (int isa = S4J_ISA_SCALAR; isa <= S4J_ISA_AVX512; isa++) {
         if (s4j_set_isa(isa) != S4J_OK) {
             printf("isa %d not supported here: skipped\n", isa);
@@ -212,6 +393,7 @@ int main(void) {
         for (int threads = 1; threads <= 4; threads *= 2) {
             s4j_set_num_threads(threads);
             random_shapes(200);
+            random_steps(100);
         }
     }
     printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);

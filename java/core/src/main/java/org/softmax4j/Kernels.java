@@ -351,4 +351,83 @@ public interface Kernels {
                 Segments.of(cRows),
                 cRowCount);
     }
+
+    /**
+     * One SGD step of softmax regression on a batch of m CSR rows, fused into
+     * one call (the training step on sparse features), without the batch
+     * transposed:
+     * <pre>
+     * Z = scale X V + bias                     m x c, into logits
+     * loss, rowArgmax, G = dloss/dZ            {@link #crossEntropy} with ce, G in place of Z
+     * bias -= biasLr * column sums of G        (bias null: none)
+     * V[colIdx[p], :] += alpha values[p] G[i, :]   for every entry p of row i
+     * </pre>
+     * so a step reads and writes only the rows of V that the batch uses: O(nnz c)
+     * whatever k. With lazily decayed weights W = scale V, {@code W -= lr X^T G}
+     * is {@code alpha = -lr / scale'} (scale' the scale after the step) and
+     * {@code biasLr = lr}. X follows the rules of {@link #csrMatmul} with k
+     * columns. A column used by several rows gets their updates row by row, in float.
+     *
+     * @param ce        reduction MEAN or SUM (not NONE)
+     * @param targets   m class indices (or ce's ignoreIndex)
+     * @param v         k x c floats, row stride {@code ldv >= c}
+     * @param bias      null or c floats
+     * @param logits    m x c floats of scratch, G afterwards
+     * @param rowArgmax null or m ints: each row's argmax of Z
+     * @return the loss of Z
+     * @throws IllegalArgumentException naming a bad row of X or a bad target; V and bias untouched
+     */
+    float csrSgdStep(
+            CrossEntropy ce,
+            int m,
+            int c,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            MemorySegment targets,
+            float scale,
+            float alpha,
+            float biasLr,
+            MemorySegment v,
+            int ldv,
+            MemorySegment bias,
+            MemorySegment logits,
+            MemorySegment rowArgmax);
+
+    default float csrSgdStep(
+            CrossEntropy ce,
+            int m,
+            int c,
+            int k,
+            long[] rowPtr,
+            int[] colIdx,
+            float[] values,
+            int[] targets,
+            float scale,
+            float alpha,
+            float biasLr,
+            float[] v,
+            int ldv,
+            float[] bias,
+            float[] logits,
+            int[] rowArgmax) {
+        return csrSgdStep(
+                ce,
+                m,
+                c,
+                k,
+                Segments.of(rowPtr),
+                Segments.of(colIdx),
+                Segments.of(values),
+                Segments.of(targets),
+                scale,
+                alpha,
+                biasLr,
+                Segments.of(v),
+                ldv,
+                Segments.of(bias),
+                Segments.of(logits),
+                Segments.of(rowArgmax));
+    }
 }

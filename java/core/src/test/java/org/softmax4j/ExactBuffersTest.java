@@ -138,6 +138,69 @@ class ExactBuffersTest {
                         exact(arena, TestData.poisoned(DType.F32, (long) n * d)));
                 MemorySegment pw = exact(arena, floats(rnd, c)), pv = exact(arena, floats(rnd, c));
                 k.sgdStep(c, 0.1f, 0.9f, 1e-4f, pw, exact(arena, floats(rnd, c)), pv);
+                // sparse rows: the product scattered into rows of a larger C, and the fused step
+                SparseTest.Csr x = SparseTest.Csr.random(rnd, n, d);
+                MemorySegment ptr = exact(arena, MemorySegment.ofArray(x.rowPtr()));
+                MemorySegment col = exact(arena, MemorySegment.ofArray(x.col()));
+                MemorySegment val = exact(arena, MemorySegment.ofArray(x.val()));
+                int[] rows = new int[n];
+                for (int i = 0; i < n; i++) rows[i] = 2 * i;
+                MemorySegment sb = floats(rnd, (long) d * c);
+                k.csrMatmul(
+                        n,
+                        c,
+                        d,
+                        ptr,
+                        col,
+                        val,
+                        1f,
+                        exact(arena, sb),
+                        c,
+                        exact(arena, floats(rnd, c)),
+                        0f,
+                        exact(arena, TestData.poisoned(DType.F32, (long) (2 * n - 1) * c)),
+                        c,
+                        exact(arena, MemorySegment.ofArray(rows)),
+                        2 * n - 1);
+                MemorySegment sv = floats(rnd, (long) d * c), sbias = floats(rnd, c), sy = ints(rnd, n, c);
+                MemorySegment ev = exact(arena, sv);
+                float stepLoss = k.csrSgdStep(
+                        CrossEntropy.defaults(),
+                        n,
+                        c,
+                        d,
+                        ptr,
+                        col,
+                        val,
+                        exact(arena, sy),
+                        1f,
+                        -0.1f,
+                        0.1f,
+                        ev,
+                        c,
+                        exact(arena, sbias),
+                        exact(arena, TestData.poisoned(DType.F32, (long) n * c)),
+                        exact(arena, TestData.poisonedInts(n)));
+                MemorySegment rv = MemorySegment.ofArray(sv.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT));
+                float stepWant = REF.csrSgdStep(
+                        CrossEntropy.defaults(),
+                        n,
+                        c,
+                        d,
+                        MemorySegment.ofArray(x.rowPtr()),
+                        MemorySegment.ofArray(x.col()),
+                        MemorySegment.ofArray(x.val()),
+                        sy,
+                        1f,
+                        -0.1f,
+                        0.1f,
+                        rv,
+                        c,
+                        MemorySegment.ofArray(sbias.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT)),
+                        TestData.poisoned(DType.F32, (long) n * c),
+                        null);
+                TestData.assertLossClose(stepLoss, stepWant, 1e-4, ctx);
+                TestData.assertClose("V", ev, rv, DType.F32, (long) d * c, 1e-4, 1e-6, ctx);
             }
         }
     }

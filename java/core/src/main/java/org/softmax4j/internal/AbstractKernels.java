@@ -94,6 +94,25 @@ abstract class AbstractKernels implements Kernels {
             MemorySegment cRows,
             int cRowCount);
 
+    /** Arguments checked but for the CSR rules of each row and the values of the targets. */
+    protected abstract float csrSgdStepImpl(
+            CrossEntropy ce,
+            int m,
+            int c,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            MemorySegment targets,
+            float scale,
+            float alpha,
+            float biasLr,
+            MemorySegment v,
+            int ldv,
+            MemorySegment bias,
+            MemorySegment logits,
+            MemorySegment rowArgmax);
+
     @Override
     public final void softmax(int n, int c, MemorySegment x, MemorySegment y) {
         checkSoftmax(n, c, x, y);
@@ -265,6 +284,57 @@ abstract class AbstractKernels implements Kernels {
         for (MemorySegment in : new MemorySegment[] {rowPtr, colIdx, values, b, bias, cRows}) disjoint(in, c);
         if (m == 0 || n == 0) return;
         csrMatmulImpl(m, n, k, rowPtr, colIdx, values, alpha, b, ldb, bias, beta, c, ldc, cRows, cRowCount);
+    }
+
+    @Override
+    public final float csrSgdStep(
+            CrossEntropy ce,
+            int m,
+            int c,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            MemorySegment targets,
+            float scale,
+            float alpha,
+            float biasLr,
+            MemorySegment v,
+            int ldv,
+            MemorySegment bias,
+            MemorySegment logits,
+            MemorySegment rowArgmax) {
+        if (ce == null) throw new IllegalArgumentException("cross-entropy options are null");
+        if (ce.reduction() == Reduction.NONE) {
+            throw new IllegalArgumentException("csrSgdStep needs a reduced loss (MEAN or SUM), not NONE");
+        }
+        if (m < 0 || c < 1 || k < 0) {
+            throw new IllegalArgumentException(
+                    "csrSgdStep sizes: m=" + m + " >= 0, c=" + c + " >= 1, k=" + k + " >= 0 required");
+        }
+        if (ce.classWeight() != null && ce.classWeight().length != c) {
+            throw new IllegalArgumentException(
+                    "classWeight has " + ce.classWeight().length + " entries for " + c + " classes");
+        }
+        input("rowPtr", rowPtr, (long) m + 1, 8);
+        long nnz = m == 0 ? 0 : csrEntryCount(rowPtr, m);
+        if (nnz < 0)
+            throw new IllegalArgumentException("rowPtr[" + m + "] = " + nnz + " (the entry count) is negative");
+        input("colIdx", colIdx, nnz, 4);
+        input("values", values, nnz, 4);
+        input("targets", targets, m, 4);
+        matrix("V", v, k, c, ldv, true);
+        if (bias != null) input("bias", bias, c, 4);
+        output("logits", logits, (long) m * c, 4, true);
+        output("rowArgmax", rowArgmax, m, 4, false);
+        MemorySegment[] written = {v, bias, logits, rowArgmax};
+        for (int a = 0; a < written.length; a++) {
+            for (MemorySegment in : new MemorySegment[] {rowPtr, colIdx, values, targets}) disjoint(in, written[a]);
+            for (int b = a + 1; b < written.length; b++) disjoint(written[a], written[b]);
+        }
+        if (m == 0) return ce.reduction() == Reduction.MEAN ? Float.NaN : 0f;
+        return csrSgdStepImpl(
+                ce, m, c, k, rowPtr, colIdx, values, targets, scale, alpha, biasLr, v, ldv, bias, logits, rowArgmax);
     }
 
     /** {@code rowPtr[m]}, the entry count of a CSR matrix: read from the GPU where rowPtr lies there. */

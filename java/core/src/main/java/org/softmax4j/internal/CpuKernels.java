@@ -239,6 +239,53 @@ final class CpuKernels extends AbstractKernels {
         return grown(workspace, bytes);
     }
 
+    @Override
+    protected float csrSgdStepImpl(
+            CrossEntropy ce,
+            int m,
+            int c,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            MemorySegment targets,
+            float scale,
+            float alpha,
+            float biasLr,
+            MemorySegment v,
+            int ldv,
+            MemorySegment bias,
+            MemorySegment logits,
+            MemorySegment rowArgmax) {
+        float[] loss = new float[1];
+        long[] errRow = {-1};
+        int status = abi.csrSgdStep(
+                m,
+                c,
+                k,
+                rowPtr,
+                colIdx,
+                values,
+                targets,
+                options(ce, 0f),
+                scale,
+                alpha,
+                biasLr,
+                v,
+                ldv,
+                bias,
+                logits,
+                MemorySegment.ofArray(loss),
+                rowArgmax,
+                MemorySegment.ofArray(errRow));
+        if (status == NativeAbi.ERR_TARGET) throw badTarget(targets, errRow[0], c, ce.ignoreIndex());
+        if (status == NativeAbi.ERR_ARGUMENT && errRow[0] >= 0) {
+            throw badCsr(errRow[0], m, k, rowPtr, colIdx, null, 0);
+        }
+        check(status);
+        return loss[0];
+    }
+
     /**
      * This thread's options struct for the next call, filled; the class
      * weights copied behind it, because the struct holds their address and

@@ -462,6 +462,67 @@ final class GpuKernels extends AbstractKernels implements CudaKernels {
     }
 
     @Override
+    protected synchronized float csrSgdStepImpl(
+            CrossEntropy ce,
+            int m,
+            int c,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            MemorySegment targets,
+            float scale,
+            float alpha,
+            float biasLr,
+            MemorySegment v,
+            int ldv,
+            MemorySegment bias,
+            MemorySegment logits,
+            MemorySegment rowArgmax) {
+        // the kernels trust the batch and its targets: checked here first, on host copies
+        MemorySegment ptr = hostLongs(rowPtr, m + 1L);
+        long nnz = ptr.getAtIndex(JAVA_LONG_UNALIGNED, m);
+        checkCsr(m, k, ptr, hostInts(colIdx, nnz), null, 0);
+        checkTargets(hostInts(targets, m), m, c, ce.ignoreIndex());
+        long dp = in(0, rowPtr, 8L * (m + 1));
+        long dcol = in(1, colIdx, 4 * nnz), dval = in(2, values, 4 * nnz), dy = in(3, targets, 4L * m);
+        float[] w = ce.classWeight();
+        long dw = w == null ? 0 : in(4, MemorySegment.ofArray(w), 4L * c);
+        // V and bias are read and written: a staged copy goes in whole and comes back whole
+        long dv = k == 0 ? 0 : out(5, v, 4L * ((long) (k - 1) * ldv + c), true);
+        long dbias = out(6, bias, 4L * c, true);
+        long dz = out(7, logits, 4L * m * c, false);
+        long dam = out(8, rowArgmax, 4L * m, false);
+        long loss = slot(9, 4);
+        long workBytes = abi.softmaxCeWorkspaceSize(m), work = slot(10, workBytes);
+        int status = abi.csrSgdStep(
+                m,
+                c,
+                k,
+                dp,
+                dcol,
+                dval,
+                dy,
+                options(ce, 0f, dw),
+                scale,
+                alpha,
+                biasLr,
+                dv,
+                ldv,
+                dbias,
+                dz,
+                loss,
+                dam,
+                work,
+                workBytes,
+                stream());
+        float[] result = new float[1];
+        pending.add(new Staged(loss, MemorySegment.ofArray(result)));
+        finish(status, "csrSgdStep");
+        return result[0];
+    }
+
+    @Override
     protected long csrEntryCount(MemorySegment rowPtr, int m) {
         if (!DeviceMemory.isDevice(rowPtr)) return super.csrEntryCount(rowPtr, m);
         return toHost(rowPtr.asSlice(8L * m, 8), MemorySegment.ofArray(new long[1]))

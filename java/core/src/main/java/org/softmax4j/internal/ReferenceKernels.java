@@ -355,4 +355,53 @@ public final class ReferenceKernels extends AbstractKernels {
             }
         }
     }
+
+    /** The step of its definition: forward, cross-entropy and updates, each sum in double. */
+    @Override
+    protected float csrSgdStepImpl(
+            CrossEntropy ce,
+            int m,
+            int c,
+            int k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            MemorySegment targets,
+            float scale,
+            float alpha,
+            float biasLr,
+            MemorySegment v,
+            int ldv,
+            MemorySegment bias,
+            MemorySegment logits,
+            MemorySegment rowArgmax) {
+        checkCsr(m, k, rowPtr, colIdx, null, 0);
+        checkTargets(targets, m, c, ce.ignoreIndex());
+        csrMatmulImpl(m, c, k, rowPtr, colIdx, values, scale, v, ldv, bias, 0f, logits, c, null, 0);
+        float loss = crossEntropyImpl(
+                ce, m, c, DType.F32, logits, targets, CeOutputs.gradient(logits).withRowArgmax(rowArgmax));
+        if (bias != null) {
+            for (long j = 0; j < c; j++) {
+                double sum = 0;
+                for (long i = 0; i < m; i++) sum += get(logits, i * c + j);
+                set(bias, j, (float) (get(bias, j) - (double) biasLr * sum));
+            }
+        }
+        // V[col, :] += alpha sum over the entries of col of value G[row, :], one rounding per element
+        java.util.Map<Integer, double[]> update = new java.util.TreeMap<>();
+        for (long i = 0; i < m; i++) {
+            for (long p = rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, i);
+                    p < rowPtr.getAtIndex(JAVA_LONG_UNALIGNED, i + 1);
+                    p++) {
+                double[] u = update.computeIfAbsent(colIdx.getAtIndex(JAVA_INT_UNALIGNED, p), col -> new double[c]);
+                double a = (double) alpha * get(values, p);
+                for (int j = 0; j < c; j++) u[j] += a * get(logits, i * c + j);
+            }
+        }
+        for (var e : update.entrySet()) {
+            long row = (long) e.getKey() * ldv;
+            for (int j = 0; j < c; j++) set(v, row + j, (float) (get(v, row + j) + e.getValue()[j]));
+        }
+        return loss;
+    }
 }

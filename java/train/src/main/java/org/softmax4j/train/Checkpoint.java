@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -373,8 +374,14 @@ public record Checkpoint(
     private static void writeWeights(DataOutputStream out, SoftmaxRegression m) throws IOException {
         int f = m.features(), c = m.classes();
         float[] w = m.weights();
+        // one scan of W (hundreds of MB for hashed text features) finds the rows to write
+        int[] rows = new int[1024];
         int nonZero = 0;
-        for (int i = 0; i < f; i++) if (!zeroRow(w, i, c)) nonZero++;
+        for (int i = 0; i < f; i++) {
+            if (zeroRow(w, i, c)) continue;
+            if (nonZero == rows.length) rows = Arrays.copyOf(rows, 2 * nonZero);
+            rows[nonZero++] = i;
+        }
         if ((long) nonZero * (4L * c + 4) + 4 >= 4L * f * c) {
             out.writeByte(0);
             writeFloats(out, w);
@@ -382,8 +389,14 @@ public record Checkpoint(
         }
         out.writeByte(1);
         out.writeInt(nonZero);
-        for (int i = 0; i < f; i++) if (!zeroRow(w, i, c)) out.writeInt(i);
-        for (int i = 0; i < f; i++) if (!zeroRow(w, i, c)) writeFloats(out, w, i * c, c);
+        for (int r = 0; r < nonZero; r++) out.writeInt(rows[r]);
+        ByteBuffer buf = ByteBuffer.allocate(Math.max(c, FLOAT_CHUNK) * Float.BYTES); // big-endian
+        for (int r = 0; r < nonZero; ) { // runs of rows, a buffer at a time
+            buf.clear();
+            FloatBuffer floats = buf.asFloatBuffer();
+            for (; r < nonZero && floats.remaining() >= c; r++) floats.put(w, rows[r] * c, c);
+            out.write(buf.array(), 0, floats.position() * Float.BYTES);
+        }
     }
 
     private static boolean zeroRow(float[] w, int row, int c) {

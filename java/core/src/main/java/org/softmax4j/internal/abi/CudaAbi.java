@@ -182,4 +182,27 @@ public interface CudaAbi {
             long cRows,
             long cRowCount,
             long stream);
+
+    /** {@code options}: a native {@link CeOptionsStruct} in host memory; the rest device pointers. */
+    int csrSgdStep(
+            long m,
+            long c,
+            long k,
+            long rowPtr,
+            long colIdx,
+            long values,
+            long targets,
+            MemorySegment options,
+            float scale,
+            float alpha,
+            float biasLr,
+            long v,
+            long ldv,
+            long bias,
+            long logits,
+            long loss,
+            long rowArgmax,
+            long work,
+            long workBytes,
+            long stream);
 }

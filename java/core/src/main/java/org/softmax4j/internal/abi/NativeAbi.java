@@ -130,6 +130,27 @@ public interface NativeAbi {
             long cRowCount,
             MemorySegment errRow);
 
+    /** {@code options}: a native {@link CeOptionsStruct}; {@code loss} one float. */
+    int csrSgdStep(
+            long m,
+            long c,
+            long k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            MemorySegment targets,
+            MemorySegment options,
+            float scale,
+            float alpha,
+            float biasLr,
+            MemorySegment v,
+            long ldv,
+            MemorySegment bias,
+            MemorySegment logits,
+            MemorySegment loss,
+            MemorySegment rowArgmax,
+            MemorySegment errRow);
+
     /**
      * Calls a cblas_sgemm (row-major) at address {@code fn}: OpenBLAS's, found by
      * {@code OpenBlas}. Not part of softmax4j.h: the same call through either binding.

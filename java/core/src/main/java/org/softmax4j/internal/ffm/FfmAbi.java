@@ -25,7 +25,7 @@ public final class FfmAbi implements NativeAbi {
     private final MethodHandle maxThreads, isaParse, settings, settingsStatus;
     private final MethodHandle softmax, softmaxCe, softmaxCeWorkspaceSize, sgemm, sgemmWorkspaceSize, addBias;
     private final MethodHandle columnSums, gatherRows, sgdStep, cblasSgemm, linearCe;
-    private final MethodHandle linearCeWorkspaceSize, csrMatmul;
+    private final MethodHandle linearCeWorkspaceSize, csrMatmul, csrSgdStep;
 
     private FfmAbi(SymbolLookup lib) {
         Linker linker = Linker.nativeLinker();
@@ -146,6 +146,29 @@ public final class FfmAbi implements NativeAbi {
                         JAVA_LONG,
                         ADDRESS,
                         JAVA_LONG,
+                        ADDRESS),
+                critical);
+        csrSgdStep = h.of(
+                "s4j_csr_sgd_step",
+                FunctionDescriptor.of(
+                        JAVA_INT,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        ADDRESS,
+                        ADDRESS,
+                        ADDRESS,
+                        ADDRESS,
+                        ADDRESS,
+                        JAVA_FLOAT,
+                        JAVA_FLOAT,
+                        JAVA_FLOAT,
+                        ADDRESS,
+                        JAVA_LONG,
+                        ADDRESS,
+                        ADDRESS,
+                        ADDRESS,
+                        ADDRESS,
                         ADDRESS),
                 critical);
         sgdStep = h.of(
@@ -452,6 +475,51 @@ public final class FfmAbi implements NativeAbi {
                     ldc,
                     ptr(cRows),
                     cRowCount,
+                    ptr(errRow));
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public int csrSgdStep(
+            long m,
+            long c,
+            long k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            MemorySegment targets,
+            MemorySegment options,
+            float scale,
+            float alpha,
+            float biasLr,
+            MemorySegment v,
+            long ldv,
+            MemorySegment bias,
+            MemorySegment logits,
+            MemorySegment loss,
+            MemorySegment rowArgmax,
+            MemorySegment errRow) {
+        try {
+            return (int) csrSgdStep.invokeExact(
+                    m,
+                    c,
+                    k,
+                    ptr(rowPtr),
+                    ptr(colIdx),
+                    ptr(values),
+                    ptr(targets),
+                    ptr(options),
+                    scale,
+                    alpha,
+                    biasLr,
+                    ptr(v),
+                    ldv,
+                    ptr(bias),
+                    ptr(logits),
+                    ptr(loss),
+                    ptr(rowArgmax),
                     ptr(errRow));
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);

@@ -27,7 +27,7 @@ public final class FfmCudaAbi implements CudaAbi {
     private final MethodHandle streamCreate, streamDestroy, streamSynchronize, softmax, softmaxCe;
     private final MethodHandle softmaxCeWorkspaceSize, sgemm, gemmBf16, addBias, columnSums;
     private final MethodHandle sgdStep, gatherRows, stepStats, linearCe, linearCeWorkspaceSize;
-    private final MethodHandle graphBegin, graphEnd, graphLaunch, graphDestroy, csrMatmul;
+    private final MethodHandle graphBegin, graphEnd, graphLaunch, graphDestroy, csrMatmul, csrSgdStep;
 
     private FfmCudaAbi(SymbolLookup lib) {
         var h = new Object() {
@@ -145,6 +145,30 @@ public final class FfmCudaAbi implements CudaAbi {
                         JAVA_FLOAT,
                         P,
                         JAVA_LONG,
+                        P,
+                        JAVA_LONG,
+                        P));
+        csrSgdStep = h.of(
+                "s4j_cuda_csr_sgd_step",
+                FunctionDescriptor.of(
+                        JAVA_INT,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        JAVA_LONG,
+                        P,
+                        P,
+                        P,
+                        P,
+                        ADDRESS,
+                        JAVA_FLOAT,
+                        JAVA_FLOAT,
+                        JAVA_FLOAT,
+                        P,
+                        JAVA_LONG,
+                        P,
+                        P,
+                        P,
+                        P,
                         P,
                         JAVA_LONG,
                         P));
@@ -507,6 +531,37 @@ public final class FfmCudaAbi implements CudaAbi {
         try {
             return (int) csrMatmul.invokeExact(
                     m, n, k, rowPtr, colIdx, values, alpha, b, ldb, bias, beta, c, ldc, cRows, cRowCount, stream);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public int csrSgdStep(
+            long m,
+            long c,
+            long k,
+            long rowPtr,
+            long colIdx,
+            long values,
+            long targets,
+            MemorySegment options,
+            float scale,
+            float alpha,
+            float biasLr,
+            long v,
+            long ldv,
+            long bias,
+            long logits,
+            long loss,
+            long rowArgmax,
+            long work,
+            long workBytes,
+            long stream) {
+        try {
+            return (int) csrSgdStep.invokeExact(
+                    m, c, k, rowPtr, colIdx, values, targets, options, scale, alpha, biasLr, v, ldv, bias, logits, loss,
+                    rowArgmax, work, workBytes, stream);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

@@ -411,6 +411,62 @@ public final class JniAbi implements NativeAbi {
     }
 
     @Override
+    public int csrSgdStep(
+            long m,
+            long c,
+            long k,
+            MemorySegment rowPtr,
+            MemorySegment colIdx,
+            MemorySegment values,
+            MemorySegment targets,
+            MemorySegment options,
+            float scale,
+            float alpha,
+            float biasLr,
+            MemorySegment v,
+            long ldv,
+            MemorySegment bias,
+            MemorySegment logits,
+            MemorySegment loss,
+            MemorySegment rowArgmax,
+            MemorySegment errRow) {
+        try {
+            return JniNatives.csrSgdStep(
+                    m,
+                    c,
+                    k,
+                    array(rowPtr, long[].class, "rowPtr"),
+                    offset(rowPtr),
+                    array(colIdx, int[].class, "colIdx"),
+                    offset(colIdx),
+                    array(values, float[].class, "values"),
+                    offset(values),
+                    array(targets, int[].class, "targets"),
+                    offset(targets),
+                    array(options, byte[].class, "options"),
+                    offset(options),
+                    scale,
+                    alpha,
+                    biasLr,
+                    array(v, float[].class, "v"),
+                    offset(v),
+                    ldv,
+                    array(bias, float[].class, "bias"),
+                    offset(bias),
+                    array(logits, float[].class, "logits"),
+                    offset(logits),
+                    array(loss, float[].class, "loss"),
+                    offset(loss),
+                    array(rowArgmax, int[].class, "row argmax"),
+                    offset(rowArgmax),
+                    array(errRow, long[].class, "error row"),
+                    offset(errRow));
+        } finally {
+            JniSegments.keep(rowPtr, colIdx, values, targets, options, v, bias, logits, loss, rowArgmax, errRow);
+        }
+    }
+
+    @Override
     public void cblasSgemm(
             MemorySegment fn,
             boolean transA,

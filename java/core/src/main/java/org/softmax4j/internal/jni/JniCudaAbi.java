@@ -321,4 +321,54 @@ public final class JniCudaAbi implements CudaAbi {
         return JniCudaNatives.s4j_cuda_csr_matmul(
                 m, n, k, rowPtr, colIdx, values, alpha, b, ldb, bias, beta, c, ldc, cRows, cRowCount, stream);
     }
+
+    @Override
+    public int csrSgdStep(
+            long m,
+            long c,
+            long k,
+            long rowPtr,
+            long colIdx,
+            long values,
+            long targets,
+            MemorySegment options,
+            float scale,
+            float alpha,
+            float biasLr,
+            long v,
+            long ldv,
+            long bias,
+            long logits,
+            long loss,
+            long rowArgmax,
+            long work,
+            long workBytes,
+            long stream) {
+        JniSegments.guard(options, "options");
+        try {
+            return JniCudaNatives.s4j_cuda_csr_sgd_step(
+                    m,
+                    c,
+                    k,
+                    rowPtr,
+                    colIdx,
+                    values,
+                    targets,
+                    options.address(),
+                    scale,
+                    alpha,
+                    biasLr,
+                    v,
+                    ldv,
+                    bias,
+                    logits,
+                    loss,
+                    rowArgmax,
+                    work,
+                    workBytes,
+                    stream);
+        } finally {
+            JniSegments.keep(options);
+        }
+    }
 }

@@ -198,6 +198,28 @@ public final class JniCudaNatives {
             @Cast("int64_t*") long correct,
             @Cast("void*") long stream);
 
+    public static native int s4j_cuda_csr_sgd_step(
+            long m,
+            long c,
+            long k,
+            @Cast("const int64_t*") long rowPtr,
+            @Cast("const int32_t*") long colIdx,
+            @Cast("const float*") long values,
+            @Cast("const int32_t*") long targets,
+            @Cast("const s4j_ce_options*") long options,
+            float scale,
+            float alpha,
+            float biasLr,
+            @Cast("float*") long v,
+            long ldv,
+            @Cast("float*") long bias,
+            @Cast("float*") long logits,
+            @Cast("float*") long loss,
+            @Cast("int32_t*") long rowArgmax,
+            @Cast("void*") long work,
+            long workBytes,
+            @Cast("void*") long stream);
+
     public static native int s4j_cuda_csr_matmul(
             long m,
             long n,

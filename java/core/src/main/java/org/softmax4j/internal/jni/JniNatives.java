@@ -184,6 +184,39 @@ public final class JniNatives {
             long errRowOff);
 
     @CriticalRegion
+    @Name("s4j_jni_csr_sgd_step")
+    public static native int csrSgdStep(
+            long m,
+            long c,
+            long k,
+            long[] rowPtr,
+            long rowPtrOff,
+            int[] colIdx,
+            long colIdxOff,
+            float[] values,
+            long valuesOff,
+            int[] targets,
+            long targetsOff,
+            byte[] options,
+            long optionsOff,
+            float scale,
+            float alpha,
+            float biasLr,
+            float[] v,
+            long vOff,
+            long ldv,
+            float[] bias,
+            long biasOff,
+            float[] logits,
+            long logitsOff,
+            float[] loss,
+            long lossOff,
+            int[] rowArgmax,
+            long rowArgmaxOff,
+            long[] errRow,
+            long errRowOff);
+
+    @CriticalRegion
     @Name("s4j_jni_csr_matmul")
     public static native int csrMatmul(
             long m,
