@@ -18,12 +18,15 @@ import org.softmax4j.data.SparseRows;
  * would cost more than the data: every step is O(entries x classes).
  *
  * <pre>
- * Z  = X W + b                          csrMatmul (W: features x classes, rows of X sparse)
- * loss, G (in place of Z), argmax       crossEntropy (mean: G holds the 1/batch)
- * b -= lr colsum(G)                     columnSums, sgdStep
- * W[used] -= lr X^T G                   csrMatmul of the batch transposed, scattered into
- *                                       the rows of W the batch uses (nothing else is touched)
+ * Z  = X W + b                          (W: features x classes, rows of X sparse)
+ * loss, G (in place of Z), argmax       the cross-entropy (mean: G holds the 1/batch)
+ * b -= lr colsum(G)
+ * W[used] -= lr X^T G                   only the rows of W the batch uses are touched
  * </pre>
+ *
+ * all in one call, {@link Kernels#csrSgdStep}; with momentum or tiles of classes the same
+ * step is csrMatmul, crossEntropy, columnSums and sgdStep, and the update a csrMatmul of the
+ * batch transposed scattered into the rows of W it uses.
  *
  * Many classes: when a batch's logits would exceed
  * {@link SgdStep#LOGITS_BUDGET_BYTES} (64 MiB: 32 rows x 500,000 classes), the
@@ -66,6 +69,10 @@ public final class SparseTrainer {
             throw new IllegalArgumentException("momentum " + config.momentum() + " with weight decay "
                     + config.weightDecay() + ": sparse rows take one or the other (with both, the rows a batch "
                     + "does not use change every step, and no lazy update is exact)");
+        }
+        if (config.lr() * config.weightDecay() >= 1) {
+            throw new IllegalArgumentException("lr " + config.lr() + " x weight decay " + config.weightDecay()
+                    + " >= 1: each step would scale the weights by 1 - lr wd <= 0");
         }
         if (config.patience() > 0 || config.valFraction() > 0) {
             throw new IllegalArgumentException(
@@ -162,52 +169,41 @@ public final class SparseTrainer {
                 lr = config.schedule().lr(config.lr(), epoch, step, totalSteps);
                 train.matrix().gather(order, from, m, x);
                 for (int i = 0; i < m; i++) targets[i] = train.labels()[order[from + i]];
-                x.transposeInto(xt, marker, used);
-                if (mom != null) {
-                    for (int u = 0; u < used.count; u++) mom.catchUp(v, used.columns[u]);
+                float next = s * (1f - lr * config.weightDecay()); // s after this step, > 0
+                if (!(next > FOLD_BELOW)) {
+                    s = fold(v, s);
+                    next = 1f - lr * config.weightDecay();
                 }
-                if (tiles == null && mom != null) {
-                    kernels.csrMatmul(m, c, d, x.rowPtr, x.col, x.val, 1f, v, c, bias, 0f, z, c, null, 0);
-                    float loss = kernels.crossEntropy(CE, m, c, DType.F32, zs, ts, out);
+                if (tiles == null && mom == null) {
+                    // the whole step in one call: no transposed batch
+                    float loss = kernels.csrSgdStep(
+                            CE, m, c, d, x.rowPtr, x.col, x.val, targets, s, -lr / next, lr, v, c, bias, z, argmax);
+                    s = next;
                     lossSum += (double) loss * m;
                     for (int i = 0; i < m; i++) if (argmax[i] == targets[i]) correct++;
-                    kernels.columnSums(m, c, 1f, zs, 0f, dbs);
-                    kernels.sgdStep(c, lr, config.momentum(), 0f, bias, db, velB);
-                    mom.step(kernels, lr, m, xt, used, z, c, 0, c, v);
-                } else if (tiles == null) {
-                    kernels.csrMatmul(m, c, d, x.rowPtr, x.col, x.val, s, v, c, bias, 0f, z, c, null, 0);
-                    float loss = kernels.crossEntropy(CE, m, c, DType.F32, zs, ts, out);
-                    lossSum += (double) loss * m;
-                    for (int i = 0; i < m; i++) if (argmax[i] == targets[i]) correct++;
-                    kernels.columnSums(m, c, 1f, zs, 0f, dbs);
-                    kernels.sgdStep(c, lr, 0f, 0f, bs, dbs, null);
-                    s *= 1f - lr * config.weightDecay();
-                    if (!(s > FOLD_BELOW)) s = fold(v, s);
-                    kernels.csrMatmul(
-                            used.count,
-                            c,
-                            m,
-                            xt.rowPtr,
-                            xt.col,
-                            xt.val,
-                            -lr / s,
-                            z,
-                            c,
-                            null,
-                            1f,
-                            v,
-                            c,
-                            used.columns,
-                            d);
                 } else {
-                    tiles.forward(m, d, c, tile, x, s, vs, bs, z, targets);
-                    lossSum += tiles.lossSum(m);
-                    correct += tiles.correct(m, targets);
-                    float decayed = s * (1f - lr * config.weightDecay());
-                    tiles.backward(
-                            m, d, c, tile, x, xt, used, s, -lr / decayed, lr, vs, bs, z, db, targets, mom, velB, v);
-                    s = decayed;
-                    if (!(s > FOLD_BELOW)) s = fold(v, s);
+                    x.transposeInto(xt, marker, used);
+                    if (mom != null) {
+                        for (int u = 0; u < used.count; u++) mom.catchUp(v, used.columns[u]);
+                    }
+                    if (tiles == null && mom != null) {
+                        kernels.csrMatmul(m, c, d, x.rowPtr, x.col, x.val, 1f, v, c, bias, 0f, z, c, null, 0);
+                        float loss = kernels.crossEntropy(CE, m, c, DType.F32, zs, ts, out);
+                        lossSum += (double) loss * m;
+                        for (int i = 0; i < m; i++) if (argmax[i] == targets[i]) correct++;
+                        kernels.columnSums(m, c, 1f, zs, 0f, dbs);
+                        kernels.sgdStep(c, lr, config.momentum(), 0f, bias, db, velB);
+                        mom.step(kernels, lr, m, xt, used, z, c, 0, c, v);
+                    } else {
+                        tiles.forward(m, d, c, tile, x, s, vs, bs, z, targets);
+                        lossSum += tiles.lossSum(m);
+                        correct += tiles.correct(m, targets);
+                        float decayed = s * (1f - lr * config.weightDecay());
+                        tiles.backward(
+                                m, d, c, tile, x, xt, used, s, -lr / decayed, lr, vs, bs, z, db, targets, mom, velB, v);
+                        s = decayed;
+                        if (!(s > FOLD_BELOW)) s = fold(v, s);
+                    }
                 }
                 if (mom != null) mom.finishStep(lr, used);
                 cb.onBatch(epoch, b, steps, lossSum / Math.min((long) (b + 1) * batch, n));

@@ -237,7 +237,7 @@ class SparseTrainerTest {
     }
 
     @Test
-    void momentumWithDecayAndValidationSplitsAreRefusedWithTheReason() {
+    void momentumWithDecayValidationSplitsAndOverlargeDecayAreRefusedWithTheReason() {
         var e = assertThrows(
                 IllegalArgumentException.class,
                 () -> new SparseTrainer(
@@ -249,5 +249,11 @@ class SparseTrainerTest {
                 () -> new SparseTrainer(
                         Kernels.cpu(),
                         TrainConfig.builder().valFraction(0.1).patience(2).build()));
+        var decay = assertThrows(
+                IllegalArgumentException.class,
+                () -> new SparseTrainer(
+                        Kernels.cpu(),
+                        TrainConfig.builder().lr(10f).weightDecay(0.1f).build()));
+        assertTrue(decay.getMessage().contains("lr 10.0 x weight decay 0.1 >= 1"), decay.getMessage());
     }
 }
