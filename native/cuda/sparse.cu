@@ -12,6 +12,7 @@
 
 #include <cstdint>
 
+#include "ce_options.h"
 #include "cuda_internal.h"
 #include "softmax4j.h"
 

@@ -316,6 +316,10 @@ static void errors(void) {
     CHECK(s4j_cuda_csr_sgd_step(3, 2, 5, ptr, col, val, y, mean, 1, -1, 1, NULL, 2, NULL, c, &loss,
                                 NULL, NULL, 0, NULL) == S4J_ERR_ARGUMENT,
           "step: v NULL");
+    CHECK(s4j_cuda_csr_sgd_step(3, 2, 5, ptr, col, val, y,
+                                CE_OPTS(NULL, -100, S4J_REDUCE_MEAN, 0, 0, 1, 2), 1, -1, 1, b, 2,
+                                NULL, c, &loss, NULL, NULL, 0, NULL) == S4J_ERR_ARGUMENT,
+          "step: soft-capping is not part of it");
 }
 
 int main(void) {
