@@ -85,8 +85,8 @@ int s4j_cuda_csr_sgd_step(int64_t m, int64_t c, int64_t k, const int64_t *row_pt
                           const s4j_ce_options *opt, float scale, float alpha, float bias_lr,
                           float *v, int64_t ldv, float *bias, float *logits, float *loss,
                           int32_t *row_argmax, void *work, int64_t work_bytes, void *stream) {
-    if (m < 0 || c < 1 || k < 0 || !row_ptr || !loss || !opt || opt->reduction == S4J_REDUCE_NONE ||
-        ldv < c || (m > 0 && (!targets || !logits)) ||
+    if (m < 0 || c < 1 || k < 0 || !row_ptr || !loss || !s4j_ce_options_valid(opt, 0) ||
+        opt->reduction == S4J_REDUCE_NONE || ldv < c || (m > 0 && (!targets || !logits)) ||
         (m > 0 && k > 0 && (!col_idx || !values || !v)))
         return S4J_ERR_ARGUMENT;
     int rc = s4j_cuda_csr_matmul(m, c, k, row_ptr, col_idx, values, scale, v, ldv, bias, 0.0f,
